@@ -1,0 +1,36 @@
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzleNeon } from 'drizzle-orm/neon-serverless';
+import { Pool as NeonPool } from '@neondatabase/serverless';
+import pg from 'pg';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+/** The query builder both drivers share. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface DatabaseHandle {
+  db: Database;
+  /** Closes the connection; call once the request no longer needs it. */
+  close(): Promise<void>;
+}
+
+export interface DatabaseConfig {
+  url: string;
+  driver: 'pg' | 'neon';
+}
+
+/**
+ * One client per request: Workers cannot share sockets between requests. Pools connect lazily,
+ * so a request that never queries never connects.
+ */
+export function createDatabase({ url, driver }: DatabaseConfig): DatabaseHandle {
+  if (driver === 'neon') {
+    const pool = new NeonPool({ connectionString: url, max: 1 });
+    return { db: drizzleNeon({ client: pool, schema }), close: () => pool.end() };
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000 });
+  // An idle client that loses its socket emits 'error' on the pool; without a listener that kills the isolate.
+  pool.on('error', (err) => console.error('postgres pool error', err.message));
+  return { db: drizzlePg({ client: pool, schema }), close: () => pool.end() };
+}

@@ -1,0 +1,26 @@
+import type { Database } from './db/client';
+import type { Principal } from './auth/principal';
+
+/** Bindings declared in wrangler.toml, plus the secrets set with `wrangler secret put`. */
+export interface Bindings {
+  DATA: R2Bucket;
+  ENVIRONMENT: string;
+  DB_DRIVER: 'pg' | 'neon';
+  DATABASE_URL: string;
+  JWT_SIGNING_KEYS: string;
+  MAX_BODY_BYTES: string;
+  ACCESS_TOKEN_TTL: string;
+  REFRESH_TOKEN_TTL: string;
+  RESOURCE_TOKEN_TTL: string;
+}
+
+export interface Variables {
+  db: Database;
+  /** null for anonymous requests; invalid credentials never reach a handler. */
+  principal: Principal | null;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}
