@@ -1,0 +1,56 @@
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { sessions, users } from '../db/schema';
+import { randomToken, sha256Hex } from './crypto';
+import type { Principal } from './principal';
+
+/**
+ * Refresh tokens are opaque and single-use: each refresh revokes the presented token and issues a
+ * new one in the same family. Presenting an already-rotated token means it leaked, so the whole
+ * family (every token descended from that login) is revoked.
+ */
+export async function startSession(db: Database, userId: string, ttlSeconds: number, familyId = crypto.randomUUID()) {
+  const refreshToken = randomToken(32);
+  await db.insert(sessions).values({
+    userId,
+    familyId,
+    tokenHash: await sha256Hex(refreshToken),
+    expiresAt: new Date(Date.now() + ttlSeconds * 1000),
+  });
+  return { refreshToken, familyId };
+}
+
+export type RotateResult =
+  | { ok: true; userId: string; refreshToken: string; familyId: string }
+  | { ok: false; reason: 'unknown' | 'expired' | 'reused' };
+
+export async function rotateSession(db: Database, refreshToken: string, ttlSeconds: number): Promise<RotateResult> {
+  const tokenHash = await sha256Hex(refreshToken);
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select().from(sessions).where(eq(sessions.tokenHash, tokenHash)).for('update');
+    if (!row) return { ok: false, reason: 'unknown' } as const;
+    if (row.revokedAt) {
+      await revokeFamily(tx, row.familyId);
+      return { ok: false, reason: 'reused' } as const;
+    }
+    if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' } as const;
+    await tx.update(sessions).set({ revokedAt: sql`now()` }).where(eq(sessions.id, row.id));
+    const next = await startSession(tx, row.userId, ttlSeconds, row.familyId);
+    return { ok: true, userId: row.userId, ...next } as const;
+  });
+}
+
+export async function revokeFamily(db: Database, familyId: string): Promise<void> {
+  await db.update(sessions).set({ revokedAt: sql`now()` }).where(and(eq(sessions.familyId, familyId), isNull(sessions.revokedAt)));
+}
+
+/** The principal of an access token, provided its login has not been ended by logout or reuse. */
+export async function sessionPrincipal(db: Database, userId: string, familyId: string): Promise<Principal | null> {
+  const [row] = await db
+    .select({ email: users.email, isAdmin: users.isAdmin })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.familyId, familyId), eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)))
+    .limit(1);
+  return row ? { userId, email: row.email, isAdmin: row.isAdmin, via: 'session', sessionFamilyId: familyId } : null;
+}

@@ -1,0 +1,73 @@
+import { SignJWT, jwtVerify, errors, type JWTPayload, type JWTHeaderParameters } from 'jose';
+import type { SigningKeySet } from './signing-keys';
+
+export const ISSUER = 'edge-tiles';
+export const ACCESS_AUDIENCE = 'api';
+export const TILES_AUDIENCE = 'tiles';
+export const MAX_RESOURCE_TOKEN_TTL = 3600;
+
+export class TokenError extends Error {}
+
+export interface AccessClaims {
+  sub: string;
+  /** Session (refresh-token family) the token belongs to; logout ends it. */
+  sid: string;
+}
+
+export interface ResourceClaims {
+  sub: string | null;
+  /** What the token opens, e.g. `data_product:<uuid>`. */
+  scope: string;
+}
+
+async function sign(keys: SigningKeySet, claims: JWTPayload, audience: string, ttlSeconds: number): Promise<string> {
+  const { active } = keys;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: 'JWT' })
+    .setIssuer(ISSUER)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime(`${Math.floor(ttlSeconds)}s`)
+    .sign(active.privateKey);
+}
+
+async function verify(keys: SigningKeySet, token: string, audience: string): Promise<JWTPayload> {
+  const algorithms = [...new Set([...keys.byKid.values()].map((k) => k.alg))];
+  try {
+    const { payload } = await jwtVerify(token, (header: JWTHeaderParameters) => {
+      const key = header.kid === undefined ? undefined : keys.byKid.get(header.kid);
+      if (!key || key.alg !== header.alg) throw new TokenError('unknown signing key');
+      return key.publicKey;
+    }, { issuer: ISSUER, audience, algorithms, requiredClaims: ['exp', 'iat', 'sub'] });
+    return payload;
+  } catch (error) {
+    if (error instanceof TokenError) throw error;
+    if (error instanceof errors.JWTExpired) throw new TokenError('token expired');
+    if (error instanceof errors.JOSEError) throw new TokenError(`token rejected: ${error.code}`);
+    throw new TokenError('token rejected');
+  }
+}
+
+export function signAccessToken(keys: SigningKeySet, claims: AccessClaims, ttlSeconds: number): Promise<string> {
+  return sign(keys, { sub: claims.sub, sid: claims.sid }, ACCESS_AUDIENCE, ttlSeconds);
+}
+
+export async function verifyAccessToken(keys: SigningKeySet, token: string): Promise<AccessClaims> {
+  const payload = await verify(keys, token, ACCESS_AUDIENCE);
+  if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new TokenError('token lacks sub or sid');
+  return { sub: payload.sub, sid: payload.sid };
+}
+
+export function signResourceToken(keys: SigningKeySet, claims: ResourceClaims, ttlSeconds: number): Promise<string> {
+  const ttl = Math.min(ttlSeconds, MAX_RESOURCE_TOKEN_TTL);
+  return sign(keys, { sub: claims.sub ?? 'anonymous', scope: claims.scope }, TILES_AUDIENCE, ttl);
+}
+
+/** Checks signature, `kid`, audience, expiry and that the token opens exactly `scope`. */
+export async function verifyResourceToken(keys: SigningKeySet, token: string, scope: string): Promise<ResourceClaims> {
+  const payload = await verify(keys, token, TILES_AUDIENCE);
+  if (payload.scope !== scope) throw new TokenError('token is for another resource');
+  return { sub: payload.sub === 'anonymous' ? null : (payload.sub ?? null), scope };
+}
+
+export const dataProductScope = (id: string): string => `data_product:${id}`;

@@ -1,0 +1,24 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from './env';
+import { createRouter } from './http/openapi';
+import { notFound, onError } from './http/problem';
+import { database, limitBody } from './http/middleware';
+import { authenticate } from './auth/middleware';
+import { mountDocs } from './routes/docs';
+import health from './routes/health';
+import auth from './routes/auth';
+import users from './routes/users';
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+  app.onError(onError);
+  app.notFound(notFound);
+  app.use('*', limitBody, database, authenticate);
+  for (const routes of [health, auth, users]) app.route('/', routes);
+  mountDocs(app);
+  return app;
+}
+
+const app = createApp();
+
+export default app;
