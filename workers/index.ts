@@ -8,13 +8,18 @@ import { mountDocs } from './routes/docs';
 import health from './routes/health';
 import auth from './routes/auth';
 import users from './routes/users';
+import apiKeys from './routes/api-keys';
+import teams from './routes/teams';
+import projects from './routes/projects';
+import flights from './routes/flights';
+import dataProducts from './routes/data-products';
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(onError);
   app.notFound(notFound);
   app.use('*', limitBody, database, authenticate);
-  for (const routes of [health, auth, users]) app.route('/', routes);
+  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts]) app.route('/', routes);
   mountDocs(app);
   return app;
 }

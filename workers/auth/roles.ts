@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { projects } from '../db/schema';
+import { dataProducts, projects } from '../db/schema';
 import { ApiError } from '../http/problem';
 import type { Principal } from './principal';
 
@@ -62,4 +62,34 @@ export async function requireProjectRole(
   if (minimum === 'viewer' || roleAtLeast(access.role, minimum)) return access;
   if (!principal) throw new ApiError(401, 'unauthorized', 'Sign in to change this project.', { headers: { 'www-authenticate': 'Bearer' } });
   throw new ApiError(403, 'forbidden', `This needs the ${minimum} role on the project.`);
+}
+
+export interface DataProductAccess extends ProjectAccess {
+  dataProductId: string;
+}
+
+/**
+ * A data product is readable by its project's readers, or by anyone when the product itself is
+ * public; changing it needs the role on its project.
+ */
+export async function requireDataProductRole(
+  db: Database,
+  principal: Principal | null,
+  dataProductId: string,
+  minimum: ProjectRole,
+): Promise<DataProductAccess> {
+  const [product] = isUuid(dataProductId)
+    ? await db.select({ projectId: dataProducts.projectId, isPublic: dataProducts.isPublic }).from(dataProducts).where(eq(dataProducts.id, dataProductId))
+    : [];
+  if (!product) throw new ApiError(404, 'not-found', 'Data product not found.');
+  if (product.isPublic && minimum === 'viewer') {
+    const access = await projectAccess(db, principal, product.projectId);
+    return { projectId: product.projectId, isPublic: true, role: access?.role ?? null, dataProductId };
+  }
+  try {
+    return { ...(await requireProjectRole(db, principal, product.projectId, minimum)), dataProductId };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) throw new ApiError(404, 'not-found', 'Data product not found.');
+    throw error;
+  }
 }

@@ -3,7 +3,7 @@ import type { SigningKeySet } from './signing-keys';
 
 export const ISSUER = 'edge-tiles';
 export const ACCESS_AUDIENCE = 'api';
-export const TILES_AUDIENCE = 'tiles';
+export const TILES_AUDIENCE = 'tiles' as const;
 export const MAX_RESOURCE_TOKEN_TTL = 3600;
 
 export class TokenError extends Error {}

@@ -35,4 +35,4 @@ export const areaGeometry = z
   )
   .openapi('AreaGeometry', { description: 'GeoJSON Polygon or MultiPolygon (EPSG:4326)' });
 
-export const geometryOut = z.object({ type: z.string(), coordinates: z.any() }).passthrough().nullable();
+export const geometryOut = z.object({ type: z.string(), coordinates: z.unknown().optional(), geometries: z.array(z.unknown()).optional() }).nullable().openapi({ description: 'GeoJSON geometry (EPSG:4326)' });
