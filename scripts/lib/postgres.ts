@@ -68,24 +68,31 @@ async function ensurePostgis(adminUrl: string, local: boolean): Promise<void> {
   }
 }
 
-/** Creates the database if needed, enables PostGIS through the migrations, and applies them. */
-export async function prepareDatabase(databaseName: string): Promise<string> {
-  const explicit = process.env.DATABASE_URL;
+/**
+ * Returns a migrated database: `explicitUrl` as given, or `databaseName` on the local server
+ * (installed and started if needed). `fresh` drops a local database first, for tests.
+ */
+export async function prepareDatabase(databaseName: string, options: { explicitUrl?: string; fresh?: boolean } = {}): Promise<string> {
   let url: string;
-  if (explicit) {
-    url = explicit;
-    await ensurePostgis(explicit, false);
+  if (options.explicitUrl) {
+    url = options.explicitUrl;
+    await ensurePostgis(url, false);
   } else {
     const server = await ensureLocalServer();
     await ensurePostgis(`${server}/postgres`, true);
     const admin = new pg.Client({ connectionString: `${server}/postgres` });
     await admin.connect();
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName]);
-    if (exists.rowCount === 0) {
-      log(`creating database ${databaseName}`);
-      await admin.query(`CREATE DATABASE "${databaseName.replace(/"/g, '""')}"`);
+    const quoted = `"${databaseName.replace(/"/g, '""')}"`;
+    try {
+      if (options.fresh) await admin.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName]);
+      if (exists.rowCount === 0) {
+        log(`creating database ${databaseName}`);
+        await admin.query(`CREATE DATABASE ${quoted}`);
+      }
+    } finally {
+      await admin.end();
     }
-    await admin.end();
     url = `${server}/${databaseName}`;
   }
   await applyMigrations(url);

@@ -5,14 +5,17 @@ import { createDatabase } from '../db/client';
 import { numberVar } from '../config';
 import { problemResponse } from './problem';
 
-/** A lazily connecting database for the request, closed once the response is done. */
+/**
+ * A lazily connecting database for the request. It is closed before the response leaves: closed
+ * from waitUntil instead, workerd cancels the socket mid-close and the driver reports an error.
+ */
 export const database = createMiddleware<AppEnv>(async (c, next) => {
   const handle = createDatabase({ url: c.env.DATABASE_URL, driver: c.env.DB_DRIVER });
   c.set('db', handle.db);
   try {
     await next();
   } finally {
-    c.executionCtx.waitUntil(handle.close().catch(() => undefined));
+    await handle.close().catch(() => undefined);
   }
 });
 

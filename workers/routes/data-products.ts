@@ -37,6 +37,11 @@ const DataProductSchema = z
     stats: json.nullable(),
     metadata: json,
     version: z.number().int(),
+    file: z
+      .object({ size: z.number().int(), etag: z.string(), uploaded: isoDateTime })
+      .nullable()
+      .optional()
+      .openapi({ description: 'The object in the bucket, on single reads; null when r2_key names no object yet' }),
     created_at: isoDateTime,
     updated_at: isoDateTime,
   })
@@ -166,7 +171,10 @@ router.openapi(
   async (c) => {
     const { dataProductId } = c.req.valid('param');
     await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'viewer');
-    return c.json(await dataProductJson(c, dataProductId), 200);
+    const product = await dataProductJson(c, dataProductId);
+    const object = product.r2_key ? await c.env.DATA.head(product.r2_key) : null;
+    const file = object ? { size: object.size, etag: object.httpEtag, uploaded: iso(object.uploaded) } : null;
+    return c.json({ ...product, file }, 200);
   },
 );
 

@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { aptInstall, commandExists, log } from './system';
+import { prepareDatabase } from './postgres';
+import { ROOT, writeWorkerEnvFile } from './dev-env';
+import { seed, type SeedFile } from './seed';
+
+export const BUCKET = 'edge-tiles-dev';
+
+export interface StackOptions {
+  /** Name of the local database, used unless `databaseUrl` is given. */
+  database: string;
+  databaseUrl?: string;
+  fresh?: boolean;
+  /** Name of the generated env file under .dev/ that wrangler dev loads. */
+  envName: string;
+  persistTo: string;
+  port: number;
+  seedFile: string;
+}
+
+export interface Stack {
+  databaseUrl: string;
+  envFile: string;
+  baseUrl: string;
+  seed: SeedFile;
+}
+
+/** GDAL is what the converter and the reference renderings run on. */
+export function ensureGdal(): void {
+  if (!commandExists('gdalinfo')) aptInstall(['gdal-bin'], 'GDAL');
+}
+
+/** Everything the Worker needs before it starts: system packages, a migrated database, secrets, seed data. */
+export async function prepareStack(options: StackOptions): Promise<Stack> {
+  ensureGdal();
+  const databaseUrl = await prepareDatabase(options.database, { explicitUrl: options.databaseUrl, fresh: options.fresh });
+  const envFile = await writeWorkerEnvFile(options.envName, databaseUrl);
+  const baseUrl = `http://127.0.0.1:${options.port}`;
+  log('seeding demo data');
+  const seeded = await seed({ databaseUrl, baseUrl, persistTo: options.persistTo, bucketName: BUCKET, outFile: options.seedFile });
+  return { databaseUrl, envFile, baseUrl, seed: seeded };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startWorker(stack: Stack, options: StackOptions, output: 'inherit' | 'ignore' = 'inherit'): Promise<ChildProcess> {
+  const args = [
+    'dev', '--env', 'dev', '--env-file', stack.envFile, '--persist-to', options.persistTo,
+    '--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', String(await freePort()),
+    '--show-interactive-dev-session=false',
+  ];
+  const child = spawn(`${ROOT}node_modules/.bin/wrangler`, args, {
+    cwd: ROOT,
+    stdio: ['ignore', output, output],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  });
+  await waitForHealth(stack.baseUrl, child);
+  return child;
+}
+
+async function waitForHealth(baseUrl: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    try {
+      const response = await fetch(`${baseUrl}/health`);
+      last = `${response.status} ${await response.text()}`;
+      if (response.ok) return;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  child.kill('SIGTERM');
+  throw new Error(`the Worker at ${baseUrl} did not become healthy in ${timeoutMs / 1000} s: ${last}`);
+}
+
+export function stopWorker(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
