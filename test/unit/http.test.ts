@@ -1,0 +1,100 @@
+import { exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+
+const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://edge.test${path}`, init));
+
+async function expectProblem(response: Response, status: number, type: string) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toBe('application/problem+json');
+  const body = await response.json<{ type: string; title: string; status: number; detail: string }>();
+  expect(body.type).toBe(`https://edge-tiles.dev/problems/${type}`);
+  expect(body.status).toBe(status);
+  expect(body.title).toBeTruthy();
+  return body;
+}
+
+describe('HTTP conventions (no database needed)', () => {
+  it('answers unknown routes with 404 problem+json', async () => {
+    await expectProblem(await call('/no/such/route'), 404, 'not-found');
+  });
+
+  it('answers malformed JSON with 400 problem+json', async () => {
+    const response = await call('/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email": "a@b.c", ' });
+    await expectProblem(response, 400, 'malformed-json');
+  });
+
+  it('names each invalid field', async () => {
+    const response = await call('/auth/register', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'not-an-email', password: 'short' }),
+    });
+    const body = await expectProblem(response, 400, 'validation-error') as unknown as { errors: Array<{ path: string }> };
+    expect(body.errors.map((e) => e.path).sort()).toEqual(['json.email', 'json.password']);
+  });
+
+  it('rejects NUL characters, which PostgreSQL text cannot store', async () => {
+    const response = await call('/auth/register', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'a@b.org', password: 'long enough', name: 'a\u0000b' }),
+    });
+    await expectProblem(response, 400, 'validation-error');
+  });
+
+  it('answers bodies over MAX_BODY_BYTES with 413, with or without Content-Length', async () => {
+    const big = JSON.stringify({ email: 'a@b.org', password: 'x'.repeat(10_000) });
+    await expectProblem(await call('/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }), 413, 'payload-too-large');
+    const stream = new Blob([big]).stream();
+    const chunked = await call('/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    await expectProblem(chunked, 413, 'payload-too-large');
+  });
+
+  it('answers a non-JSON content type with 415', async () => {
+    await expectProblem(await call('/auth/token', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }), 415, 'unsupported-media-type');
+  });
+
+  it('answers a malformed Authorization header with 401', async () => {
+    await expectProblem(await call('/users/me', { headers: { authorization: 'Basic abc' } }), 401, 'invalid-token');
+  });
+
+  it('answers anonymous calls to private routes with 401', async () => {
+    const response = await call('/users/me');
+    await expectProblem(response, 401, 'unauthorized');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('reports an unreachable database as 503 naming the part', async () => {
+    const response = await call('/health');
+    expect(response.status).toBe(503);
+    const body = await response.json<{ status: string; db: string; r2: string }>();
+    expect(body).toMatchObject({ status: 'error', db: 'error', r2: 'ok' });
+  });
+
+  it('serves an OpenAPI 3.1 document generated from the routes', async () => {
+    const response = await call('/openapi.json');
+    expect(response.status).toBe(200);
+    const doc = await response.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of ['/auth/token', '/auth/register', '/auth/refresh', '/auth/logout', '/users/me', '/api-keys', '/api-keys/{id}',
+      '/teams', '/projects', '/projects/{projectId}', '/projects/{projectId}/members', '/projects/{projectId}/flights',
+      '/data-products/{dataProductId}', '/data-products/{dataProductId}/token', '/health', '/.well-known/jwks.json']) {
+      expect(doc.paths, path).toHaveProperty([path]);
+    }
+    expect(Object.keys(doc.paths['/projects/{projectId}']!).sort()).toEqual(['delete', 'get', 'patch']);
+  });
+
+  it('serves a docs page that renders the document', async () => {
+    const response = await call('/docs');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await response.text()).toContain("fetch('/openapi.json')");
+  });
+
+  it('publishes the public signing keys', async () => {
+    const response = await call('/.well-known/jwks.json');
+    const { keys } = await response.json<{ keys: Array<Record<string, string>> }>();
+    expect(keys.map((k) => k.kid).sort()).toEqual(['unit-a', 'unit-b']);
+    for (const key of keys) expect(key).not.toHaveProperty('d');
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { DECOY_PASSWORD_HASH, PBKDF2_ITERATIONS, hashPassword, verifyPassword } from '../../workers/auth/password';
+
+describe('password hashing (PBKDF2-SHA256 in workerd)', () => {
+  it('stores scheme, iterations, a per-user salt and the hash', async () => {
+    const a = await hashPassword('correct horse');
+    const b = await hashPassword('correct horse');
+    const [scheme, iterations, salt] = a.split('$');
+    expect(scheme).toBe('pbkdf2_sha256');
+    expect(Number(iterations)).toBeGreaterThanOrEqual(100_000);
+    expect(Number(iterations)).toBe(PBKDF2_ITERATIONS);
+    expect(salt).not.toBe(b.split('$')[2]);
+    expect(a).not.toBe(b);
+  });
+
+  it('accepts the right password only', async () => {
+    const stored = await hashPassword('correct horse');
+    expect(await verifyPassword('correct horse', stored)).toBe(true);
+    expect(await verifyPassword('correct horsf', stored)).toBe(false);
+    expect(await verifyPassword('', stored)).toBe(false);
+  });
+
+  it('rejects tampered or foreign hash strings instead of throwing', async () => {
+    const stored = await hashPassword('pw-123456');
+    const [scheme, iterations, salt, hash] = stored.split('$');
+    expect(await verifyPassword('pw-123456', [scheme, iterations, salt, `${hash!.slice(0, -2)}AA`].join('$'))).toBe(false);
+    expect(await verifyPassword('pw-123456', [scheme, '1000000', salt, hash].join('$'))).toBe(false);
+    expect(await verifyPassword('pw-123456', `bcrypt$${hash}`)).toBe(false);
+    expect(await verifyPassword('pw-123456', 'garbage')).toBe(false);
+  });
+
+  it('has a decoy hash that matches nothing but costs a real verification', async () => {
+    expect(await verifyPassword('', DECOY_PASSWORD_HASH)).toBe(false);
+    expect(await verifyPassword('admin', DECOY_PASSWORD_HASH)).toBe(false);
+  });
+});
