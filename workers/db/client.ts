@@ -30,7 +30,17 @@ export function createDatabase({ url, driver }: DatabaseConfig): DatabaseHandle 
     return { db: drizzleNeon({ client: pool, schema }), close: () => pool.end() };
   }
   const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000 });
-  // An idle client that loses its socket emits 'error' on the pool; without a listener that kills the isolate.
-  pool.on('error', (err) => console.error('postgres pool error', err.message));
-  return { db: drizzlePg({ client: pool, schema }), close: () => pool.end() };
+  let closing = false;
+  // An idle client that loses its socket emits 'error' on the pool, and an unheard 'error' kills the
+  // isolate. Closing always emits one too (workerd cancels the socket's pending read): not news.
+  pool.on('error', (err) => {
+    if (!closing) console.error('postgres connection error', err.message);
+  });
+  return {
+    db: drizzlePg({ client: pool, schema }),
+    close: () => {
+      closing = true;
+      return pool.end();
+    },
+  };
 }

@@ -1,5 +1,4 @@
 import { createMiddleware } from 'hono/factory';
-import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../env';
 import { createDatabase } from '../db/client';
 import { numberVar } from '../config';
@@ -19,10 +18,61 @@ export const database = createMiddleware<AppEnv>(async (c, next) => {
   }
 });
 
-/** Rejects bodies over MAX_BODY_BYTES with 413, counting streamed bytes too (no Content-Length needed). */
-export const limitBody = createMiddleware<AppEnv>((c, next) =>
-  bodyLimit({
-    maxSize: numberVar(c.env, 'MAX_BODY_BYTES'),
-    onError: (ctx) => problemResponse(ctx, 413, 'payload-too-large', `Request bodies are limited to ${numberVar(c.env, 'MAX_BODY_BYTES')} bytes.`),
-  })(c, next),
-);
+/**
+ * Reads the rest of a rejected body without keeping it, up to a bound, before answering. Cancelling
+ * the body instead, or draining it after the answer, breaks the request that follows it in wrangler
+ * dev. Cloudflare itself caps request bodies at 100 MB.
+ */
+async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, limit = 128 * 1024 * 1024): Promise<void> {
+  let read = 0;
+  try {
+    while (read < limit) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away: nothing left to discard.
+  }
+}
+
+/**
+ * Rejects bodies over MAX_BODY_BYTES with 413: by Content-Length when given, else by counting the
+ * streamed bytes.
+ */
+export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
+  const body = c.req.raw.body;
+  if (!body) return next();
+  const maxSize = numberVar(c.env, 'MAX_BODY_BYTES');
+  const tooLarge = () => problemResponse(c, 413, 'payload-too-large', `Request bodies are limited to ${maxSize} bytes.`);
+  const declared = c.req.header('content-length');
+  if (declared !== undefined && !c.req.header('transfer-encoding')) {
+    if (Number(declared) > maxSize) {
+      await discard(body.getReader());
+      return tooLarge();
+    }
+    return next();
+  }
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxSize) {
+      await discard(reader);
+      return tooLarge();
+    }
+    chunks.push(value);
+  }
+  const buffered = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    buffered.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  c.req.raw = new Request(c.req.raw, { body: buffered });
+  return next();
+});

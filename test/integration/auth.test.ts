@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { SignJWT, base64url, createRemoteJWKSet, generateKeyPair, importJWK, jwtVerify, type JWK } from 'jose';
+import { baseUrl, call, json, login, newUser, problem, signingKeysJson, unique } from './helpers';
+
+describe('registration and sign-in', () => {
+  it('registers, signs in and answers /users/me', async () => {
+    const user = await newUser('alice');
+    const me = await json<{ id: string; email: string; is_admin: boolean }>(await call('/users/me', { token: user.token }), 200);
+    expect(me).toMatchObject({ id: user.id, email: user.email, is_admin: false });
+  });
+
+  it('refuses a second account for the same email, whatever its case', async () => {
+    const user = await newUser('dup');
+    await problem(await call('/auth/register', { json: { email: user.email.toUpperCase(), password: 'another password' } }), 409, 'conflict');
+  });
+
+  it('refuses a wrong password and an unknown account alike', async () => {
+    const user = await newUser('wrongpw');
+    const wrong = await problem(await login(user.email, 'not the password'), 401, 'invalid-credentials');
+    const unknown = await problem(await login(`${unique('ghost')}@example.org`, 'whatever1'), 401, 'invalid-credentials');
+    expect(wrong.detail).toBe(unknown.detail);
+  });
+
+  it('issues access tokens signed with a published key (verifiable from the JWKS alone)', async () => {
+    const user = await newUser('jwks');
+    const jwks = createRemoteJWKSet(new URL(`${baseUrl}/.well-known/jwks.json`));
+    const { payload, protectedHeader } = await jwtVerify(user.token, jwks, { audience: 'api', issuer: 'edge-tiles' });
+    expect(payload.sub).toBe(user.id);
+    expect(protectedHeader.kid).toBeTruthy();
+    expect(protectedHeader.alg).toBe('ES256');
+  });
+});
+
+describe('refresh and logout', () => {
+  it('rotates refresh tokens, and a reused one ends the whole sign-in', async () => {
+    const user = await newUser('refresh');
+    const first = await json<{ access_token: string; refresh_token: string }>(await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }), 200);
+    expect(first.refresh_token).not.toBe(user.refreshToken);
+    await json(await call('/users/me', { token: first.access_token }), 200);
+
+    await problem(await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }), 401, 'invalid-token');
+    // The reuse revoked the family: the newer tokens are dead too.
+    await problem(await call('/auth/refresh', { json: { refresh_token: first.refresh_token } }), 401, 'invalid-token');
+    await problem(await call('/users/me', { token: first.access_token }), 401, 'invalid-token');
+  });
+
+  it('logout ends the session at once, for access and refresh tokens', async () => {
+    const user = await newUser('logout');
+    expect((await call('/auth/logout', { method: 'POST', token: user.token })).status).toBe(204);
+    await problem(await call('/users/me', { token: user.token }), 401, 'invalid-token');
+    await problem(await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }), 401, 'invalid-token');
+  });
+
+  it('logout by refresh token alone works too, and leaves other sign-ins alone', async () => {
+    const user = await newUser('logout2');
+    const other = await json<{ access_token: string }>(await login(user.email, user.password), 200);
+    expect((await call('/auth/logout', { json: { refresh_token: user.refreshToken } })).status).toBe(204);
+    await problem(await call('/users/me', { token: user.token }), 401, 'invalid-token');
+    await json(await call('/users/me', { token: other.access_token }), 200);
+  });
+});
+
+describe('hostile access tokens all get 401', () => {
+  const decode = (part: string) => JSON.parse(new TextDecoder().decode(base64url.decode(part))) as Record<string, unknown>;
+  const encode = (value: unknown) => base64url.encode(JSON.stringify(value));
+
+  async function devKey(): Promise<{ kid: string; key: CryptoKey | Uint8Array }> {
+    const jwk = (JSON.parse(signingKeysJson()) as { keys: JWK[] }).keys[0]!;
+    return { kid: jwk.kid!, key: await importJWK(jwk, 'ES256') };
+  }
+
+  it('tampered payload', async () => {
+    const victim = await newUser('victim');
+    const attacker = await newUser('attacker');
+    const [header, payload, signature] = attacker.token.split('.');
+    const forged = [header, encode({ ...decode(payload!), sub: victim.id }), signature].join('.');
+    await problem(await call('/users/me', { token: forged }), 401, 'invalid-token');
+  });
+
+  it('expired', async () => {
+    const user = await newUser('expired');
+    const claims = decode(user.token.split('.')[1]!);
+    const { kid, key } = await devKey();
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ sid: claims.sid }).setProtectedHeader({ alg: 'ES256', kid }).setSubject(user.id)
+      .setIssuer('edge-tiles').setAudience('api').setIssuedAt(now - 3600).setExpirationTime(now - 60).sign(key);
+    const body = await problem(await call('/users/me', { token: expired }), 401, 'invalid-token');
+    expect(body.detail).toMatch(/expired/);
+  });
+
+  it('alg none', async () => {
+    const user = await newUser('algnone');
+    const payload = user.token.split('.')[1]!;
+    await problem(await call('/users/me', { token: `${encode({ alg: 'none', typ: 'JWT' })}.${payload}.` }), 401, 'invalid-token');
+  });
+
+  it('unknown kid', async () => {
+    const user = await newUser('kid');
+    const claims = decode(user.token.split('.')[1]!);
+    const { privateKey } = await generateKeyPair('ES256');
+    const token = await new SignJWT({ sid: claims.sid }).setProtectedHeader({ alg: 'ES256', kid: 'not-ours' }).setSubject(user.id)
+      .setIssuer('edge-tiles').setAudience('api').setIssuedAt().setExpirationTime('5m').sign(privateKey);
+    await problem(await call('/users/me', { token }), 401, 'invalid-token');
+  });
+
+  it('wrong audience (a tile token used as an access token)', async () => {
+    const user = await newUser('aud');
+    const { kid, key } = await devKey();
+    const claims = decode(user.token.split('.')[1]!);
+    const token = await new SignJWT({ sid: claims.sid }).setProtectedHeader({ alg: 'ES256', kid }).setSubject(user.id)
+      .setIssuer('edge-tiles').setAudience('tiles').setIssuedAt().setExpirationTime('5m').sign(key);
+    await problem(await call('/users/me', { token }), 401, 'invalid-token');
+  });
+
+  it('garbage', async () => {
+    await problem(await call('/users/me', { token: 'not.a.jwt' }), 401, 'invalid-token');
+    await problem(await call('/users/me', { headers: { authorization: 'Bearer' } }), 401, 'invalid-token');
+  });
+});
+
+describe('sign-in throttling', () => {
+  it('locks an account after repeated failures, even for the right password', async () => {
+    const user = await newUser('throttle');
+    const ip = `198.51.100.${(Date.now() % 200) + 1}`;
+    for (let i = 0; i < 5; i++) await problem(await login(user.email, `wrong-${i}-pw`, ip), 401, 'invalid-credentials');
+    const locked = await login(user.email, user.password, `203.0.113.${(Date.now() % 200) + 1}`);
+    await problem(locked, 429, 'too-many-requests');
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('limits one address trying many accounts', async () => {
+    const ip = `192.0.2.${(Date.now() % 200) + 1}`;
+    for (let i = 0; i < 30; i++) await problem(await login(`${unique('spray')}@example.org`, 'guess-1234', ip), 401, 'invalid-credentials');
+    const user = await newUser('bystander');
+    await problem(await login(user.email, user.password, ip), 429, 'too-many-requests');
+    // The same account from another address is unaffected.
+    await json(await login(user.email, user.password, '192.0.2.254'), 200);
+  });
+});
