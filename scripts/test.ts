@@ -1,18 +1,25 @@
 // `npm test`: every suite. Unit tests run inside workerd (vitest-pool-workers); integration tests
 // run in Node against a real `wrangler dev` on a fresh, migrated, seeded PostgreSQL database.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
 import { freePort, prepareStack, startWorker, stopWorker, type StackOptions } from './lib/stack';
 
-function vitest(config: string, env: NodeJS.ProcessEnv = {}): number {
-  const result = spawnSync(`${ROOT}node_modules/.bin/vitest`, ['run', '--config', config], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, ...env },
-  });
-  return result.status ?? 1;
+interface SuiteResult { ok: boolean; passed: number; failed: number }
+
+function vitest(name: string, config: string, env: NodeJS.ProcessEnv = {}): SuiteResult {
+  const report = `${DEV_DIR}/vitest-${name}.json`;
+  rmSync(report, { force: true });
+  const result = spawnSync(`${ROOT}node_modules/.bin/vitest`, [
+    'run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
+  ], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+  const counts = existsSync(report)
+    ? JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numTotalTests: number }
+    : { numPassedTests: 0, numFailedTests: 0, numTotalTests: 0 };
+  // A suite that ran nothing has not passed.
+  const ok = result.status === 0 && counts.numTotalTests > 0;
+  return { ok, passed: counts.numPassedTests, failed: counts.numFailedTests + (ok || counts.numFailedTests > 0 ? 0 : 1) };
 }
 
 const options: StackOptions = {
@@ -29,16 +36,17 @@ rmSync(options.persistTo, { recursive: true, force: true });
 const stack = await prepareStack(options);
 
 log('unit tests (workerd)');
-const unit = vitest('test/unit/vitest.config.mts');
+const unit = vitest('unit', 'test/unit/vitest.config.mts');
 
 log(`integration tests against wrangler dev at ${stack.baseUrl}`);
 const worker = await startWorker(stack, options, process.env.CI ? 'ignore' : 'inherit');
-let integration = 1;
+let integration: SuiteResult = { ok: false, passed: 0, failed: 1 };
 try {
-  integration = vitest('test/integration/vitest.config.mts', { EDGE_TILES_SEED: options.seedFile });
+  integration = vitest('integration', 'test/integration/vitest.config.mts', { EDGE_TILES_SEED: options.seedFile });
 } finally {
   await stopWorker(worker);
 }
 
-log(`unit: ${unit === 0 ? 'passed' : 'FAILED'}, integration: ${integration === 0 ? 'passed' : 'FAILED'}`);
-process.exit(unit === 0 && integration === 0 ? 0 : 1);
+log(`unit: ${unit.ok ? 'ok' : 'FAILED'}, integration: ${integration.ok ? 'ok' : 'FAILED'}`);
+console.log(`${unit.passed + integration.passed} passed, ${unit.failed + integration.failed} failed`);
+process.exit(unit.ok && integration.ok ? 0 : 1);
