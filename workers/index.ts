@@ -1,5 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { AppEnv } from './env';
+import type { AppEnv, Bindings } from './env';
+import { createDatabase } from './db/client';
+import { pruneAuthRecords } from './auth/housekeeping';
 import { createRouter } from './http/openapi';
 import { notFound, onError } from './http/problem';
 import { database, limitBody } from './http/middleware';
@@ -26,4 +28,16 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
 const app = createApp();
 
-export default app;
+export default {
+  fetch: app.fetch,
+  /** Hourly housekeeping (the cron triggers in wrangler.toml). */
+  async scheduled(_controller, env) {
+    const handle = createDatabase({ url: env.DATABASE_URL, driver: env.DB_DRIVER });
+    try {
+      const pruned = await pruneAuthRecords(handle.db);
+      console.log('housekeeping', JSON.stringify(pruned));
+    } finally {
+      await handle.close();
+    }
+  },
+} satisfies ExportedHandler<Bindings>;

@@ -59,6 +59,8 @@ export async function startWorker(stack: Stack, options: StackOptions, output: '
     'dev', '--env', 'dev', '--env-file', stack.envFile, '--persist-to', options.persistTo,
     '--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', String(await freePort()),
     '--show-interactive-dev-session=false',
+    // Exposes /__scheduled, so the cron handler can be run on demand (locally only).
+    '--test-scheduled',
   ];
   const child = spawn(`${ROOT}node_modules/.bin/wrangler`, args, {
     cwd: ROOT,

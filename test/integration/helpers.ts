@@ -7,6 +7,13 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 export const seed: SeedFile = JSON.parse(readFileSync(process.env.EDGE_TILES_SEED ?? `${ROOT}.dev/seed.json`, 'utf8'));
 export const baseUrl = seed.baseUrl;
 
+/** The database behind the Worker under test (given by scripts/test.ts, else the dev one). */
+export function databaseUrl(): string {
+  if (process.env.EDGE_TILES_DATABASE_URL) return process.env.EDGE_TILES_DATABASE_URL;
+  const line = readFileSync(`${ROOT}.dev/dev.env`, 'utf8').split('\n').find((l) => l.startsWith('DATABASE_URL='));
+  return line!.slice('DATABASE_URL='.length);
+}
+
 /** The dev signing keys the Worker under test was started with (generated into .dev/, never committed). */
 export const signingKeysJson = (): string => readFileSync(`${ROOT}.dev/signing-keys.json`, 'utf8');
 
