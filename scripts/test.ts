@@ -1,4 +1,4 @@
-// `npm test`: every suite. Unit tests run inside workerd (vitest-pool-workers); integration tests
+// `npm test`: the typecheck, then every suite. Unit tests run inside workerd (vitest-pool-workers); integration tests
 // run in Node against a real `wrangler dev` on a fresh, migrated, seeded PostgreSQL database.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -31,6 +31,12 @@ const options: StackOptions = {
   port: await freePort(),
   seedFile: `${DEV_DIR}/seed.test.json`,
 };
+
+log('typecheck');
+if (spawnSync(`${ROOT}node_modules/.bin/tsc`, ['--noEmit', '-p', ROOT], { stdio: 'inherit' }).status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 
 rmSync(options.persistTo, { recursive: true, force: true });
 const stack = await prepareStack(options);
