@@ -15,13 +15,14 @@ import teams from './routes/teams';
 import projects from './routes/projects';
 import flights from './routes/flights';
 import dataProducts from './routes/data-products';
+import cog from './routes/cog';
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(onError);
   app.notFound(notFound);
   app.use('*', limitBody, database, authenticate);
-  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts]) app.route('/', routes);
+  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog]) app.route('/', routes);
   mountDocs(app);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { RasterError } from '../raster/errors';
 
 /** RFC 9457 problem details. `type` is a stable URI clients may switch on. */
 export interface Problem {
@@ -27,6 +28,7 @@ const TITLES: Record<string, string> = {
   conflict: 'Conflict',
   'payload-too-large': 'Payload too large',
   'unsupported-media-type': 'Unsupported media type',
+  'unprocessable': 'Cannot process this resource',
   'too-many-requests': 'Too many requests',
   'service-unavailable': 'Service unavailable',
   'internal-error': 'Internal server error',
@@ -83,6 +85,9 @@ const HTTP_KINDS: Partial<Record<number, ProblemKind>> = {
 
 export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return problemResponse(c, err.status, err.kind, err.message, err.extra);
+  if (err instanceof RasterError) {
+    return problemResponse(c, err.status, ({ 400: 'bad-request', 404: 'not-found', 422: 'unprocessable' } as const)[err.status], err.message);
+  }
   if (err instanceof HTTPException) {
     // Hono's JSON validator reports unparsable bodies this way.
     const kind = err.status === 400 && /json/i.test(err.message) ? 'malformed-json' : HTTP_KINDS[err.status];

@@ -1,0 +1,61 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { dataProducts } from '../db/schema';
+import { ApiError } from '../http/problem';
+import type { Principal } from './principal';
+import { isUuid, projectAccess, requireDataProductRole } from './roles';
+import type { SigningKeySet } from './signing-keys';
+import { TokenError, dataProductScope, verifyResourceToken } from './tokens';
+
+/** A bucket object the caller may read, and what versions its cached renderings. */
+export interface ObjectGrant {
+  key: string;
+  /** Changes whenever the object or its metadata changes (part of every cache key). */
+  version: string;
+  dataProductId: string | null;
+}
+
+const notFound = () => new ApiError(404, 'not-found', 'No such object, or not yours to read.');
+const PROJECT_KEY = /^projects\/([0-9a-f-]{36})\/[^\0]+$/i;
+
+async function tokenOpens(keys: SigningKeySet, token: string | undefined, dataProductId: string): Promise<boolean> {
+  if (!token) return false;
+  try {
+    await verifyResourceToken(keys, token, dataProductScope(dataProductId));
+    return true;
+  } catch (error) {
+    if (error instanceof TokenError) throw new ApiError(401, 'invalid-token', `Tile token rejected: ${error.message}.`);
+    throw error;
+  }
+}
+
+/**
+ * `url=<key>`: admins read any key; others keys under a project they can read, a public data
+ * product's key, or a data product's key with a `token` scoped to it. Keys never leave the bucket.
+ */
+export async function grantObjectKey(db: Database, principal: Principal | null, keys: SigningKeySet, key: string, token?: string): Promise<ObjectGrant> {
+  if (key.length === 0 || key.length > 1024 || key.split('/').some((s) => s === '..' || s === '.')) throw notFound();
+  const [product] = await db
+    .select({ id: dataProducts.id, version: dataProducts.version, isPublic: dataProducts.isPublic })
+    .from(dataProducts)
+    .where(eq(dataProducts.r2Key, key))
+    .limit(1);
+  const grant = { key, version: product ? `p${product.version}` : 'k', dataProductId: product?.id ?? null };
+  if (principal?.isAdmin) return grant;
+  if (product && (product.isPublic || (await tokenOpens(keys, token, product.id)))) return grant;
+  const match = PROJECT_KEY.exec(key);
+  if (!match || !isUuid(match[1]!)) throw notFound();
+  const access = await projectAccess(db, principal, match[1]!);
+  if (!access || !(access.isPublic || access.role !== null)) throw notFound();
+  return grant;
+}
+
+/** `/data-products/{id}/…`: the product's object, for its readers or a token scoped to it. */
+export async function grantDataProduct(db: Database, principal: Principal | null, keys: SigningKeySet, id: string, token?: string): Promise<ObjectGrant> {
+  if (!isUuid(id)) throw new ApiError(404, 'not-found', 'Data product not found.');
+  if (!(await tokenOpens(keys, token, id))) await requireDataProductRole(db, principal, id, 'viewer');
+  const [product] = await db.select({ key: dataProducts.r2Key, version: dataProducts.version }).from(dataProducts).where(eq(dataProducts.id, id));
+  if (!product) throw new ApiError(404, 'not-found', 'Data product not found.');
+  if (!product.key) throw new ApiError(404, 'not-found', 'This data product has no file yet.');
+  return { key: product.key, version: `p${product.version}`, dataProductId: id };
+}

@@ -1,0 +1,286 @@
+import { GeoTIFF, type GeoTIFFImage, type ImageFileDirectory } from 'geotiff';
+import { toProj4 } from 'geotiff-geokeys-to-proj4';
+import type { Source } from './source';
+import { EtagMismatch } from './source';
+import { registerDecoders } from './decoders';
+import { RasterError } from './errors';
+
+export type DataType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
+
+/** One resolution level: the full-resolution image or an overview, with its mask IFD if any. */
+export interface Level {
+  image: GeoTIFFImage;
+  mask: GeoTIFFImage | null;
+  width: number;
+  height: number;
+  blockWidth: number;
+  blockHeight: number;
+  /** Ground size of one pixel, in CRS units. */
+  resX: number;
+  resY: number;
+}
+
+export interface Crs {
+  proj4: string;
+  epsg: number | null;
+  isGeographic: boolean;
+}
+
+export interface Cog {
+  key: string;
+  etag: string;
+  size: number;
+  width: number;
+  height: number;
+  bandCount: number;
+  dataType: DataType;
+  /** Upper-left corner and pixel size of the full-resolution grid (north-up only). */
+  originX: number;
+  originY: number;
+  crs: Crs;
+  /** [minx, miny, maxx, maxy] in the dataset CRS. */
+  bounds: [number, number, number, number];
+  nodata: number | null;
+  scales: number[];
+  offsets: number[];
+  descriptions: string[];
+  colorInterpretation: string[];
+  /** 0-based index of an alpha band, if one masks the others. */
+  alphaBand: number | null;
+  palette: Array<[number, number, number, number]> | null;
+  levels: Level[];
+  compression: string;
+  interleave: 'pixel' | 'band';
+  isTiled: boolean;
+  isCloudOptimized: boolean;
+  metadata: Record<string, string>;
+  /** Bytes this entry holds in memory, for the LRU. */
+  footprint: number;
+  bytes: ByteSource;
+}
+
+const COMPRESSIONS: Record<number, string> = {
+  1: 'none', 5: 'lzw', 6: 'jpeg', 7: 'jpeg', 8: 'deflate', 32773: 'packbits', 32946: 'deflate',
+  34887: 'lerc', 50000: 'zstd', 50001: 'webp',
+};
+const SUPPORTED_COMPRESSIONS = new Set(Object.keys(COMPRESSIONS).map(Number));
+
+/**
+ * geotiff's view of the file: header bytes from memory, anything else by an etag-checked range
+ * read. geotiff reads IFDs through this; tile data is read by `read.ts` with merged requests.
+ */
+type TiffSource = Parameters<typeof GeoTIFF.fromSource>[0];
+type TagName = Parameters<ImageFileDirectory['loadValue']>[0];
+
+export class ByteSource implements TiffSource {
+  constructor(readonly source: Source, readonly etag: string, readonly size: number, readonly header: ArrayBuffer) {}
+
+  async fetch(slices: Array<{ offset: number; length: number }>, signal?: AbortSignal): Promise<ArrayBuffer[]> {
+    return Promise.all(slices.map((slice) => this.read(slice.offset, slice.length, signal)));
+  }
+
+  async read(offset: number, length: number, signal?: AbortSignal): Promise<ArrayBuffer> {
+    const end = Math.min(offset + length, this.size);
+    if (offset >= this.size) return new ArrayBuffer(0);
+    if (end <= this.header.byteLength) return this.header.slice(offset, end);
+    return (await this.source.getBytes(offset, end - offset, signal, this.etag)).data;
+  }
+
+  async fetchSlice(slice: { offset: number; length: number }, signal?: AbortSignal) {
+    return { ...slice, data: await this.read(slice.offset, slice.length, signal) };
+  }
+
+  get fileSize(): number {
+    return this.size;
+  }
+
+  async close(): Promise<void> {}
+}
+
+function dataTypeOf(format: number, bits: number): DataType | null {
+  if (format === 1) return ({ 8: 'uint8', 16: 'uint16', 32: 'uint32' } as const)[bits as 8 | 16 | 32] ?? null;
+  if (format === 2) return ({ 8: 'int8', 16: 'int16', 32: 'int32' } as const)[bits as 8 | 16 | 32] ?? null;
+  if (format === 3) return ({ 32: 'float32', 64: 'float64' } as const)[bits as 32 | 64] ?? null;
+  return null;
+}
+
+/** GDAL keeps per-band scale, offset and description in an XML blob (GDAL_METADATA). */
+function parseGdalMetadata(xml: string | undefined, bandCount: number) {
+  const scales = new Array<number>(bandCount).fill(1);
+  const offsets = new Array<number>(bandCount).fill(0);
+  const descriptions = new Array<string>(bandCount).fill('');
+  const dataset: Record<string, string> = {};
+  if (!xml) return { scales, offsets, descriptions, dataset };
+  const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  for (const match of xml.matchAll(/<Item\s+([^>]*)>([\s\S]*?)<\/Item>/g)) {
+    const attributes = Object.fromEntries([...match[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const value = decode(match[2]!);
+    const sample = attributes.sample === undefined ? null : Number(attributes.sample);
+    if (sample === null) {
+      if (attributes.name) dataset[attributes.name] = value;
+      continue;
+    }
+    if (sample < 0 || sample >= bandCount) continue;
+    if (attributes.role === 'scale') scales[sample] = Number(value);
+    else if (attributes.role === 'offset') offsets[sample] = Number(value);
+    else if (attributes.role === 'description') descriptions[sample] = value;
+  }
+  return { scales, offsets, descriptions, dataset };
+}
+
+async function tag<T>(fd: ImageFileDirectory, name: TagName): Promise<T | undefined> {
+  return fd.hasTag(name) ? ((await fd.loadValue(name)) as T) : undefined;
+}
+
+function crsOf(image: GeoTIFFImage): Crs {
+  const keys = image.getGeoKeys();
+  if (!keys) throw new RasterError(422, 'The file has no GeoTIFF georeferencing (no GeoKeyDirectory).');
+  let converted: ReturnType<typeof toProj4>;
+  try {
+    converted = toProj4(keys as Parameters<typeof toProj4>[0]);
+  } catch (error) {
+    throw new RasterError(422, `Unsupported CRS: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!converted.proj4 || converted.proj4.includes('+proj=unknown')) throw new RasterError(422, 'Unsupported CRS: its GeoKeys do not describe a known projection.');
+  const code = (keys.ProjectedCSTypeGeoKey ?? keys.GeographicTypeGeoKey) as number | undefined;
+  return {
+    proj4: converted.proj4,
+    epsg: code !== undefined && code > 0 && code < 32767 ? code : null,
+    isGeographic: Boolean(converted.isGCS),
+  };
+}
+
+async function levelOf(image: GeoTIFFImage, fullWidth: number, fullHeight: number, resX: number, resY: number): Promise<Level> {
+  const width = image.getWidth();
+  const height = image.getHeight();
+  return {
+    image,
+    mask: null,
+    width,
+    height,
+    blockWidth: image.getTileWidth(),
+    blockHeight: image.getTileHeight(),
+    resX: (resX * fullWidth) / width,
+    resY: (resY * fullHeight) / height,
+  };
+}
+
+/** Parses a (Cloud Optimized) GeoTIFF's header into what rendering needs; no pixel data is read. */
+export async function parseCog(bytes: ByteSource): Promise<Cog> {
+  registerDecoders();
+  let tiff: GeoTIFF;
+  let images: GeoTIFFImage[];
+  try {
+    tiff = await GeoTIFF.fromSource(bytes);
+    const count = await tiff.getImageCount();
+    images = await Promise.all(Array.from({ length: count }, (_, i) => tiff.getImage(i)));
+  } catch (error) {
+    if (error instanceof EtagMismatch) throw error;
+    throw new RasterError(422, `Not a readable TIFF: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const full = images[0];
+  if (!full) throw new RasterError(422, 'The TIFF holds no image.');
+  const fd = full.getFileDirectory();
+  const width = full.getWidth();
+  const height = full.getHeight();
+  const bandCount = full.getSamplesPerPixel();
+  const bits = ((await tag<number[]>(fd, 'BitsPerSample')) ?? [8])[0]!;
+  const format = ((await tag<number[]>(fd, 'SampleFormat')) ?? [1])[0]!;
+  const dataType = dataTypeOf(format, bits);
+  if (!dataType) throw new RasterError(422, `Unsupported sample type: ${bits}-bit, SampleFormat ${format}.`);
+  const compressionCode = (await tag<number>(fd, 'Compression')) ?? 1;
+  if (!SUPPORTED_COMPRESSIONS.has(compressionCode)) throw new RasterError(422, `Unsupported TIFF compression ${compressionCode}.`);
+
+  let origin: number[];
+  let resolution: number[];
+  try {
+    origin = full.getOrigin();
+    resolution = full.getResolution();
+  } catch {
+    throw new RasterError(422, 'The file has no affine georeferencing (tie point and pixel scale, or a transformation).');
+  }
+  const transformation = await tag<number[]>(fd, 'ModelTransformation');
+  if (transformation && (transformation[1] !== 0 || transformation[4] !== 0)) {
+    throw new RasterError(422, 'Rotated or sheared rasters are not supported.');
+  }
+  const crs = crsOf(full);
+  const resX = Math.abs(resolution[0]!);
+  const resY = Math.abs(resolution[1]!);
+  let originX = origin[0]!;
+  let originY = origin[1]!;
+  // GDAL treats PixelIsPoint tie points as pixel centres.
+  if (full.getGeoKeys()?.GTRasterTypeGeoKey === 2) {
+    originX -= resX / 2;
+    originY += resY / 2;
+  }
+
+  const levels: Level[] = [await levelOf(full, width, height, resX, resY)];
+  const masks: GeoTIFFImage[] = [];
+  for (const image of images.slice(1)) {
+    const kind = ((await tag<number>(image.getFileDirectory(), 'NewSubfileType')) ?? 0);
+    if (kind & 4) masks.push(image);
+    else if (kind & 1) levels.push(await levelOf(image, width, height, resX, resY));
+  }
+  levels.sort((a, b) => b.width - a.width);
+  for (const mask of masks) {
+    const level = levels.find((l) => l.width === mask.getWidth() && l.height === mask.getHeight());
+    if (level) level.mask = mask;
+  }
+
+  const nodata = full.getGDALNoData();
+  const { scales, offsets, descriptions, dataset } = parseGdalMetadata(await tag<string>(fd, 'GDAL_METADATA'), bandCount);
+  const extraSamples = (await tag<number[]>(fd, 'ExtraSamples')) ?? [];
+  const photometric = (await tag<number>(fd, 'PhotometricInterpretation')) ?? 1;
+  const alphaBand = extraSamples.length > 0 && (extraSamples[extraSamples.length - 1] === 1 || extraSamples[extraSamples.length - 1] === 2)
+    ? bandCount - 1
+    : null;
+  const colorMap = await tag<Uint16Array | number[]>(fd, 'ColorMap');
+  let palette: Cog['palette'] = null;
+  if (colorMap && photometric === 3) {
+    const entries = colorMap.length / 3;
+    palette = Array.from({ length: entries }, (_, i) => [colorMap[i]! >> 8, colorMap[entries + i]! >> 8, colorMap[2 * entries + i]! >> 8, 255] as [number, number, number, number]);
+  }
+  const colorInterpretation = Array.from({ length: bandCount }, (_, i) => {
+    if (i === alphaBand) return 'alpha';
+    if (photometric === 3) return 'palette';
+    if ((photometric === 2 || photometric === 6) && i < 3) return ['red', 'green', 'blue'][i]!;
+    return 'gray';
+  });
+
+  const ghost = await tiff.getGhostValues().catch(() => null);
+  const isTiled = full.isTiled;
+  const headerEnd = bytes.header.byteLength;
+  const firstData = isTiled ? Number(await full.getFileDirectory().loadValueIndexed('TileOffsets', 0)) : 0;
+  const isCloudOptimized = isTiled
+    && (ghost?.LAYOUT === 'IFDS_BEFORE_DATA' || (firstData >= Math.min(headerEnd, bytes.size) || levels.length > 1))
+    && (levels.length > 1 || Math.max(width, height) <= 512);
+
+  return {
+    key: bytes.source.key,
+    etag: bytes.etag,
+    size: bytes.size,
+    width,
+    height,
+    bandCount,
+    dataType,
+    originX,
+    originY,
+    crs,
+    bounds: [originX, originY - resY * height, originX + resX * width, originY],
+    nodata: nodata !== null && Number.isFinite(nodata) || Number.isNaN(nodata ?? 0) ? nodata : null,
+    scales,
+    offsets,
+    descriptions,
+    colorInterpretation,
+    alphaBand,
+    palette,
+    levels,
+    compression: COMPRESSIONS[compressionCode] ?? String(compressionCode),
+    interleave: full.planarConfiguration === 2 ? 'band' : 'pixel',
+    isTiled,
+    isCloudOptimized,
+    metadata: dataset,
+    footprint: bytes.header.byteLength + 4096 * images.length,
+    bytes,
+  };
+}

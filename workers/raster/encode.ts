@@ -1,0 +1,128 @@
+import type { DataType } from './cog';
+
+const NPY_DESCR: Record<DataType, string> = {
+  uint8: '|u1', int8: '|i1', uint16: '<u2', int16: '<i2', uint32: '<u4', int32: '<i4', float32: '<f4', float64: '<f8',
+};
+const TYPED: Record<DataType, { new (length: number): ArrayLike<number> & { buffer: ArrayBufferLike; [i: number]: number } }> = {
+  uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
+  uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
+};
+const RANGES: Partial<Record<DataType, [number, number]>> = {
+  uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767], uint32: [0, 4294967295], int32: [-2147483648, 2147483647],
+};
+
+/** Values into `type`: integers rounded and clamped, as GDAL writes resampled values. */
+export function toTyped(values: Float64Array, type: DataType) {
+  const out = new TYPED[type](values.length);
+  const range = RANGES[type];
+  if (!range) {
+    for (let i = 0; i < values.length; i++) out[i] = values[i]!;
+    return out;
+  }
+  const [lo, hi] = range;
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.floor(values[i]! + 0.5);
+    out[i] = v < lo ? lo : v > hi ? hi : Number.isNaN(v) ? 0 : v;
+  }
+  return out;
+}
+
+/**
+ * NumPy .npy (format 1.0) of shape (bands + 1, height, width): the bands, then the mask
+ * (255 valid, 0 not) as the last band, like rio-tiler's NPY output.
+ */
+export function encodeNpy(bands: Float64Array[], mask: Uint8Array, width: number, height: number, type: DataType): Uint8Array {
+  const planes = [...bands.map((b) => toTyped(b, type)), toTyped(Float64Array.from(mask, (m) => (m ? 255 : 0)), type)];
+  const dict = `{'descr': '${NPY_DESCR[type]}', 'fortran_order': False, 'shape': (${planes.length}, ${height}, ${width}), }`;
+  const unpadded = 10 + dict.length + 1;
+  const header = dict + ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  const headerBytes = new TextEncoder().encode(header);
+  const planeBytes = width * height * (planes[0] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  const out = new Uint8Array(10 + headerBytes.length + planeBytes * planes.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
+  new DataView(out.buffer).setUint16(8, headerBytes.length, true);
+  out.set(headerBytes, 10);
+  planes.forEach((plane, i) => out.set(new Uint8Array(plane.buffer, 0, planeBytes), 10 + headerBytes.length + i * planeBytes));
+  return out;
+}
+
+// ---------------------------------------------------------------- PNG
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  out.set(new TextEncoder().encode(type), 4);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+async function zlib(data: Uint8Array): Promise<Uint8Array> {
+  // The runtime's native zlib: far faster than a JavaScript deflate, and the reason this encoder is ours.
+  const stream = new Blob([data]).stream().pipeThrough(new CompressionStream('deflate'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/**
+ * PNG of interleaved samples: 1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA) channels, 8 or 16 bits.
+ * Rows use the Up filter, which suits imagery and costs one subtraction per byte.
+ */
+export async function encodePng(pixels: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 2 | 3 | 4): Promise<Uint8Array> {
+  const depth = pixels instanceof Uint16Array ? 16 : 8;
+  const bytesPerPixel = channels * (depth / 8);
+  const rowBytes = width * bytesPerPixel;
+  const raw = new Uint8Array(height * (rowBytes + 1));
+  const bytes = new Uint8Array(rowBytes * height);
+  if (depth === 16) {
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < pixels.length; i++) view.setUint16(i * 2, pixels[i]!);
+  } else {
+    bytes.set(pixels);
+  }
+  for (let y = 0; y < height; y++) {
+    const o = y * (rowBytes + 1);
+    raw[o] = 2;
+    const row = bytes.subarray(y * rowBytes, (y + 1) * rowBytes);
+    if (y === 0) raw.set(row, o + 1);
+    else {
+      const prev = bytes.subarray((y - 1) * rowBytes, y * rowBytes);
+      for (let i = 0; i < rowBytes; i++) raw[o + 1 + i] = (row[i]! - prev[i]!) & 0xff;
+    }
+  }
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr[8] = depth;
+  ihdr[9] = ({ 1: 0, 2: 4, 3: 2, 4: 6 } as const)[channels];
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', await zlib(raw)),
+    chunk('IEND', new Uint8Array(0)),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,235 @@
+import { getDecoder, type BaseDecoder, type GeoTIFFImage } from 'geotiff';
+import type { Cog, DataType, Level } from './cog';
+import type { Source } from './source';
+import { RasterError } from './errors';
+
+/** A pixel window of one level; it may reach past the image, where everything is masked. */
+export interface Window {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Pixel values of the requested bands (raw, before scale/offset) and a validity mask (1 = valid). */
+export interface Block {
+  width: number;
+  height: number;
+  bands: Float64Array[];
+  mask: Uint8Array;
+}
+
+/** Neighbouring tiles whose byte ranges are at most this far apart are fetched in one request. */
+const MERGE_GAP = 16 * 1024;
+const MAX_MERGED = 8 * 1024 * 1024;
+const MAX_IN_FLIGHT = 6;
+
+const ARRAYS: Record<DataType, { new (buffer: ArrayBuffer): ArrayLike<number> }> = {
+  uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
+  uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
+};
+const BYTES: Record<DataType, number> = { uint8: 1, int8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, float32: 4, float64: 8 };
+
+interface BlockRequest {
+  image: GeoTIFFImage;
+  index: number;
+  offset: number;
+  length: number;
+  bytes?: ArrayBuffer;
+}
+
+const decoders = new WeakMap<GeoTIFFImage, Promise<BaseDecoder>>();
+
+function decoderFor(image: GeoTIFFImage): Promise<BaseDecoder> {
+  let decoder = decoders.get(image);
+  if (!decoder) {
+    decoder = (async () => {
+      const fd = image.getFileDirectory();
+      const compression = ((await fd.loadValue('Compression')) as number | undefined) ?? 1;
+      const tiled = image.isTiled;
+      const height = image.getHeight();
+      const parameters = {
+        tileWidth: image.getTileWidth(),
+        tileHeight: tiled ? image.getTileHeight() : ((await fd.loadValue('RowsPerStrip')) as number | undefined) ?? height,
+        planarConfiguration: image.planarConfiguration,
+        bitsPerSample: (await fd.loadValue('BitsPerSample')) as number[],
+        predictor: ((await fd.loadValue('Predictor')) as number | undefined) ?? 1,
+        samplesPerPixel: image.getSamplesPerPixel(),
+        JPEGTables: fd.hasTag('JPEGTables') ? await fd.loadValue('JPEGTables') : undefined,
+        LercParameters: fd.hasTag('LercParameters') ? await fd.loadValue('LercParameters') : undefined,
+      };
+      return getDecoder(compression, parameters);
+    })();
+    decoders.set(image, decoder);
+  }
+  return decoder;
+}
+
+async function locate(image: GeoTIFFImage, index: number): Promise<BlockRequest> {
+  const fd = image.getFileDirectory();
+  const [offsetTag, countTag] = image.isTiled ? ['TileOffsets', 'TileByteCounts'] as const : ['StripOffsets', 'StripByteCounts'] as const;
+  const [offset, length] = await Promise.all([fd.loadValueIndexed(offsetTag, index), fd.loadValueIndexed(countTag, index)]);
+  return { image, index, offset: Number(offset), length: Number(length) };
+}
+
+/**
+ * Fetches the blocks' bytes: sorted by offset, neighbours merged into one range read, at most
+ * MAX_IN_FLIGHT reads at once. Empty (sparse) blocks are not read at all.
+ */
+async function fetchBlocks(blocks: BlockRequest[], source: Source, etag: string, signal?: AbortSignal): Promise<void> {
+  const present = blocks.filter((b) => b.length > 0).sort((a, b) => a.offset - b.offset);
+  const groups: BlockRequest[][] = [];
+  for (const block of present) {
+    const group = groups[groups.length - 1];
+    const last = group?.[group.length - 1];
+    if (group && last && block.offset - (last.offset + last.length) <= MERGE_GAP && block.offset + block.length - group[0]!.offset <= MAX_MERGED) {
+      group.push(block);
+    } else {
+      groups.push([block]);
+    }
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < groups.length) {
+      const group = groups[next++]!;
+      const start = group[0]!.offset;
+      const end = Math.max(...group.map((b) => b.offset + b.length));
+      const { data } = await source.getBytes(start, end - start, signal, etag);
+      for (const block of group) block.bytes = data.slice(block.offset - start, block.offset - start + block.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MAX_IN_FLIGHT, groups.length) }, worker));
+}
+
+function swapBytes(buffer: ArrayBuffer, size: number): ArrayBuffer {
+  if (size === 1) return buffer;
+  const bytes = new Uint8Array(buffer);
+  for (let i = 0; i + size <= bytes.length; i += size) bytes.subarray(i, i + size).reverse();
+  return buffer;
+}
+
+/** Unpacks a 1-bit-per-pixel block (GDAL's internal masks) to one byte per pixel. */
+function unpackBits(buffer: ArrayBuffer, width: number, height: number): Uint8Array {
+  const packed = new Uint8Array(buffer);
+  const rowBytes = Math.ceil(width / 8);
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) out[y * width + x] = (packed[y * rowBytes + (x >> 3)]! >> (7 - (x & 7))) & 1;
+  }
+  return out;
+}
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+  /** Overrides the file's nodata value. */
+  nodata?: number | null;
+}
+
+/** Reads `window` of `level` for the 0-based `bands`, with the mask GDAL would give it. */
+export async function readWindow(cog: Cog, level: Level, window: Window, bands: number[], source: Source, options: ReadOptions = {}): Promise<Block> {
+  for (const band of bands) if (band < 0 || band >= cog.bandCount) throw new RasterError(400, `Band ${band + 1} does not exist (the file has ${cog.bandCount}).`);
+  const { image } = level;
+  const { width, height } = window;
+  const out: Block = {
+    width,
+    height,
+    bands: bands.map(() => new Float64Array(width * height)),
+    mask: new Uint8Array(width * height),
+  };
+  const x0 = Math.max(0, window.x);
+  const y0 = Math.max(0, window.y);
+  const x1 = Math.min(level.width, window.x + width);
+  const y1 = Math.min(level.height, window.y + height);
+  if (x0 >= x1 || y0 >= y1) return out;
+
+  const bw = level.blockWidth;
+  const bh = level.blockHeight;
+  const across = Math.ceil(level.width / bw);
+  const down = Math.ceil(level.height / bh);
+  const planar = image.planarConfiguration === 2;
+  const samples = [...new Set(cog.alphaBand === null ? bands : [...bands, cog.alphaBand])];
+  const blockCoords: Array<[number, number]> = [];
+  for (let by = Math.floor(y0 / bh); by <= Math.floor((y1 - 1) / bh); by++) {
+    for (let bx = Math.floor(x0 / bw); bx <= Math.floor((x1 - 1) / bw); bx++) blockCoords.push([bx, by]);
+  }
+  const dataIndex = (bx: number, by: number, sample: number) => (planar ? sample * across * down : 0) + by * across + bx;
+  const wanted = new Map<string, Promise<BlockRequest>>();
+  for (const [bx, by] of blockCoords) {
+    for (const sample of planar ? samples : [0]) {
+      wanted.set(`d${bx},${by},${sample}`, locate(image, dataIndex(bx, by, sample)));
+    }
+    if (level.mask) {
+      const maskLevel = level.mask;
+      wanted.set(`m${bx},${by}`, locate(maskLevel, by * Math.ceil(maskLevel.getWidth() / maskLevel.getTileWidth()) + bx));
+    }
+  }
+  const requests = new Map<string, BlockRequest>();
+  await Promise.all([...wanted].map(async ([k, p]) => requests.set(k, await p)));
+  await fetchBlocks([...requests.values()], source, cog.etag, options.signal);
+
+  const Typed = ARRAYS[cog.dataType];
+  const size = BYTES[cog.dataType];
+  const decoder = await decoderFor(image);
+  const maskDecoder = level.mask ? await decoderFor(level.mask) : null;
+  const nodata = options.nodata === undefined ? cog.nodata : options.nodata;
+  const isFloat = cog.dataType === 'float32' || cog.dataType === 'float64';
+  const stride = planar ? 1 : cog.bandCount;
+
+  await Promise.all(blockCoords.map(async ([bx, by]) => {
+    const blockRows = Math.min(bh, level.height - by * bh);
+    const decode = async (request: BlockRequest | undefined, d: BaseDecoder): Promise<ArrayBuffer | null> => {
+      if (!request?.bytes) return null;
+      const decoded = await d.decode(request.bytes);
+      return decoded instanceof ArrayBuffer ? decoded : new Uint8Array(decoded).slice().buffer;
+    };
+    const planes = new Map<number, ArrayLike<number>>();
+    for (const sample of planar ? samples : [0]) {
+      const buffer = await decode(requests.get(`d${bx},${by},${sample}`), decoder);
+      if (buffer) planes.set(sample, new Typed(image.littleEndian ? buffer : swapBytes(buffer, size)));
+    }
+    let maskBits: Uint8Array | null = null;
+    if (maskDecoder) {
+      const buffer = await decode(requests.get(`m${bx},${by}`), maskDecoder);
+      if (buffer) {
+        const mbits = (level.mask!.getFileDirectory().getValue('BitsPerSample') as number[] | undefined)?.[0] ?? 8;
+        maskBits = mbits === 1 ? unpackBits(buffer, bw, blockRows) : new Uint8Array(buffer);
+      }
+    }
+    const bxs = Math.max(x0, bx * bw);
+    const bxe = Math.min(x1, (bx + 1) * bw);
+    const bys = Math.max(y0, by * bh);
+    const bye = Math.min(y1, by * bh + blockRows);
+    const sparse = planes.size === 0;
+    for (let y = bys; y < bye; y++) {
+      const row = (y - by * bh) * bw;
+      const outRow = (y - window.y) * width - window.x;
+      for (let x = bxs; x < bxe; x++) {
+        const pixel = row + (x - bx * bw);
+        const o = outRow + x;
+        let valid = !sparse || nodata === null;
+        for (let i = 0; i < bands.length; i++) {
+          const band = bands[i]!;
+          const plane = planes.get(planar ? band : 0);
+          const value = plane ? plane[planar ? pixel : pixel * stride + band]! : (nodata ?? 0);
+          out.bands[i]![o] = value;
+        }
+        if (!sparse) {
+          // Like GDAL's dataset mask: a pixel is nodata only when every band is (or is NaN).
+          valid = false;
+          for (let i = 0; i < bands.length && !valid; i++) {
+            const value = out.bands[i]![o]!;
+            const isNodata = nodata !== null && (value === nodata || (Number.isNaN(nodata) && Number.isNaN(value)));
+            if (!isNodata && !(isFloat && Number.isNaN(value))) valid = true;
+          }
+          if (valid && cog.alphaBand !== null) {
+            const plane = planes.get(planar ? cog.alphaBand : 0);
+            if (plane && plane[planar ? pixel : pixel * stride + cog.alphaBand] === 0) valid = false;
+          }
+          if (valid && maskBits && maskBits[pixel] === 0) valid = false;
+        }
+        out.mask[o] = valid ? 1 : 0;
+      }
+    }
+  }));
+  return out;
+}

@@ -1,0 +1,233 @@
+import proj4 from 'proj4';
+import type { Cog, Level } from './cog';
+import type { Block, Window } from './read';
+
+export type Resampling = 'nearest' | 'bilinear' | 'cubic';
+
+/** A north-up output grid in some CRS (a tile, a bbox, a preview). */
+export interface Grid {
+  proj4: string;
+  bounds: [number, number, number, number];
+  width: number;
+  height: number;
+}
+
+type Transform = (x: number, y: number) => [number, number];
+
+const converters = new Map<string, Transform>();
+
+/** dst CRS → src CRS point transform; identity when both name the same CRS. */
+export function transformer(from: string, to: string): Transform {
+  const key = `${from}\u0000${to}`;
+  let fn = converters.get(key);
+  if (!fn) {
+    if (from === to) fn = (x, y) => [x, y];
+    else {
+      const converter = proj4(from, to);
+      fn = (x, y) => {
+        const p = converter.forward([x, y]);
+        return [p[0]!, p[1]!];
+      };
+    }
+    converters.set(key, fn);
+  }
+  return fn;
+}
+
+/** The dataset CRS as a proj4 string, or the EPSG name proj4js knows, so identical CRSs compare equal. */
+export function cogProj4(cog: Cog): string {
+  if (cog.crs.epsg === 3857) return 'EPSG:3857';
+  if (cog.crs.epsg === 4326) return 'EPSG:4326';
+  return cog.crs.proj4;
+}
+
+/** Samples the edges of a box through a transform: the bounds of its image, finite points only. */
+export function transformBounds(bounds: [number, number, number, number], transform: Transform, steps = 20): [number, number, number, number] | null {
+  const [minx, miny, maxx, maxy] = bounds;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0; i <= steps; i++) {
+    const t = i / steps;
+    for (const [x, y] of [[minx + (maxx - minx) * t, miny], [minx + (maxx - minx) * t, maxy], [minx, miny + (maxy - miny) * t], [maxx, miny + (maxy - miny) * t]] as const) {
+      const [px, py] = transform(x, y);
+      if (Number.isFinite(px) && Number.isFinite(py)) {
+        xs.push(px);
+        ys.push(py);
+      }
+    }
+  }
+  if (xs.length === 0) return null;
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+}
+
+const naturalResolutions = new WeakMap<Cog, Map<string, number>>();
+
+/**
+ * The output pixel size GDAL would suggest for the whole dataset in `dstProj4`
+ * (GDALSuggestedWarpOutput2: the diagonal of the reprojected extent over the pixel diagonal).
+ */
+function naturalResolution(cog: Cog, dstProj4: string): number {
+  let perCrs = naturalResolutions.get(cog);
+  if (!perCrs) naturalResolutions.set(cog, (perCrs = new Map()));
+  let res = perCrs.get(dstProj4);
+  if (res === undefined) {
+    const extent = transformBounds(cog.bounds, transformer(cogProj4(cog), dstProj4));
+    res = extent ? Math.hypot(extent[2] - extent[0], extent[3] - extent[1]) / Math.hypot(cog.width, cog.height) : cog.levels[0]!.resX;
+    perCrs.set(dstProj4, res);
+  }
+  return res;
+}
+
+/** GDAL's `-ovr AUTO`: the coarsest overview still finer than the output, with a 0.1 tolerance. */
+export function chooseLevel(cog: Cog, grid: Grid): Level {
+  const dstRes = (grid.bounds[2] - grid.bounds[0]) / grid.width;
+  const targetRatio = dstRes / naturalResolution(cog, grid.proj4);
+  const levels = cog.levels;
+  if (!(targetRatio > 1) || levels.length === 1) return levels[0]!;
+  const ratio = (i: number) => cog.width / levels[i]!.width;
+  let i = 0;
+  for (; i < levels.length - 1; i++) {
+    if (ratio(i) < targetRatio && ratio(i + 1) > targetRatio) break;
+    if (Math.abs(ratio(i) - targetRatio) < 0.1) break;
+  }
+  return levels[i]!;
+}
+
+/** Where each output pixel centre falls in the level's pixel space (NaN where it does not map). */
+export interface Mapping {
+  level: Level;
+  xs: Float64Array;
+  ys: Float64Array;
+  /** Source pixels the mapping touches, with room for the resampling kernel. */
+  window: Window | null;
+}
+
+/** Pixel-exact projection every `STEP` output pixels, linear in between (GDAL's approximate transformer does the same). */
+const STEP = 16;
+
+export function mapGrid(cog: Cog, grid: Grid, level: Level, kernelRadius: number): Mapping {
+  const { width, height, bounds } = grid;
+  const transform = transformer(grid.proj4, cogProj4(cog));
+  const dx = (bounds[2] - bounds[0]) / width;
+  const dy = (bounds[3] - bounds[1]) / height;
+  const toPixelX = (x: number) => (x - cog.originX) / level.resX;
+  const toPixelY = (y: number) => (cog.originY - y) / level.resY;
+  const nodesX = Math.ceil(width / STEP) + 1;
+  const nodesY = Math.ceil(height / STEP) + 1;
+  const nodeX = new Float64Array(nodesX * nodesY);
+  const nodeY = new Float64Array(nodesX * nodesY);
+  for (let j = 0; j < nodesY; j++) {
+    const row = Math.min(j * STEP, height);
+    for (let i = 0; i < nodesX; i++) {
+      const col = Math.min(i * STEP, width);
+      const [sx, sy] = transform(bounds[0] + (col + 0.5) * dx, bounds[3] - (row + 0.5) * dy);
+      nodeX[j * nodesX + i] = Number.isFinite(sx) ? toPixelX(sx) : NaN;
+      nodeY[j * nodesX + i] = Number.isFinite(sy) ? toPixelY(sy) : NaN;
+    }
+  }
+  const xs = new Float64Array(width * height);
+  const ys = new Float64Array(width * height);
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let row = 0; row < height; row++) {
+    const j = Math.min(Math.floor(row / STEP), nodesY - 2);
+    const r0 = j * STEP;
+    const r1 = Math.min((j + 1) * STEP, height);
+    const fy = r1 === r0 ? 0 : (row - r0) / (r1 - r0);
+    for (let col = 0; col < width; col++) {
+      const i = Math.min(Math.floor(col / STEP), nodesX - 2);
+      const c0 = i * STEP;
+      const c1 = Math.min((i + 1) * STEP, width);
+      const fx = c1 === c0 ? 0 : (col - c0) / (c1 - c0);
+      const a = j * nodesX + i;
+      const b = a + 1;
+      const c = a + nodesX;
+      const d = c + 1;
+      const x = (nodeX[a]! * (1 - fx) + nodeX[b]! * fx) * (1 - fy) + (nodeX[c]! * (1 - fx) + nodeX[d]! * fx) * fy;
+      const y = (nodeY[a]! * (1 - fx) + nodeY[b]! * fx) * (1 - fy) + (nodeY[c]! * (1 - fx) + nodeY[d]! * fx) * fy;
+      const o = row * width + col;
+      xs[o] = x;
+      ys[o] = y;
+      if (x >= -kernelRadius && y >= -kernelRadius && x < level.width + kernelRadius && y < level.height + kernelRadius) {
+        if (x < minX) minX = x;
+        if (x > maxX) maxX = x;
+        if (y < minY) minY = y;
+        if (y > maxY) maxY = y;
+      }
+    }
+  }
+  if (minX > maxX) return { level, xs, ys, window: null };
+  const x0 = Math.max(0, Math.floor(minX) - kernelRadius);
+  const y0 = Math.max(0, Math.floor(minY) - kernelRadius);
+  const x1 = Math.min(level.width, Math.floor(maxX) + kernelRadius + 1);
+  const y1 = Math.min(level.height, Math.floor(maxY) + kernelRadius + 1);
+  if (x0 >= x1 || y0 >= y1) return { level, xs, ys, window: null };
+  return { level, xs, ys, window: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } };
+}
+
+export const KERNEL_RADIUS: Record<Resampling, number> = { nearest: 0, bilinear: 1, cubic: 2 };
+
+function cubicWeight(t: number): number {
+  // Keys' cubic convolution with a = -0.5, as GDAL's "cubic".
+  const x = Math.abs(t);
+  if (x <= 1) return (1.5 * x - 2.5) * x * x + 1;
+  if (x < 2) return ((-0.5 * x + 2.5) * x - 4) * x + 2;
+  return 0;
+}
+
+/** Resamples `source` (the mapping's window) onto the output grid. */
+export function resample(source: Block, mapping: Mapping, grid: Grid, method: Resampling): Block {
+  const { width, height } = grid;
+  const window = mapping.window!;
+  const out: Block = { width, height, bands: source.bands.map(() => new Float64Array(width * height)), mask: new Uint8Array(width * height) };
+  const sw = source.width;
+  const sh = source.height;
+  const nb = source.bands.length;
+  const acc = new Float64Array(nb);
+  for (let o = 0; o < width * height; o++) {
+    const lx = mapping.xs[o]!;
+    const ly = mapping.ys[o]!;
+    // Output pixels whose centre falls outside the source stay empty, as in GDAL.
+    if (!(lx >= 0 && ly >= 0 && lx < mapping.level.width && ly < mapping.level.height)) continue;
+    const px = lx - window.x;
+    const py = ly - window.y;
+    if (method === 'nearest') {
+      const sx = Math.floor(px + 1e-10);
+      const sy = Math.floor(py + 1e-10);
+      if (sx < 0 || sy < 0 || sx >= sw || sy >= sh) continue;
+      const s = sy * sw + sx;
+      if (!source.mask[s]) continue;
+      for (let b = 0; b < nb; b++) out.bands[b]![o] = source.bands[b]![s]!;
+      out.mask[o] = 1;
+      continue;
+    }
+    // Kernel on pixel centres; weights of masked neighbours are dropped and the rest renormalised.
+    const cx = px - 0.5;
+    const cy = py - 0.5;
+    const ix = Math.floor(cx);
+    const iy = Math.floor(cy);
+    const r = method === 'bilinear' ? 1 : 2;
+    const lo = method === 'bilinear' ? 0 : -1;
+    acc.fill(0);
+    let weightSum = 0;
+    for (let ky = lo; ky < lo + 2 * r; ky++) {
+      const sy = iy + ky;
+      if (sy < 0 || sy >= sh) continue;
+      const wy = method === 'bilinear' ? 1 - Math.abs(cy - sy) : cubicWeight(cy - sy);
+      if (wy === 0) continue;
+      for (let kx = lo; kx < lo + 2 * r; kx++) {
+        const sx = ix + kx;
+        if (sx < 0 || sx >= sw) continue;
+        const s = sy * sw + sx;
+        if (!source.mask[s]) continue;
+        const w = wy * (method === 'bilinear' ? 1 - Math.abs(cx - sx) : cubicWeight(cx - sx));
+        if (w === 0) continue;
+        weightSum += w;
+        for (let b = 0; b < nb; b++) acc[b]! += w * source.bands[b]![s]!;
+      }
+    }
+    if (Math.abs(weightSum) < 1e-9) continue;
+    for (let b = 0; b < nb; b++) out.bands[b]![o] = acc[b]! / weightSum;
+    out.mask[o] = 1;
+  }
+  return out;
+}
