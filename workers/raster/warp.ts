@@ -102,57 +102,104 @@ export interface Mapping {
   window: Window | null;
 }
 
-/** Pixel-exact projection every `STEP` output pixels, linear in between (GDAL's approximate transformer does the same). */
-const STEP = 16;
+/** GDAL's default error threshold for its approximate transformer, in source pixels. */
+const MAX_ERROR = 0.125;
+
+type PixelTransform = (x: number, y: number) => [number, number] | null;
+
+/**
+ * One output row through GDAL's approximate transformer (GDALApproxTransform): transform the
+ * first, middle and last points exactly, interpolate linearly in between when the middle is
+ * within MAX_ERROR of the line, else split in two and recurse. Matching it, not just the exact
+ * projection, is what makes nearest-neighbour tiles agree with gdalwarp pixel for pixel.
+ */
+function approximateRow(width: number, row: number, exact: PixelTransform, xs: Float64Array, ys: Float64Array, offset: number): void {
+  const px = (i: number) => i + 0.5;
+  const py = row + 0.5;
+  const put = (i: number, p: [number, number] | null) => {
+    xs[offset + i] = p ? p[0] : NaN;
+    ys[offset + i] = p ? p[1] : NaN;
+  };
+  const exactRange = (from: number, to: number) => {
+    for (let i = from; i < to; i++) put(i, exact(px(i), py));
+  };
+  type Point = [number, number];
+  const recurse = (start: number, count: number, s: Point, m: Point, e: Point): void => {
+    const middle = start + ((count - 1) >> 1);
+    const end = start + count - 1;
+    const span = px(end) - px(start);
+    const slopeX = (e[0] - s[0]) / span;
+    const slopeY = (e[1] - s[1]) / span;
+    const at = px(middle) - px(start);
+    const error = Math.abs(s[0] + slopeX * at - m[0]) + Math.abs(s[1] + slopeY * at - m[1]);
+    if (error <= MAX_ERROR) {
+      for (let i = start; i <= end; i++) {
+        const d = px(i) - px(start);
+        xs[offset + i] = s[0] + slopeX * d;
+        ys[offset + i] = s[1] + slopeY * d;
+      }
+      return;
+    }
+    const leftCount = middle - start;
+    const rightCount = count - leftCount;
+    const leftMid = start + ((leftCount - 1) >> 1);
+    const rightMid = middle + ((rightCount - 1) >> 1);
+    const baseLeft = leftCount <= 5;
+    const baseRight = rightCount <= 5;
+    const lm = baseLeft ? null : exact(px(leftMid), py);
+    const le = baseLeft ? null : exact(px(middle - 1), py);
+    const rm = baseRight ? null : exact(px(rightMid), py);
+    if ((!baseLeft && (!lm || !le)) || (!baseRight && !rm)) {
+      exactRange(start + 1, middle);
+      exactRange(middle + 1, end);
+      put(start, s);
+      put(middle, m);
+      put(end, e);
+      return;
+    }
+    if (!baseLeft) recurse(start, leftCount, s, lm!, le!);
+    else {
+      exactRange(start + 1, middle);
+      put(start, s);
+    }
+    if (!baseRight) recurse(middle, rightCount, m, rm!, e);
+    else {
+      exactRange(middle + 1, end);
+      put(middle, m);
+      put(end, e);
+    }
+  };
+  if (width <= 5) return exactRange(0, width);
+  const middle = (width - 1) >> 1;
+  const s = exact(px(0), py);
+  const m = exact(px(middle), py);
+  const e = exact(px(width - 1), py);
+  if (!s || !m || !e) return exactRange(0, width);
+  recurse(0, width, s, m, e);
+}
 
 export function mapGrid(cog: Cog, grid: Grid, level: Level, kernelRadius: number): Mapping {
   const { width, height, bounds } = grid;
   const transform = transformer(grid.proj4, cogProj4(cog));
   const dx = (bounds[2] - bounds[0]) / width;
   const dy = (bounds[3] - bounds[1]) / height;
-  const toPixelX = (x: number) => (x - cog.originX) / level.resX;
-  const toPixelY = (y: number) => (cog.originY - y) / level.resY;
-  const nodesX = Math.ceil(width / STEP) + 1;
-  const nodesY = Math.ceil(height / STEP) + 1;
-  const nodeX = new Float64Array(nodesX * nodesY);
-  const nodeY = new Float64Array(nodesX * nodesY);
-  for (let j = 0; j < nodesY; j++) {
-    const row = Math.min(j * STEP, height);
-    for (let i = 0; i < nodesX; i++) {
-      const col = Math.min(i * STEP, width);
-      const [sx, sy] = transform(bounds[0] + (col + 0.5) * dx, bounds[3] - (row + 0.5) * dy);
-      nodeX[j * nodesX + i] = Number.isFinite(sx) ? toPixelX(sx) : NaN;
-      nodeY[j * nodesX + i] = Number.isFinite(sy) ? toPixelY(sy) : NaN;
-    }
-  }
+  const exact: PixelTransform = (x, y) => {
+    const [sx, sy] = transform(bounds[0] + x * dx, bounds[3] - y * dy);
+    if (!Number.isFinite(sx) || !Number.isFinite(sy)) return null;
+    return [(sx - cog.originX) / level.resX, (cog.originY - sy) / level.resY];
+  };
   const xs = new Float64Array(width * height);
   const ys = new Float64Array(width * height);
+  for (let row = 0; row < height; row++) approximateRow(width, row, exact, xs, ys, row * width);
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (let row = 0; row < height; row++) {
-    const j = Math.min(Math.floor(row / STEP), nodesY - 2);
-    const r0 = j * STEP;
-    const r1 = Math.min((j + 1) * STEP, height);
-    const fy = r1 === r0 ? 0 : (row - r0) / (r1 - r0);
-    for (let col = 0; col < width; col++) {
-      const i = Math.min(Math.floor(col / STEP), nodesX - 2);
-      const c0 = i * STEP;
-      const c1 = Math.min((i + 1) * STEP, width);
-      const fx = c1 === c0 ? 0 : (col - c0) / (c1 - c0);
-      const a = j * nodesX + i;
-      const b = a + 1;
-      const c = a + nodesX;
-      const d = c + 1;
-      const x = (nodeX[a]! * (1 - fx) + nodeX[b]! * fx) * (1 - fy) + (nodeX[c]! * (1 - fx) + nodeX[d]! * fx) * fy;
-      const y = (nodeY[a]! * (1 - fx) + nodeY[b]! * fx) * (1 - fy) + (nodeY[c]! * (1 - fx) + nodeY[d]! * fx) * fy;
-      const o = row * width + col;
-      xs[o] = x;
-      ys[o] = y;
-      if (x >= -kernelRadius && y >= -kernelRadius && x < level.width + kernelRadius && y < level.height + kernelRadius) {
-        if (x < minX) minX = x;
-        if (x > maxX) maxX = x;
-        if (y < minY) minY = y;
-        if (y > maxY) maxY = y;
-      }
+  for (let o = 0; o < xs.length; o++) {
+    const x = xs[o]!;
+    const y = ys[o]!;
+    if (x >= -kernelRadius && y >= -kernelRadius && x < level.width + kernelRadius && y < level.height + kernelRadius) {
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      if (y > maxY) maxY = y;
     }
   }
   if (minX > maxX) return { level, xs, ys, window: null };

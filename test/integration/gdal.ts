@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fromFile } from 'geotiff';
+
+/** Reference answers come from GDAL itself. */
+export function gdal(command: string, args: string[]): string {
+  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function gdalinfo(file: string, ...flags: string[]) {
+  return JSON.parse(gdal('gdalinfo', ['-json', ...flags, file])) as {
+    size: [number, number];
+    wgs84Extent: { coordinates: number[][][] };
+    bands: Array<{ computedMin?: number; computedMax?: number; minimum?: number; maximum?: number; mean?: number; stdDev?: number; noDataValue?: number; type: string }>;
+  };
+}
+
+export interface Raster {
+  width: number;
+  height: number;
+  bands: Array<ArrayLike<number>>;
+}
+
+/** Runs gdalwarp into a temporary GeoTIFF and reads it back (bands, then the alpha band last). */
+export async function gdalwarp(file: string, args: string[]): Promise<Raster> {
+  const dir = mkdtempSync(join(tmpdir(), 'warp-'));
+  const out = join(dir, 'out.tif');
+  try {
+    gdal('gdalwarp', ['-q', '-of', 'GTiff', ...args, file, out]);
+    const image = await (await fromFile(out)).getImage();
+    const rasters = await image.readRasters();
+    return { width: image.getWidth(), height: image.getHeight(), bands: Array.from({ length: image.getSamplesPerPixel() }, (_, i) => rasters[i] as ArrayLike<number>) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Parses a .npy of shape (bands, height, width) as written by the tile endpoint. */
+export function parseNpy(bytes: ArrayBuffer): Raster & { dtype: string } {
+  const view = new DataView(bytes);
+  const headerLength = view.getUint16(8, true);
+  const header = new TextDecoder().decode(new Uint8Array(bytes, 10, headerLength));
+  const dtype = /'descr': '([^']+)'/.exec(header)![1]!;
+  const [count, height, width] = /'shape': \((\d+), (\d+), (\d+)\)/.exec(header)!.slice(1).map(Number) as [number, number, number];
+  const Typed = ({ '|u1': Uint8Array, '|i1': Int8Array, '<u2': Uint16Array, '<i2': Int16Array, '<u4': Uint32Array, '<i4': Int32Array, '<f4': Float32Array, '<f8': Float64Array } as const)[dtype as '|u1'];
+  const data = new Typed(bytes.slice(10 + headerLength));
+  const plane = width * height;
+  return { width, height, dtype, bands: Array.from({ length: count }, (_, i) => data.subarray(i * plane, (i + 1) * plane)) };
+}
+
+const HALF = 20037508.342789244;
+
+export function lonLatToMercator(lon: number, lat: number): [number, number] {
+  return [(lon * HALF) / 180, (Math.log(Math.tan(((90 + lat) * Math.PI) / 360)) * HALF) / Math.PI];
+}
+
+export function mercatorTile(x: number, y: number, z: number): [number, number] {
+  const span = (2 * HALF) / 2 ** z;
+  return [Math.floor((x + HALF) / span), Math.floor((HALF - y) / span)];
+}
+
+export function mercatorTileBounds(z: number, x: number, y: number): [number, number, number, number] {
+  const span = (2 * HALF) / 2 ** z;
+  return [-HALF + x * span, HALF - (y + 1) * span, -HALF + (x + 1) * span, HALF - y * span];
+}
