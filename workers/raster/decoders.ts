@@ -5,17 +5,20 @@ import { decompress as zstdDecompress } from 'fzstd';
 // Pure-JS LERC (lerc 2.x): workerd refuses to compile WebAssembly from bytes, which lerc 3+ does.
 import Lerc from 'lerc';
 import decodeWebp, { init as initWebp } from '@jsquash/webp/decode';
-// Bundled as a compiled WebAssembly.Module, the one form workerd lets code instantiate.
+import decodeJpeg, { init as initJpeg } from '@jsquash/jpeg/decode';
+// Bundled as compiled WebAssembly.Modules, the one form workerd lets code instantiate.
 import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
+import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 
 /**
  * geotiff's stock LERC, ZSTD and WEBP decoders fail inside workerd (run-time WebAssembly
- * compilation, createImageBitmap); these replace them. The others (none, DEFLATE, LZW, JPEG,
- * PackBits) are geotiff's own, pure JS.
+ * compilation, createImageBitmap); these replace them, and JPEG is decoded by libjpeg-turbo to match
+ * GDAL. The others (none, DEFLATE, LZW, PackBits) are geotiff's own, pure JS.
  */
 type Parameters = ConstructorParameters<typeof BaseDecoder>[0] & {
   samplesPerPixel: number;
   LercParameters?: number[];
+  JPEGTables?: Uint8Array;
 };
 
 async function decoderParameters(fd: ImageFileDirectory): Promise<Parameters> {
@@ -29,6 +32,7 @@ async function decoderParameters(fd: ImageFileDirectory): Promise<Parameters> {
     predictor: ((await fd.loadValue('Predictor')) as number | undefined) ?? 1,
     samplesPerPixel: ((await fd.loadValue('SamplesPerPixel')) as number | undefined) ?? 1,
     LercParameters: fd.hasTag('LercParameters') ? ((await fd.loadValue('LercParameters')) as number[]) : undefined,
+    JPEGTables: fd.hasTag('JPEGTables') ? ((await fd.loadValue('JPEGTables')) as Uint8Array) : undefined,
   };
 }
 
@@ -72,6 +76,15 @@ class LercDecoder extends BaseDecoder {
   }
 }
 
+/** RGBA from a browser-style decoder, cut down to the block's samples per pixel. */
+function fromRgba(rgba: Uint8ClampedArray, width: number, height: number, samples: number): ArrayBuffer {
+  if (samples === 4) return toBuffer(new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength));
+  const n = width * height;
+  const out = new Uint8Array(n * samples);
+  for (let i = 0; i < n; i++) for (let s = 0; s < samples; s++) out[i * samples + s] = rgba[i * 4 + s]!;
+  return out.buffer;
+}
+
 let webpReady: Promise<void> | undefined;
 
 class WebpDecoder extends BaseDecoder {
@@ -79,13 +92,31 @@ class WebpDecoder extends BaseDecoder {
     webpReady ??= initWebp(webpWasm);
     await webpReady;
     const image = await decodeWebp(toBuffer(new Uint8Array(buffer)));
-    const samples = (this.parameters as Parameters).samplesPerPixel;
-    if (samples === 4) return toBuffer(new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength));
-    const rgba = image.data;
-    const n = image.width * image.height;
-    const out = new Uint8Array(n * samples);
-    for (let i = 0; i < n; i++) for (let s = 0; s < samples; s++) out[i * samples + s] = rgba[i * 4 + s]!;
-    return out.buffer;
+    return fromRgba(image.data, image.width, image.height, (this.parameters as Parameters).samplesPerPixel);
+  }
+}
+
+let jpegReady: Promise<void> | undefined;
+
+/**
+ * JPEG through libjpeg-turbo (mozjpeg's decoder, compiled to WebAssembly): the same IDCT, chroma
+ * upsampling and YCbCr conversion as GDAL, so decoded pixels match it exactly, which geotiff's
+ * JavaScript decoder does not. TIFF tiles are abbreviated streams: the tables live in JPEGTables.
+ */
+class JpegDecoder extends BaseDecoder {
+  override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBuffer> {
+    jpegReady ??= initJpeg(jpegWasm);
+    await jpegReady;
+    const { JPEGTables: tables, samplesPerPixel } = this.parameters as Parameters;
+    let stream = new Uint8Array(buffer);
+    if (tables && tables.length > 4) {
+      const joined = new Uint8Array(tables.length - 2 + stream.length - 2);
+      joined.set(tables.subarray(0, tables.length - 2), 0);
+      joined.set(stream.subarray(2), tables.length - 2);
+      stream = joined;
+    }
+    const image = await decodeJpeg(toBuffer(stream));
+    return fromRgba(image.data, image.width, image.height, samplesPerPixel);
   }
 }
 
@@ -97,4 +128,5 @@ export function registerDecoders(): void {
   addDecoder(50000, async () => ZstdDecoder, decoderParameters, false);
   addDecoder(34887, async () => LercDecoder, decoderParameters, false);
   addDecoder(50001, async () => WebpDecoder, decoderParameters, false);
+  addDecoder(7, async () => JpegDecoder, decoderParameters, false);
 }

@@ -185,7 +185,8 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
     const planes = new Map<number, ArrayLike<number>>();
     for (const sample of planar ? samples : [0]) {
       const buffer = await decode(requests.get(`d${bx},${by},${sample}`), decoder);
-      if (buffer) planes.set(sample, new Typed(image.littleEndian ? buffer : swapBytes(buffer, size)));
+      if (!buffer) continue;
+      planes.set(sample, new Typed(image.littleEndian ? buffer : swapBytes(buffer, size)));
     }
     let maskBits: Uint8Array | null = null;
     if (maskDecoder) {
