@@ -12,6 +12,8 @@ export interface Bindings {
   ACCESS_TOKEN_TTL: string;
   REFRESH_TOKEN_TTL: string;
   RESOURCE_TOKEN_TTL: string;
+  /** Cache-Control of rendered tiles and images; `public` becomes `private` for restricted data. */
+  TILE_CACHE_CONTROL?: string;
 }
 
 export interface Variables {
