@@ -1,10 +1,28 @@
 // `npm test`: the typecheck, then every suite. Unit tests run inside workerd (vitest-pool-workers); integration tests
 // run in Node against a real `wrangler dev` on a fresh, migrated, seeded PostgreSQL database.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
 import { freePort, prepareStack, startWorker, stopWorker, type StackOptions } from './lib/stack';
+import { FIXTURES } from './lib/seed';
+
+/** Files the raster tests need in the bucket besides the fixtures: broken ones, and a non-COG. */
+function testObjects(): Array<{ name: string; file: string }> {
+  const dir = `${DEV_DIR}/test-objects`;
+  mkdirSync(dir, { recursive: true });
+  const cog = readFileSync(`${FIXTURES}/cog/cog.tif`);
+  const files: Record<string, Uint8Array | string> = {
+    'truncated.tif': cog.subarray(0, Math.floor(cog.length * 0.6)),
+    'truncated-header.tif': cog.subarray(0, 300),
+    'not-a-tiff.tif': 'This is plain text, not a TIFF.\n',
+    'stripped.tif': readFileSync(`${FIXTURES}/raw/RGB.byte.tif`),
+  };
+  return Object.entries(files).map(([name, content]) => {
+    writeFileSync(`${dir}/${name}`, content);
+    return { name, file: `${dir}/${name}` };
+  });
+}
 
 interface SuiteResult { ok: boolean; passed: number; failed: number }
 
@@ -30,6 +48,7 @@ const options: StackOptions = {
   persistTo: `${ROOT}.wrangler/test-state`,
   port: await freePort(),
   seedFile: `${DEV_DIR}/seed.test.json`,
+  extraObjects: testObjects(),
 };
 
 log('typecheck');

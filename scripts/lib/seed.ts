@@ -21,6 +21,8 @@ export interface SeedFile {
   demoProjectId: string;
   demoFlightId: string;
   dataProducts: Record<string, { id: string; key: string; type: string }>;
+  /** Extra files put in the bucket (tests: truncated and foreign files), by name → key. */
+  objects: Record<string, string>;
 }
 
 interface SeedOptions {
@@ -30,6 +32,8 @@ interface SeedOptions {
   persistTo: string;
   bucketName: string;
   outFile: string;
+  /** Files to put under projects/<demo>/objects/ as they are, with no data product. */
+  extraObjects?: Array<{ name: string; file: string }>;
 }
 
 type Db = ReturnType<typeof drizzle<typeof schema>>;
@@ -119,7 +123,12 @@ export async function seed(options: SeedOptions): Promise<SeedFile> {
       );
       dataProducts[fixture.name] = { id: product.id, key, type: fixture.type };
     }
-    await putLocalObjects(options.persistTo, options.bucketName, fixtures.map((f) => ({ key: dataProducts[f.name]!.key, file: f.file })));
+    const objects: SeedFile['objects'] = {};
+    for (const extra of options.extraObjects ?? []) objects[extra.name] = `projects/${project.id}/objects/${extra.name}`;
+    await putLocalObjects(options.persistTo, options.bucketName, [
+      ...fixtures.map((f) => ({ key: dataProducts[f.name]!.key, file: f.file })),
+      ...(options.extraObjects ?? []).map((e) => ({ key: objects[e.name]!, file: e.file })),
+    ]);
 
     const out: SeedFile = {
       baseUrl: options.baseUrl,
@@ -129,6 +138,7 @@ export async function seed(options: SeedOptions): Promise<SeedFile> {
       demoProjectId: project.id,
       demoFlightId: flight.id,
       dataProducts,
+      objects,
     };
     mkdirSync(dirname(options.outFile), { recursive: true });
     writeFileSync(options.outFile, `${JSON.stringify(out, null, 2)}\n`, { mode: 0o600 });

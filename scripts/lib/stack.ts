@@ -17,6 +17,7 @@ export interface StackOptions {
   persistTo: string;
   port: number;
   seedFile: string;
+  extraObjects?: Array<{ name: string; file: string }>;
 }
 
 export interface Stack {
@@ -38,7 +39,7 @@ export async function prepareStack(options: StackOptions): Promise<Stack> {
   const envFile = await writeWorkerEnvFile(options.envName, databaseUrl);
   const baseUrl = `http://127.0.0.1:${options.port}`;
   log('seeding demo data');
-  const seeded = await seed({ databaseUrl, baseUrl, persistTo: options.persistTo, bucketName: BUCKET, outFile: options.seedFile });
+  const seeded = await seed({ databaseUrl, baseUrl, persistTo: options.persistTo, bucketName: BUCKET, outFile: options.seedFile, extraObjects: options.extraObjects });
   return { databaseUrl, envFile, baseUrl, seed: seeded };
 }
 

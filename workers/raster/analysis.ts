@@ -72,6 +72,8 @@ export interface StatisticsRequest extends Omit<RenderOptions, 'resampling'>, St
   polygons?: Polygons;
   /** Turns read values into the bands to summarise (expression, unscale). */
   transform?: (block: Block) => Block;
+  /** Raw values are nodata band by band (not with a transform, whose outputs are new values). */
+  perBandNodata?: number | null;
 }
 
 /**
@@ -83,7 +85,7 @@ export async function statistics(cog: Cog, source: Source, request: StatisticsRe
   const add = (block: Block, within?: Uint8Array) => {
     const values = request.transform ? request.transform(block) : block;
     accumulators ??= values.bands.map(() => new BandAccumulator(request.integer));
-    accumulate(accumulators, values, within);
+    accumulate(accumulators, values, within, request.perBandNodata ?? null);
   };
   const full = cog.levels[0]!;
   if (request.polygons) {

@@ -76,8 +76,10 @@ async function locate(image: GeoTIFFImage, index: number): Promise<BlockRequest>
  * Fetches the blocks' bytes: sorted by offset, neighbours merged into one range read, at most
  * MAX_IN_FLIGHT reads at once. Empty (sparse) blocks are not read at all.
  */
-async function fetchBlocks(blocks: BlockRequest[], source: Source, etag: string, signal?: AbortSignal): Promise<void> {
+async function fetchBlocks(blocks: BlockRequest[], source: Source, etag: string, size: number, signal?: AbortSignal): Promise<void> {
   const present = blocks.filter((b) => b.length > 0).sort((a, b) => a.offset - b.offset);
+  const beyond = present.find((b) => b.offset + b.length > size);
+  if (beyond) throw new RasterError(422, `The file is truncated: a tile ends at byte ${beyond.offset + beyond.length} of ${size}.`);
   const groups: BlockRequest[][] = [];
   for (const block of present) {
     const group = groups[groups.length - 1];
@@ -165,7 +167,7 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
   }
   const requests = new Map<string, BlockRequest>();
   await Promise.all([...wanted].map(async ([k, p]) => requests.set(k, await p)));
-  await fetchBlocks([...requests.values()], source, cog.etag, options.signal);
+  await fetchBlocks([...requests.values()], source, cog.etag, cog.size, options.signal);
 
   const Typed = ARRAYS[cog.dataType];
   const size = BYTES[cog.dataType];
@@ -179,7 +181,12 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
     const blockRows = Math.min(bh, level.height - by * bh);
     const decode = async (request: BlockRequest | undefined, d: BaseDecoder): Promise<ArrayBuffer | null> => {
       if (!request?.bytes) return null;
-      const decoded = await d.decode(request.bytes);
+      let decoded: ArrayBufferLike;
+      try {
+        decoded = await d.decode(request.bytes);
+      } catch (error) {
+        throw new RasterError(422, `Corrupt tile data at byte ${request.offset}: ${error instanceof Error ? error.message : String(error)}`);
+      }
       return decoded instanceof ArrayBuffer ? decoded : new Uint8Array(decoded).slice().buffer;
     };
     const planes = new Map<number, ArrayLike<number>>();

@@ -97,6 +97,9 @@ export async function render(block: Block, cog: Cog, bands: number[], params: Re
     return { body: encodeNpy(out.bands, out.mask, out.width, out.height, dataType), contentType: MEDIA_TYPES.npy };
   }
   if (params.rescale && params.rescale.length > 0) processed = rescale(processed, params.rescale);
+  if (format !== 'png' && processed.dataType === 'uint16' && !params.colormap && !processed.palette) {
+    throw new RasterError(400, `16-bit data fits PNG only; for ${format} give rescale=min,max.`);
+  }
   const visual = params.colormap ? colorize(processed, params.colormap) : toVisual(processed.block, processed.dataType, processed.palette);
   return { body: await encodeVisual(visual, format, { returnMask: params.returnMask ?? true }), contentType: MEDIA_TYPES[format] };
 }

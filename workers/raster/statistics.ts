@@ -46,12 +46,14 @@ export class BandAccumulator {
 
   constructor(private readonly integer: boolean) {}
 
-  add(values: Float64Array, mask: Uint8Array, weightMask?: Uint8Array): void {
+  /** `nodata` is checked per band, as GDAL and rasterio do, on top of the dataset mask. */
+  add(values: Float64Array, mask: Uint8Array, within?: Uint8Array, nodata: number | null = null): void {
     for (let i = 0; i < values.length; i++) {
-      if (weightMask && !weightMask[i]) continue;
+      if (within && !within[i]) continue;
       this.total++;
       if (!mask[i]) continue;
       const v = values[i]!;
+      if (Number.isNaN(v) || v === nodata) continue;
       this.count++;
       this.sum += v;
       // Welford: stable mean and variance over millions of values.
@@ -139,6 +141,6 @@ export class BandAccumulator {
   }
 }
 
-export function accumulate(accumulators: BandAccumulator[], block: Block, within?: Uint8Array): void {
-  block.bands.forEach((band, i) => accumulators[i]!.add(band, block.mask, within));
+export function accumulate(accumulators: BandAccumulator[], block: Block, within?: Uint8Array, nodata: number | null = null): void {
+  block.bands.forEach((band, i) => accumulators[i]!.add(band, block.mask, within, nodata));
 }

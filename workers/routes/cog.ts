@@ -401,6 +401,7 @@ function mount(prefix: Prefix) {
       integer,
       polygons: polygons && toDatasetCrs(cog, polygons, proj4ForCrs(query.coord_crs)),
       transform: (block) => process(block, cog, planned.bands, planned.render).block,
+      perBandNodata: planned.expression || planned.render.unscale ? null : planned.nodata === undefined ? cog.nodata : planned.nodata,
     }).then((bands) => {
       const names = planned.expression ? planned.expression.source.split(';').map((e) => e.trim()) : planned.bands.map((b) => `b${b + 1}`);
       return Object.fromEntries(bands.map((s, i) => [names[i]!, s]));
