@@ -4,13 +4,40 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
-import { freePort, prepareStack, startWorker, stopWorker, type StackOptions } from './lib/stack';
+import { ensureGdal, freePort, prepareStack, startWorker, stopWorker, type StackOptions } from './lib/stack';
 import { FIXTURES } from './lib/seed';
 
-/** Files the raster tests need in the bucket besides the fixtures: broken ones, and a non-COG. */
+function gdal(command: string, args: string[]): void {
+  const result = spawnSync(command, ['-q', ...args], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`${command} failed`);
+}
+
+/**
+ * A GeoTIFF whose validity lives in an internal mask IFD (no nodata): cog_nodata.tif's nodata
+ * turned into a mask band through a VRT, written with GDAL_TIFF_INTERNAL_MASK.
+ */
+function maskedTiff(dir: string): string {
+  gdal('gdal_translate', ['-ot', 'Byte', '-scale', '1', '2', '0', '255', `${FIXTURES}/cog/cog_nodata.tif`, `${dir}/mask-source.tif`]);
+  gdal('gdalbuildvrt', [`${dir}/masked.vrt`, `${FIXTURES}/cog/cog_nodata.tif`]);
+  const vrt = readFileSync(`${dir}/masked.vrt`, 'utf8')
+    .replace(/\s*<NoDataValue>[^<]*<\/NoDataValue>/g, '')
+    .replace(/<NODATA>[^<]*<\/NODATA>/g, '')
+    .replace('</VRTDataset>', `<MaskBand><VRTRasterBand dataType="Byte"><SimpleSource><SourceFilename relativeToVRT="0">${dir}/mask-source.tif</SourceFilename><SourceBand>1</SourceBand></SimpleSource></VRTRasterBand></MaskBand></VRTDataset>`);
+  writeFileSync(`${dir}/masked.vrt`, vrt);
+  rmSync(`${dir}/masked.tif`, { force: true });
+  const result = spawnSync('gdal_translate', ['-q', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', '--config', 'GDAL_TIFF_INTERNAL_MASK', 'YES', `${dir}/masked.vrt`, `${dir}/masked.tif`], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('gdal_translate (masked) failed');
+  return `${dir}/masked.tif`;
+}
+
+/** Files the raster tests need in the bucket besides the fixtures: broken ones, a non-COG, a mask IFD, scale/offset. */
 function testObjects(): Array<{ name: string; file: string }> {
   const dir = `${DEV_DIR}/test-objects`;
   mkdirSync(dir, { recursive: true });
+  ensureGdal();
+  rmSync(`${dir}/scaled.tif`, { force: true });
+  gdal('gdal_translate', ['-a_scale', '0.5', '-a_offset', '100', '-co', 'TILED=YES', `${FIXTURES}/cog/cog.tif`, `${dir}/scaled.tif`]);
+  const generated = [{ name: 'masked.tif', file: maskedTiff(dir) }, { name: 'scaled.tif', file: `${dir}/scaled.tif` }];
   const cog = readFileSync(`${FIXTURES}/cog/cog.tif`);
   const files: Record<string, Uint8Array | string> = {
     'truncated.tif': cog.subarray(0, Math.floor(cog.length * 0.6)),
@@ -18,10 +45,10 @@ function testObjects(): Array<{ name: string; file: string }> {
     'not-a-tiff.tif': 'This is plain text, not a TIFF.\n',
     'stripped.tif': readFileSync(`${FIXTURES}/raw/RGB.byte.tif`),
   };
-  return Object.entries(files).map(([name, content]) => {
+  return [...generated, ...Object.entries(files).map(([name, content]) => {
     writeFileSync(`${dir}/${name}`, content);
     return { name, file: `${dir}/${name}` };
-  });
+  })];
 }
 
 interface SuiteResult { ok: boolean; passed: number; failed: number }

@@ -261,3 +261,72 @@ describe('rendering options', () => {
     expect(preview.status).toBe(200);
   });
 });
+
+describe('masks, scale/offset, palettes and the CRS84 grid', () => {
+  const testFile = (name: string) => `${new URL('../../', import.meta.url).pathname}.dev/test-objects/${name}`;
+
+  it('an internal mask IFD masks tiles as gdalwarp does', async () => {
+    const [lon, lat] = centre('cog_nodata.tif');
+    const corner = gdalinfo(`${FIXTURES}/cog/cog_nodata.tif`).wgs84Extent.coordinates[0]![0]!;
+    // A tile over the dataset's corner, where the mask has both values.
+    const [x, y] = mercatorTile(...lonLatToMercator(corner[0]! + (lon - corner[0]!) * 0.1, corner[1]! + (lat - corner[1]!) * 0.1), 8);
+    const response = await call(`/cog/tiles/WebMercatorQuad/8/${x}/${y}.npy?${byKey(seed.objects['masked.tif']!)}`, { apiKey });
+    expect(response.status).toBe(200);
+    const ours = parseNpy(await response.arrayBuffer());
+    const { gdalwarp, mercatorTileBounds } = await import('./gdal');
+    const reference = await gdalwarp(testFile('masked.tif'), ['-t_srs', 'EPSG:3857', '-te', ...mercatorTileBounds(8, x, y).map(String), '-ts', '256', '256', '-r', 'near', '-dstalpha']);
+    const ourMask = ours.bands[1]!;
+    const refMask = reference.bands[1]!;
+    let agree = 0, masked = 0;
+    for (let i = 0; i < ourMask.length; i++) {
+      if ((ourMask[i]! > 0) === (refMask[i]! > 0)) agree++;
+      if (!refMask[i]) masked++;
+    }
+    expect(masked).toBeGreaterThan(100);
+    expect(agree / ourMask.length).toBeGreaterThanOrEqual(0.99);
+    const info = await json<{ nodata_type: string }>(await call(`/cog/info?${byKey(seed.objects['masked.tif']!)}`, { apiKey }), 200);
+    expect(info.nodata_type).toBe('Mask');
+  });
+
+  it('unscale applies the band scale and offset', async () => {
+    const key = seed.objects['scaled.tif']!;
+    const info = await json<{ scales: number[]; offsets: number[] }>(await call(`/cog/info?${byKey(key)}`, { apiKey }), 200);
+    expect(info).toMatchObject({ scales: [0.5], offsets: [100] });
+    const [lon, lat] = centre('cog.tif');
+    const raw = Number(gdal('gdallocationinfo', ['-wgs84', '-valonly', testFile('scaled.tif'), String(lon), String(lat)]).trim());
+    const plain = await json<{ values: number[] }>(await call(`/cog/point/${lon},${lat}?${byKey(key)}`, { apiKey }), 200);
+    const scaled = await json<{ values: number[] }>(await call(`/cog/point/${lon},${lat}?${byKey(key)}&unscale=true`, { apiKey }), 200);
+    expect(plain.values[0]).toBe(raw);
+    expect(scaled.values[0]).toBe(raw * 0.5 + 100);
+  });
+
+  it('an internal palette colours the tiles (RGBA PNG) and is listed by /info', async () => {
+    const cmap = product('cog_cmap.tif');
+    const info = await json<{ colormap: Record<string, number[]> }>(await call(`/data-products/${cmap.id}/info`, { apiKey }), 200);
+    expect(Object.keys(info.colormap)).toHaveLength(256);
+    const [lon, lat] = centre('cog_cmap.tif');
+    const [x, y] = mercatorTile(...lonLatToMercator(lon, lat), 10);
+    const png = new Uint8Array(await (await call(`/data-products/${cmap.id}/tiles/WebMercatorQuad/10/${x}/${y}.png`, { apiKey })).arrayBuffer());
+    expect([png[24], png[25]]).toEqual([8, 6]);
+  });
+
+  it('WorldCRS84Quad tiles match gdalwarp in EPSG:4326', async () => {
+    const [lon, lat] = centre('cog.tif');
+    const z = 8;
+    const span = 180 / 2 ** z;
+    const x = Math.floor((lon + 180) / span);
+    const y = Math.floor((90 - lat) / span);
+    const bounds = [-180 + x * span, 90 - (y + 1) * span, -180 + (x + 1) * span, 90 - y * span];
+    const ours = parseNpy(await (await call(`/data-products/${product('cog.tif').id}/tiles/WorldCRS84Quad/${z}/${x}/${y}.npy`, { apiKey })).arrayBuffer());
+    const { gdalwarp } = await import('./gdal');
+    const reference = await gdalwarp(`${FIXTURES}/cog/cog.tif`, ['-t_srs', 'EPSG:4326', '-te', ...bounds.map(String), '-ts', '256', '256', '-r', 'near', '-dstalpha']);
+    let valid = 0, equal = 0;
+    for (let i = 0; i < 256 * 256; i++) {
+      if (!ours.bands[1]![i] || !reference.bands[1]![i]) continue;
+      valid++;
+      if (ours.bands[0]![i] === reference.bands[0]![i]) equal++;
+    }
+    expect(valid).toBeGreaterThan(1000);
+    expect(equal / valid).toBeGreaterThanOrEqual(0.99);
+  });
+});

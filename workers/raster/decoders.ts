@@ -41,6 +41,17 @@ const toBuffer = (bytes: Uint8Array): ArrayBuffer =>
     ? bytes.buffer
     : bytes.slice().buffer;
 
+/**
+ * DEFLATE through the runtime's native zlib (DecompressionStream) instead of geotiff's pako:
+ * several times faster on the tiles of a typical COG.
+ */
+class DeflateDecoder extends BaseDecoder {
+  override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBuffer> {
+    const stream = new Blob([new Uint8Array(buffer)]).stream().pipeThrough(new DecompressionStream('deflate'));
+    return new Response(stream).arrayBuffer();
+  }
+}
+
 class ZstdDecoder extends BaseDecoder {
   override decodeBlock(buffer: ArrayBufferLike): ArrayBuffer {
     return toBuffer(zstdDecompress(new Uint8Array(buffer)));
@@ -129,4 +140,5 @@ export function registerDecoders(): void {
   addDecoder(34887, async () => LercDecoder, decoderParameters, false);
   addDecoder(50001, async () => WebpDecoder, decoderParameters, false);
   addDecoder(7, async () => JpegDecoder, decoderParameters, false);
+  addDecoder([8, 32946], async () => DeflateDecoder, decoderParameters, false);
 }

@@ -76,7 +76,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 
 async function zlib(data: Uint8Array): Promise<Uint8Array> {
   // The runtime's native zlib: far faster than a JavaScript deflate, and the reason this encoder is ours.
-  const stream = new Blob([data]).stream().pipeThrough(new CompressionStream('deflate'));
+  const stream = new Response(data).body!.pipeThrough(new CompressionStream('deflate'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 

@@ -208,33 +208,30 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
     const bys = Math.max(y0, by * bh);
     const bye = Math.min(y1, by * bh + blockRows);
     const sparse = planes.size === 0;
+    // Per band: the plane to read and where its sample sits in a pixel, looked up once per block.
+    const sources = bands.map((band) => ({ plane: planes.get(planar ? band : 0), offset: planar ? 0 : band }));
+    const alphaPlane = cog.alphaBand === null ? undefined : planes.get(planar ? cog.alphaBand : 0);
+    const alphaOffset = planar ? 0 : (cog.alphaBand ?? 0);
+    const fill = nodata ?? 0;
+    const hasNodata = nodata !== null;
+    const nanNodata = hasNodata && Number.isNaN(nodata);
     for (let y = bys; y < bye; y++) {
       const row = (y - by * bh) * bw;
       const outRow = (y - window.y) * width - window.x;
       for (let x = bxs; x < bxe; x++) {
         const pixel = row + (x - bx * bw);
         const o = outRow + x;
-        let valid = !sparse || nodata === null;
-        for (let i = 0; i < bands.length; i++) {
-          const band = bands[i]!;
-          const plane = planes.get(planar ? band : 0);
-          const value = plane ? plane[planar ? pixel : pixel * stride + band]! : (nodata ?? 0);
+        // Like GDAL's dataset mask: a pixel is nodata only when every band is (or is NaN).
+        let valid = false;
+        for (let i = 0; i < sources.length; i++) {
+          const { plane, offset } = sources[i]!;
+          const value = plane ? plane[pixel * stride + offset]! : fill;
           out.bands[i]![o] = value;
+          if (!valid && plane && !(hasNodata && (value === nodata || (nanNodata && value !== value))) && !(isFloat && value !== value)) valid = true;
         }
-        if (!sparse) {
-          // Like GDAL's dataset mask: a pixel is nodata only when every band is (or is NaN).
-          valid = false;
-          for (let i = 0; i < bands.length && !valid; i++) {
-            const value = out.bands[i]![o]!;
-            const isNodata = nodata !== null && (value === nodata || (Number.isNaN(nodata) && Number.isNaN(value)));
-            if (!isNodata && !(isFloat && Number.isNaN(value))) valid = true;
-          }
-          if (valid && cog.alphaBand !== null) {
-            const plane = planes.get(planar ? cog.alphaBand : 0);
-            if (plane && plane[planar ? pixel : pixel * stride + cog.alphaBand] === 0) valid = false;
-          }
-          if (valid && maskBits && maskBits[pixel] === 0) valid = false;
-        }
+        if (sparse) valid = !hasNodata;
+        if (valid && alphaPlane && alphaPlane[pixel * stride + alphaOffset] === 0) valid = false;
+        if (valid && maskBits && maskBits[pixel] === 0) valid = false;
         out.mask[o] = valid ? 1 : 0;
       }
     }

@@ -17,6 +17,8 @@ export interface RenderOptions {
   nodata?: number | null;
   signal?: AbortSignal;
   timings?: Timings;
+  /** Source pixels read beyond the resampling kernel's own margin. */
+  padding?: number;
 }
 
 export interface TileOptions extends RenderOptions {
@@ -73,7 +75,7 @@ export async function renderGrid(cog: Cog, source: Source, grid: Grid, options: 
     const aligned = alignedWindow(cog, grid, cog.levels.indexOf(level));
     if (aligned) return timed('read', () => readWindow(cog, aligned.level, aligned.window, options.bands, source, options));
   }
-  const radius = KERNEL_RADIUS[options.resampling];
+  const radius = KERNEL_RADIUS[options.resampling] + (options.padding ?? 0);
   const mapping = await timed('warp', () => mapGrid(cog, grid, level, radius));
   if (!mapping.window) return emptyBlock(grid.width, grid.height, options.bands.length);
   const window = mapping.window;

@@ -97,6 +97,8 @@ interface Opened {
   grant: ObjectGrant;
   stats: ReadStats;
   started: number;
+  /** When authorization and the header were done and rendering began. */
+  opened: number;
 }
 
 async function grant(c: Context<AppEnv>, prefix: Prefix, query: { url?: string; token?: string }): Promise<ObjectGrant> {
@@ -112,16 +114,19 @@ async function withDataset<T>(c: Context<AppEnv>, prefix: Prefix, query: { url?:
   const stats = new ReadStats();
   const source = new R2Source(c.env.DATA, granted.key, stats);
   const options = { cache: caches.default, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
-  return withCog(source, options, (cog) => use(cog, source, { grant: granted, stats, started }));
+  return withCog(source, options, (cog) => use(cog, source, { grant: granted, stats, started, opened: Date.now() }));
 }
 
-function serverTiming(stats: ReadStats, timings: Timings, encode: number, total: number): string {
+function serverTiming(stats: ReadStats, timings: Timings, encode: number, opened: Opened): string {
+  const now = Date.now();
   return [
+    `auth;dur=${opened.opened - opened.started};desc="authorization and header"`,
     `r2;dur=${stats.millis};desc="${stats.reads} reads, ${stats.bytes} bytes"`,
     `decode;dur=${Math.max(0, timings.read - stats.millis)}`,
     `warp;dur=${timings.warp}`,
     `encode;dur=${encode}`,
-    `total;dur=${total}`,
+    `render;dur=${now - opened.opened}`,
+    `total;dur=${now - opened.started}`,
   ].join(', ');
 }
 
@@ -142,7 +147,7 @@ async function respondWithImage(c: Context<AppEnv>, cog: Cog, opened: Opened, fo
     const { body, contentType } = await render(made.block, cog, made.planned.bands, made.planned.render, format);
     const encode = Date.now() - encodeStart;
     return new Response(body, {
-      headers: { 'content-type': contentType, 'server-timing': serverTiming(opened.stats, timings, encode, Date.now() - opened.started) },
+      headers: { 'content-type': contentType, 'server-timing': serverTiming(opened.stats, timings, encode, opened) },
     });
   });
 }
@@ -260,13 +265,14 @@ function mount(prefix: Prefix) {
         query: Render.extend({
           tilesize: z.enum(['256', '512']).optional(),
           buffer: z.coerce.number().int().min(0).max(64).default(0),
+          padding: z.coerce.number().int().min(0).max(64).default(0).openapi({ description: 'Extra source pixels read around the tile for resampling (the kernel margin is always read)' }),
         }),
       },
       responses: { 200: binary('The tile'), 304: { description: 'Not modified' }, ...errors(400, 401, 404) },
     }),
     async (c) => {
       const path = c.req.valid('param');
-      const query = c.req.valid('query') as DatasetParams & { tilesize?: string; buffer: number };
+      const query = c.req.valid('query') as DatasetParams & { tilesize?: string; buffer: number; padding: number };
       const tms = tmsOf(path.tileMatrixSetId);
       const [, yText, scaleText, formatText] = TILE_PATH.exec(path.y)!;
       const [z, x, y] = [Number(path.z), Number(path.x), Number(yText)];
@@ -276,7 +282,7 @@ function mount(prefix: Prefix) {
       return withDataset(c, prefix, access(query), async (cog, source, opened) => {
         const planned = plan(cog, query);
         return respondWithImage(c, cog, opened, format, async (timings) => {
-          const block = await renderTile(cog, source, tms, z, x, y, { size, buffer: query.buffer, bands: planned.bands, resampling: query.resampling as Resampling, nodata: planned.nodata, timings });
+          const block = await renderTile(cog, source, tms, z, x, y, { size, buffer: query.buffer, padding: query.padding, bands: planned.bands, resampling: query.resampling as Resampling, nodata: planned.nodata, timings });
           return block && { block, planned };
         });
       });

@@ -1,0 +1,46 @@
+"""GDAL's side of the bench: warp the same tiles in one long-lived process (python3-gdal).
+
+Reads a JSON job on stdin: {"file": local path, "url": the same file over HTTP, "counter": URL
+answering the bytes served so far, "tiles": [[minx, miny, maxx, maxy], ...] in EPSG:3857}.
+Prints JSON: per-tile warp times from the local file (header warm), and the bytes /vsicurl/ reads
+per tile beyond the header (its caches cleared before each tile).
+"""
+import json
+import sys
+import time
+import urllib.request
+
+from osgeo import gdal
+
+gdal.UseExceptions()
+job = json.load(sys.stdin)
+options = dict(dstSRS="EPSG:3857", width=256, height=256, resampleAlg="near", dstAlpha=True, format="MEM")
+
+local = gdal.Open(job["file"])
+gdal.Warp("", local, outputBounds=job["tiles"][0], **options)  # warm up: header, caches, code paths
+times = []
+for bounds in job["tiles"]:
+    started = time.perf_counter()
+    gdal.Warp("", local, outputBounds=bounds, **options)
+    times.append((time.perf_counter() - started) * 1000)
+
+
+def served():
+    with urllib.request.urlopen(job["counter"]) as response:
+        return json.load(response)
+
+
+gdal.SetConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR")
+remote_bytes = []
+remote_requests = []
+for bounds in job["tiles"]:
+    gdal.VSICurlClearCache()
+    remote = gdal.Open("/vsicurl/" + job["url"])
+    before = served()
+    gdal.Warp("", remote, outputBounds=bounds, **options)
+    after = served()
+    remote_bytes.append(after["bytes"] - before["bytes"])
+    remote_requests.append(after["requests"] - before["requests"])
+    remote = None
+
+print(json.dumps({"times": times, "bytes": remote_bytes, "requests": remote_requests}))
