@@ -147,7 +147,7 @@ try {
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     rows.push([
       name, `${tiles.length}×${rounds}`, `z${tiles[0]!.z}`,
-      `${round(ours50)} / ${round(percentile(client, 95))}`,
+      `${round(percentile(client, 50))} / ${round(percentile(client, 95))}`,
       `${round(percentile(server, 50))} / ${round(percentile(server, 95))}`,
       `${round(gdal50)} / ${round(percentile(gdal.times, 95))}`,
       `${round(ours50 / gdal50, 2)}×`,

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fromFile } from 'geotiff';
 
 /** Reference answers come from GDAL itself. */
-export function gdal(command: string, args: string[]): string {
-  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+export function gdal(command: string, args: string[], input?: string): string {
+  return execFileSync(command, args, { encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
 }
 
 export function gdalinfo(file: string, ...flags: string[]) {

@@ -88,23 +88,24 @@ export async function encodePng(pixels: Uint8Array | Uint16Array, width: number,
   const depth = pixels instanceof Uint16Array ? 16 : 8;
   const bytesPerPixel = channels * (depth / 8);
   const rowBytes = width * bytesPerPixel;
+  // Big-endian samples, each row prefixed by its filter type (2 = Up: the byte minus the one above).
   const raw = new Uint8Array(height * (rowBytes + 1));
   const bytes = new Uint8Array(rowBytes * height);
   if (depth === 16) {
-    const view = new DataView(bytes.buffer);
-    for (let i = 0; i < pixels.length; i++) view.setUint16(i * 2, pixels[i]!);
+    for (let i = 0, j = 0; i < pixels.length; i++, j += 2) {
+      const v = pixels[i]!;
+      bytes[j] = v >> 8;
+      bytes[j + 1] = v & 0xff;
+    }
   } else {
     bytes.set(pixels);
   }
   for (let y = 0; y < height; y++) {
-    const o = y * (rowBytes + 1);
-    raw[o] = 2;
-    const row = bytes.subarray(y * rowBytes, (y + 1) * rowBytes);
-    if (y === 0) raw.set(row, o + 1);
-    else {
-      const prev = bytes.subarray((y - 1) * rowBytes, y * rowBytes);
-      for (let i = 0; i < rowBytes; i++) raw[o + 1 + i] = (row[i]! - prev[i]!) & 0xff;
-    }
+    const o = y * (rowBytes + 1) + 1;
+    const r = y * rowBytes;
+    raw[o - 1] = 2;
+    if (y === 0) raw.set(bytes.subarray(0, rowBytes), o);
+    else for (let i = 0; i < rowBytes; i++) raw[o + i] = bytes[r + i]! - bytes[r - rowBytes + i]!;
   }
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);

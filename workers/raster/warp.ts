@@ -238,9 +238,10 @@ export function resample(source: Block, mapping: Mapping, grid: Grid, method: Re
     const px = lx - window.x;
     const py = ly - window.y;
     if (method === 'nearest') {
-      const sx = Math.floor(px + 1e-10);
-      const sy = Math.floor(py + 1e-10);
-      if (sx < 0 || sy < 0 || sx >= sw || sy >= sh) continue;
+      // Truncation is floor here: px and py are not negative once the centre is inside the source.
+      const sx = (px + 1e-10) | 0;
+      const sy = (py + 1e-10) | 0;
+      if (px < 0 || py < 0 || sx >= sw || sy >= sh) continue;
       const s = sy * sw + sx;
       if (!source.mask[s]) continue;
       for (let b = 0; b < nb; b++) out.bands[b]![o] = source.bands[b]![s]!;
