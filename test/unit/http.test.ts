@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 
 const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://edge.test${path}`, init));
 
+interface Problem { type: string; title: string; status: number; detail: string; errors?: Array<{ path: string }> }
+
 async function expectProblem(response: Response, status: number, type: string) {
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toBe('application/problem+json');
-  const body = await response.json<{ type: string; title: string; status: number; detail: string }>();
+  const body = await response.json<Problem>();
   expect(body.type).toBe(`https://edge-tiles.dev/problems/${type}`);
   expect(body.status).toBe(status);
   expect(body.title).toBeTruthy();
@@ -29,8 +31,8 @@ describe('HTTP conventions (no database needed)', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'not-an-email', password: 'short' }),
     });
-    const body = await expectProblem(response, 400, 'validation-error') as unknown as { errors: Array<{ path: string }> };
-    expect(body.errors.map((e) => e.path).sort()).toEqual(['json.email', 'json.password']);
+    const body = await expectProblem(response, 400, 'validation-error');
+    expect(body.errors?.map((e) => e.path).sort()).toEqual(['json.email', 'json.password']);
   });
 
   it('rejects NUL characters, which PostgreSQL text cannot store', async () => {

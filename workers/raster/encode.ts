@@ -3,7 +3,8 @@ import type { DataType } from './cog';
 const NPY_DESCR: Record<DataType, string> = {
   uint8: '|u1', int8: '|i1', uint16: '<u2', int16: '<i2', uint32: '<u4', int32: '<i4', float32: '<f4', float64: '<f8',
 };
-const TYPED: Record<DataType, { new (length: number): ArrayLike<number> & { buffer: ArrayBufferLike; [i: number]: number } }> = {
+type Typed = ArrayLike<number> & { buffer: ArrayBufferLike; BYTES_PER_ELEMENT: number; [i: number]: number };
+const TYPED: Record<DataType, { new (length: number): Typed }> = {
   uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
   uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
 };
@@ -37,7 +38,7 @@ export function encodeNpy(bands: Float64Array[], mask: Uint8Array, width: number
   const unpadded = 10 + dict.length + 1;
   const header = dict + ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
   const headerBytes = new TextEncoder().encode(header);
-  const planeBytes = width * height * (planes[0] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  const planeBytes = width * height * planes[0]!.BYTES_PER_ELEMENT;
   const out = new Uint8Array(10 + headerBytes.length + planeBytes * planes.length);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
   new DataView(out.buffer).setUint16(8, headerBytes.length, true);
