@@ -35,9 +35,25 @@ function testObjects(): Array<{ name: string; file: string }> {
   const dir = `${DEV_DIR}/test-objects`;
   mkdirSync(dir, { recursive: true });
   ensureGdal();
-  rmSync(`${dir}/scaled.tif`, { force: true });
-  gdal('gdal_translate', ['-a_scale', '0.5', '-a_offset', '100', '-co', 'TILED=YES', `${FIXTURES}/cog/cog.tif`, `${dir}/scaled.tif`]);
-  const generated = [{ name: 'masked.tif', file: maskedTiff(dir) }, { name: 'scaled.tif', file: `${dir}/scaled.tif` }];
+  const derived: Array<[string, string, string[]]> = [
+    ['scaled.tif', 'gdal_translate', ['-a_scale', '0.5', '-a_offset', '100', '-co', 'TILED=YES', `${FIXTURES}/cog/cog.tif`]],
+    // Band-interleaved (planar) PackBits, LERC+ZSTD, and sample types the fixtures lack.
+    ['planar-packbits.tif', 'gdal_translate', ['-co', 'TILED=YES', '-co', 'INTERLEAVE=BAND', '-co', 'COMPRESS=PACKBITS', `${FIXTURES}/cog/rgb_webp.tif`]],
+    ['lerc-zstd.tif', 'gdal_translate', ['-co', 'TILED=YES', '-co', 'COMPRESS=LERC_ZSTD', `${FIXTURES}/cog/dsm_lerc.tif`]],
+    ['int32.tif', 'gdal_translate', ['-ot', 'Int32', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', `${FIXTURES}/cog/cog_int16.tif`]],
+    ['uint32-pred2.tif', 'gdal_translate', ['-ot', 'UInt32', '-co', 'TILED=YES', '-co', 'COMPRESS=LZW', '-co', 'PREDICTOR=2', `${FIXTURES}/cog/cog.tif`]],
+    ['float64-pred3.tif', 'gdal_translate', ['-ot', 'Float64', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=3', `${FIXTURES}/cog/float_lzw_pred3.tif`]],
+    // User-defined projections (no EPSG code), written by gdalwarp.
+    ['lcc.tif', 'gdalwarp', ['-t_srs', '+proj=lcc +lat_1=70 +lat_2=76 +lat_0=73 +lon_0=-57 +datum=WGS84 +units=m', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', `${FIXTURES}/cog/cog.tif`]],
+    ['robinson.tif', 'gdalwarp', ['-t_srs', '+proj=robin +datum=WGS84', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', `${FIXTURES}/cog/cog.tif`]],
+    // No projection at all: an engineering CRS, which cannot be put on a map.
+    ['local-crs.tif', 'gdal_translate', ['-a_srs', 'LOCAL_CS["arbitrary grid",UNIT["metre",1]]', '-co', 'TILED=YES', `${FIXTURES}/cog/cog.tif`]],
+  ];
+  for (const [name, command, args] of derived) {
+    rmSync(`${dir}/${name}`, { force: true });
+    gdal(command, [...args, `${dir}/${name}`]);
+  }
+  const generated = [{ name: 'masked.tif', file: maskedTiff(dir) }, ...derived.map(([name]) => ({ name, file: `${dir}/${name}` }))];
   const cog = readFileSync(`${FIXTURES}/cog/cog.tif`);
   const files: Record<string, Uint8Array | string> = {
     'truncated.tif': cog.subarray(0, Math.floor(cog.length * 0.6)),

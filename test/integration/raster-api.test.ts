@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/lib/seed';
 import { call, json, newUser, problem, seed } from './helpers';
-import { gdal, gdalinfo, lonLatToMercator, mercatorTile, mercatorTileBounds as mercatorTileBoundsOf, parseNpy } from './gdal';
+import { compareRasters, gdal, gdalinfo, lonLatToMercator, mercatorTile, mercatorTileBounds as mercatorTileBoundsOf, parseNpy, tilesFor } from './gdal';
 
 const apiKey = seed.admin.apiKey;
 const COGS = Object.entries(seed.dataProducts).filter(([name]) => name.endsWith('.tif'));
@@ -336,5 +336,29 @@ describe('masks, scale/offset, palettes and the CRS84 grid', () => {
     }
     expect(valid).toBeGreaterThan(1000);
     expect(equal / valid).toBeGreaterThanOrEqual(0.99);
+  });
+});
+
+describe('more layouts, sample types and projections match gdalwarp', () => {
+  const testFile = (name: string) => `${new URL('../../', import.meta.url).pathname}.dev/test-objects/${name}`;
+  const cases = ['planar-packbits.tif', 'lerc-zstd.tif', 'int32.tif', 'uint32-pred2.tif', 'float64-pred3.tif', 'lcc.tif', 'robinson.tif'];
+
+  it.each(cases)('%s', async (name) => {
+    const { native } = Object.fromEntries(tilesFor(testFile(name)).map((t) => [t.label, t])) as Record<string, ReturnType<typeof tilesFor>[number]>;
+    const { z, xy: [x, y] } = native!;
+    const response = await call(`/cog/tiles/WebMercatorQuad/${z}/${x}/${y}.npy?${byKey(seed.objects[name]!)}`, { apiKey });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const ours = parseNpy(await response.arrayBuffer());
+    const { gdalwarp, mercatorTileBounds } = await import('./gdal');
+    const reference = await gdalwarp(testFile(name), ['-t_srs', 'EPSG:3857', '-te', ...mercatorTileBounds(z, x, y).map(String), '-ts', '256', '256', '-r', 'near', '-dstalpha']);
+    const result = compareRasters(ours, reference, reference.bands.length - 1);
+    expect(result.valid, JSON.stringify(result)).toBeGreaterThan(1000);
+    expect(result.maskAgreement, JSON.stringify(result)).toBeGreaterThanOrEqual(0.99);
+    expect(result.equal, JSON.stringify(result)).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('a CRS that cannot be put on a map is a 422, not a 500', async () => {
+    const body = await problem(await call(`/cog/info?${byKey(seed.objects['local-crs.tif']!)}`, { apiKey }), 422);
+    expect(body.detail).toMatch(/CRS|georeferenc/i);
   });
 });

@@ -1,54 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/lib/seed';
 import { call, seed } from './helpers';
-import { gdalinfo, gdalwarp, lonLatToMercator, mercatorTile, mercatorTileBounds, parseNpy, type Raster } from './gdal';
+import { compareRasters as compare, gdalinfo, gdalwarp, mercatorTileBounds, parseNpy, tilesFor } from './gdal';
 
 const COGS = Object.entries(seed.dataProducts).filter(([name]) => name.endsWith('.tif'));
 const apiKey = seed.admin.apiKey;
-
-/** Three tiles per file: one read from an overview, one at native resolution, one over an edge. */
-function tilesFor(file: string) {
-  const info = gdalinfo(file);
-  const ring = info.wgs84Extent.coordinates[0]!;
-  const lons = ring.map((p) => p[0]!);
-  const lats = ring.map((p) => p[1]!);
-  const [minx, miny] = lonLatToMercator(Math.min(...lons), Math.min(...lats));
-  const [maxx, maxy] = lonLatToMercator(Math.max(...lons), Math.max(...lats));
-  const natural = Math.hypot(maxx - minx, maxy - miny) / Math.hypot(info.size[0], info.size[1]);
-  const native = Math.round(Math.log2((2 * 20037508.342789244) / 256 / natural));
-  const centre: [number, number] = [(minx + maxx) / 2, (miny + maxy) / 2];
-  const corner: [number, number] = [minx + natural, maxy - natural];
-  return [
-    { label: 'overview', z: native - 2, xy: mercatorTile(...centre, native - 2) },
-    { label: 'native', z: native, xy: mercatorTile(...centre, native) },
-    { label: 'edge', z: native, xy: mercatorTile(...corner, native) },
-  ];
-}
-
-interface Comparison { equal: number; maskAgreement: number; meanAbsDiff: number; valid: number }
-
-function compare(ours: Raster, reference: Raster, bandCount: number): Comparison {
-  const n = ours.width * ours.height;
-  const ourMask = ours.bands[ours.bands.length - 1]!;
-  const refMask = reference.bands[reference.bands.length - 1]!;
-  let agree = 0, valid = 0, equal = 0, absDiff = 0;
-  for (let i = 0; i < n; i++) {
-    const a = ourMask[i]! > 0;
-    const b = refMask[i]! > 0;
-    if (a === b) agree++;
-    if (!a || !b) continue;
-    valid++;
-    let same = true;
-    for (let band = 0; band < bandCount; band++) {
-      const x = ours.bands[band]![i]!;
-      const y = reference.bands[band]![i]!;
-      if (x !== y && !(Number.isNaN(x) && Number.isNaN(y))) same = false;
-      if (Number.isFinite(x) && Number.isFinite(y)) absDiff += Math.abs(x - y) / bandCount;
-    }
-    if (same) equal++;
-  }
-  return { equal: valid ? equal / valid : 1, maskAgreement: agree / n, meanAbsDiff: valid ? absDiff / valid : 0, valid };
-}
 
 describe.each(COGS)('tiles of %s match gdalwarp', (name, product) => {
   const file = `${FIXTURES}/cog/${name}`;

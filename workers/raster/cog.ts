@@ -1,5 +1,6 @@
 import { GeoTIFF, type GeoTIFFImage, type ImageFileDirectory } from 'geotiff';
 import { toProj4 } from 'geotiff-geokeys-to-proj4';
+import proj4 from 'proj4';
 import type { Source } from './source';
 import { EtagMismatch } from './source';
 import { registerDecoders } from './decoders';
@@ -135,6 +136,11 @@ async function tag<T>(fd: ImageFileDirectory, name: TagName): Promise<T | undefi
 function crsOf(image: GeoTIFFImage): Crs {
   const keys = image.getGeoKeys();
   if (!keys) throw new RasterError(422, 'The file has no GeoTIFF georeferencing (no GeoKeyDirectory).');
+  // 1 projected, 2 geographic; anything else (geocentric, engineering, unset) has no place on a map.
+  const model = keys.GTModelTypeGeoKey;
+  if (model !== 1 && model !== 2) {
+    throw new RasterError(422, `Unsupported CRS: the file's model type is ${model === 3 ? 'geocentric' : model === undefined ? 'not set (an engineering or local CRS)' : String(model)}, not a projected or geographic CRS.`);
+  }
   let converted: ReturnType<typeof toProj4>;
   try {
     converted = toProj4(keys as Parameters<typeof toProj4>[0]);
@@ -142,9 +148,17 @@ function crsOf(image: GeoTIFFImage): Crs {
     throw new RasterError(422, `Unsupported CRS: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!converted.proj4 || converted.proj4.includes('+proj=unknown')) throw new RasterError(422, 'Unsupported CRS: its GeoKeys do not describe a known projection.');
+  // GeoTIFF coordinates are always easting/northing (longitude/latitude); an +axis from the EPSG
+  // definition would make proj4js swap them.
+  const proj4Text = converted.proj4.replace(/\s*\+axis=\w+/g, '');
+  try {
+    proj4(proj4Text, 'EPSG:4326');
+  } catch (error) {
+    throw new RasterError(422, `Unsupported CRS (${proj4Text.trim()}): ${error instanceof Error ? error.message : String(error)}`);
+  }
   const code = (keys.ProjectedCSTypeGeoKey ?? keys.GeographicTypeGeoKey) as number | undefined;
   return {
-    proj4: converted.proj4,
+    proj4: proj4Text,
     epsg: code !== undefined && code > 0 && code < 32767 ? code : null,
     isGeographic: Boolean(converted.isGCS),
   };
