@@ -82,38 +82,52 @@ async function zlib(data: Uint8Array): Promise<Uint8Array> {
 }
 
 /**
- * PNG of interleaved samples: 1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA) channels, 8 or 16 bits.
- * Rows use the Up filter, which suits imagery and costs one subtraction per byte.
+ * PNG of interleaved samples: 1 (gray) or 3 (RGB) channels, or 2 and 4 when the last is alpha,
+ * 8 or 16 bits. With `mask`, an alpha channel is added from it (0 or fully opaque). Rows use the
+ * Up filter, which suits imagery and costs one subtraction per byte; everything is written in two
+ * passes over one buffer, because this runs for every tile.
  */
-export async function encodePng(pixels: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 2 | 3 | 4): Promise<Uint8Array> {
-  const depth = pixels instanceof Uint16Array ? 16 : 8;
-  const bytesPerPixel = channels * (depth / 8);
-  const rowBytes = width * bytesPerPixel;
-  // Big-endian samples, each row prefixed by its filter type (2 = Up: the byte minus the one above).
+export async function encodePng(pixels: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 2 | 3 | 4, mask?: Uint8Array): Promise<Uint8Array> {
+  const wide = pixels instanceof Uint16Array;
+  const depth = wide ? 16 : 8;
+  const outChannels = (mask ? channels + 1 : channels) as 1 | 2 | 3 | 4;
+  const bytesPerSample = wide ? 2 : 1;
+  const rowBytes = width * outChannels * bytesPerSample;
   const raw = new Uint8Array(height * (rowBytes + 1));
-  const bytes = new Uint8Array(rowBytes * height);
-  if (depth === 16) {
-    for (let i = 0, j = 0; i < pixels.length; i++, j += 2) {
-      const v = pixels[i]!;
-      bytes[j] = v >> 8;
-      bytes[j + 1] = v & 0xff;
-    }
-  } else {
-    bytes.set(pixels);
-  }
+  const opaque = wide ? 0xffff : 0xff;
+  let p = 0;
   for (let y = 0; y < height; y++) {
+    let o = y * (rowBytes + 1);
+    raw[o++] = 2;
+    for (let x = 0; x < width; x++, p++) {
+      for (let c = 0; c < channels; c++) {
+        const v = pixels[p * channels + c]!;
+        if (wide) {
+          raw[o++] = v >> 8;
+          raw[o++] = v;
+        } else raw[o++] = v;
+      }
+      if (mask) {
+        const a = mask[p] ? opaque : 0;
+        if (wide) {
+          raw[o++] = a >> 8;
+          raw[o++] = a;
+        } else raw[o++] = a;
+      }
+    }
+  }
+  // Up filter in place, bottom row first, so each row still sees the unfiltered row above it.
+  for (let y = height - 1; y > 0; y--) {
     const o = y * (rowBytes + 1) + 1;
-    const r = y * rowBytes;
-    raw[o - 1] = 2;
-    if (y === 0) raw.set(bytes.subarray(0, rowBytes), o);
-    else for (let i = 0; i < rowBytes; i++) raw[o + i] = bytes[r + i]! - bytes[r - rowBytes + i]!;
+    const above = o - rowBytes - 1;
+    for (let i = 0; i < rowBytes; i++) raw[o + i] = raw[o + i]! - raw[above + i]!;
   }
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, width);
   view.setUint32(4, height);
   ihdr[8] = depth;
-  ihdr[9] = ({ 1: 0, 2: 4, 3: 2, 4: 6 } as const)[channels];
+  ihdr[9] = ({ 1: 0, 2: 4, 3: 2, 4: 6 } as const)[outChannels];
   const parts = [
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),

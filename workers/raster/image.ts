@@ -69,17 +69,6 @@ export function toVisual(block: Block, dataType: DataType, palette: Array<[numbe
   return { width: block.width, height: block.height, channels, pixels, alpha: block.mask };
 }
 
-function interleaveAlpha(visual: Visual, alphaMax: number): Uint8Array | Uint16Array {
-  const { channels, pixels, alpha } = visual;
-  const n = visual.width * visual.height;
-  const out = pixels instanceof Uint16Array ? new Uint16Array(n * (channels + 1)) : new Uint8Array(n * (channels + 1));
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < channels; c++) out[i * (channels + 1) + c] = pixels[i * channels + c]!;
-    out[i * (channels + 1) + channels] = alpha[i] ? alphaMax : 0;
-  }
-  return out;
-}
-
 function toRgba8(visual: Visual & { rgba?: Uint8Array }): Uint8Array {
   if (visual.rgba) return visual.rgba;
   const n = visual.width * visual.height;
@@ -110,9 +99,7 @@ export async function encodeVisual(visual: Visual & { rgba?: Uint8Array }, forma
   const { width, height } = visual;
   if (format === 'png') {
     if (visual.rgba) return encodePng(options.returnMask ? visual.rgba : dropAlpha(visual.rgba), width, height, options.returnMask ? 4 : 3);
-    const alphaMax = visual.pixels instanceof Uint16Array ? 65535 : 255;
-    if (!options.returnMask) return encodePng(visual.pixels, width, height, visual.channels);
-    return encodePng(interleaveAlpha(visual, alphaMax), width, height, (visual.channels + 1) as 2 | 4);
+    return encodePng(visual.pixels, width, height, visual.channels, options.returnMask ? visual.alpha : undefined);
   }
   const rgba = toRgba8(visual);
   if (format === 'jpeg') {
