@@ -60,6 +60,9 @@ function testObjects(): Array<{ name: string; file: string }> {
     'truncated-header.tif': cog.subarray(0, 300),
     'not-a-tiff.tif': 'This is plain text, not a TIFF.\n',
     'stripped.tif': readFileSync(`${FIXTURES}/raw/RGB.byte.tif`),
+    'invalid.pmtiles': readFileSync(`${FIXTURES}/pmtiles/invalid.pmtiles`),
+    'invalid_v4.pmtiles': readFileSync(`${FIXTURES}/pmtiles/invalid_v4.pmtiles`),
+    'empty.pmtiles': readFileSync(`${FIXTURES}/pmtiles/empty.pmtiles`),
   };
   return [...generated, ...Object.entries(files).map(([name, content]) => {
     writeFileSync(`${dir}/${name}`, content);

@@ -16,13 +16,14 @@ import projects from './routes/projects';
 import flights from './routes/flights';
 import dataProducts from './routes/data-products';
 import cog from './routes/cog';
+import pmtiles from './routes/pmtiles';
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(onError);
   app.notFound(notFound);
   app.use('*', limitBody, database, authenticate);
-  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog]) app.route('/', routes);
+  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles]) app.route('/', routes);
   mountDocs(app);
   return app;
 }

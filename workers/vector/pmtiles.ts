@@ -1,0 +1,95 @@
+import { EtagMismatch, PMTiles, SharedPromiseCache, TileType, type Entry, type Header, type RangeResponse, type Source } from 'pmtiles';
+
+/** What header and directories may hold in one isolate. */
+const CACHE_BYTES = 32 * 1024 * 1024;
+/** Rough in-memory cost of one directory entry (four numbers in an object). */
+const ENTRY_BYTES = 48;
+
+/** A PMTiles archive in R2; every read after the header names the etag it expects. */
+export class R2ArchiveSource implements Source {
+  constructor(private readonly bucket: R2Bucket, private readonly key: string) {}
+
+  getKey(): string {
+    return this.key;
+  }
+
+  async getBytes(offset: number, length: number, _signal?: AbortSignal, etag?: string): Promise<RangeResponse> {
+    const object = await this.bucket.get(this.key, { range: { offset, length }, onlyIf: etag ? { etagMatches: etag } : undefined });
+    if (!object) throw new ArchiveNotFound(this.key);
+    // With onlyIf, R2 answers a failed precondition with metadata only: the archive was replaced.
+    if (!('body' in object)) throw new EtagMismatch(`${this.key} changed`);
+    return { data: await object.arrayBuffer(), etag: object.etag };
+  }
+}
+
+export class ArchiveNotFound extends Error {}
+
+/**
+ * pmtiles' shared cache, bounded by the bytes its headers and directories hold rather than by
+ * their count: one big leaf directory weighs what thousands of small ones do.
+ */
+class BytesBoundedCache extends SharedPromiseCache {
+  private readonly sizes = new Map<string, number>();
+  private total = 0;
+
+  constructor(private readonly maxBytes: number) {
+    super(Number.MAX_SAFE_INTEGER);
+  }
+
+  private track(key: string, bytes: number): void {
+    if (this.sizes.has(key)) return;
+    this.sizes.set(key, bytes);
+    this.total += bytes;
+    this.prune();
+  }
+
+  override async getHeader(source: Source): Promise<Header> {
+    const header = await super.getHeader(source);
+    this.track(source.getKey(), 256);
+    this.track(`${source.getKey()}|${header.etag ?? ''}|${header.rootDirectoryOffset}|${header.rootDirectoryLength}`, header.rootDirectoryLength * 8);
+    return header;
+  }
+
+  override async getDirectory(source: Source, offset: number, length: number, header: Header, signal?: AbortSignal): Promise<Entry[]> {
+    const entries = await super.getDirectory(source, offset, length, header, signal);
+    this.track(`${source.getKey()}|${header.etag ?? ''}|${offset}|${length}`, entries.length * ENTRY_BYTES);
+    return entries;
+  }
+
+  override prune(): void {
+    while (this.total > this.maxBytes && this.cache.size > 0) {
+      let oldest: string | undefined;
+      let lastUsed = Infinity;
+      for (const [key, value] of this.cache) {
+        if (value.lastUsed < lastUsed) [lastUsed, oldest] = [value.lastUsed, key];
+      }
+      if (oldest === undefined) break;
+      this.cache.delete(oldest);
+      this.total -= this.sizes.get(oldest) ?? 0;
+      this.sizes.delete(oldest);
+    }
+  }
+
+  override async invalidate(source: Source): Promise<void> {
+    const key = source.getKey();
+    this.total -= this.sizes.get(key) ?? 0;
+    this.sizes.delete(key);
+    return super.invalidate(source);
+  }
+}
+
+const cache = new BytesBoundedCache(CACHE_BYTES);
+
+export function openArchive(bucket: R2Bucket, key: string): PMTiles {
+  return new PMTiles(new R2ArchiveSource(bucket, key), cache);
+}
+
+/** Path extensions per tile type (what a client may ask for) and the media type served. */
+export const TILE_FORMATS: Partial<Record<TileType, { extensions: string[]; mediaType: string }>> = {
+  [TileType.Mvt]: { extensions: ['mvt', 'pbf'], mediaType: 'application/vnd.mapbox-vector-tile' },
+  [TileType.Png]: { extensions: ['png'], mediaType: 'image/png' },
+  [TileType.Jpeg]: { extensions: ['jpg', 'jpeg'], mediaType: 'image/jpeg' },
+  [TileType.Webp]: { extensions: ['webp'], mediaType: 'image/webp' },
+  [TileType.Avif]: { extensions: ['avif'], mediaType: 'image/avif' },
+  [TileType.Mlt]: { extensions: ['mlt'], mediaType: 'application/vnd.maplibre-vector-tile' },
+};
