@@ -16,6 +16,12 @@ export interface Bindings {
   TILE_CACHE_CONTROL?: string;
   /** "204" answers tiles missing from a PMTiles archive with 204 instead of 404. */
   PMTILES_MISSING_TILE?: string;
+  /** Features per layer in one vector tile, at most (default 20000). */
+  VECTOR_TILE_FEATURE_LIMIT?: string;
+  /** Statement timeout of a vector tile query, ms (default 5000). */
+  VECTOR_TILE_TIMEOUT_MS?: string;
+  /** Largest GeoJSON body for a new vector layer (default 32 MiB). */
+  VECTOR_MAX_BODY_BYTES?: string;
 }
 
 export interface Variables {

@@ -17,13 +17,14 @@ import flights from './routes/flights';
 import dataProducts from './routes/data-products';
 import cog from './routes/cog';
 import pmtiles from './routes/pmtiles';
+import vector from './routes/vector';
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(onError);
   app.notFound(notFound);
   app.use('*', limitBody, database, authenticate);
-  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles]) app.route('/', routes);
+  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles, vector]) app.route('/', routes);
   mountDocs(app);
   return app;
 }
