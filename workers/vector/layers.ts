@@ -15,7 +15,7 @@ export interface LoadedLayer {
  * copy follows by itself), invalid ones repaired with ST_MakeValid and counted.
  */
 export async function loadLayer(db: Database, projectId: string, name: string, description: string, collection: FeatureCollectionInput): Promise<LoadedLayer> {
-  const types = new Set(collection.features.map((f) => (f.geometry as { type: string }).type.replace(/^Multi/, '')));
+  const types = new Set(collection.features.map((f) => f.geometry.type.replace(/^Multi/, '')));
   const geometryType = types.size === 1 ? [...types][0]! : 'Geometry';
   return db.transaction(async (tx) => {
     const [layer] = await tx.insert(vectorLayers).values({
