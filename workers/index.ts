@@ -18,13 +18,14 @@ import dataProducts from './routes/data-products';
 import cog from './routes/cog';
 import pmtiles from './routes/pmtiles';
 import vector from './routes/vector';
+import features from './routes/features';
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(onError);
   app.notFound(notFound);
   app.use('*', limitBody, database, authenticate);
-  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles, vector]) app.route('/', routes);
+  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles, vector, features]) app.route('/', routes);
   mountDocs(app);
   return app;
 }

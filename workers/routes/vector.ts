@@ -33,6 +33,18 @@ const layerJson = (c: Context<AppEnv>, l: LayerRow): z.infer<typeof LayerSchema>
   tilejson: `${new URL(c.req.url).origin}/vector/${l.id}.json`,
 });
 
+/** Ids of every layer the caller may read, oldest first. */
+export async function readableLayerIds(c: Context<AppEnv>): Promise<string[]> {
+  const principal = c.var.principal;
+  const readable = principal?.isAdmin
+    ? sql`true`
+    : principal
+      ? sql`(projects.is_public OR ${effectiveRoleSql(principal.userId)} IS NOT NULL)`
+      : sql`projects.is_public`;
+  return rowsOf<{ id: string }>(await c.var.db.execute(sql`
+    SELECT l.id FROM vector_layers l JOIN projects ON projects.id = l.project_id WHERE ${readable} ORDER BY l.created_at, l.id LIMIT 1000`)).map((r) => r.id);
+}
+
 /** The layers, if the caller may read every one (their project's readers, or anyone for public projects). */
 export async function readableLayers(c: Context<AppEnv>, ids: string[]): Promise<LayerRow[]> {
   if (ids.length === 0 || ids.length > 16 || !ids.every(isUuid)) throw new ApiError(404, 'not-found', 'No such layer.');
@@ -74,14 +86,7 @@ router.openapi(
     responses: { 200: jsonResponse(z.object({ layers: z.array(LayerSchema) }), 'Layers'), ...errors(401) },
   }),
   async (c) => {
-    const principal = c.var.principal;
-    const readable = principal?.isAdmin
-      ? sql`true`
-      : principal
-        ? sql`(projects.is_public OR ${effectiveRoleSql(principal.userId)} IS NOT NULL)`
-        : sql`projects.is_public`;
-    const ids = rowsOf<{ id: string }>(await c.var.db.execute(sql`
-      SELECT l.id FROM vector_layers l JOIN projects ON projects.id = l.project_id WHERE ${readable} ORDER BY l.created_at, l.id LIMIT 1000`)).map((r) => r.id);
+    const ids = await readableLayerIds(c);
     const layers = await layersById(c.var.db, ids);
     return c.json({ layers: ids.map((id) => layerJson(c, layers.find((l) => l.id === id)!)) }, 200);
   },

@@ -1,0 +1,62 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { rowsOf } from '../db/rows';
+import type { FieldType } from './cql2';
+
+export interface Feature {
+  type: 'Feature';
+  id: number;
+  geometry: unknown;
+  properties: Record<string, unknown>;
+}
+
+export interface ItemsQuery {
+  layerId: string;
+  fields: Record<string, string>;
+  bbox?: [number, number, number, number];
+  filter?: SQL;
+  /** Attributes to return; all when absent. */
+  properties?: string[];
+  sortby?: Array<{ name: string; descending: boolean }>;
+  limit: number;
+  offset: number;
+}
+
+function sortExpression(name: string, type: FieldType | string | undefined): SQL {
+  const value = sql`(f.properties ->> ${name})`;
+  return type === 'number' ? sql`(${value})::float8` : value;
+}
+
+function propertiesOf(keep: string[] | undefined): SQL {
+  if (keep === undefined) return sql`f.properties`;
+  if (keep.length === 0) return sql`'{}'::jsonb`;
+  return sql`(SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) FROM jsonb_each(f.properties) WHERE key IN ${keep})`;
+}
+
+/** One page of a layer's features with the total that matches, every value a bind parameter. */
+export async function queryItems(db: Database, q: ItemsQuery): Promise<{ numberMatched: number; features: Feature[] }> {
+  const conditions: SQL[] = [sql`f.layer_id = ${q.layerId}::uuid`];
+  if (q.bbox) conditions.push(sql`ST_Intersects(f.geom, ST_MakeEnvelope(${q.bbox[0]}, ${q.bbox[1]}, ${q.bbox[2]}, ${q.bbox[3]}, 4326))`);
+  if (q.filter) conditions.push(q.filter);
+  const where = sql.join(conditions, sql` AND `);
+  const order = [...(q.sortby ?? []).map((s) => sql`${sortExpression(s.name, q.fields[s.name])} ${sql.raw(s.descending ? 'DESC' : 'ASC')} NULLS LAST`), sql`f.id`];
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT set_config('statement_timeout', '10000', true)`);
+    const [count] = rowsOf<{ n: number }>(await tx.execute(sql`SELECT count(*)::int AS n FROM vector_features f WHERE ${where}`));
+    const rows = rowsOf<{ id: string | number; geometry: unknown; properties: Record<string, unknown> }>(await tx.execute(sql`
+      SELECT f.id, ST_AsGeoJSON(f.geom, 9)::json AS geometry, ${propertiesOf(q.properties)} AS properties
+      FROM vector_features f WHERE ${where}
+      ORDER BY ${sql.join(order, sql`, `)}
+      LIMIT ${q.limit} OFFSET ${q.offset}`));
+    return {
+      numberMatched: count?.n ?? 0,
+      features: rows.map((r) => ({ type: 'Feature', id: Number(r.id), geometry: r.geometry, properties: r.properties })),
+    };
+  });
+}
+
+export async function getItem(db: Database, layerId: string, featureId: number): Promise<Feature | null> {
+  const [row] = rowsOf<{ id: string | number; geometry: unknown; properties: Record<string, unknown> }>(await db.execute(sql`
+    SELECT f.id, ST_AsGeoJSON(f.geom, 9)::json AS geometry, f.properties FROM vector_features f WHERE f.layer_id = ${layerId}::uuid AND f.id = ${featureId}`));
+  return row ? { type: 'Feature', id: Number(row.id), geometry: row.geometry, properties: row.properties } : null;
+}
