@@ -14,6 +14,8 @@ export interface Bindings {
   RESOURCE_TOKEN_TTL: string;
   /** Cache-Control of rendered tiles and images; `public` becomes `private` for restricted data. */
   TILE_CACHE_CONTROL?: string;
+  /** Origins allowed by CORS, comma-separated, or `*`. */
+  CORS_ORIGINS?: string;
   /** "204" answers tiles missing from a PMTiles archive with 204 instead of 404. */
   PMTILES_MISSING_TILE?: string;
   /** Features per layer in one vector tile, at most (default 20000). */

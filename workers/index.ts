@@ -5,6 +5,7 @@ import { pruneAuthRecords } from './auth/housekeeping';
 import { createRouter } from './http/openapi';
 import { notFound, onError } from './http/problem';
 import { database, limitBody } from './http/middleware';
+import { corsAllowList } from './http/cors';
 import { authenticate } from './auth/middleware';
 import { mountDocs } from './routes/docs';
 import health from './routes/health';
@@ -24,7 +25,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(onError);
   app.notFound(notFound);
-  app.use('*', limitBody, database, authenticate);
+  app.use('*', corsAllowList, limitBody, database, authenticate);
   for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles, vector, features]) app.route('/', routes);
   mountDocs(app);
   return app;

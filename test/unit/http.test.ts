@@ -99,4 +99,17 @@ describe('HTTP conventions (no database needed)', () => {
     expect(keys.map((k) => k.kid).sort()).toEqual(['unit-a', 'unit-b']);
     for (const key of keys) expect(key).not.toHaveProperty('d');
   });
+
+  it('answers CORS preflights for allowed origins only, and varies by Origin', async () => {
+    const preflight = await call('/projects', { method: 'OPTIONS', headers: { origin: 'https://viewer.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://viewer.example');
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-api-key');
+    const stranger = await call('/openapi.json', { headers: { origin: 'https://evil.example' } });
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+    const allowed = await call('/openapi.json', { headers: { origin: 'https://qgis.example' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://qgis.example');
+    expect(allowed.headers.get('vary')).toMatch(/origin/i);
+    expect(allowed.headers.get('access-control-expose-headers')).toMatch(/ETag/);
+  });
 });

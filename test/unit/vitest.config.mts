@@ -23,6 +23,7 @@ export default defineConfig({
           // Unit tests never reach a database; a closed port lets /health prove it names the failing part.
           DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
           MAX_BODY_BYTES: '4096',
+          CORS_ORIGINS: 'https://viewer.example,https://qgis.example',
         },
       },
     })),
