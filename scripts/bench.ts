@@ -1,7 +1,10 @@
 // `npm run bench`: tile rendering speed and bytes read, beside GDAL doing the same work.
 // Not a test: it prints figures. Starts its own stack (database edge_tiles_bench, fresh bucket).
 import { spawn, spawnSync } from 'node:child_process';
-import { createReadStream, rmSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, rmSync, statSync } from 'node:fs';
+import pg from 'pg';
+import { PMTiles } from 'pmtiles';
+import { DiskSource } from './lib/disk-source';
 import { createServer } from 'node:http';
 import { aptInstall, fail, log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
@@ -9,6 +12,7 @@ import { FIXTURES } from './lib/seed';
 import { freePort, prepareStack, startWorker, stopWorker, type StackOptions } from './lib/stack';
 
 const HALF = 20037508.342789244;
+
 const FILES = ['cog.tif', 'cog_rgb.tif'];
 const TILES_PER_FILE = 24;
 
@@ -92,6 +96,94 @@ function timing(response: Response) {
   return { reads: Number(reads?.[1] ?? 0), bytes: Number(reads?.[2] ?? 0), total: Number(render?.[1] ?? NaN) };
 }
 
+/** Runs `count` requests through `concurrency` workers; latencies in ms, and requests per second. */
+async function load(urls: string[], concurrency: number, headers: Record<string, string>) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < urls.length) {
+      const url = urls[next++]!;
+      const t = performance.now();
+      const response = await fetch(url, { headers });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`${url}: ${response.status}`);
+      latencies.push(performance.now() - t);
+    }
+  }));
+  return { latencies, rps: urls.length / ((performance.now() - started) / 1000) };
+}
+
+const vectorRows: string[][] = [];
+
+/** PMTiles under concurrent load beside the pmtiles library on disk; PostGIS MVT beside bare ST_AsMVT. */
+async function benchVector(stack: Awaited<ReturnType<typeof prepareStack>>) {
+  const headers = { 'x-api-key': stack.seed.admin.apiKey };
+  // PMTiles: every tile the USGS archive holds at zooms 12–13 (a few hundred), through wrangler dev.
+  const file = 'usgs-mt-whitney-8-15-webp-512.pmtiles';
+  const local = new PMTiles(new DiskSource(`${FIXTURES}/pmtiles/${file}`));
+  const header = await local.getHeader();
+  const tiles: Array<[number, number, number]> = [];
+  for (const z of [12, 13]) {
+    const n = 2 ** z;
+    const x0 = Math.floor(((header.minLon + 180) / 360) * n);
+    const x1 = Math.floor(((header.maxLon + 180) / 360) * n);
+    const yOf = (lat: number) => Math.floor(((1 - Math.log(Math.tan((lat * Math.PI) / 180) + 1 / Math.cos((lat * Math.PI) / 180)) / Math.PI) / 2) * n);
+    for (let x = x0; x <= x1; x++) for (let y = yOf(header.maxLat); y <= yOf(header.minLat); y++) if (await local.getZxy(z, x, y)) tiles.push([z, x, y]);
+  }
+  const name = stack.seed.dataProducts[file]!.key.replace(/\.pmtiles$/, '');
+  const run = Date.now();
+  const urls = (suffix: string) => tiles.map(([z, x, y]) => `${stack.baseUrl}/pmtiles/${name}/${z}/${x}/${y}.webp?${suffix}`);
+  await load(urls(`warm=${run}`), 4, headers);
+  const miss = await load(urls(`miss=${run}`), 8, headers);
+  const hit = await load(urls(`miss=${run}`), 8, headers);
+  const floor: number[] = [];
+  for (const [z, x, y] of tiles) {
+    const t = performance.now();
+    await local.getZxy(z, x, y);
+    floor.push(performance.now() - t);
+  }
+  vectorRows.push([`PMTiles ${file}, ${tiles.length} tiles, 8 concurrent`, `miss ${round(percentile(miss.latencies, 50))} / ${round(percentile(miss.latencies, 95))} ms, ${round(miss.rps)} req/s`,
+    `hit ${round(percentile(hit.latencies, 50))} / ${round(percentile(hit.latencies, 95))} ms, ${round(hit.rps)} req/s`, `pmtiles on disk ${round(percentile(floor, 50), 2)} / ${round(percentile(floor, 95), 2)} ms`,
+    `miss/hit p50 ${round(percentile(miss.latencies, 50) / percentile(hit.latencies, 50), 2)}×`]);
+
+  // MVT: us-states as a PostGIS layer; the endpoint beside the same ST_AsMVT query on the database.
+  const layer = await (await fetch(`${stack.baseUrl}/projects/${stack.seed.demoProjectId}/vector-layers?name=states`, {
+    method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: readFileSync(`${FIXTURES}/vector/us-states.geojson`),
+  })).json() as { id: string };
+  const mvtTiles: Array<[number, number, number]> = [];
+  for (const z of [4, 5, 6]) {
+    const n = 2 ** z;
+    for (let x = Math.floor((-125 + 180) / 360 * n); x <= Math.floor((-67 + 180) / 360 * n); x++) {
+      for (let y = Math.floor(n * 0.34); y <= Math.floor(n * 0.42); y++) mvtTiles.push([z, x, y]);
+    }
+  }
+  const endpoint: number[] = [];
+  const serverDb: number[] = [];
+  for (const [z, x, y] of mvtTiles) {
+    const t = performance.now();
+    const response = await fetch(`${stack.baseUrl}/vector/${layer.id}/${z}/${x}/${y}.mvt?run=${run}`, { headers });
+    await response.arrayBuffer();
+    endpoint.push(performance.now() - t);
+    serverDb.push(Number(/db;dur=(\d+)/.exec(response.headers.get('server-timing') ?? '')?.[1] ?? NaN));
+  }
+  const client = new pg.Client({ connectionString: stack.databaseUrl });
+  await client.connect();
+  const bare: number[] = [];
+  for (const [z, x, y] of mvtTiles) {
+    const t = performance.now();
+    await client.query(`SELECT ST_AsMVT(t.*, 'states', 4096, 'geom', 'fid') FROM (
+      SELECT f.id AS fid, f.properties, ST_AsMVTGeom(CASE WHEN $4::float8 > 0 THEN ST_SimplifyPreserveTopology(f.geom_3857, $4::float8) ELSE f.geom_3857 END, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
+      FROM vector_features f WHERE f.layer_id = $5 AND f.geom_3857 && ST_TileEnvelope($1, $2, $3, margin => 0.015625) ORDER BY f.id LIMIT 20000) t WHERE t.geom IS NOT NULL`,
+      [z, x, y, z < 14 ? 40075016.68557849 / 2 ** z / 4096 / 2 : 0, layer.id]);
+    bare.push(performance.now() - t);
+  }
+  await client.end();
+  vectorRows.push([`PostGIS MVT us-states, ${mvtTiles.length} tiles z4–6`, `endpoint ${round(percentile(endpoint, 50))} / ${round(percentile(endpoint, 95))} ms (client)`,
+    `in-Worker db ${round(percentile(serverDb, 50))} / ${round(percentile(serverDb, 95))} ms`, `bare SQL ${round(percentile(bare, 50), 2)} / ${round(percentile(bare, 95), 2)} ms`,
+    `overhead p50 ${round(percentile(serverDb, 50) / percentile(bare, 50), 2)}× (in-Worker) / ${round(percentile(endpoint, 50) / percentile(bare, 50), 2)}× (client)`]);
+}
+
 ensurePythonGdal();
 const options: StackOptions = {
   database: 'edge_tiles_bench',
@@ -156,6 +248,7 @@ try {
       `${round(percentile(hits, 50))}`,
     ]);
   }
+  await benchVector(stack);
 } finally {
   await stopWorker(worker);
 }
@@ -165,4 +258,9 @@ const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.le
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 log('bench: 256-px PNG tiles at native zoom, header warm, tile cache cold (nearest). Ours: client = whole request through wrangler dev\'s local proxy; render = R2 reads + decode + warp + encode after authorization (Server-Timing). GDAL: gdal.Warp to MEM in one process from the local file; ratio = our render p50 / GDAL p50.');
 console.log([line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
+log('bench: vector tiles (client latency through wrangler dev\'s local proxy)');
+const vhead = ['what', 'cache miss', 'cache hit / in-Worker', 'floor', 'ratio'];
+const vwidths = vhead.map((h, i) => Math.max(h.length, ...vectorRows.map((r) => r[i]!.length)));
+const vline = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(vwidths[i]!)).join(' | ')} |`;
+console.log([vline(vhead), vline(vwidths.map((w) => '-'.repeat(w))), ...vectorRows.map(vline)].join('\n'));
 

@@ -1,27 +1,11 @@
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PMTiles, type RangeResponse, type Source } from 'pmtiles';
+import { PMTiles } from 'pmtiles';
+import { DiskSource } from '../../scripts/lib/disk-source';
 import { FIXTURES } from '../../scripts/lib/seed';
 import { call, json, newUser, problem, seed } from './helpers';
 
 const apiKey = seed.admin.apiKey;
 
-/** The reference: the pmtiles library reading the same file from disk. */
-class DiskSource implements Source {
-  constructor(private readonly path: string) {}
-  getKey() { return this.path; }
-  async getBytes(offset: number, length: number): Promise<RangeResponse> {
-    const fd = openSync(this.path, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
-      readSync(fd, buffer, 0, buffer.length, offset);
-      return { data: buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.length) as ArrayBuffer };
-    } finally {
-      closeSync(fd);
-    }
-  }
-}
 
 const local = (name: string) => new PMTiles(new DiskSource(`${FIXTURES}/pmtiles/${name}`));
 const nameOf = (file: string) => seed.dataProducts[file]!.key.replace(/\.pmtiles$/, '');
