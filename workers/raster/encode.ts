@@ -1,4 +1,5 @@
 import type { DataType } from './cog';
+import { concatBytes } from '../util/bytes';
 
 const NPY_DESCR: Record<DataType, string> = {
   uint8: '|u1', int8: '|i1', uint16: '<u2', int16: '<i2', uint32: '<u4', int32: '<i4', float32: '<f4', float64: '<f8',
@@ -134,11 +135,5 @@ export async function encodePng(pixels: Uint8Array | Uint16Array, width: number,
     chunk('IDAT', await zlib(raw)),
     chunk('IEND', new Uint8Array(0)),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { rowsOf } from '../db/rows';
 import type { FieldType } from './cql2';
+import { selectedProperties } from './layers';
 
 export interface Feature {
   type: 'Feature';
@@ -27,12 +28,6 @@ function sortExpression(name: string, type: FieldType | string | undefined): SQL
   return type === 'number' ? sql`(${value})::float8` : value;
 }
 
-function propertiesOf(keep: string[] | undefined): SQL {
-  if (keep === undefined) return sql`f.properties`;
-  if (keep.length === 0) return sql`'{}'::jsonb`;
-  return sql`(SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) FROM jsonb_each(f.properties) WHERE key IN ${keep})`;
-}
-
 /** One page of a layer's features with the total that matches, every value a bind parameter. */
 export async function queryItems(db: Database, q: ItemsQuery): Promise<{ numberMatched: number; features: Feature[] }> {
   const conditions: SQL[] = [sql`f.layer_id = ${q.layerId}::uuid`];
@@ -44,7 +39,7 @@ export async function queryItems(db: Database, q: ItemsQuery): Promise<{ numberM
     await tx.execute(sql`SELECT set_config('statement_timeout', '10000', true)`);
     const [count] = rowsOf<{ n: number }>(await tx.execute(sql`SELECT count(*)::int AS n FROM vector_features f WHERE ${where}`));
     const rows = rowsOf<{ id: string | number; geometry: unknown; properties: Record<string, unknown> }>(await tx.execute(sql`
-      SELECT f.id, ST_AsGeoJSON(f.geom, 9)::json AS geometry, ${propertiesOf(q.properties)} AS properties
+      SELECT f.id, ST_AsGeoJSON(f.geom, 9)::json AS geometry, ${selectedProperties(q.properties)} AS properties
       FROM vector_features f WHERE ${where}
       ORDER BY ${sql.join(order, sql`, `)}
       LIMIT ${q.limit} OFFSET ${q.offset}`));

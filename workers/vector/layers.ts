@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { rowsOf } from '../db/rows';
 import { vectorLayers } from '../db/schema';
@@ -60,4 +60,11 @@ export async function layersById(db: Database, ids: string[]): Promise<LayerRow[
               FROM (SELECT ST_Extent(geom) AS e FROM vector_features WHERE layer_id = l.id) x) AS bounds
     FROM vector_layers l WHERE l.id IN ${ids}`);
   return rowsOf<LayerRow>(result);
+}
+
+/** The `properties` of `vector_features f`, reduced to the keys asked for (all when `keep` is absent). */
+export function selectedProperties(keep: string[] | undefined): SQL {
+  if (keep === undefined) return sql`f.properties`;
+  if (keep.length === 0) return sql`'{}'::jsonb`;
+  return sql`(SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) FROM jsonb_each(f.properties) WHERE key IN ${keep})`;
 }

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { rowsOf } from '../db/rows';
+import { concatBytes } from '../util/bytes';
+import { selectedProperties } from './layers';
 
 export interface MvtOptions {
   /** Attributes to keep; all when absent. */
@@ -22,12 +24,7 @@ const WORLD = 40075016.68557849;
  */
 export async function vectorTile(db: Database, layers: Array<{ id: string; name: string }>, z: number, x: number, y: number, options: MvtOptions): Promise<Uint8Array> {
   const tolerance = z < 14 ? WORLD / 2 ** z / EXTENT / 2 : 0;
-  const keep = options.properties;
-  const props = keep === undefined
-    ? sql`f.properties`
-    : keep.length === 0
-      ? sql`'{}'::jsonb`
-      : sql`(SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) FROM jsonb_each(f.properties) WHERE key IN ${keep})`;
+  const props = selectedProperties(options.properties);
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT set_config('statement_timeout', ${String(options.timeoutMs)}, true)`);
     const parts: Uint8Array[] = [];
@@ -46,12 +43,6 @@ export async function vectorTile(db: Database, layers: Array<{ id: string; name:
       const [row] = rowsOf<{ tile: Uint8Array | null }>(result);
       if (row?.tile && row.tile.length > 0) parts.push(new Uint8Array(row.tile));
     }
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
+    return concatBytes(parts);
   });
 }
