@@ -20,8 +20,6 @@ export interface Bindings {
   PMTILES_MISSING_TILE?: string;
   /** Features per layer in one vector tile, at most (default 20000). */
   VECTOR_TILE_FEATURE_LIMIT?: string;
-  /** Statement timeout of a vector tile query, ms (default 5000). */
-  VECTOR_TILE_TIMEOUT_MS?: string;
   /** Largest GeoJSON body for a new vector layer (default 32 MiB). */
   VECTOR_MAX_BODY_BYTES?: string;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { base64url } from 'jose';
 import { DECOY_PASSWORD_HASH, PBKDF2_ITERATIONS, hashPassword, verifyPassword } from '../../workers/auth/password';
 
 describe('password hashing (PBKDF2-SHA256 in workerd)', () => {
@@ -23,7 +24,9 @@ describe('password hashing (PBKDF2-SHA256 in workerd)', () => {
   it('rejects tampered or foreign hash strings instead of throwing', async () => {
     const stored = await hashPassword('pw-123456');
     const [scheme, iterations, salt, hash] = stored.split('$');
-    expect(await verifyPassword('pw-123456', [scheme, iterations, salt, `${hash!.slice(0, -2)}AA`].join('$'))).toBe(false);
+    const flipped = base64url.decode(hash!);
+    flipped[0] = flipped[0]! ^ 0x01;
+    expect(await verifyPassword('pw-123456', [scheme, iterations, salt, base64url.encode(flipped)].join('$'))).toBe(false);
     expect(await verifyPassword('pw-123456', [scheme, '1000000', salt, hash].join('$'))).toBe(false);
     expect(await verifyPassword('pw-123456', `bcrypt$${hash}`)).toBe(false);
     expect(await verifyPassword('pw-123456', 'garbage')).toBe(false);

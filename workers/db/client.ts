@@ -21,15 +21,21 @@ export interface DatabaseConfig {
 }
 
 /**
+ * No statement of an API request may run longer than this (tiles and feature queries included); set
+ * at connection start, so it costs no round trip.
+ */
+export const STATEMENT_TIMEOUT_MS = 10_000;
+
+/**
  * One client per request: Workers cannot share sockets between requests. Pools connect lazily,
  * so a request that never queries never connects.
  */
 export function createDatabase({ url, driver }: DatabaseConfig): DatabaseHandle {
   if (driver === 'neon') {
-    const pool = new NeonPool({ connectionString: url, max: 1 });
+    const pool = new NeonPool({ connectionString: url, max: 1, statement_timeout: STATEMENT_TIMEOUT_MS });
     return { db: drizzleNeon({ client: pool, schema }), close: () => pool.end() };
   }
-  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000 });
+  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000, statement_timeout: STATEMENT_TIMEOUT_MS });
   let closing = false;
   // An idle client that loses its socket emits 'error' on the pool, and an unheard 'error' kills the
   // isolate. Closing always emits one too (workerd cancels the socket's pending read): not news.

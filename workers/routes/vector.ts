@@ -124,7 +124,7 @@ router.openapi(
   createRoute({
     method: 'get', path: '/vector/{layers}/{z}/{x}/{y}', tags: ['vector'],
     summary: 'A Mapbox Vector Tile from PostGIS (ST_AsMVT): /vector/{layerId}[,{layerId}…]/{z}/{x}/{y}.mvt',
-    description: 'Extent 4096, buffer 64, clipped; low zooms simplified; at most VECTOR_TILE_FEATURE_LIMIT features per layer and tile. `properties` keeps only the attributes named.',
+    description: 'Extent 4096, buffer 64, clipped; low zooms simplified; at most VECTOR_TILE_FEATURE_LIMIT features per layer and tile, and the 10 s statement timeout. `properties` keeps only the attributes named.',
     request: {
       params: z.object({ layers: z.string(), z: z.string().regex(/^\d{1,2}$/), x: z.string().regex(/^\d{1,8}$/), y: z.string().regex(/^\d{1,8}\.(mvt|pbf)$/).openapi({ example: '12.mvt' }) }),
       query: z.object({ properties: z.string().max(2000).optional(), token: z.string().optional() }),
@@ -144,7 +144,6 @@ router.openapi(
       const tile = await vectorTile(c.var.db, layers, zoom, x, y, {
         properties,
         limit: Number(c.env.VECTOR_TILE_FEATURE_LIMIT) || 20_000,
-        timeoutMs: Number(c.env.VECTOR_TILE_TIMEOUT_MS) || 5_000,
       });
       return new Response(tile, { headers: { 'content-type': 'application/vnd.mapbox-vector-tile', 'server-timing': `db;dur=${Date.now() - started}` } });
     });

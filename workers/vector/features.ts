@@ -35,19 +35,16 @@ export async function queryItems(db: Database, q: ItemsQuery): Promise<{ numberM
   if (q.filter) conditions.push(q.filter);
   const where = sql.join(conditions, sql` AND `);
   const order = [...(q.sortby ?? []).map((s) => sql`${sortExpression(s.name, q.fields[s.name])} ${sql.raw(s.descending ? 'DESC' : 'ASC')} NULLS LAST`), sql`f.id`];
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`SELECT set_config('statement_timeout', '10000', true)`);
-    const [count] = rowsOf<{ n: number }>(await tx.execute(sql`SELECT count(*)::int AS n FROM vector_features f WHERE ${where}`));
-    const rows = rowsOf<{ id: string | number; geometry: unknown; properties: Record<string, unknown> }>(await tx.execute(sql`
+  const [count] = rowsOf<{ n: number }>(await db.execute(sql`SELECT count(*)::int AS n FROM vector_features f WHERE ${where}`));
+  const rows = rowsOf<{ id: string | number; geometry: unknown; properties: Record<string, unknown> }>(await db.execute(sql`
       SELECT f.id, ST_AsGeoJSON(f.geom, 9)::json AS geometry, ${selectedProperties(q.properties)} AS properties
       FROM vector_features f WHERE ${where}
       ORDER BY ${sql.join(order, sql`, `)}
       LIMIT ${q.limit} OFFSET ${q.offset}`));
-    return {
-      numberMatched: count?.n ?? 0,
-      features: rows.map((r) => ({ type: 'Feature', id: Number(r.id), geometry: r.geometry, properties: r.properties })),
-    };
-  });
+  return {
+    numberMatched: count?.n ?? 0,
+    features: rows.map((r) => ({ type: 'Feature', id: Number(r.id), geometry: r.geometry, properties: r.properties })),
+  };
 }
 
 export async function getItem(db: Database, layerId: string, featureId: number): Promise<Feature | null> {
