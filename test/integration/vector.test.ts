@@ -105,6 +105,19 @@ describe('PostGIS vector layers as Mapbox Vector Tiles', () => {
     expect(loaded).toMatchObject({ feature_count: 1, repaired: 1 });
   });
 
+  it('a layer token opens that layer only, and TileJSON passes it on', async () => {
+    const stranger = await newUser('vector-token');
+    const [x, y] = tileOf(-86.8, 32.8, 6);
+    await problem(await call(`/vector/${layer}/6/${x}/${y}.mvt`, { token: stranger.token }), 404);
+    const minted = await json<{ token: string; scope: string; expires_in: number }>(await call(`/vector/${layer}/token`, { token: owner.token, json: { expires_in: 300 } }), 201);
+    expect(minted).toMatchObject({ scope: `vector_layer:${layer}`, expires_in: 300 });
+    await decode(await call(`/vector/${layer}/6/${x}/${y}.mvt?token=${minted.token}`));
+    const tj = await json<{ tiles: string[] }>(await call(`/vector/${layer}.json?token=${minted.token}`), 200);
+    expect(tj.tiles[0]).toContain(`token=${encodeURIComponent(minted.token)}`);
+    await problem(await call(`/vector/${dots}/6/${x}/${y}.mvt?token=${minted.token}`), 401);
+    await problem(await call(`/vector/${layer}/token`, { method: 'POST', token: stranger.token }), 404);
+  });
+
   it('viewers cannot load layers', async () => {
     const viewer = await newUser('vector-viewer');
     await json(await call(`/projects/${project}/members`, { token: owner.token, json: { user_id: viewer.id, role: 'viewer' } }), 200);

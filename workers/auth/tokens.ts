@@ -71,3 +71,4 @@ export async function verifyResourceToken(keys: SigningKeySet, token: string, sc
 }
 
 export const dataProductScope = (id: string): string => `data_product:${id}`;
+export const vectorLayerScope = (id: string): string => `vector_layer:${id}`;

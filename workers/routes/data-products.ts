@@ -7,10 +7,9 @@ import { asGeoJSON, bboxOf } from '../db/geometry';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam } from '../http/openapi';
 import { ApiError } from '../http/problem';
 import { areaGeometry, geometryOut, iso, isoDateTime, text } from '../http/schemas';
-import { numberVar } from '../config';
 import { requireDataProductRole, requireProjectRole } from '../auth/roles';
-import { signingKeys } from '../auth/signing-keys';
-import { dataProductScope, MAX_RESOURCE_TOKEN_TTL, signResourceToken, TILES_AUDIENCE } from '../auth/tokens';
+import { dataProductScope, MAX_RESOURCE_TOKEN_TTL } from '../auth/tokens';
+import { ResourceTokenBody, ResourceTokenSchema, mintResourceToken } from './resource-token';
 import { findFlight } from './flights';
 
 const router = createRouter();
@@ -212,44 +211,19 @@ router.openapi(
   },
 );
 
-const TokenSchema = z
-  .object({
-    token: z.string().openapi({ description: 'Put it in the `token` query parameter of tile URLs' }),
-    token_type: z.literal('resource'),
-    audience: z.literal(TILES_AUDIENCE),
-    scope: z.string(),
-    expires_in: z.number().int(),
-    expires_at: isoDateTime,
-  })
-  .openapi('ResourceToken');
-
 router.openapi(
   createRoute({
     method: 'post', path: '/data-products/{dataProductId}/token', tags: ['data products'],
     summary: 'A short-lived signed token that opens this data product’s tiles',
     description: `Anyone who can read the data product may mint one. \`expires_in\` defaults to RESOURCE_TOKEN_TTL and is capped at ${MAX_RESOURCE_TOKEN_TTL} s.`,
     security: bearerSecurity,
-    request: {
-      params: ProductParams,
-      body: { ...jsonBody(z.object({ expires_in: z.number().int().min(30).max(MAX_RESOURCE_TOKEN_TTL).optional() }).optional()), required: false },
-    },
-    responses: { 201: jsonResponse(TokenSchema, 'The token'), ...errors(400, 401, 404, 413) },
+    request: { params: ProductParams, body: ResourceTokenBody },
+    responses: { 201: jsonResponse(ResourceTokenSchema, 'The token'), ...errors(400, 401, 404, 413) },
   }),
   async (c) => {
     const { dataProductId } = c.req.valid('param');
     await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'viewer');
-    const ttl = Math.min(c.req.valid('json')?.expires_in ?? numberVar(c.env, 'RESOURCE_TOKEN_TTL'), MAX_RESOURCE_TOKEN_TTL);
-    const scope = dataProductScope(dataProductId);
-    const token = await signResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), { sub: c.var.principal?.userId ?? null, scope }, ttl);
-    c.header('cache-control', 'no-store');
-    return c.json({
-      token,
-      token_type: 'resource' as const,
-      audience: TILES_AUDIENCE,
-      scope,
-      expires_in: ttl,
-      expires_at: new Date(Date.now() + ttl * 1000).toISOString(),
-    }, 201);
+    return c.json(await mintResourceToken(c, dataProductScope(dataProductId), c.req.valid('json')?.expires_in), 201);
   },
 );
 

@@ -11,6 +11,9 @@ import { effectiveRoleSql, isUuid, projectAccess, requireProjectRole } from '../
 import { FeatureCollection } from '../vector/geojson';
 import { layersById, loadLayer, type LayerRow } from '../vector/layers';
 import { vectorTile } from '../vector/mvt';
+import { signingKeys } from '../auth/signing-keys';
+import { MAX_RESOURCE_TOKEN_TTL, TokenError, vectorLayerScope, verifyResourceToken } from '../auth/tokens';
+import { ResourceTokenBody, ResourceTokenSchema, mintResourceToken } from './resource-token';
 
 const router = createRouter();
 
@@ -45,12 +48,29 @@ export async function readableLayerIds(c: Context<AppEnv>): Promise<string[]> {
     SELECT l.id FROM vector_layers l JOIN projects ON projects.id = l.project_id WHERE ${readable} ORDER BY l.created_at, l.id LIMIT 1000`)).map((r) => r.id);
 }
 
-/** The layers, if the caller may read every one (their project's readers, or anyone for public projects). */
+/** Whether the request's `token` is a valid tile token for this layer (401 when it is invalid). */
+async function tokenOpens(c: Context<AppEnv>, layerId: string): Promise<boolean> {
+  const token = c.req.query('token');
+  if (!token) return false;
+  try {
+    await verifyResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), token, vectorLayerScope(layerId));
+    return true;
+  } catch (error) {
+    if (error instanceof TokenError) throw new ApiError(401, 'invalid-token', `Tile token rejected: ${error.message}.`);
+    throw error;
+  }
+}
+
+/**
+ * The layers, if the caller may read every one: their project's readers, anyone for public
+ * projects, or a `token` scoped to the layer (one layer per token).
+ */
 export async function readableLayers(c: Context<AppEnv>, ids: string[]): Promise<LayerRow[]> {
   if (ids.length === 0 || ids.length > 16 || !ids.every(isUuid)) throw new ApiError(404, 'not-found', 'No such layer.');
   const layers = await layersById(c.var.db, ids);
   for (const id of ids) {
     const layer = layers.find((l) => l.id === id);
+    if (layer && ids.length === 1 && (await tokenOpens(c, id))) continue;
     const access = layer ? await projectAccess(c.var.db, c.var.principal, layer.projectId) : null;
     if (!layer || !access || !(access.isPublic || access.role !== null)) throw new ApiError(404, 'not-found', 'No such layer.');
   }
@@ -110,7 +130,7 @@ router.openapi(
       description: layer!.description,
       version: String(layer!.version),
       scheme: 'xyz',
-      tiles: [`${origin}/vector/${layer!.id}/{z}/{x}/{y}.mvt`],
+      tiles: [`${origin}/vector/${layer!.id}/{z}/{x}/{y}.mvt${c.req.query('token') ? `?token=${encodeURIComponent(c.req.query('token')!)}` : ''}`],
       vector_layers: [{ id: layer!.name, fields: layer!.fields, minzoom: 0, maxzoom: 22 }],
       minzoom: 0,
       maxzoom: 22,
@@ -149,6 +169,21 @@ router.openapi(
       const now = Date.now();
       return new Response(tile, { headers: { 'content-type': 'application/vnd.mapbox-vector-tile', 'server-timing': `db;dur=${now - queried}, total;dur=${now - started}` } });
     });
+  },
+);
+
+router.openapi(
+  createRoute({
+    method: 'post', path: '/vector/{layerId}/token', tags: ['vector'], summary: 'A short-lived signed token that opens this layer’s tiles and TileJSON',
+    description: `For any reader of the layer. \`expires_in\` defaults to RESOURCE_TOKEN_TTL and is capped at ${MAX_RESOURCE_TOKEN_TTL} s.`,
+    security: bearerSecurity,
+    request: { params: z.object({ layerId: UuidParam }), body: ResourceTokenBody },
+    responses: { 201: jsonResponse(ResourceTokenSchema, 'The token'), ...errors(400, 401, 404, 413) },
+  }),
+  async (c) => {
+    const { layerId } = c.req.valid('param');
+    await readableLayers(c, [layerId]);
+    return c.json(await mintResourceToken(c, vectorLayerScope(layerId), c.req.valid('json')?.expires_in), 201);
   },
 );
 
