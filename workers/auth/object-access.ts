@@ -18,10 +18,11 @@ export interface ObjectGrant {
 const notFound = () => new ApiError(404, 'not-found', 'No such object, or not yours to read.');
 const PROJECT_KEY = /^projects\/([0-9a-f-]{36})\/[^\0]+$/i;
 
-async function tokenOpens(keys: SigningKeySet, token: string | undefined, dataProductId: string): Promise<boolean> {
+/** Whether `token` is a valid tile token for `scope`; an invalid one is a 401, not a fallback. */
+export async function tokenOpens(keys: SigningKeySet, token: string | undefined, scope: string): Promise<boolean> {
   if (!token) return false;
   try {
-    await verifyResourceToken(keys, token, dataProductScope(dataProductId));
+    await verifyResourceToken(keys, token, scope);
     return true;
   } catch (error) {
     if (error instanceof TokenError) throw new ApiError(401, 'invalid-token', `Tile token rejected: ${error.message}.`);
@@ -42,7 +43,7 @@ export async function grantObjectKey(db: Database, principal: Principal | null, 
     .limit(1);
   const grant = { key, version: product ? `p${product.version}` : 'k', dataProductId: product?.id ?? null };
   if (principal?.isAdmin) return grant;
-  if (product && (product.isPublic || (await tokenOpens(keys, token, product.id)))) return grant;
+  if (product && (product.isPublic || (await tokenOpens(keys, token, dataProductScope(product.id))))) return grant;
   const match = PROJECT_KEY.exec(key);
   if (!match || !isUuid(match[1]!)) throw notFound();
   const access = await projectAccess(db, principal, match[1]!);
@@ -53,7 +54,7 @@ export async function grantObjectKey(db: Database, principal: Principal | null, 
 /** `/data-products/{id}/…`: the product's object, for its readers or a token scoped to it. */
 export async function grantDataProduct(db: Database, principal: Principal | null, keys: SigningKeySet, id: string, token?: string): Promise<ObjectGrant> {
   if (!isUuid(id)) throw new ApiError(404, 'not-found', 'Data product not found.');
-  if (!(await tokenOpens(keys, token, id))) await requireDataProductRole(db, principal, id, 'viewer');
+  if (!(await tokenOpens(keys, token, dataProductScope(id)))) await requireDataProductRole(db, principal, id, 'viewer');
   const [product] = await db.select({ key: dataProducts.r2Key, version: dataProducts.version }).from(dataProducts).where(eq(dataProducts.id, id));
   if (!product) throw new ApiError(404, 'not-found', 'Data product not found.');
   if (!product.key) throw new ApiError(404, 'not-found', 'This data product has no file yet.');

@@ -46,7 +46,7 @@ export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
   if (!body) return next();
   // Vector layers arrive as GeoJSON documents, far larger than any other JSON body.
   const maxSize = c.req.method === 'POST' && /\/vector-layers$/.test(new URL(c.req.url).pathname)
-    ? Number(c.env.VECTOR_MAX_BODY_BYTES) || 32 * 1024 * 1024
+    ? numberVar(c.env, 'VECTOR_MAX_BODY_BYTES')
     : numberVar(c.env, 'MAX_BODY_BYTES');
   const tooLarge = () => problemResponse(c, 413, 'payload-too-large', `Request bodies are limited to ${maxSize} bytes.`);
   const declared = c.req.header('content-length');

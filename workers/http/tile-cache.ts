@@ -14,6 +14,16 @@ export function cacheKey(c: Context<AppEnv>, versions: string[]): string {
   return `https://render-cache.edge-tiles.internal${url.pathname}?${query}`;
 }
 
+/**
+ * What clients and shared caches are told. Data read without credentials or token is readable by
+ * everyone and may be cached anywhere; anything else is for the browser's cache only.
+ */
+export function tileCacheControl(c: Context<AppEnv>): string {
+  const configured = c.env.TILE_CACHE_CONTROL || 'public, max-age=3600';
+  const isPublic = c.var.principal === null && !c.req.query('token');
+  return isPublic ? configured : configured.replace(/\bpublic\b/, 'private');
+}
+
 export interface CachedOptions {
   key: string;
   /** What clients (and shared caches) are told: public data may be cached anywhere, private only by the browser. */

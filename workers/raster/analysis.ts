@@ -3,7 +3,7 @@ import { readWindow, type Block } from './read';
 import type { Source } from './source';
 import { BandAccumulator, accumulate, type BandStatistics, type StatisticsOptions } from './statistics';
 import { renderGrid, type RenderOptions } from './tile';
-import { cogProj4, transformBounds, transformer, type Grid } from './warp';
+import { cogProj4, transformer, type Grid } from './warp';
 import { RasterError } from './errors';
 
 /** GeoJSON Polygon/MultiPolygon rings, in some CRS. */
@@ -131,9 +131,4 @@ export async function pointValues(cog: Cog, source: Source, x: number, y: number
   }
   const block = await readWindow(cog, full, { x: col, y: row, width: 1, height: 1 }, options.bands, source, options);
   return { values: block.bands.map((b) => b[0]!), valid: block.mask[0] === 1 };
-}
-
-/** The dataset bounds in another CRS (edges densified). */
-export function boundsInCrs(cog: Cog, proj: string): [number, number, number, number] | null {
-  return transformBounds(cog.bounds, transformer(cogProj4(cog), proj));
 }

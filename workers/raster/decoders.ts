@@ -21,7 +21,8 @@ type Parameters = ConstructorParameters<typeof BaseDecoder>[0] & {
   JPEGTables?: Uint8Array;
 };
 
-async function decoderParameters(fd: ImageFileDirectory): Promise<Parameters> {
+/** What a decoder needs from an IFD: block size, layout, predictor and codec tables. */
+export async function decoderParameters(fd: ImageFileDirectory): Promise<Parameters> {
   const tiled = !fd.hasTag('StripOffsets');
   const height = (await fd.loadValue('ImageLength')) as number;
   return {

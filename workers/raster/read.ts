@@ -2,6 +2,7 @@ import { getDecoder, type BaseDecoder, type GeoTIFFImage } from 'geotiff';
 import type { Cog, DataType, Level } from './cog';
 import type { Source } from './source';
 import { RasterError } from './errors';
+import { decoderParameters } from './decoders';
 
 /** A pixel window of one level; it may reach past the image, where everything is masked. */
 export interface Window {
@@ -46,19 +47,7 @@ function decoderFor(image: GeoTIFFImage): Promise<BaseDecoder> {
     decoder = (async () => {
       const fd = image.getFileDirectory();
       const compression = ((await fd.loadValue('Compression')) as number | undefined) ?? 1;
-      const tiled = image.isTiled;
-      const height = image.getHeight();
-      const parameters = {
-        tileWidth: image.getTileWidth(),
-        tileHeight: tiled ? image.getTileHeight() : ((await fd.loadValue('RowsPerStrip')) as number | undefined) ?? height,
-        planarConfiguration: image.planarConfiguration,
-        bitsPerSample: (await fd.loadValue('BitsPerSample')) as number[],
-        predictor: ((await fd.loadValue('Predictor')) as number | undefined) ?? 1,
-        samplesPerPixel: image.getSamplesPerPixel(),
-        JPEGTables: fd.hasTag('JPEGTables') ? await fd.loadValue('JPEGTables') : undefined,
-        LercParameters: fd.hasTag('LercParameters') ? await fd.loadValue('LercParameters') : undefined,
-      };
-      return getDecoder(compression, parameters);
+      return getDecoder(compression, await decoderParameters(fd));
     })();
     decoders.set(image, decoder);
   }

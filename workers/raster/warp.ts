@@ -66,7 +66,7 @@ const naturalResolutions = new WeakMap<Cog, Map<string, number>>();
  * The output pixel size GDAL would suggest for the whole dataset in `dstProj4`
  * (GDALSuggestedWarpOutput2: the diagonal of the reprojected extent over the pixel diagonal).
  */
-function naturalResolution(cog: Cog, dstProj4: string): number {
+export function naturalResolution(cog: Cog, dstProj4: string): number {
   let perCrs = naturalResolutions.get(cog);
   if (!perCrs) naturalResolutions.set(cog, (perCrs = new Map()));
   let res = perCrs.get(dstProj4);

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { createRouter, errors, jsonResponse, UuidParam } from '../http/openapi';
 import { ApiError } from '../http/problem';
-import { cacheKey, cached } from '../http/tile-cache';
+import { cacheKey, cached, tileCacheControl } from '../http/tile-cache';
 import { signingKeys } from '../auth/signing-keys';
 import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../auth/object-access';
 import { R2Source, ReadStats } from '../raster/source';
@@ -18,7 +18,7 @@ import { namedColormap, parseColormap } from '../raster/colormaps';
 import { process, render, type RenderParams } from '../raster/render';
 import { datasetGrid, fitSize, pointValues, statistics, toDatasetCrs, rasterize, type Polygons } from '../raster/analysis';
 import { proj4ForCrs } from '../raster/crs';
-import { cogProj4, transformBounds, transformer, type Grid, type Resampling } from '../raster/warp';
+import { naturalResolution, transformBounds, transformer, type Grid, type Resampling } from '../raster/warp';
 import type { Block } from '../raster/read';
 
 const router = createRouter();
@@ -130,16 +130,10 @@ function serverTiming(stats: ReadStats, timings: Timings, encode: number, opened
   ].join(', ');
 }
 
-function cacheControl(c: Context<AppEnv>, isPublic: boolean): string {
-  const configured = c.env.TILE_CACHE_CONTROL || 'public, max-age=3600';
-  return isPublic ? configured : configured.replace(/\bpublic\b/, 'private');
-}
-
 /** Renders a grid to the requested format, cached at the edge; Server-Timing tells where time went. */
 async function respondWithImage(c: Context<AppEnv>, cog: Cog, opened: Opened, format: ImageFormat, make: (timings: Timings) => Promise<{ block: Block; planned: Plan } | null>) {
   const key = cacheKey(c, [opened.grant.version, cog.etag]);
-  const isPublic = opened.grant.dataProductId === null ? false : c.var.principal === null && !c.req.query('token');
-  return cached(c, { key, cacheControl: cacheControl(c, isPublic), hitTiming: `r2;dur=${opened.stats.millis};desc="${opened.stats.reads} reads, ${opened.stats.bytes} bytes", cache;desc="hit", total;dur=${Date.now() - opened.started}` }, async () => {
+  return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: `r2;dur=${opened.stats.millis};desc="${opened.stats.reads} reads, ${opened.stats.bytes} bytes", cache;desc="hit", total;dur=${Date.now() - opened.started}` }, async () => {
     const timings: Timings = { read: 0, warp: 0 };
     const made = await make(timings);
     if (!made) throw new ApiError(404, 'not-found', 'This tile lies outside the dataset.');
@@ -495,7 +489,7 @@ function mount(prefix: Prefix) {
       if (!extent || bounds[0] >= extent[2] || bounds[2] <= extent[0] || bounds[1] >= extent[3] || bounds[3] <= extent[1]) {
         throw new ApiError(404, 'not-found', 'The area lies outside the dataset.');
       }
-      const natural = Math.hypot(extent[2] - extent[0], extent[3] - extent[1]) / Math.hypot(cog.width, cog.height);
+      const natural = naturalResolution(cog, dstProj);
       const [width, height] = size ?? sizeFor(query, Math.max(1, Math.round((bounds[2] - bounds[0]) / natural)), Math.max(1, Math.round((bounds[3] - bounds[1]) / natural)));
       const grid: Grid = { proj4: dstProj, bounds, width, height };
       return respondWithImage(c, cog, opened, format, async (timings) => {
@@ -567,9 +561,8 @@ function mount(prefix: Prefix) {
 
 /** Zooms worth asking: from the coarsest overview's to the native resolution's. */
 function zoomRange(cog: Cog, tms: TileMatrixSet): { minzoom: number; maxzoom: number } {
-  const extent = transformBounds(cog.bounds, transformer(cogProj4(cog), tms.proj4));
-  if (!extent) return { minzoom: 0, maxzoom: tms.maxZoom };
-  const natural = Math.hypot(extent[2] - extent[0], extent[3] - extent[1]) / Math.hypot(cog.width, cog.height);
+  if (!boundsIn(cog, tms.proj4)) return { minzoom: 0, maxzoom: tms.maxZoom };
+  const natural = naturalResolution(cog, tms.proj4);
   const coarsest = cog.levels[cog.levels.length - 1]!;
   const maxzoom = zoomForResolution(tms, natural);
   const minzoom = Math.min(maxzoom, zoomForResolution(tms, natural * (cog.width / coarsest.width)));

@@ -71,7 +71,7 @@ router.openapi(
   createRoute({ method: 'get', path: '/features/collections', tags, summary: 'The layers the caller can read', responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Collections') } }),
   async (c) => {
     const ids = await readableLayerIds(c);
-    const layers = await layersById(c.var.db, ids);
+    const layers = await layersById(c.var.db, ids, { bounds: true });
     return c.json({
       links: [{ href: `${base(c)}/collections`, rel: 'self', type: JSON_TYPE }],
       collections: ids.map((id) => collectionJson(c, layers.find((l) => l.id === id)!)),
@@ -83,7 +83,7 @@ const CollectionParams = z.object({ collectionId: z.string() });
 
 router.openapi(
   createRoute({ method: 'get', path: '/features/collections/{collectionId}', tags, summary: 'A collection', request: { params: CollectionParams }, responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Collection'), ...errors(404) } }),
-  async (c) => c.json(collectionJson(c, (await readableLayers(c, [c.req.valid('param').collectionId]))[0]!), 200),
+  async (c) => c.json(collectionJson(c, (await readableLayers(c, [c.req.valid('param').collectionId], { bounds: true }))[0]!), 200),
 );
 
 router.openapi(

@@ -4,7 +4,7 @@ import type { PMTiles } from 'pmtiles';
 import type { AppEnv } from '../env';
 import { createRouter, ProblemSchema } from '../http/openapi';
 import { ApiError } from '../http/problem';
-import { cacheKey, cached } from '../http/tile-cache';
+import { cacheKey, cached, tileCacheControl } from '../http/tile-cache';
 import { signingKeys } from '../auth/signing-keys';
 import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../auth/object-access';
 import { isUuid } from '../auth/roles';
@@ -65,9 +65,7 @@ async function tile(c: Context<AppEnv>, request: Extract<Request, { kind: 'tile'
   if (x >= 2 ** zoom || y >= 2 ** zoom) throw new ApiError(400, 'bad-request', `Tile ${zoom}/${x}/${y} does not exist.`);
   if (zoom < header.minZoom || zoom > header.maxZoom) throw new ApiError(404, 'not-found', `The archive covers zooms ${header.minZoom}–${header.maxZoom}.`);
   const key = cacheKey(c, [granted.version, header.etag ?? '']);
-  const isPublic = granted.dataProductId !== null && c.var.principal === null && !c.req.query('token');
-  const cacheControl = (c.env.TILE_CACHE_CONTROL || 'public, max-age=3600');
-  return cached(c, { key, cacheControl: isPublic ? cacheControl : cacheControl.replace(/\bpublic\b/, 'private'), hitTiming: `cache;desc="hit", total;dur=${Date.now() - started}` }, async () => {
+  return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: `cache;desc="hit", total;dur=${Date.now() - started}` }, async () => {
     const found = await guard(() => archive.getZxy(zoom, x, y));
     if (!found) {
       if (c.env.PMTILES_MISSING_TILE === '204') return new Response(null, { status: 204 });

@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam } from '../http/openapi';
 import { ApiError } from '../http/problem';
-import { cacheKey, cached } from '../http/tile-cache';
+import { cacheKey, cached, tileCacheControl } from '../http/tile-cache';
 import { text } from '../http/schemas';
 import { rowsOf } from '../db/rows';
 import { effectiveRoleSql, isUuid, projectAccess, requireProjectRole } from '../auth/roles';
@@ -12,7 +12,9 @@ import { FeatureCollection } from '../vector/geojson';
 import { layersById, loadLayer, type LayerRow } from '../vector/layers';
 import { vectorTile } from '../vector/mvt';
 import { signingKeys } from '../auth/signing-keys';
-import { MAX_RESOURCE_TOKEN_TTL, TokenError, vectorLayerScope, verifyResourceToken } from '../auth/tokens';
+import { MAX_RESOURCE_TOKEN_TTL, vectorLayerScope } from '../auth/tokens';
+import { tokenOpens } from '../auth/object-access';
+import { numberVar } from '../config';
 import { ResourceTokenBody, ResourceTokenSchema, mintResourceToken } from './resource-token';
 
 const router = createRouter();
@@ -48,29 +50,17 @@ export async function readableLayerIds(c: Context<AppEnv>): Promise<string[]> {
     SELECT l.id FROM vector_layers l JOIN projects ON projects.id = l.project_id WHERE ${readable} ORDER BY l.created_at, l.id LIMIT 1000`)).map((r) => r.id);
 }
 
-/** Whether the request's `token` is a valid tile token for this layer (401 when it is invalid). */
-async function tokenOpens(c: Context<AppEnv>, layerId: string): Promise<boolean> {
-  const token = c.req.query('token');
-  if (!token) return false;
-  try {
-    await verifyResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), token, vectorLayerScope(layerId));
-    return true;
-  } catch (error) {
-    if (error instanceof TokenError) throw new ApiError(401, 'invalid-token', `Tile token rejected: ${error.message}.`);
-    throw error;
-  }
-}
-
 /**
  * The layers, if the caller may read every one: their project's readers, anyone for public
  * projects, or a `token` scoped to the layer (one layer per token).
  */
-export async function readableLayers(c: Context<AppEnv>, ids: string[]): Promise<LayerRow[]> {
+export async function readableLayers(c: Context<AppEnv>, ids: string[], options: { bounds?: boolean } = {}): Promise<LayerRow[]> {
   if (ids.length === 0 || ids.length > 16 || !ids.every(isUuid)) throw new ApiError(404, 'not-found', 'No such layer.');
-  const layers = await layersById(c.var.db, ids);
+  const layers = await layersById(c.var.db, ids, options);
+  const token = c.req.query('token');
   for (const id of ids) {
     const layer = layers.find((l) => l.id === id);
-    if (layer && ids.length === 1 && (await tokenOpens(c, id))) continue;
+    if (layer && ids.length === 1 && (await tokenOpens(await signingKeys(c.env.JWT_SIGNING_KEYS), token, vectorLayerScope(id)))) continue;
     const access = layer ? await projectAccess(c.var.db, c.var.principal, layer.projectId) : null;
     if (!layer || !access || !(access.isPublic || access.role !== null)) throw new ApiError(404, 'not-found', 'No such layer.');
   }
@@ -95,7 +85,7 @@ router.openapi(
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager');
     const { name, description } = c.req.valid('query');
     const loaded = await loadLayer(c.var.db, projectId, name, description, c.req.valid('json'));
-    const [layer] = await layersById(c.var.db, [loaded.id]);
+    const [layer] = await layersById(c.var.db, [loaded.id], { bounds: true });
     return c.json({ ...layerJson(c, layer!), repaired: loaded.repaired }, 201);
   },
 );
@@ -107,7 +97,7 @@ router.openapi(
   }),
   async (c) => {
     const ids = await readableLayerIds(c);
-    const layers = await layersById(c.var.db, ids);
+    const layers = await layersById(c.var.db, ids, { bounds: true });
     return c.json({ layers: ids.map((id) => layerJson(c, layers.find((l) => l.id === id)!)) }, 200);
   },
 );
@@ -121,7 +111,7 @@ router.openapi(
   async (c) => {
     const match = /^([0-9a-f-]{36})\.json$/i.exec(c.req.valid('param').layer);
     if (!match) throw new ApiError(404, 'not-found', 'Use /vector/{layerId}.json.');
-    const [layer] = await readableLayers(c, [match[1]!]);
+    const [layer] = await readableLayers(c, [match[1]!], { bounds: true });
     const origin = new URL(c.req.url).origin;
     const bounds = layer!.bounds ?? [-180, -85.0511287798066, 180, 85.0511287798066];
     return c.json({
@@ -159,12 +149,11 @@ router.openapi(
     const properties = c.req.valid('query').properties?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     const started = Date.now();
     const key = cacheKey(c, layers.map((l) => `${l.id.slice(0, 8)}v${l.version}`));
-    const cacheControl = c.env.TILE_CACHE_CONTROL || 'public, max-age=3600';
-    return cached(c, { key, cacheControl: c.var.principal ? cacheControl.replace(/\bpublic\b/, 'private') : cacheControl, hitTiming: `cache;desc="hit", total;dur=${Date.now() - started}` }, async () => {
+    return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: `cache;desc="hit", total;dur=${Date.now() - started}` }, async () => {
       const queried = Date.now();
       const tile = await vectorTile(c.var.db, layers, zoom, x, y, {
         properties,
-        limit: Number(c.env.VECTOR_TILE_FEATURE_LIMIT) || 20_000,
+        limit: numberVar(c.env, 'VECTOR_TILE_FEATURE_LIMIT'),
       });
       const now = Date.now();
       return new Response(tile, { headers: { 'content-type': 'application/vnd.mapbox-vector-tile', 'server-timing': `db;dur=${now - queried}, total;dur=${now - started}` } });

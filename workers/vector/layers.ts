@@ -50,14 +50,19 @@ export interface LayerRow {
   bounds: [number, number, number, number] | null;
 }
 
-/** Layers by id, with their WGS 84 extent, in one query. */
-export async function layersById(db: Database, ids: string[]): Promise<LayerRow[]> {
+/**
+ * Layers by id in one query; with `bounds`, their WGS 84 extent too, which scans every feature,
+ * so tile and item requests go without it.
+ */
+export async function layersById(db: Database, ids: string[], options: { bounds?: boolean } = {}): Promise<LayerRow[]> {
   if (ids.length === 0) return [];
+  const bounds = options.bounds
+    ? sql`(SELECT CASE WHEN e IS NULL THEN NULL ELSE json_build_array(ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)) END
+              FROM (SELECT ST_Extent(geom) AS e FROM vector_features WHERE layer_id = l.id) x)`
+    : sql`NULL::json`;
   const result = await db.execute(sql`
     SELECT l.id, l.project_id AS "projectId", l.name, l.description, l.geometry_type AS "geometryType", l.fields,
-           l.feature_count AS "featureCount", l.version,
-           (SELECT CASE WHEN e IS NULL THEN NULL ELSE json_build_array(ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)) END
-              FROM (SELECT ST_Extent(geom) AS e FROM vector_features WHERE layer_id = l.id) x) AS bounds
+           l.feature_count AS "featureCount", l.version, ${bounds} AS bounds
     FROM vector_layers l WHERE l.id IN ${ids}`);
   return rowsOf<LayerRow>(result);
 }
