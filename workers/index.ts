@@ -20,13 +20,14 @@ import cog from './routes/cog';
 import pmtiles from './routes/pmtiles';
 import vector from './routes/vector';
 import features from './routes/features';
+import stac from './routes/stac';
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(onError);
   app.notFound(notFound);
   app.use('*', corsAllowList, limitBody, database, authenticate);
-  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles, vector, features]) app.route('/', routes);
+  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles, vector, features, stac]) app.route('/', routes);
   mountDocs(app);
   return app;
 }

@@ -201,13 +201,18 @@ export const stacItems = pgTable('stac_items', {
   collectionId: text('collection_id').notNull().references(() => stacCollections.id, { onDelete: 'cascade' }),
   id: text('id').notNull(),
   geometry: geometry('geometry', 'Geometry').notNull(),
-  datetime: timestamp('datetime', { withTimezone: true }),
-  startDatetime: timestamp('start_datetime', { withTimezone: true }),
-  endDatetime: timestamp('end_datetime', { withTimezone: true }),
+  /** The item's bbox as written (2D or 3D). */
+  bbox: jsonb('bbox').$type<number[]>().notNull(),
+  /** Start of the item's time span: its `datetime`, or `start_datetime` for a range (as pgstac). */
+  datetime: timestamp('datetime', { withTimezone: true }).notNull(),
+  /** End of the span: `datetime` again for an instant. */
+  endDatetime: timestamp('end_datetime', { withTimezone: true }).notNull(),
   properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
   assets: jsonb('assets').$type<Record<string, unknown>>().notNull().default({}),
   links: jsonb('links').$type<Array<Record<string, unknown>>>().notNull().default([]),
   stacExtensions: jsonb('stac_extensions').$type<string[]>().notNull().default([]),
+  /** Other top-level members of the item, kept as written. */
+  extra: jsonb('extra').$type<Record<string, unknown>>().notNull().default({}),
   dataProductId: uuid('data_product_id').references(() => dataProducts.id, { onDelete: 'cascade' }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
@@ -215,7 +220,10 @@ export const stacItems = pgTable('stac_items', {
   primaryKey({ columns: [t.collectionId, t.id] }),
   index('stac_items_geometry_gist').using('gist', t.geometry),
   index('stac_items_collection_datetime_idx').on(t.collectionId, t.datetime, t.id),
-  index('stac_items_properties_gin').using('gin', t.properties),
+  // The default order of a search across collections: datetime, then the primary key.
+  index('stac_items_datetime_idx').on(t.datetime, t.collectionId, t.id),
+  index('stac_items_end_datetime_idx').on(t.endDatetime),
+  index('stac_items_data_product_idx').on(t.dataProductId),
 ]);
 
 // ---------------------------------------------------------------- vector data

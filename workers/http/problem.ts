@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { CatalogError } from '../catalog/errors';
 import { RasterError } from '../raster/errors';
 
 /** RFC 9457 problem details. `type` is a stable URI clients may switch on. */
@@ -27,6 +28,7 @@ const TITLES: Record<string, string> = {
   'method-not-allowed': 'Method not allowed',
   conflict: 'Conflict',
   'payload-too-large': 'Payload too large',
+  'range-not-satisfiable': 'Range not satisfiable',
   'unsupported-media-type': 'Unsupported media type',
   'unprocessable': 'Cannot process this resource',
   'too-many-requests': 'Too many requests',
@@ -87,6 +89,9 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return problemResponse(c, err.status, err.kind, err.message, err.extra);
   if (err instanceof RasterError) {
     return problemResponse(c, err.status, ({ 400: 'bad-request', 404: 'not-found', 422: 'unprocessable' } as const)[err.status], err.message);
+  }
+  if (err instanceof CatalogError) {
+    return problemResponse(c, 400, 'validation-error', err.message, { errors: err.errors });
   }
   if (err instanceof HTTPException) {
     // Hono's JSON validator reports unparsable bodies this way.

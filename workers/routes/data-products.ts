@@ -4,7 +4,10 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { dataProducts } from '../db/schema';
 import { asGeoJSON, bboxOf } from '../db/geometry';
-import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam } from '../http/openapi';
+import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, ProblemSchema, UuidParam } from '../http/openapi';
+import { parseRange } from '../http/range';
+import { grantDataProduct } from '../auth/object-access';
+import { signingKeys } from '../auth/signing-keys';
 import { ApiError } from '../http/problem';
 import { areaGeometry, geometryOut, iso, isoDateTime, text } from '../http/schemas';
 import { requireDataProductRole, requireProjectRole } from '../auth/roles';
@@ -225,6 +228,56 @@ router.openapi(
     await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'viewer');
     return c.json(await mintResourceToken(c, dataProductScope(dataProductId), c.req.valid('json')?.expires_in), 201);
   },
+);
+
+const FileQuery = z.object({ token: z.string().optional().openapi({ description: 'A resource token scoped to this data product' }) });
+
+/**
+ * The product's file itself, with byte ranges, so that GDAL (`/vsicurl/`), rasterio and STAC
+ * clients can read a COG straight from the catalog's asset links.
+ */
+async function serveFile(c: Context<AppEnv>): Promise<Response> {
+  const granted = await grantDataProduct(c.var.db, c.var.principal, await signingKeys(c.env.JWT_SIGNING_KEYS), c.req.param('dataProductId') ?? '', c.req.query('token'));
+  const head = await c.env.DATA.head(granted.key);
+  if (!head) throw new ApiError(404, 'not-found', 'The data product’s file is not in the bucket.');
+  const etag = head.httpEtag;
+  const headers = new Headers({
+    'accept-ranges': 'bytes',
+    etag,
+    'content-type': head.httpMetadata?.contentType ?? (/\.tiff?$/i.test(granted.key) ? 'image/tiff' : 'application/octet-stream'),
+    'last-modified': head.uploaded.toUTCString(),
+    'cache-control': 'private, max-age=0, must-revalidate',
+  });
+  if (c.req.header('if-none-match') === etag) return new Response(null, { status: 304, headers });
+  // A range read against a changed object would mix two files: If-Range falls back to the whole one.
+  const ifRange = c.req.header('if-range');
+  const range = ifRange && ifRange !== etag ? null : parseRange(c.req.header('range'), head.size);
+  if (range) {
+    headers.set('content-range', `bytes ${range.offset}-${range.offset + range.length - 1}/${head.size}`);
+    headers.set('content-length', String(range.length));
+  } else headers.set('content-length', String(head.size));
+  if (c.req.method === 'HEAD') return new Response(null, { status: range ? 206 : 200, headers });
+  const object = await c.env.DATA.get(granted.key, { range: range ?? undefined, onlyIf: { etagMatches: head.etag } });
+  if (!object || !('body' in object)) throw new ApiError(409, 'conflict', 'The file changed while it was being read; retry.');
+  return new Response(object.body, { status: range ? 206 : 200, headers });
+}
+
+router.openapi(
+  createRoute({
+    method: 'get', path: '/data-products/{dataProductId}/file', tags: ['data products'],
+    summary: 'The data product’s file (byte ranges supported)',
+    description: 'Readers of the product, or anyone with a resource token scoped to it. `Range: bytes=…` gets a 206 with that part; `If-Range` and `If-None-Match` take the ETag.',
+    request: { params: ProductParams, query: FileQuery },
+    responses: {
+      200: { description: 'The whole file', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+      206: { description: 'The requested byte range', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+      304: { description: 'Not modified' },
+      ...errors(401, 404, 409),
+      416: { description: 'Range not satisfiable', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    },
+  }),
+  // Hono runs HEAD requests through GET routes; the handler then skips reading the body.
+  (c) => serveFile(c),
 );
 
 export default router;

@@ -4,8 +4,9 @@ import type { AppEnv } from '../env';
 import { createRouter, errors, jsonResponse } from '../http/openapi';
 import { ApiError } from '../http/problem';
 import { layersById, type LayerRow } from '../vector/layers';
-import { FilterError, compileCql2 } from '../vector/cql2';
-import { getItem, queryItems } from '../vector/features';
+import { compileCql2 } from '../catalog/cql2';
+import { parseCql2Text } from '../catalog/cql2-text';
+import { featureResolver, getItem, queryItems } from '../vector/features';
 import { readableLayerIds, readableLayers } from './vector';
 
 const router = createRouter();
@@ -138,13 +139,7 @@ router.openapi(
     const query = c.req.valid('query');
     if (query.datetime !== undefined && !DATETIME.test(query.datetime)) throw new ApiError(400, 'validation-error', 'datetime is an RFC 3339 instant or an interval with /, open ends as ..');
     const limit = Math.min(query.limit, 10_000);
-    let filter;
-    try {
-      filter = query.filter ? compileCql2(query.filter, layer!.fields) : undefined;
-    } catch (error) {
-      if (error instanceof FilterError) throw new ApiError(400, 'validation-error', `filter: ${error.message}`);
-      throw error;
-    }
+    const filter = query.filter ? compileCql2(parseCql2Text(query.filter), featureResolver(layer!.fields)) : undefined;
     const sortby = query.sortby?.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
       const descending = s.startsWith('-');
       const name = s.replace(/^[+-]/, '');

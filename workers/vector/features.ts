@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { rowsOf } from '../db/rows';
-import type { FieldType } from './cql2';
+import { FilterError, coerceJson, type Resolver } from '../catalog/cql2';
 import { selectedProperties } from './layers';
 
 export interface Feature {
@@ -21,6 +21,19 @@ export interface ItemsQuery {
   sortby?: Array<{ name: string; descending: boolean }>;
   limit: number;
   offset: number;
+}
+
+/** Attribute types as recorded on a layer; anything else is compared as text. */
+export type FieldType = 'string' | 'number' | 'boolean';
+
+/** CQL2 over a layer's features: its recorded attributes (typed) and `geometry`. */
+export function featureResolver(fields: Record<string, FieldType | string>): Resolver {
+  return (name) => {
+    if (name === 'geometry') return { sql: sql`f.geom`, type: 'geometry' };
+    if (!Object.hasOwn(fields, name)) throw new FilterError(`Unknown queryable "${name}" (queryables: ${Object.keys(fields).join(', ') || 'none'}).`);
+    const type = fields[name] === 'number' || fields[name] === 'boolean' ? (fields[name] as FieldType) : 'string';
+    return { sql: coerceJson(sql`(f.properties -> ${name})`, type), type };
+  };
 }
 
 function sortExpression(name: string, type: FieldType | string | undefined): SQL {

@@ -1,0 +1,233 @@
+import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { dataProducts, flights, projects, stacCollections } from '../db/schema';
+import { asGeoJSON } from '../db/geometry';
+import { rowsOf } from '../db/rows';
+import { statistics } from '../raster/analysis';
+import type { Cog } from '../raster/cog';
+import { withCog, type HeaderCache } from '../raster/cog-cache';
+import { RasterError } from '../raster/errors';
+import type { Source } from '../raster/source';
+import type { BandStatistics } from '../raster/statistics';
+import { boundsIn } from '../raster/tile';
+import type { CollectionRecord } from './collection';
+import { upsertProjectCollection } from './collection-store';
+import type { ItemRecord } from './item';
+import { writeItems } from './item-store';
+
+export const EXTENSIONS = {
+  projection: 'https://stac-extensions.github.io/projection/v1.1.0/schema.json',
+  raster: 'https://stac-extensions.github.io/raster/v1.1.0/schema.json',
+  eo: 'https://stac-extensions.github.io/eo/v1.1.0/schema.json',
+};
+
+export const COG_MEDIA_TYPE = 'image/tiff; application=geotiff; profile=cloud-optimized';
+
+export interface ProductForItem {
+  id: string;
+  type: string;
+  filename: string;
+  footprint: unknown;
+  updatedAt: Date;
+  createdAt: Date;
+}
+
+export interface FlightForItem {
+  id: string;
+  name: string;
+  acquisitionDate: string;
+  platform: string;
+  sensor: string;
+  altitudeM: number | null;
+}
+
+const COMMON_NAMES = new Set(['red', 'green', 'blue', 'nir', 'alpha', 'gray']);
+const RASTER_TYPES: Record<string, string> = {
+  uint8: 'uint8', int8: 'int8', uint16: 'uint16', int16: 'int16', uint32: 'uint32', int32: 'int32', float32: 'float32', float64: 'float64',
+};
+
+/**
+ * Paths of a data product's own endpoints. They are stored relative to the API root and made
+ * absolute (and signed, for private data) when an item is served, so a host or key change never
+ * leaves a stale URL in the catalog.
+ */
+export const productAssetPaths = (id: string) => ({
+  data: `/data-products/${id}/file`,
+  tilejson: `/data-products/${id}/WebMercatorQuad/tilejson.json`,
+  thumbnail: `/data-products/${id}/preview.png?max_size=256`,
+});
+
+/** rasterio's affine order [a, b, c, d, e, f]: x = a·col + b·row + c, y = d·col + e·row + f. */
+const affine = (cog: Cog) => [cog.levels[0]!.resX, 0, cog.originX, 0, -cog.levels[0]!.resY, cog.originY];
+
+/**
+ * A flight's data product (a COG) as a STAC item: the COG as `data`, TileJSON and a preview, with
+ * the projection, raster and eo extensions read from the file itself.
+ */
+export function dataProductItem(
+  collectionId: string,
+  product: ProductForItem,
+  flight: FlightForItem,
+  cog: Cog,
+  wgs84: [number, number, number, number],
+  stats: BandStatistics[],
+): ItemRecord & { dataProductId: string } {
+  const [minx, miny, maxx, maxy] = wgs84;
+  const geometry = (product.footprint as ItemRecord['geometry'] | null) ?? {
+    type: 'Polygon' as const,
+    coordinates: [[[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]],
+  };
+  const acquired = new Date(`${flight.acquisitionDate}T00:00:00Z`);
+  const rasterBands = cog.descriptions.map((_, i) => {
+    const s = stats[i];
+    return {
+      data_type: RASTER_TYPES[cog.dataType] ?? cog.dataType,
+      ...(cog.nodata !== null ? { nodata: Number.isNaN(cog.nodata) ? 'nan' : cog.nodata } : {}),
+      ...(cog.scales[i] !== undefined && cog.scales[i] !== 1 ? { scale: cog.scales[i] } : {}),
+      ...(cog.offsets[i] ? { offset: cog.offsets[i] } : {}),
+      ...(!cog.crs.isGeographic ? { spatial_resolution: cog.levels[0]!.resX } : {}),
+      ...(s
+        ? {
+            statistics: { minimum: s.min, maximum: s.max, mean: s.mean, stddev: s.std, valid_percent: s.valid_percent },
+            histogram: { count: s.histogram[0].length, min: s.histogram[1][0], max: s.histogram[1][s.histogram[1].length - 1], buckets: s.histogram[0] },
+          }
+        : {}),
+    };
+  });
+  const eoBands = cog.descriptions.map((description, i) => {
+    const interpretation = (cog.colorInterpretation[i] ?? '').toLowerCase();
+    return { name: description || `b${i + 1}`, ...(COMMON_NAMES.has(interpretation) ? { common_name: interpretation } : {}) };
+  });
+  const paths = productAssetPaths(product.id);
+  return {
+    collectionId,
+    id: product.id,
+    dataProductId: product.id,
+    geometry,
+    bbox: [minx, miny, maxx, maxy],
+    datetime: acquired,
+    endDatetime: acquired,
+    properties: {
+      datetime: acquired.toISOString(),
+      title: `${flight.name || 'Flight'} ${flight.acquisitionDate}: ${product.type}`,
+      created: product.createdAt.toISOString(),
+      updated: product.updatedAt.toISOString(),
+      ...(flight.platform ? { platform: flight.platform } : {}),
+      ...(flight.sensor ? { instruments: [flight.sensor] } : {}),
+      ...(!cog.crs.isGeographic ? { gsd: cog.levels[0]!.resX } : {}),
+      'edge:flight_id': flight.id,
+      'edge:product_type': product.type,
+      ...(flight.altitudeM !== null ? { 'edge:altitude_m': flight.altitudeM } : {}),
+      'proj:epsg': cog.crs.epsg,
+      ...(cog.crs.epsg ? { 'proj:code': `EPSG:${cog.crs.epsg}` } : {}),
+      'proj:shape': [cog.height, cog.width],
+      'proj:transform': affine(cog),
+      'proj:bbox': cog.bounds,
+    },
+    assets: {
+      data: {
+        href: paths.data, type: COG_MEDIA_TYPE, roles: ['data'], title: product.filename || `${product.type} (COG)`,
+        'raster:bands': rasterBands, 'eo:bands': eoBands,
+      },
+      tilejson: { href: paths.tilejson, type: 'application/json', roles: ['tiles'], title: 'TileJSON (WebMercatorQuad)' },
+      thumbnail: { href: paths.thumbnail, type: 'image/png', roles: ['thumbnail'], title: 'Preview' },
+    },
+    links: [],
+    stacExtensions: [EXTENSIONS.projection, EXTENSIONS.raster, EXTENSIONS.eo],
+    extra: {},
+  };
+}
+
+/** A project's collection, its extent spanning the items published into it. */
+export function projectCollection(project: { id: string; title: string; description: string }, items: ItemRecord[]): CollectionRecord {
+  const boxes = items.map((i) => i.bbox);
+  const bbox: [number, number, number, number] = boxes.length
+    ? [Math.min(...boxes.map((b) => b[0]!)), Math.min(...boxes.map((b) => b[1]!)), Math.max(...boxes.map((b) => b[2]!)), Math.max(...boxes.map((b) => b[3]!))]
+    : [-180, -90, 180, 90];
+  const times = items.map((i) => i.datetime.getTime());
+  const start = times.length ? new Date(Math.min(...times)) : null;
+  const end = items.length ? new Date(Math.max(...items.map((i) => i.endDatetime.getTime()))) : null;
+  const description = project.description || `Imagery of the project "${project.title}"`;
+  return {
+    id: project.id,
+    title: project.title,
+    description,
+    license: 'proprietary',
+    bbox,
+    temporalStart: start,
+    temporalEnd: end,
+    content: {
+      type: 'Collection',
+      stac_version: '1.0.0',
+      stac_extensions: [],
+      id: project.id,
+      title: project.title,
+      description,
+      license: 'proprietary',
+      extent: { spatial: { bbox: [bbox] }, temporal: { interval: [[start?.toISOString() ?? null, end?.toISOString() ?? null]] } },
+      summaries: { 'edge:product_type': [...new Set(items.map((i) => i.properties['edge:product_type']))] },
+      links: [],
+    },
+  };
+}
+
+/** Data product types whose file is a COG, and so an item with a COG asset. */
+const RASTER_PRODUCTS = ['ortho', 'dsm', 'multispectral'] as const;
+/** Statistics in `raster:bands` come from an overview no larger than this (like TiTiler's default). */
+const STATISTICS_SIZE = 1024;
+
+export interface PublishResult {
+  collection: string;
+  published: boolean;
+  items: number;
+  skipped: Array<{ data_product_id: string; reason: string }>;
+}
+
+/**
+ * Publishes a project: its collection, and an item per COG data product read from the file itself
+ * (projection, bands, statistics). Items of products that are gone are removed; a product whose
+ * file cannot be read is skipped and reported, not fatal.
+ */
+export async function publishProject(db: Database, projectId: string, open: (key: string) => Source, cache: HeaderCache): Promise<PublishResult> {
+  const [project] = await db.select({ id: projects.id, title: projects.title, description: projects.description }).from(projects).where(eq(projects.id, projectId));
+  if (!project) throw new Error(`project ${projectId} does not exist`);
+  const products = await db
+    .select({ product: dataProducts, footprint: asGeoJSON(dataProducts.footprint), flight: flights })
+    .from(dataProducts)
+    .innerJoin(flights, eq(flights.id, dataProducts.flightId))
+    .where(and(eq(dataProducts.projectId, projectId), inArray(dataProducts.type, [...RASTER_PRODUCTS]), isNotNull(dataProducts.r2Key)))
+    .orderBy(asc(dataProducts.createdAt));
+  const items: Array<ItemRecord & { dataProductId: string }> = [];
+  const skipped: PublishResult['skipped'] = [];
+  for (const { product, footprint, flight } of products) {
+    try {
+      const source = open(product.r2Key!);
+      items.push(await withCog(source, cache, async (cog) => {
+        const wgs84 = boundsIn(cog, 'EPSG:4326');
+        if (!wgs84) throw new RasterError(422, 'its bounds cannot be expressed in longitude/latitude');
+        const bands = cog.descriptions.map((_, i) => i);
+        const stats = await statistics(cog, source, {
+          bands, nodata: cog.nodata, maxSize: STATISTICS_SIZE, percentiles: [2, 98], bins: 10, integer: !cog.dataType.startsWith('float'),
+        });
+        return dataProductItem(projectId, { ...product, filename: product.filename, footprint }, { ...flight, acquisitionDate: String(flight.acquisitionDate) }, cog, wgs84, stats);
+      }));
+    } catch (error) {
+      if (!(error instanceof RasterError)) throw error;
+      skipped.push({ data_product_id: product.id, reason: error.message });
+    }
+  }
+  await upsertProjectCollection(db, projectCollection(project, items), projectId);
+  const kept = items.map((i) => i.id);
+  await db.execute(sql`DELETE FROM stac_items WHERE collection_id = ${projectId} AND data_product_id IS NOT NULL
+    ${kept.length ? sql`AND id NOT IN (${sql.join(kept.map((id) => sql`${id}`), sql`, `)})` : sql``}`);
+  await writeItems(db, items, 'upsert');
+  return { collection: projectId, published: true, items: items.length, skipped };
+}
+
+/** Hides the project's collection from the catalog (its items are kept for the next publish); null if it was never published. */
+export async function unpublishProject(db: Database, projectId: string): Promise<PublishResult | null> {
+  const updated = await db.update(stacCollections).set({ isPublished: false, updatedAt: new Date() }).where(eq(stacCollections.projectId, projectId)).returning({ id: stacCollections.id });
+  if (updated.length === 0) return null;
+  const [count] = rowsOf<{ n: number }>(await db.execute(sql`SELECT count(*)::int AS n FROM stac_items WHERE collection_id = ${updated[0]!.id}`));
+  return { collection: updated[0]!.id, published: false, items: count?.n ?? 0, skipped: [] };
+}
