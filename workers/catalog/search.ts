@@ -223,7 +223,11 @@ function decodeToken(token: string, keys: SortKey[]): SQL[] {
     const value = parsed.data.v[i];
     if (key.type === 'jsonb') return sql`${JSON.stringify(value ?? null)}::jsonb`;
     if (typeof value !== 'string') throw new CatalogError('token', 'is not a paging token of this API');
-    if (key.type === 'timestamptz') return sql`${parseInstant(value, 'token').toISOString()}::timestamptz`;
+    if (key.type === 'timestamptz') {
+      parseInstant(value, 'token');
+      // As written by PostgreSQL: microseconds would be lost going through a JS Date.
+      return sql`${value}::timestamptz`;
+    }
     return sql`${value}::text`;
   });
 }
