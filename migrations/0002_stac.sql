@@ -2,7 +2,6 @@ DROP INDEX "stac_items_properties_gin";--> statement-breakpoint
 ALTER TABLE "stac_items" ALTER COLUMN "datetime" SET NOT NULL;--> statement-breakpoint
 ALTER TABLE "stac_items" ALTER COLUMN "end_datetime" SET NOT NULL;--> statement-breakpoint
 CREATE INDEX "stac_items_datetime_idx" ON "stac_items" USING btree ("datetime","collection_id","id");--> statement-breakpoint
-CREATE INDEX "stac_items_end_datetime_idx" ON "stac_items" USING btree ("end_datetime");--> statement-breakpoint
 CREATE INDEX "stac_items_data_product_idx" ON "stac_items" USING btree ("data_product_id");--> statement-breakpoint
 ALTER TABLE "stac_items" DROP COLUMN "start_datetime";--> statement-breakpoint
 ALTER TABLE "stac_items" ADD COLUMN "bbox" jsonb NOT NULL;--> statement-breakpoint

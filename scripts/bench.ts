@@ -10,6 +10,8 @@ import { aptInstall, fail, log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
 import { FIXTURES } from './lib/seed';
 import { freePort, prepareStack, startWorker, stopWorker, type StackOptions } from './lib/stack';
+import { benchStac } from './lib/stac-bench';
+import { percentile, round } from './lib/figures';
 
 const HALF = 20037508.342789244;
 
@@ -21,11 +23,6 @@ function ensurePythonGdal(): void {
   aptInstall(['python3-gdal'], 'GDAL for Python (the bench peer)');
 }
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
-const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** digits;
 
 function info(file: string) {
   const out = spawnSync('gdalinfo', ['-json', file], { encoding: 'utf8' });
@@ -256,13 +253,21 @@ try {
 }
 
 const head = ['file', 'tiles', 'zoom', 'ours ms p50/p95 (client)', 'ours render ms p50/p95 (Server-Timing)', 'GDAL ms p50/p95', 'ratio p50', 'our R2 reads/bytes per tile', 'GDAL /vsicurl/ requests/bytes per tile', 'cache hit ms p50'];
-const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+/** A Markdown table, columns padded, ready to paste into the README. */
+function table(head: string[], body: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
 log('bench: 256-px PNG tiles at native zoom, header warm, tile cache cold (nearest). Ours: client = whole request through wrangler dev\'s local proxy; render = R2 reads + decode + warp + encode after authorization (Server-Timing). GDAL: gdal.Warp to MEM in one process from the local file; ratio = our render p50 / GDAL p50.');
-console.log([line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
+console.log(table(head, rows));
 log('bench: vector tiles (client latency through wrangler dev\'s local proxy)');
 const vhead = ['what', 'cache miss', 'cache hit / in-Worker', 'floor', 'ratio'];
-const vwidths = vhead.map((h, i) => Math.max(h.length, ...vectorRows.map((r) => r[i]!.length)));
-const vline = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(vwidths[i]!)).join(' | ')} |`;
-console.log([vline(vhead), vline(vwidths.map((w) => '-'.repeat(w))), ...vectorRows.map(vline)].join('\n'));
+console.log(table(vhead, vectorRows));
 
+const stac = await benchStac();
+log('bench: STAC search over 1,000,000 synthetic items in 50 collections, anonymous, client latency through wrangler dev (target: every p95 < 150 ms)');
+const shead = ['search', 'runs', 'p50 ms', 'p95 ms', 'items per page', 'numberMatched estimated'];
+console.log(table(shead, stac.rows));
+log('bench: the plans PostgreSQL ran for one request of each kind (EXPLAIN ANALYZE of the page query)');
+console.log(stac.plans.join('\n\n'));

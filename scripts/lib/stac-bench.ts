@@ -11,16 +11,14 @@ import { loadStac } from './stac-load';
 import { DAYS, FIRST_DAY, PLATFORMS, random, regions, syntheticCatalog } from './stac-synthetic';
 import { freePort, prepareStack, startWorker, stopWorker, type StackOptions } from './stack';
 import { log } from './system';
+import { percentile, round } from './figures';
 
 const ITEMS = 1_000_000;
 const RUNS = 60;
 const WARMUP = 5;
+/** Requests of every kind first, so the isolate, its code paths and the buffer cache are warm. */
+const WARMUP_ALL = 40;
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
-const round = (v: number) => Math.round(v * 10) / 10;
 
 async function ensureLoaded(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
@@ -91,6 +89,8 @@ async function explain(url: string, request: { query?: string; body?: Record<str
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
+    // As the Worker runs it (runSearch).
+    await client.query('SET max_parallel_workers_per_gather = 0');
     const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${query.sql}`, query.params);
     return rows.map((r) => `    ${r['QUERY PLAN']}`).join('\n');
   } finally {
@@ -124,6 +124,11 @@ export async function benchStac(): Promise<StacBench> {
     return { ms: performance.now() - started, page };
   };
   try {
+    const warm = random(5);
+    for (let i = 0; i < WARMUP_ALL; i++) {
+      const request = searches()[i % 4]!.make(warm);
+      await timed(request.query ? `/stac/search?${request.query}` : '/stac/search', request.body);
+    }
     for (const search of searches()) {
       const rand = random(1234);
       const times: number[] = [];

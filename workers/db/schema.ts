@@ -222,7 +222,6 @@ export const stacItems = pgTable('stac_items', {
   index('stac_items_collection_datetime_idx').on(t.collectionId, t.datetime, t.id),
   // The default order of a search across collections: datetime, then the primary key.
   index('stac_items_datetime_idx').on(t.datetime, t.collectionId, t.id),
-  index('stac_items_end_datetime_idx').on(t.endDatetime),
   index('stac_items_data_product_idx').on(t.dataProductId),
 ]);
 

@@ -15,7 +15,7 @@ import { parseDatetimeParameter } from '../catalog/datetime';
 import { CatalogError } from '../catalog/errors';
 import { selectFields } from '../catalog/fields';
 import { mergePatch, validateItem, STAC_VERSION } from '../catalog/item';
-import { countMatches, deleteItem, getItem, itemDocument, searchItems, writeItems, type ItemRow } from '../catalog/item-store';
+import { deleteItem, getItem, itemDocument, runSearch, writeItems, type ItemRow } from '../catalog/item-store';
 import { queryables } from '../catalog/queryables';
 import { DEFAULT_LIMIT, MAX_LIMIT, parseSearchBody, parseSearchParameters, planSearch, type SearchRequest } from '../catalog/search';
 import { visibleCollections, visibleItems } from '../catalog/visibility';
@@ -118,8 +118,7 @@ function featureCollection(features: Array<Record<string, unknown>>, tail: Recor
 /** A search page with numberMatched, context and the `next` link (GET: a URL; POST: method, body, merge). */
 async function searchResponse(c: Context<AppEnv>, request: SearchRequest, body?: Record<string, unknown>): Promise<never> {
   const plan = planSearch(request, visibleItems(c.var.principal));
-  const page = await searchItems(c.var.db, plan);
-  const matched = await countMatches(c.var.db, plan.where);
+  const { page, matched } = await runSearch(c.var.db, plan);
   const docs = (await itemDocuments(c, page.rows)).map((doc) => selectFields(doc, request.fields));
   const url = new URL(c.req.url);
   const links: Array<Record<string, unknown>> = [

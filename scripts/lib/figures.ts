@@ -1,0 +1,7 @@
+/** The p-th percentile (nearest rank) of `values`. */
+export const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+
+export const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;
