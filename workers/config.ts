@@ -7,6 +7,12 @@ const DEFAULTS = {
   ACCESS_TOKEN_TTL: 900,
   REFRESH_TOKEN_TTL: 2_592_000,
   RESOURCE_TOKEN_TTL: 3600,
+  /** Tus-Max-Size: 100 GiB. */
+  UPLOAD_MAX_SIZE: 100 * 1024 ** 3,
+  /** R2 multipart part size: 10,000 parts of 16 MiB hold 156 GiB. */
+  UPLOAD_PART_SIZE: 16 * 1024 ** 2,
+  /** An upload idle this long expires (R2 itself aborts multipart uploads after 7 days). */
+  UPLOAD_EXPIRY_SECONDS: 86_400,
 };
 
 /** Numeric settings from wrangler vars, with the documented defaults when unset or malformed. */

@@ -1,9 +1,12 @@
 import type { Database } from './db/client';
 import type { Principal } from './auth/principal';
+import type { UploadSession } from '../durable-objects/upload-session';
 
 /** Bindings declared in wrangler.toml, plus the secrets set with `wrangler secret put`. */
 export interface Bindings {
   DATA: R2Bucket;
+  /** One UploadSession Durable Object per tus upload. */
+  UPLOADS: DurableObjectNamespace<UploadSession>;
   ENVIRONMENT: string;
   DB_DRIVER: 'pg' | 'neon';
   DATABASE_URL: string;
@@ -22,6 +25,9 @@ export interface Bindings {
   VECTOR_TILE_FEATURE_LIMIT?: string;
   /** Largest GeoJSON body for a new vector layer (default 32 MiB). */
   VECTOR_MAX_BODY_BYTES?: string;
+  UPLOAD_MAX_SIZE?: string;
+  UPLOAD_PART_SIZE?: string;
+  UPLOAD_EXPIRY_SECONDS?: string;
 }
 
 export interface Variables {

@@ -21,18 +21,21 @@ import pmtiles from './routes/pmtiles';
 import vector from './routes/vector';
 import features from './routes/features';
 import stac from './routes/stac';
+import uploads from './routes/uploads';
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(onError);
   app.notFound(notFound);
   app.use('*', corsAllowList, limitBody, database, authenticate);
-  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles, vector, features, stac]) app.route('/', routes);
+  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles, vector, features, stac, uploads]) app.route('/', routes);
   mountDocs(app);
   return app;
 }
 
 const app = createApp();
+
+export { UploadSession } from '../durable-objects/upload-session';
 
 export default {
   fetch: app.fetch,

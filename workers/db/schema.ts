@@ -15,7 +15,7 @@ export const dataProductType = pgEnum('data_product_type', [
   'ortho', 'dsm', 'multispectral', 'pmtiles', 'vector', 'point_cloud', 'raw',
 ]);
 export const dataProductStatus = pgEnum('data_product_status', ['pending', 'processing', 'ready', 'failed']);
-export const uploadState = pgEnum('upload_state', ['created', 'uploading', 'completed', 'expired', 'terminated']);
+export const uploadState = pgEnum('upload_state', ['created', 'uploading', 'completed', 'expired', 'terminated', 'failed']);
 export const jobState = pgEnum('job_state', ['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 
 // ---------------------------------------------------------------- accounts

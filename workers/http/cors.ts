@@ -2,6 +2,9 @@ import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 
+/** Request and response headers of tus 1.0 (tus-js-client and Uppy send and read them cross-origin). */
+const TUS_HEADERS = ['Tus-Resumable', 'Upload-Length', 'Upload-Defer-Length', 'Upload-Metadata', 'Upload-Offset', 'Upload-Checksum', 'Upload-Concat'];
+
 /**
  * CORS for the origins in CORS_ORIGINS (comma-separated; `*` for any). Browsers on other origins
  * (map viewers, uploaders) may then read tiles and APIs; responses vary by Origin so caches keep
@@ -12,8 +15,8 @@ export const corsAllowList = createMiddleware<AppEnv>((c, next) => {
   return cors({
     origin: (origin) => (allowed.includes('*') || allowed.includes(origin) ? origin : null),
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'If-None-Match'],
-    exposeHeaders: ['ETag', 'Server-Timing', 'X-Cache', 'Retry-After', 'Location'],
+    allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'If-None-Match', 'Range', 'If-Range', 'X-Requested-With', 'X-HTTP-Method-Override', ...TUS_HEADERS],
+    exposeHeaders: ['ETag', 'Server-Timing', 'X-Cache', 'Retry-After', 'Location', 'Content-Range', 'Accept-Ranges', ...TUS_HEADERS, 'Tus-Version', 'Tus-Extension', 'Tus-Max-Size', 'Tus-Checksum-Algorithm', 'Upload-Expires', 'Upload-Max-Chunk-Size'],
     maxAge: 86400,
   })(c, next);
 });

@@ -43,7 +43,8 @@ async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, limit = 
  */
 export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
   const body = c.req.raw.body;
-  if (!body) return next();
+  // tus chunks stream through to their upload (limited by Tus-Max-Size, and by Cloudflare to 100 MB).
+  if (!body || /^\/uploads(\/|$)/.test(new URL(c.req.url).pathname)) return next();
   // Vector layers arrive as GeoJSON documents, far larger than any other JSON body.
   const maxSize = c.req.method === 'POST' && /\/vector-layers$/.test(new URL(c.req.url).pathname)
     ? numberVar(c.env, 'VECTOR_MAX_BODY_BYTES')
