@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import type { Bindings } from '../workers/env';
 import { createDatabase } from '../workers/db/client';
+import { drain } from '../workers/http/drain';
 import { CHECKSUM_MISMATCH, DIGEST_NAMES, toBase64, type Checksum, type UploadStatus, type UploadTarget } from '../workers/uploads/tus';
 
 /** Everything one upload is; kept as one SQLite row, rewritten on every change. */
@@ -157,7 +158,7 @@ export class UploadSession extends DurableObject<Bindings> {
 
   async patch(caller: Caller, request: PatchRequest, body: ReadableStream<Uint8Array> | null): Promise<Outcome<UploadStatus>> {
     const refuse = async <T>(outcome: Outcome<T>): Promise<Outcome<T>> => {
-      await body?.cancel().catch(() => undefined);
+      await drain(body);
       return outcome;
     };
     if (this.busy) return refuse({ ok: false, status: 423, message: 'Another PATCH of this upload is in progress.' });
@@ -216,7 +217,8 @@ export class UploadSession extends DurableObject<Bindings> {
           const { done, value } = await reader.read();
           if (done) break;
           if (record.offset + received + value.length > limit) {
-            await reader.cancel().catch(() => undefined);
+            reader.releaseLock();
+            await drain(body);
             return record.length === null
               ? { ok: false, status: 413, message: `Uploads are limited to ${record.maxSize} bytes.` }
               : { ok: false, status: 400, message: `The chunk goes past Upload-Length (${record.length}).` };
@@ -346,13 +348,18 @@ export class UploadSession extends DurableObject<Bindings> {
     await this.mirror(record);
   }
 
-  /** Keeps the `uploads` row's state in step (listing only: this object owns the truth). */
+  /**
+   * Keeps the `uploads` row's state in step. It is a listing only (this object owns the truth), so a
+   * database that is down does not stop an upload from being expired or terminated.
+   */
   private async mirror(record: UploadRecord): Promise<void> {
     const handle = createDatabase({ url: this.env.DATABASE_URL, driver: this.env.DB_DRIVER });
     try {
       await handle.db.execute(sql`UPDATE uploads SET state = ${record.state}, "offset" = ${record.offset}, updated_at = now() WHERE id = ${record.id}`);
+    } catch (error) {
+      console.error('uploads row not updated', record.id, record.state, (error as Error).message);
     } finally {
-      await handle.close();
+      await handle.close().catch(() => undefined);
     }
   }
 

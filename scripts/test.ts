@@ -113,7 +113,7 @@ log(`integration tests against wrangler dev at ${stack.baseUrl}`);
 const worker = await startWorker(stack, options, process.env.CI ? 'ignore' : 'inherit');
 let integration: SuiteResult = { ok: false, passed: 0, failed: 1 };
 try {
-  integration = vitest('integration', 'test/integration/vitest.config.mts', { EDGE_TILES_SEED: options.seedFile, EDGE_TILES_DATABASE_URL: stack.databaseUrl });
+  integration = vitest('integration', 'test/integration/vitest.config.mts', { EDGE_TILES_SEED: options.seedFile, EDGE_TILES_DATABASE_URL: stack.databaseUrl, EDGE_TILES_ENV_FILE: stack.envFile });
 } finally {
   await stopWorker(worker);
 }

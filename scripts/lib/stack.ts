@@ -55,7 +55,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startWorker(stack: Stack, options: StackOptions, output: 'inherit' | 'ignore' = 'inherit'): Promise<ChildProcess> {
+/**
+ * Starts `wrangler dev` and waits until it is healthy. `crashable` puts it (and the workerd it
+ * spawns) in a process group of its own, so that `crashWorker` can kill both at once.
+ */
+export async function startWorker(stack: Stack, options: StackOptions, output: 'inherit' | 'ignore' = 'inherit', crashable = false): Promise<ChildProcess> {
   const args = [
     'dev', '--env', 'dev', '--env-file', stack.envFile, '--persist-to', options.persistTo,
     '--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', String(await freePort()),
@@ -65,6 +69,7 @@ export async function startWorker(stack: Stack, options: StackOptions, output: '
   ];
   const child = spawn(`${ROOT}node_modules/.bin/wrangler`, args, {
     cwd: ROOT,
+    detached: crashable,
     stdio: ['ignore', output, output],
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
   });
@@ -96,5 +101,14 @@ export function stopWorker(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+/** Kills a `crashable` worker and its workerd with SIGKILL, as a crash would: nothing gets to clean up. */
+export function crashWorker(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    process.kill(-child.pid!, 'SIGKILL');
   });
 }

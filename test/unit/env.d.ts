@@ -1,3 +1,4 @@
+/// <reference path="../../node_modules/@cloudflare/vitest-pool-workers/types/cloudflare-test.d.ts" />
 import type { Bindings } from '../../workers/env';
 
 declare global {

@@ -11,6 +11,8 @@ const TUS_HEADERS = ['Tus-Resumable', 'Upload-Length', 'Upload-Defer-Length', 'U
  * one answer per origin.
  */
 export const corsAllowList = createMiddleware<AppEnv>((c, next) => {
+  // An OPTIONS that is no preflight is tus' capability query: the route answers it.
+  if (c.req.method === 'OPTIONS' && !c.req.header('access-control-request-method')) return next();
   const allowed = (c.env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   return cors({
     origin: (origin) => (allowed.includes('*') || allowed.includes(origin) ? origin : null),

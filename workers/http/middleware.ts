@@ -3,6 +3,7 @@ import type { AppEnv } from '../env';
 import { createDatabase } from '../db/client';
 import { numberVar } from '../config';
 import { problemResponse } from './problem';
+import { drain } from './drain';
 
 /**
  * A lazily connecting database for the request. It is closed before the response leaves: closed
@@ -17,25 +18,6 @@ export const database = createMiddleware<AppEnv>(async (c, next) => {
     await handle.close().catch(() => undefined);
   }
 });
-
-/**
- * Reads the rest of a rejected body without keeping it, up to a bound, before answering. Cancelling
- * the body instead, or draining it after the answer, breaks the request that follows it in wrangler
- * dev. Cloudflare itself caps request bodies at 100 MB.
- */
-async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, limit = 128 * 1024 * 1024): Promise<void> {
-  let read = 0;
-  try {
-    while (read < limit) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      read += value.byteLength;
-    }
-    await reader.cancel();
-  } catch {
-    // The client went away: nothing left to discard.
-  }
-}
 
 /**
  * Rejects bodies over MAX_BODY_BYTES with 413: by Content-Length when given, else by counting the
@@ -53,7 +35,7 @@ export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
   const declared = c.req.header('content-length');
   if (declared !== undefined && !c.req.header('transfer-encoding')) {
     if (Number(declared) > maxSize) {
-      await discard(body.getReader());
+      await drain(body);
       return tooLarge();
     }
     return next();
@@ -66,7 +48,8 @@ export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
     if (done) break;
     size += value.byteLength;
     if (size > maxSize) {
-      await discard(reader);
+      reader.releaseLock();
+      await drain(body);
       return tooLarge();
     }
     chunks.push(value);

@@ -5,6 +5,7 @@ import type { AppEnv } from '../env';
 import { numberVar } from '../config';
 import { flights, uploads } from '../db/schema';
 import { createRouter, ProblemSchema } from '../http/openapi';
+import { drain } from '../http/drain';
 import { problemResponse } from '../http/problem';
 import { isUuid, requireProjectRole } from '../auth/roles';
 import type { Caller, Outcome } from '../../durable-objects/upload-session';
@@ -69,8 +70,7 @@ const tus = (handler: (c: Context<AppEnv>) => Promise<Response>) => async (c: Co
     return await handler(c);
   } catch (error) {
     if (error instanceof TusError) {
-      // An unread body would break the next request on this connection (see limitBody).
-      await c.req.raw.body?.cancel().catch(() => undefined);
+      await drain(c.req.raw.body);
       return tusError(c, error.status, error.message);
     }
     throw error;
