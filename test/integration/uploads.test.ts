@@ -201,7 +201,7 @@ describe('tus uploads', () => {
       const envFile = `${ROOT}.dev/upload-test.env`;
       writeFileSync(envFile, `${readFileSync(process.env.EDGE_TILES_ENV_FILE ?? `${ROOT}.dev/dev.env`, 'utf8').trimEnd()}\nUPLOAD_EXPIRY_SECONDS=40\n`);
       stack = { databaseUrl: databaseUrl(), envFile, baseUrl: `http://127.0.0.1:${options.port}`, seed };
-      worker = await startWorker(stack, options, 'ignore', true);
+      worker = await startWorker(stack, options, process.env.UPLOAD_TEST_LOG ? 'inherit' : 'ignore', true);
       file = randomBytes(GiB);
       fileSha = sha('sha256', file, 'hex');
     }, 180_000);
@@ -215,7 +215,8 @@ describe('tus uploads', () => {
       const common = {
         endpoint: `${stack.baseUrl}/uploads`, chunkSize, headers: target.auth, uploadDataDuringCreation: withCreation,
         metadata: { project: target.projectId, flight: target.flightId, type: 'raw', filename: `big-${chunkSize}.bin` },
-        retryDelays: [],
+        // The client's own policy: a request on a keep-alive socket the server closed is retried.
+        retryDelays: [0, 1000, 3000],
       };
       let url = '';
       await new Promise<void>((resolve, reject) => {
@@ -233,7 +234,7 @@ describe('tus uploads', () => {
         });
         upload.start();
       });
-      worker = await startWorker(stack, options, 'ignore', true);
+      worker = await startWorker(stack, options, process.env.UPLOAD_TEST_LOG ? 'inherit' : 'ignore', true);
       const resumedAt = Number((await head(url, { ...target })).headers.get('upload-offset'));
       expect(resumedAt).toBeGreaterThan(0);
       expect(resumedAt).toBeLessThan(file.length);
