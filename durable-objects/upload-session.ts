@@ -71,6 +71,8 @@ const ROW_BYTES = 1024 * 1024;
 export class UploadSession extends DurableObject<Bindings> {
   /** A PATCH is streaming: another one for this upload waits for nothing and gets 423. */
   private busy = false;
+  /** The tail as last committed, so consecutive PATCHes need not read it back from SQLite. */
+  private cachedTail: Uint8Array | null = null;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -90,6 +92,7 @@ export class UploadSession extends DurableObject<Bindings> {
   }
 
   private tail(): Uint8Array {
+    if (this.cachedTail) return this.cachedTail;
     const rows = this.ctx.storage.sql.exec<{ bytes: ArrayBuffer }>('SELECT bytes FROM tail ORDER BY seq').toArray();
     const size = rows.reduce((n, r) => n + r.bytes.byteLength, 0);
     const out = new Uint8Array(size);
@@ -200,23 +203,31 @@ export class UploadSession extends DurableObject<Bindings> {
   private async receive(record: UploadRecord, request: PatchRequest, body: ReadableStream<Uint8Array> | null): Promise<Outcome<null>> {
     const limit = record.length ?? record.maxSize;
     const old = this.tail();
-    const buffer = new Uint8Array(record.partSize);
-    buffer.set(old);
+    // Two part buffers: one uploading to R2 while the next fills from the request.
+    const parts = { filling: new Uint8Array(record.partSize), spare: null as Uint8Array<ArrayBuffer> | null, inFlight: null as { upload: Promise<R2UploadedPart>; bytes: Uint8Array<ArrayBuffer> } | null };
+    parts.filling.set(old);
     let filled = old.length;
     let received = 0;
     const flushed: Array<R2UploadedPart & { size: number }> = [];
     let nextPart = (this.parts().at(-1)?.partNumber ?? 0) + 1;
+    let upload: R2MultipartUpload | null = null;
+    const settle = async () => {
+      if (!parts.inFlight) return;
+      flushed.push({ ...(await parts.inFlight.upload), size: record.partSize });
+      parts.spare = parts.inFlight.bytes;
+      parts.inFlight = null;
+    };
     const digest = request.checksum ? new crypto.DigestStream(DIGEST_NAMES[request.checksum.algorithm]) : null;
     const hasher = digest?.getWriter();
     let interrupted = false;
     if (body) {
       const reader = body.getReader();
-      let upload: R2MultipartUpload | null = null;
       try {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
           if (record.offset + received + value.length > limit) {
+            await settle();
             reader.releaseLock();
             await drain(body);
             return record.length === null
@@ -227,14 +238,16 @@ export class UploadSession extends DurableObject<Bindings> {
           received += value.length;
           for (let at = 0; at < value.length;) {
             const n = Math.min(record.partSize - filled, value.length - at);
-            buffer.set(value.subarray(at, at + n), filled);
+            parts.filling.set(value.subarray(at, at + n), filled);
             filled += n;
             at += n;
             if (filled === record.partSize) {
+              await settle();
               upload ??= await this.multipart(record);
-              const part = await upload.uploadPart(nextPart, buffer);
-              flushed.push({ ...part, size: record.partSize });
+              parts.inFlight = { upload: upload.uploadPart(nextPart, parts.filling), bytes: parts.filling };
               nextPart++;
+              parts.filling = parts.spare ?? new Uint8Array(record.partSize);
+              parts.spare = null;
               filled = 0;
             }
           }
@@ -243,7 +256,9 @@ export class UploadSession extends DurableObject<Bindings> {
         // The client went away mid-chunk: keep what arrived (tus resumes from the new offset).
         interrupted = true;
       }
+      await settle();
     }
+    const buffer = parts.filling;
     if (hasher && digest && request.checksum) {
       if (interrupted) return { ok: false, status: 400, message: 'The chunk was cut short, so its checksum cannot be verified; it was discarded.' };
       await hasher.close();
@@ -264,6 +279,7 @@ export class UploadSession extends DurableObject<Bindings> {
       record.state = 'uploading';
       this.save(record);
     });
+    this.cachedTail = buffer.slice(0, filled);
     await this.touch(record);
     return { ok: true, value: null };
   }
@@ -288,6 +304,7 @@ export class UploadSession extends DurableObject<Bindings> {
           const last = await upload.uploadPart(parts.at(-1)!.partNumber + 1, tail);
           this.ctx.storage.sql.exec('INSERT INTO parts (part_number, etag, size) VALUES (?, ?, ?)', last.partNumber, last.etag, tail.length);
           this.ctx.storage.sql.exec('DELETE FROM tail');
+          this.cachedTail = null;
           parts = this.parts();
         }
         await upload.complete(parts);
@@ -309,6 +326,7 @@ export class UploadSession extends DurableObject<Bindings> {
     }
     await this.register(record);
     this.ctx.storage.sql.exec('DELETE FROM tail');
+    this.cachedTail = null;
     this.ctx.storage.sql.exec('DELETE FROM parts');
     record.completed = true;
     record.state = 'completed';
@@ -368,6 +386,7 @@ export class UploadSession extends DurableObject<Bindings> {
     if (record.multipartUploadId) {
       await this.env.DATA.resumeMultipartUpload(record.key, record.multipartUploadId).abort().catch(() => undefined);
     }
+    this.cachedTail = null;
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec('DELETE FROM tail');
       this.ctx.storage.sql.exec('DELETE FROM parts');

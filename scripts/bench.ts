@@ -11,6 +11,7 @@ import { DEV_DIR, ROOT } from './lib/dev-env';
 import { FIXTURES } from './lib/seed';
 import { freePort, prepareStack, startWorker, stopWorker, type StackOptions } from './lib/stack';
 import { benchStac } from './lib/stac-bench';
+import { benchUploads } from './lib/upload-bench';
 import { percentile, round } from './lib/figures';
 
 const HALF = 20037508.342789244;
@@ -196,6 +197,7 @@ rmSync(options.persistTo, { recursive: true, force: true });
 const stack = await prepareStack(options);
 const worker = await startWorker(stack, options, 'ignore');
 const rows: string[][] = [];
+let uploadRows: string[][] = [];
 try {
   for (const name of FILES) {
     const product = stack.seed.dataProducts[name];
@@ -248,6 +250,7 @@ try {
     ]);
   }
   await benchVector(stack);
+  uploadRows = await benchUploads(stack, worker);
 } finally {
   await stopWorker(worker);
 }
@@ -264,6 +267,8 @@ console.log(table(head, rows));
 log('bench: vector tiles (client latency through wrangler dev\'s local proxy)');
 const vhead = ['what', 'cache miss', 'cache hit / in-Worker', 'floor', 'ratio'];
 console.log(table(vhead, vectorRows));
+log('bench: tus uploads through wrangler dev (tus-js-client, median of 3) beside one R2.put of the same bytes by a Worker in the same local runtime (target: ≥ 70 %)');
+console.log(table(['upload', 'ours', 'direct R2.put', 'ours / direct', 'workerd RSS growth (peak)'], uploadRows));
 
 const stac = await benchStac();
 log('bench: STAC search over 1,000,000 synthetic items in 50 collections, anonymous, client latency through wrangler dev (target: every p95 < 150 ms)');
