@@ -5,8 +5,7 @@ import { createDatabase } from '../workers/db/client';
 import { drain } from '../workers/http/drain';
 import { CHECKSUM_MISMATCH, DIGEST_NAMES, toBase64, type Checksum, type UploadStatus, type UploadTarget } from '../workers/uploads/tus';
 
-/** Everything one upload is; kept as one SQLite row, rewritten on every change. */
-interface UploadRecord {
+export interface UploadInit {
   id: string;
   userId: string;
   target: UploadTarget;
@@ -14,34 +13,24 @@ interface UploadRecord {
   metadata: string;
   length: number | null;
   maxSize: number;
-  offset: number;
   partSize: number;
   expirySeconds: number;
-  expiresAt: number;
-  key: string;
-  multipartUploadId: string | null;
-  state: UploadStatus['state'];
   /** A whole-file checksum from Upload-Metadata (`checksum: "sha256 <base64>"`), verified on completion. */
   fileChecksum: Checksum | null;
   /** Decided at creation, so a completion that is retried writes the same rows. */
   dataProductId: string;
   jobId: string;
-  completed: boolean;
-  error: string | null;
 }
 
-export interface UploadInit {
-  id: string;
-  userId: string;
-  target: UploadTarget;
-  metadata: string;
-  length: number | null;
-  maxSize: number;
-  partSize: number;
-  expirySeconds: number;
-  fileChecksum: Checksum | null;
-  dataProductId: string;
-  jobId: string;
+/** Everything one upload is; kept as one SQLite row, rewritten on every change. */
+interface UploadRecord extends UploadInit {
+  offset: number;
+  expiresAt: number;
+  key: string;
+  multipartUploadId: string | null;
+  state: UploadStatus['state'];
+  completed: boolean;
+  error: string | null;
 }
 
 export interface Caller {

@@ -107,24 +107,17 @@ export function parseCql2Text(text: string): Cql2 {
       return inner;
     }
     const name = peek()?.kind === 'word' ? peek()!.value.toUpperCase() : '';
-    if (/^S_[A-Z]+$/.test(name) && peek(1)?.value === '(') {
+    const call = (argument: () => Cql2): Cql2 => {
       take();
       expect('(');
-      const a = geometry();
+      const a = argument();
       expect(',');
-      const b = geometry();
+      const b = argument();
       expect(')');
       return { op: name.toLowerCase(), args: [a, b] };
-    }
-    if (/^T_[A-Z]+$/.test(name) && peek(1)?.value === '(') {
-      take();
-      expect('(');
-      const a = temporal();
-      expect(',');
-      const b = temporal();
-      expect(')');
-      return { op: name.toLowerCase(), args: [a, b] };
-    }
+    };
+    if (/^S_[A-Z]+$/.test(name) && peek(1)?.value === '(') return call(geometry);
+    if (/^T_[A-Z]+$/.test(name) && peek(1)?.value === '(') return call(temporal);
     const left = scalar();
     const negated = isWord('NOT') && (isWord('LIKE', 1) || isWord('BETWEEN', 1) || isWord('IN', 1));
     if (negated) take();
