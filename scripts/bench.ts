@@ -267,7 +267,7 @@ console.log(table(head, rows));
 log('bench: vector tiles (client latency through wrangler dev\'s local proxy)');
 const vhead = ['what', 'cache miss', 'cache hit / in-Worker', 'floor', 'ratio'];
 console.log(table(vhead, vectorRows));
-log('bench: tus uploads through wrangler dev (tus-js-client, median of 3) beside one R2.put of the same bytes by a Worker in the same local runtime (target: ≥ 70 %)');
+log('bench: tus uploads through wrangler dev (tus-js-client, median of 5) beside one R2.put of the same bytes by a Worker under wrangler dev too (target: ≥ 70 %)');
 console.log(table(['upload', 'ours', 'direct R2.put', 'ours / direct', 'workerd RSS growth (peak)'], uploadRows));
 
 const stac = await benchStac();
