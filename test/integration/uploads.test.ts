@@ -146,6 +146,15 @@ describe('tus uploads', () => {
       expect((await patch(url, target, 1000, data.subarray(1000), { 'upload-length': '3000' })).status).toBe(204);
       expect(await storedSha256(url, target)).toBe(sha('sha256', data, 'hex'));
 
+      // creation-with-upload whose chunk is refused: the upload still exists, at offset 0.
+      const refused = await fetch(`${baseUrl}/uploads`, {
+        method: 'POST',
+        headers: { 'tus-resumable': '1.0.0', 'upload-length': '100', 'upload-metadata': metadata(target), 'content-type': 'application/offset+octet-stream', 'upload-checksum': `sha1 ${sha('sha1', randomBytes(4))}`, ...target.auth },
+        body: randomBytes(100),
+      });
+      expect(refused.status).toBe(201);
+      expect(refused.headers.get('upload-offset')).toBe('0');
+
       const doomed = (await create(target, 5000)).headers.get('location')!;
       expect((await patch(doomed, target, 0, randomBytes(100))).status).toBe(204);
       const deleted = await fetch(doomed, { method: 'DELETE', headers: { 'tus-resumable': '1.0.0', ...target.auth } });

@@ -129,8 +129,12 @@ router.post('/uploads', tus(async (c) => {
     id, userId: who.userId, target, metadata: metadataHeader, length: length ?? null, maxSize, partSize: partSize(c), expirySeconds,
     fileChecksum, dataProductId: crypto.randomUUID(), jobId: crypto.randomUUID(),
   });
-  // creation-with-upload: the first chunk rides on the POST.
-  if (hasBody) status = unwrap(await stub.patch(who, { offset: 0, checksum: parseChecksum(c.req.header('upload-checksum')) }, c.req.raw.body));
+  // creation-with-upload: the first chunk rides on the POST. The upload exists either way, so a chunk
+  // that is refused (a failed checksum, say) still answers 201 with the offset reached (tus 1.0).
+  if (hasBody) {
+    const patched = await stub.patch(who, { offset: 0, checksum: parseChecksum(c.req.header('upload-checksum')) }, c.req.raw.body);
+    if (patched.ok) status = patched.value;
+  }
   const location = `${new URL(c.req.url).origin}/uploads/${id}`;
   return c.body(null, 201, { ...statusHeaders(c, status), location });
 }));
