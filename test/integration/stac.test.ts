@@ -159,6 +159,9 @@ describe('STAC API', () => {
         [search('intersects=not-json'), 'intersects'],
         [search('filter=eo:cloud_cover <'), 'filter'],
         [search('filter=S_INTERSECTS(geometry, POLYGON((0 0, 1 0, 0 0)))'), 'filter'],
+        // Well-formed but self-intersecting: GEOS refuses it for overlaps and crossings.
+        [search(`filter=${encodeURIComponent('S_OVERLAPS(geometry, POLYGON((0 0, 1 1, 1 0, 0 1, 0 0)))')}`), 'filter'],
+        [search(`filter=${encodeURIComponent('S_CROSSES(geometry, POLYGON((0 0, 1 1, 1 0, 0 1, 0 0)))')}`), 'filter'],
         [search(`filter-lang=cql2-json&filter=${encodeURIComponent('{"op":"frobnicate","args":[]}')}`), 'filter'],
         [search('filter-lang=klingon&filter=x=1'), 'filter-lang'],
         [search('token=garbage'), 'token'],

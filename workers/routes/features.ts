@@ -5,6 +5,7 @@ import { createRouter, errors, jsonResponse } from '../http/openapi';
 import { ApiError } from '../http/problem';
 import { layersById, type LayerRow } from '../vector/layers';
 import { compileCql2 } from '../catalog/cql2';
+import { isRefusedInput } from '../db/errors';
 import { parseCql2Text } from '../catalog/cql2-text';
 import { featureResolver, getItem, queryItems } from '../vector/features';
 import { readableLayerIds, readableLayers } from './vector';
@@ -160,8 +161,7 @@ router.openapi(
       });
     } catch (error) {
       // Values PostGIS refuses (a malformed WKT literal, a text value compared to a number) are the caller's.
-      const cause = (error as { cause?: { code?: string } }).cause;
-      if (cause?.code && /^(22|XX000|42883)/.test(cause.code)) throw new ApiError(400, 'validation-error', 'filter: a value or geometry in it cannot be used.');
+      if (isRefusedInput(error)) throw new ApiError(400, 'validation-error', 'filter: a value or geometry in it cannot be used.');
       throw error;
     }
     const url = new URL(c.req.url);

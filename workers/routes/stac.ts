@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { sql } from 'drizzle-orm';
 import type { AppEnv } from '../env';
+import { isRefusedInput } from '../db/errors';
 import { rowsOf } from '../db/rows';
 import { createRouter, errors, handBuilt, jsonBody, jsonResponse, bearerSecurity } from '../http/openapi';
 import { ApiError } from '../http/problem';
@@ -118,7 +119,16 @@ function featureCollection(features: Array<Record<string, unknown>>, tail: Recor
 /** A search page with numberMatched, context and the `next` link (GET: a URL; POST: method, body, merge). */
 async function searchResponse(c: Context<AppEnv>, request: SearchRequest, body?: Record<string, unknown>): Promise<never> {
   const plan = planSearch(request, visibleItems(c.var.principal));
-  const { page, matched } = await runSearch(c.var.db, plan);
+  let found;
+  try {
+    found = await runSearch(c.var.db, plan);
+  } catch (error) {
+    // A geometry GEOS cannot compare (a self-intersecting polygon in S_OVERLAPS, say) is the caller's.
+    const refused = isRefusedInput(error);
+    if (refused) throw new CatalogError(request.intersects ? 'intersects' : 'filter', `PostGIS cannot use a value of this search: ${refused}`);
+    throw error;
+  }
+  const { page, matched } = found;
   const docs = (await itemDocuments(c, page.rows)).map((doc) => selectFields(doc, request.fields));
   const url = new URL(c.req.url);
   const links: Array<Record<string, unknown>> = [
