@@ -101,7 +101,7 @@ export async function deleteCollection(db: Database, id: string): Promise<void> 
   await db.execute(sql`DELETE FROM stac_collections WHERE id = ${id}`);
 }
 
-/** An id the API is about to take for a new collection must not be someone else's already. */
+/** The id in a replacing document must be the one its URL names. */
 export function assertSameId(bodyId: unknown, pathId: string, field = 'id'): void {
   if (bodyId !== pathId) throw new CatalogError(field, `is "${String(bodyId)}" but the URL names "${pathId}"`);
 }

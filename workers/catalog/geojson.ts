@@ -4,21 +4,21 @@ import { z } from 'zod';
  * GeoJSON geometries (RFC 7946) checked strictly enough that PostGIS never rejects one: positions
  * of 2 or 3 finite numbers, lines of 2+ positions, closed rings of 4+.
  */
-export const position = z.array(z.number().finite()).min(2).max(3);
+const position = z.array(z.number().finite()).min(2).max(3);
 const line = z.array(position).min(2);
-export const ring = z
+const ring = z
   .array(position)
   .min(4)
   .refine((r) => r[0]!.every((v, i) => v === r[r.length - 1]![i]), { message: 'a linear ring must be closed' });
 
-export const point = z.object({ type: z.literal('Point'), coordinates: position });
-export const lineString = z.object({ type: z.literal('LineString'), coordinates: line });
+const point = z.object({ type: z.literal('Point'), coordinates: position });
+const lineString = z.object({ type: z.literal('LineString'), coordinates: line });
 export const polygon = z.object({ type: z.literal('Polygon'), coordinates: z.array(ring).min(1) });
-export const multiPoint = z.object({ type: z.literal('MultiPoint'), coordinates: z.array(position).min(1) });
-export const multiLineString = z.object({ type: z.literal('MultiLineString'), coordinates: z.array(line).min(1) });
+const multiPoint = z.object({ type: z.literal('MultiPoint'), coordinates: z.array(position).min(1) });
+const multiLineString = z.object({ type: z.literal('MultiLineString'), coordinates: z.array(line).min(1) });
 export const multiPolygon = z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(ring).min(1)).min(1) });
 const simple = z.discriminatedUnion('type', [point, lineString, polygon, multiPoint, multiLineString, multiPolygon]);
-export const geometryCollection = z.object({ type: z.literal('GeometryCollection'), geometries: z.array(simple).min(1).max(1000) });
+const geometryCollection = z.object({ type: z.literal('GeometryCollection'), geometries: z.array(simple).min(1).max(1000) });
 
 export const geometry = z.discriminatedUnion('type', [point, lineString, polygon, multiPoint, multiLineString, multiPolygon, geometryCollection]);
 export type Geometry = z.infer<typeof geometry>;

@@ -22,7 +22,7 @@ const COLUMNS = sql`i.collection_id, i.id, ST_AsGeoJSON(i.geometry, 9)::json AS 
   i.links, i.stac_extensions, i.extra, i.data_product_id`;
 
 /** Above this many matches a search reports an estimate (from the planner) instead of counting. */
-export const COUNT_LIMIT = 10_000;
+const COUNT_LIMIT = 10_000;
 /**
  * Counting is skipped (the planner's estimate is given instead) when the planner expects it to cost
  * more than this: about what reading 10,000 rows by index costs, a few milliseconds.
@@ -56,7 +56,7 @@ const isCancelled = (error: unknown): boolean => {
  * numberMatched, as pgstac does it: an exact count (of up to COUNT_LIMIT) when the planner expects it
  * to be cheap, its estimate otherwise. Paging never depends on it.
  */
-export async function countMatches(db: Database, where: SQL): Promise<Matched> {
+async function countMatches(db: Database, where: SQL): Promise<Matched> {
   const bounded = sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM stac_items i WHERE ${where} LIMIT ${COUNT_LIMIT + 1}) s`;
   const estimate = () => explain(db, sql`SELECT 1 FROM stac_items i WHERE ${where}`).then((e) => e.rows);
   if ((await explain(db, bounded)).cost > COUNT_COST_LIMIT) return { count: await estimate(), estimated: true };
@@ -98,7 +98,7 @@ export const pageQuery = (plan: SearchPlan): SQL => sql`
   ORDER BY ${plan.orderBy} LIMIT ${plan.limit + 1}`;
 
 /** One page of a search, in its sort order, by keyset: page 1000 costs what page 1 does. */
-export async function searchItems(db: Database, plan: SearchPlan): Promise<ItemPage> {
+async function searchItems(db: Database, plan: SearchPlan): Promise<ItemPage> {
   const rows = rowsOf<ItemRow & { sort_key: unknown[] }>(await db.execute(pageQuery(plan)));
   const more = rows.length > plan.limit;
   if (more) rows.length = plan.limit;

@@ -21,7 +21,7 @@ export const EXTENSIONS = {
   eo: 'https://stac-extensions.github.io/eo/v1.1.0/schema.json',
 };
 
-export const COG_MEDIA_TYPE = 'image/tiff; application=geotiff; profile=cloud-optimized';
+const COG_MEDIA_TYPE = 'image/tiff; application=geotiff; profile=cloud-optimized';
 
 export interface ProductForItem {
   id: string;
@@ -51,7 +51,7 @@ const RASTER_TYPES: Record<string, string> = {
  * absolute (and signed, for private data) when an item is served, so a host or key change never
  * leaves a stale URL in the catalog.
  */
-export const productAssetPaths = (id: string) => ({
+const productAssetPaths = (id: string) => ({
   data: `/data-products/${id}/file`,
   tilejson: `/data-products/${id}/WebMercatorQuad/tilejson.json`,
   thumbnail: `/data-products/${id}/preview.png?max_size=256`,

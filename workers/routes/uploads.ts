@@ -23,7 +23,7 @@ const MAX_PARTS = 10_000;
 const partSize = (c: Context<AppEnv>) => Math.max(numberVar(c.env, 'UPLOAD_PART_SIZE'), Math.ceil(numberVar(c.env, 'UPLOAD_MAX_SIZE') / MAX_PARTS));
 
 /** Cloudflare refuses request bodies over 100 MB: clients must send smaller chunks. */
-export const MAX_CHUNK_SIZE = 100_000_000;
+const MAX_CHUNK_SIZE = 100_000_000;
 
 function tusHeaders(c: Context<AppEnv>, extra: Record<string, string> = {}): Record<string, string> {
   return { 'tus-resumable': TUS_VERSION, 'cache-control': 'no-store', ...extra };

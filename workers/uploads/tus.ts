@@ -61,7 +61,7 @@ export const DIGEST_NAMES: Record<ChecksumAlgorithm, string> = { sha1: 'SHA-1', 
 
 export const toBase64 = (bytes: ArrayBuffer): string => btoa(String.fromCharCode(...new Uint8Array(bytes)));
 
-export const PRODUCT_TYPES = ['ortho', 'dsm', 'multispectral', 'pmtiles', 'vector', 'point_cloud', 'raw'] as const;
+const PRODUCT_TYPES = ['ortho', 'dsm', 'multispectral', 'pmtiles', 'vector', 'point_cloud', 'raw'] as const;
 export type ProductType = (typeof PRODUCT_TYPES)[number];
 
 /** File names each product type may have (checked before any byte is accepted). */
