@@ -122,8 +122,13 @@ export class UploadSession extends DurableObject<Bindings> {
     return { ok: true, value: record };
   }
 
-  private async touch(record: UploadRecord): Promise<void> {
+  /** Pushes expiry back: an upload expires once it has been idle for its expiry time. */
+  private extend(record: UploadRecord): void {
     record.expiresAt = Date.now() + record.expirySeconds * 1000;
+  }
+
+  private async touch(record: UploadRecord): Promise<void> {
+    this.extend(record);
     this.save(record);
     await this.ctx.storage.setAlarm(record.expiresAt);
   }
@@ -266,10 +271,11 @@ export class UploadSession extends DurableObject<Bindings> {
       } else this.appendTail(buffer.subarray(old.length, filled));
       record.offset += received;
       record.state = 'uploading';
+      this.extend(record);
       this.save(record);
     });
     this.cachedTail = buffer.slice(0, filled);
-    await this.touch(record);
+    await this.ctx.storage.setAlarm(record.expiresAt);
     return { ok: true, value: null };
   }
 

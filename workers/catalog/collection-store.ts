@@ -4,7 +4,8 @@ import { rowsOf } from '../db/rows';
 import type { CollectionRecord } from './collection';
 import type { Interval } from './datetime';
 import { CatalogError } from './errors';
-import { STAC_VERSION, type Link } from './item';
+import { bbox2d, STAC_VERSION, type Link } from './item';
+import { escapeLike } from '../db/sql';
 
 export interface CollectionRow {
   id: string;
@@ -23,21 +24,18 @@ export interface CollectionSearch {
   after?: string;
 }
 
-const likeEscape = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /** Collection search (`q`, `bbox`, `datetime`) over the collections `visible` lets the caller see, by id. */
 export async function searchCollections(db: Database, visible: SQL, search: CollectionSearch): Promise<{ rows: CollectionRow[]; next: string | null }> {
   const conditions: SQL[] = [visible];
   if (search.q?.length) {
     const terms = search.q.map((term) => {
-      const pattern = `%${likeEscape(term)}%`;
+      const pattern = `%${escapeLike(term)}%`;
       return sql`(c.title ILIKE ${pattern} OR c.description ILIKE ${pattern} OR COALESCE(c.content -> 'keywords', '[]')::text ILIKE ${pattern})`;
     });
     conditions.push(sql`(${sql.join(terms, sql` OR `)})`);
   }
   if (search.bbox) {
-    const b = search.bbox;
-    const [minx, miny, maxx, maxy] = b.length === 6 ? [b[0], b[1], b[3], b[4]] : b;
+    const [minx, miny, maxx, maxy] = bbox2d(search.bbox);
     conditions.push(sql`ST_Intersects(c.extent_geometry, ST_MakeEnvelope(${minx}, ${miny}, ${maxx}, ${maxy}, 4326))`);
   }
   if (search.datetime?.start) conditions.push(sql`(c.temporal_end IS NULL OR c.temporal_end >= ${search.datetime.start.toISOString()}::timestamptz)`);

@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { parseInstant } from './datetime';
 import { CatalogError, catalogErrorFrom } from './errors';
-import { bbox2d, identifier, link, rejectNul, type Link } from './item';
+import { bbox2d, link, rejectNul, stacObject, type Link } from './item';
 
 const collectionSchema = z.looseObject({
   type: z.literal('Collection'),
-  stac_version: z.string().min(1),
-  stac_extensions: z.array(z.string().min(1)).default([]),
-  id: identifier,
+  ...stacObject,
   title: z.string().optional(),
   description: z.string().min(1),
   keywords: z.array(z.string()).optional(),

@@ -15,7 +15,7 @@ function parseInstant(value: unknown, what: string): Date {
   try {
     return parseDate(value, what, { dates: true });
   } catch (error) {
-    if (error instanceof CatalogError) throw new FilterError(error.errors[0]!.message.replace(/^/, `${what} `));
+    if (error instanceof CatalogError) throw new FilterError(`${what} ${error.errors[0]!.message}`);
     throw error;
   }
 }

@@ -16,11 +16,16 @@ export const link = z.looseObject({ href: z.string().min(1), rel: z.string().min
 export type Link = z.infer<typeof link>;
 const asset = z.looseObject({ href: z.string().min(1), type: z.string().optional(), roles: z.array(z.string()).optional() });
 
-const itemSchema = z.looseObject({
-  type: z.literal('Feature'),
+/** What every STAC object (Item, Collection) carries. */
+export const stacObject = {
   stac_version: z.string().min(1),
   stac_extensions: z.array(z.string().min(1)).default([]),
   id: identifier,
+};
+
+const itemSchema = z.looseObject({
+  type: z.literal('Feature'),
+  ...stacObject,
   collection: z.string().optional(),
   geometry: z.union([geometry, z.null()]),
   bbox: z.array(z.number().finite()).optional(),
@@ -53,14 +58,15 @@ export function rejectNul(document: unknown, field: string): void {
   if (JSON.stringify(document).includes('\\u0000')) throw new CatalogError(field, 'must not contain NUL (U+0000) characters');
 }
 
-function checkBbox(bbox: number[], field: string): void {
-  if (bbox.length !== 4 && bbox.length !== 6) throw new CatalogError(field, `must hold 4 or 6 numbers, got ${bbox.length}`);
+/** A 2D or 3D bbox of finite numbers, each minimum at most its maximum (of an item, or of a search). */
+export function checkBbox(bbox: number[], field: string): number[] {
+  if (bbox.length !== 4 && bbox.length !== 6) throw new CatalogError(field, `must hold 4 (2D) or 6 (3D) numbers, got ${bbox.length}`);
+  if (!bbox.every(Number.isFinite)) throw new CatalogError(field, 'must hold numbers only');
   const half = bbox.length / 2;
   for (let i = 0; i < half; i++) {
     if (bbox[i]! > bbox[i + half]!) throw new CatalogError(field, `minimum ${i + 1} (${bbox[i]}) is greater than maximum ${i + 1} (${bbox[i + half]})`);
   }
-  const [minx, miny, maxx, maxy] = half === 2 ? bbox : [bbox[0], bbox[1], bbox[3], bbox[4]];
-  if (minx! < -180 || maxx! > 180 || miny! < -90 || maxy! > 90) throw new CatalogError(field, 'must be longitude/latitude (EPSG:4326)');
+  return bbox;
 }
 
 /** The 2D part of a 4- or 6-number bbox. */
@@ -85,6 +91,7 @@ export function validateItem(body: unknown, collectionId: string, path = ''): It
   if (!item.bbox) throw new CatalogError(at('bbox'), 'is required when geometry is not null');
   checkBbox(item.bbox, at('bbox'));
   const [minx, miny, maxx, maxy] = bbox2d(item.bbox);
+  if (minx < -180 || maxx > 180 || miny < -90 || maxy > 90) throw new CatalogError(at('bbox'), 'must be longitude/latitude (EPSG:4326)');
   const [gx0, gy0, gx1, gy1] = geometryBounds(item.geometry);
   const slack = 1e-6;
   if (gx0 < minx - slack || gy0 < miny - slack || gx1 > maxx + slack || gy1 > maxy + slack) {

@@ -14,6 +14,7 @@ import type { CollectionRecord } from './collection';
 import { upsertProjectCollection } from './collection-store';
 import type { ItemRecord } from './item';
 import { writeItems } from './item-store';
+import { sqlList } from '../db/sql';
 
 export const EXTENSIONS = {
   projection: 'https://stac-extensions.github.io/projection/v1.1.0/schema.json',
@@ -209,7 +210,7 @@ export async function publishProject(db: Database, projectId: string, open: (key
         const stats = await statistics(cog, source, {
           bands, nodata: cog.nodata, maxSize: STATISTICS_SIZE, percentiles: [2, 98], bins: 10, integer: !cog.dataType.startsWith('float'),
         });
-        return dataProductItem(projectId, { ...product, filename: product.filename, footprint }, { ...flight, acquisitionDate: String(flight.acquisitionDate) }, cog, wgs84, stats);
+        return dataProductItem(projectId, { ...product, footprint }, { ...flight, acquisitionDate: String(flight.acquisitionDate) }, cog, wgs84, stats);
       }));
     } catch (error) {
       if (!(error instanceof RasterError)) throw error;
@@ -219,7 +220,7 @@ export async function publishProject(db: Database, projectId: string, open: (key
   await upsertProjectCollection(db, projectCollection(project, items), projectId);
   const kept = items.map((i) => i.id);
   await db.execute(sql`DELETE FROM stac_items WHERE collection_id = ${projectId} AND data_product_id IS NOT NULL
-    ${kept.length ? sql`AND id NOT IN (${sql.join(kept.map((id) => sql`${id}`), sql`, `)})` : sql``}`);
+    ${kept.length ? sql`AND id NOT IN (${sqlList(kept)})` : sql``}`);
   await writeItems(db, items, 'upsert');
   return { collection: projectId, published: true, items: items.length, skipped };
 }

@@ -1,7 +1,6 @@
 import type { Cql2 } from './cql2';
 import { CatalogError } from './errors';
-
-const likeEscape = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+import { escapeLike } from '../db/sql';
 
 /**
  * The Query extension (`{"eo:cloud_cover": {"lt": 10}}`) as the CQL2 it stands for, so it is
@@ -23,7 +22,7 @@ export function queryToCql2(query: unknown): Cql2 | undefined {
       };
       const text = (v: unknown): string => {
         if (typeof v !== 'string') throw new CatalogError(field, 'takes a string');
-        return likeEscape(v);
+        return escapeLike(v);
       };
       const comparisons: Record<string, string> = { eq: '=', neq: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' };
       if (operator in comparisons) predicates.push({ op: comparisons[operator]!, args: [property, scalar(value)] });

@@ -6,7 +6,9 @@ import { parseDatetimeParameter, parseInstant, type Interval } from './datetime'
 import { CatalogError, catalogErrorFrom } from './errors';
 import { parseFieldsParameter, type FieldSelection } from './fields';
 import { checkGeometry, type Geometry } from './geojson';
+import { bbox2d, checkBbox } from './item';
 import { queryToCql2 } from './query';
+import { sqlList } from '../db/sql';
 
 export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 10_000;
@@ -31,16 +33,6 @@ export interface SearchRequest {
 }
 
 const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
-
-function checkSearchBbox(bbox: number[]): number[] {
-  if (bbox.length !== 4 && bbox.length !== 6) throw new CatalogError('bbox', `must hold 4 (2D) or 6 (3D) numbers, got ${bbox.length}`);
-  if (!bbox.every(Number.isFinite)) throw new CatalogError('bbox', 'must hold numbers only');
-  const half = bbox.length / 2;
-  for (let i = 0; i < half; i++) {
-    if (bbox[i]! > bbox[i + half]!) throw new CatalogError('bbox', `minimum ${i + 1} (${bbox[i]}) is greater than maximum ${i + 1} (${bbox[i + half]})`);
-  }
-  return bbox;
-}
 
 function checkLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1) throw new CatalogError('limit', 'must be a positive integer');
@@ -91,7 +83,7 @@ export function parseSearchParameters(params: Record<string, string | undefined>
   const request: SearchRequest = { sortby: [], limit: DEFAULT_LIMIT };
   if (params.collections !== undefined) request.collections = list(params.collections);
   if (params.ids !== undefined) request.ids = list(params.ids);
-  if (params.bbox !== undefined) request.bbox = checkSearchBbox(list(params.bbox).map(Number));
+  if (params.bbox !== undefined) request.bbox = checkBbox(list(params.bbox).map(Number), 'bbox');
   if (params.intersects !== undefined) request.intersects = geometryOf(parseJsonParameter(params.intersects, 'intersects'));
   if (params.datetime !== undefined) request.datetime = parseDatetimeParameter(params.datetime);
   if (params.limit !== undefined) {
@@ -142,7 +134,7 @@ export function parseSearchBody(body: unknown): SearchRequest {
   return {
     collections: b.collections,
     ids: b.ids,
-    bbox: b.bbox !== undefined ? checkSearchBbox(b.bbox) : undefined,
+    bbox: b.bbox !== undefined ? checkBbox(b.bbox, 'bbox') : undefined,
     intersects: b.intersects !== undefined ? geometryOf(b.intersects) : undefined,
     datetime: b.datetime !== undefined ? parseDatetimeParameter(b.datetime) : undefined,
     limit: b.limit !== undefined ? checkLimit(b.limit) : DEFAULT_LIMIT,
@@ -261,12 +253,10 @@ export interface SearchPlan {
 /** Search → SQL over `stac_items i`, restricted to `visible` (a condition on `i.collection_id`). */
 export function planSearch(request: SearchRequest, visible: SQL): SearchPlan {
   const conditions: SQL[] = [visible];
-  const inList = (values: string[]) => sql.join(values.map((v) => sql`${v}`), sql`, `);
-  if (request.collections) conditions.push(request.collections.length ? sql`i.collection_id IN (${inList(request.collections)})` : sql`FALSE`);
-  if (request.ids) conditions.push(request.ids.length ? sql`i.id IN (${inList(request.ids)})` : sql`FALSE`);
+  if (request.collections) conditions.push(request.collections.length ? sql`i.collection_id IN (${sqlList(request.collections)})` : sql`FALSE`);
+  if (request.ids) conditions.push(request.ids.length ? sql`i.id IN (${sqlList(request.ids)})` : sql`FALSE`);
   if (request.bbox) {
-    const b = request.bbox;
-    const [minx, miny, maxx, maxy] = b.length === 6 ? [b[0], b[1], b[3], b[4]] : b;
+    const [minx, miny, maxx, maxy] = bbox2d(request.bbox);
     conditions.push(sql`ST_Intersects(i.geometry, ST_MakeEnvelope(${minx}, ${miny}, ${maxx}, ${maxy}, 4326))`);
   }
   if (request.intersects) conditions.push(sql`ST_Intersects(i.geometry, ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(request.intersects)}), 4326))`);

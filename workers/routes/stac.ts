@@ -22,6 +22,7 @@ import { DEFAULT_LIMIT, MAX_LIMIT, parseSearchBody, parseSearchParameters, planS
 import { visibleCollections, visibleItems } from '../catalog/visibility';
 import { publishProject, unpublishProject } from '../catalog/publish';
 import { R2Source } from '../raster/source';
+import { sqlList } from '../db/sql';
 
 const router = createRouter();
 const tags = ['STAC'];
@@ -72,7 +73,7 @@ async function itemDocuments(c: Context<AppEnv>, rows: ItemRow[]): Promise<Array
   if (productIds.length) {
     const products = rowsOf<{ id: string; open: boolean }>(await c.var.db.execute(sql`
       SELECT dp.id, (dp.is_public OR p.is_public) AS open FROM data_products dp JOIN projects p ON p.id = dp.project_id
-      WHERE dp.id IN (${sql.join(productIds.map((id) => sql`${id}::uuid`), sql`, `)})`));
+      WHERE dp.id IN (${sqlList(productIds, 'uuid')})`));
     const keys = await signingKeys(c.env.JWT_SIGNING_KEYS);
     const ttl = numberVar(c.env, 'RESOURCE_TOKEN_TTL');
     for (const p of products) {
@@ -169,6 +170,14 @@ async function requireCollectionWrite(c: Context<AppEnv>, id: string, minimum: P
   if (!row.project_id) throw new ApiError(403, 'forbidden', 'Collections outside projects are managed by administrators.');
   await requireProjectRole(c.var.db, principal, row.project_id, minimum);
   return row;
+}
+
+/** Replaces a collection with `doc` (checked), answering with what was stored. */
+async function replaceWith(c: Context<AppEnv>, row: CollectionRow, doc: Record<string, unknown>) {
+  assertSameId(doc.id, row.id);
+  const record = validateCollection(doc);
+  await replaceCollection(c.var.db, record);
+  return collectionDocument({ ...row, content: record.content }, stacRoot(c));
 }
 
 const created = (location: string, doc: unknown) =>
@@ -288,7 +297,7 @@ router.openapi(
     if (!c.var.principal.isAdmin) throw new ApiError(403, 'forbidden', 'Collections outside projects are created by administrators; publish a project to create its collection.');
     const record = validateCollection(c.req.valid('json'));
     if (!(await insertCollection(c.var.db, record, { projectId: null, published: true }))) throw new ApiError(409, 'conflict', `A collection "${record.id}" already exists.`);
-    const row = await visibleCollection(c, record.id);
+    const row: CollectionRow = { id: record.id, project_id: null, is_published: true, content: record.content };
     return created(`${stacRoot(c)}/collections/${encodeURIComponent(record.id)}`, collectionDocument(row, stacRoot(c)));
   },
 );
@@ -300,12 +309,8 @@ router.openapi(
     responses: { 200: jsonResponse(anyJson, 'Replaced'), ...errors(400, 401, 403, 404, 413) },
   }),
   async (c) => {
-    const { collectionId } = c.req.valid('param');
-    await requireCollectionWrite(c, collectionId, 'manager');
-    const body = c.req.valid('json');
-    assertSameId(body.id, collectionId);
-    await replaceCollection(c.var.db, validateCollection(body));
-    return c.json(collectionDocument(await visibleCollection(c, collectionId), stacRoot(c)), 200);
+    const row = await requireCollectionWrite(c, c.req.valid('param').collectionId, 'manager');
+    return c.json(await replaceWith(c, row, c.req.valid('json')), 200);
   },
 );
 
@@ -316,12 +321,8 @@ router.openapi(
     responses: { 200: jsonResponse(anyJson, 'Patched'), ...errors(400, 401, 403, 404, 413) },
   }),
   async (c) => {
-    const { collectionId } = c.req.valid('param');
-    const row = await requireCollectionWrite(c, collectionId, 'manager');
-    const patched = mergePatch(row.content, c.req.valid('json')) as Record<string, unknown>;
-    assertSameId(patched.id, collectionId);
-    await replaceCollection(c.var.db, validateCollection(patched));
-    return c.json(collectionDocument(await visibleCollection(c, collectionId), stacRoot(c)), 200);
+    const row = await requireCollectionWrite(c, c.req.valid('param').collectionId, 'manager');
+    return c.json(await replaceWith(c, row, mergePatch(row.content, c.req.valid('json')) as Record<string, unknown>), 200);
   },
 );
 

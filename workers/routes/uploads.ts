@@ -25,7 +25,7 @@ const partSize = (c: Context<AppEnv>) => Math.max(numberVar(c.env, 'UPLOAD_PART_
 /** Cloudflare refuses request bodies over 100 MB: clients must send smaller chunks. */
 const MAX_CHUNK_SIZE = 100_000_000;
 
-function tusHeaders(c: Context<AppEnv>, extra: Record<string, string> = {}): Record<string, string> {
+function tusHeaders(extra: Record<string, string> = {}): Record<string, string> {
   return { 'tus-resumable': TUS_VERSION, 'cache-control': 'no-store', ...extra };
 }
 
@@ -35,7 +35,7 @@ function tusError(c: Context<AppEnv>, status: number, message: string): Response
     413: 'payload-too-large', 415: 'unsupported-media-type', 423: 'conflict', 460: 'bad-request',
   };
   const extra: Record<string, string> = status === 412 ? { 'tus-version': TUS_VERSION } : {};
-  return problemResponse(c, status as 400, kinds[status] ?? 'bad-request', message, { headers: tusHeaders(c, extra) });
+  return problemResponse(c, status as 400, kinds[status] ?? 'bad-request', message, { headers: tusHeaders(extra) });
 }
 
 /** Every tus request but OPTIONS names the protocol version it speaks. */
@@ -55,8 +55,8 @@ const session = (c: Context<AppEnv>, id: string) => {
   return c.env.UPLOADS.get(c.env.UPLOADS.idFromName(id));
 };
 
-function statusHeaders(c: Context<AppEnv>, status: UploadStatus): Record<string, string> {
-  return tusHeaders(c, {
+function statusHeaders(status: UploadStatus): Record<string, string> {
+  return tusHeaders({
     'upload-offset': String(status.offset),
     ...(status.length === null ? { 'upload-defer-length': '1' } : { 'upload-length': String(status.length) }),
     ...(status.metadata ? { 'upload-metadata': status.metadata } : {}),
@@ -136,18 +136,15 @@ router.post('/uploads', tus(async (c) => {
     if (patched.ok) status = patched.value;
   }
   const location = `${new URL(c.req.url).origin}/uploads/${id}`;
-  return c.body(null, 201, { ...statusHeaders(c, status), location });
+  return c.body(null, 201, { ...statusHeaders(status), location });
 }));
 
 router.get('/uploads/:uploadId', tus(async (c) => {
-  const stub = session(c, c.req.param('uploadId') ?? '');
   // Hono routes HEAD here too: HEAD is tus' offset query, GET the status for people and the web app.
-  if (c.req.method === 'HEAD') {
-    checkVersion(c);
-    const status = unwrap(await stub.head(caller(c)));
-    return c.body(null, 200, statusHeaders(c, status));
-  }
-  const status = unwrap(await stub.head(caller(c)));
+  const isHead = c.req.method === 'HEAD';
+  if (isHead) checkVersion(c);
+  const status = unwrap(await session(c, c.req.param('uploadId') ?? '').head(caller(c)));
+  if (isHead) return c.body(null, 200, statusHeaders(status));
   return c.json({
     id: status.id, offset: status.offset, length: status.length, state: status.state, expiresAt: new Date(status.expiresAt).toISOString(),
     key: status.key, jobId: status.jobId, dataProductId: status.dataProductId, error: status.error,
@@ -163,13 +160,13 @@ router.patch('/uploads/:uploadId', tus(async (c) => {
   const checksum = parseChecksum(c.req.header('upload-checksum'));
   const length = parseSize(c.req.header('upload-length'), 'Upload-Length');
   const status = unwrap(await session(c, c.req.param('uploadId') ?? '').patch(who, { offset, checksum, length }, c.req.raw.body));
-  return c.body(null, 204, statusHeaders(c, status));
+  return c.body(null, 204, statusHeaders(status));
 }));
 
 router.delete('/uploads/:uploadId', tus(async (c) => {
   checkVersion(c);
   unwrap(await session(c, c.req.param('uploadId') ?? '').terminate(caller(c)));
-  return c.body(null, 204, tusHeaders(c));
+  return c.body(null, 204, tusHeaders());
 }));
 
 // The routes above speak tus' headers, so they are declared for the OpenAPI document here.
