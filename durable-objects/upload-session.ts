@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Bindings } from '../workers/env';
 import { createDatabase } from '../workers/db/client';
 import { drain } from '../workers/http/drain';
+import { jobKindFor } from '../workers/jobs/kinds';
 import { CHECKSUM_MISMATCH, DIGEST_NAMES, toBase64, type Checksum, type UploadStatus, type UploadTarget } from '../workers/uploads/tus';
 
 export interface UploadInit {
@@ -19,7 +20,10 @@ export interface UploadInit {
   fileChecksum: Checksum | null;
   /** Decided at creation, so a completion that is retried writes the same rows. */
   dataProductId: string;
-  jobId: string;
+  /** The job that turns the file into its product; none for raw files. */
+  jobId: string | null;
+  /** The Worker's origin, handed to the job for its converter's signed URLs. */
+  origin: string;
 }
 
 /** Everything one upload is; kept as one SQLite row, rewritten on every change. */
@@ -329,20 +333,19 @@ export class UploadSession extends DurableObject<Bindings> {
     await this.ctx.storage.deleteAlarm();
   }
 
-  /** The upload, a pending data product and the follow-up job, in Postgres (each written once). */
+  /**
+   * The upload and its data product in Postgres (each written once), then its job started (a job
+   * that exists is left as it is), so a completion retried after a crash writes and starts nothing twice.
+   */
   private async register(record: UploadRecord): Promise<void> {
     const handle = createDatabase({ url: this.env.DATABASE_URL, driver: this.env.DB_DRIVER });
     const t = record.target;
+    const kind = jobKindFor(t.type);
     try {
       await handle.db.execute(sql`
         WITH product AS (
           INSERT INTO data_products (id, project_id, flight_id, type, status, r2_key, filename)
-          VALUES (${record.dataProductId}, ${t.projectId}, ${t.flightId}, ${t.type}, 'pending', ${record.key}, ${t.filename})
-          ON CONFLICT (id) DO NOTHING
-        ), job AS (
-          INSERT INTO jobs (id, kind, project_id, data_product_id, upload_id, state, input)
-          VALUES (${record.jobId}, 'ingest', ${t.projectId}, ${record.dataProductId}, ${record.id}, 'queued',
-            ${JSON.stringify({ key: record.key, type: t.type, filename: t.filename })}::jsonb)
+          VALUES (${record.dataProductId}, ${t.projectId}, ${t.flightId}, ${t.type}, ${kind ? 'pending' : 'ready'}, ${record.key}, ${t.filename})
           ON CONFLICT (id) DO NOTHING
         )
         UPDATE uploads SET state = 'completed', "offset" = ${record.offset}, length = ${record.length}, r2_key = ${record.key},
@@ -351,6 +354,11 @@ export class UploadSession extends DurableObject<Bindings> {
     } finally {
       await handle.close();
     }
+    if (!kind || !record.jobId) return;
+    await this.env.JOBS.get(this.env.JOBS.idFromName(record.jobId)).start({
+      id: record.jobId, kind, uploadId: record.id, origin: record.origin,
+      input: { key: record.key, filename: t.filename, projectId: t.projectId, dataProductId: record.dataProductId, productType: t.type },
+    });
   }
 
   private async fail(record: UploadRecord, error: string): Promise<void> {

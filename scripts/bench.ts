@@ -253,6 +253,7 @@ try {
   uploadRows = await benchUploads(stack, worker);
 } finally {
   await stopWorker(worker);
+  await stack.converter.stop();
 }
 
 const head = ['file', 'tiles', 'zoom', 'ours ms p50/p95 (client)', 'ours render ms p50/p95 (Server-Timing)', 'GDAL ms p50/p95', 'ratio p50', 'our R2 reads/bytes per tile', 'GDAL /vsicurl/ requests/bytes per tile', 'cache hit ms p50'];

@@ -20,12 +20,13 @@ log(`ready: ${stack.baseUrl}
   API docs       ${stack.baseUrl}/docs
   OpenAPI        ${stack.baseUrl}/openapi.json
   health         ${stack.baseUrl}/health
+  converter      ${stack.converter.url} (GDAL, local process)
   admin          ${seed.admin.email} / ${seed.admin.password}
   user           ${seed.user.email} / ${seed.user.password}
   demo project   ${seed.demoProjectId}
   everything (API keys, data product ids) is in .dev/seed.json`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => void stopWorker(worker).then(() => process.exit(0)));
+  process.on(signal, () => void stopWorker(worker).then(() => stack.converter.stop()).then(() => process.exit(0)));
 }
-worker.on('exit', (code) => process.exit(code ?? 0));
+worker.on('exit', (code) => void stack.converter.stop().then(() => process.exit(code ?? 0)));

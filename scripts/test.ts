@@ -95,6 +95,8 @@ const options: StackOptions = {
   port: await freePort(),
   seedFile: `${DEV_DIR}/seed.test.json`,
   extraObjects: testObjects(),
+  // Small parts, so that the converter's multipart path carries the bigger test outputs.
+  converterPartSize: 8 * 1024 * 1024,
 };
 
 log('typecheck');
@@ -109,13 +111,18 @@ const stack = await prepareStack(options);
 log('unit tests (workerd)');
 const unit = vitest('unit', 'test/unit/vitest.config.mts');
 
+
 log(`integration tests against wrangler dev at ${stack.baseUrl}`);
 const worker = await startWorker(stack, options, process.env.CI ? 'ignore' : 'inherit');
 let integration: SuiteResult = { ok: false, passed: 0, failed: 1 };
 try {
-  integration = vitest('integration', 'test/integration/vitest.config.mts', { EDGE_TILES_SEED: options.seedFile, EDGE_TILES_DATABASE_URL: stack.databaseUrl, EDGE_TILES_ENV_FILE: stack.envFile });
+  integration = vitest('integration', 'test/integration/vitest.config.mts', { EDGE_TILES_SEED: options.seedFile, EDGE_TILES_DATABASE_URL: stack.databaseUrl, EDGE_TILES_ENV_FILE: stack.envFile,
+    // The jobs tests kill the converter (its /health names its pid) to watch a job retry; its supervisor starts it again.
+    EDGE_TILES_CONVERTER_URL: stack.converter.url,
+  });
 } finally {
   await stopWorker(worker);
+  await stack.converter.stop();
 }
 
 log(`unit: ${unit.ok ? 'ok' : 'FAILED'}, integration: ${integration.ok ? 'ok' : 'FAILED'}`);

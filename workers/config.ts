@@ -13,6 +13,12 @@ const DEFAULTS = {
   UPLOAD_PART_SIZE: 16 * 1024 ** 2,
   /** An upload idle this long expires (R2 itself aborts multipart uploads after 7 days). */
   UPLOAD_EXPIRY_SECONDS: 86_400,
+  /** A job is tried this many times before it fails for good (transient failures only). */
+  JOB_MAX_ATTEMPTS: 4,
+  /** Retries wait this long, doubled at each attempt. */
+  JOB_RETRY_BASE_SECONDS: 10,
+  /** A running job whose converter has not answered for this long is retried. */
+  JOB_HEARTBEAT_SECONDS: 120,
 };
 
 /** Numeric settings from wrangler vars, with the documented defaults when unset or malformed. */

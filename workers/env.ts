@@ -1,12 +1,25 @@
 import type { Database } from './db/client';
 import type { Principal } from './auth/principal';
 import type { UploadSession } from '../durable-objects/upload-session';
+import type { Job } from '../durable-objects/job';
+import type { Converter } from '../durable-objects/converter';
 
 /** Bindings declared in wrangler.toml, plus the secrets set with `wrangler secret put`. */
 export interface Bindings {
   DATA: R2Bucket;
   /** One UploadSession Durable Object per tus upload. */
   UPLOADS: DurableObjectNamespace<UploadSession>;
+  /** One Job Durable Object per processing job. */
+  JOBS: DurableObjectNamespace<Job>;
+  /** The converter as a Container (production); absent where CONVERTER_URL names a local process. */
+  CONVERTER?: DurableObjectNamespace<Converter>;
+  /** A converter process reached over HTTP (dev and tests, where there is no Docker engine). */
+  CONVERTER_URL?: string;
+  /** Shared secret between the Worker and the converter (a secret, never in wrangler.toml). */
+  CONVERTER_SECRET?: string;
+  JOB_MAX_ATTEMPTS?: string;
+  JOB_RETRY_BASE_SECONDS?: string;
+  JOB_HEARTBEAT_SECONDS?: string;
   ENVIRONMENT: string;
   DB_DRIVER: 'pg' | 'neon';
   DATABASE_URL: string;

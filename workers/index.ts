@@ -22,13 +22,14 @@ import vector from './routes/vector';
 import features from './routes/features';
 import stac from './routes/stac';
 import uploads from './routes/uploads';
+import jobs from './routes/jobs';
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(onError);
   app.notFound(notFound);
   app.use('*', corsAllowList, limitBody, database, authenticate);
-  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles, vector, features, stac, uploads]) app.route('/', routes);
+  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles, vector, features, stac, uploads, jobs]) app.route('/', routes);
   mountDocs(app);
   return app;
 }
@@ -36,6 +37,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
 const app = createApp();
 
 export { UploadSession } from '../durable-objects/upload-session';
+export { Job } from '../durable-objects/job';
+export { Converter } from '../durable-objects/converter';
 
 export default {
   fetch: app.fetch,

@@ -22,11 +22,14 @@ export async function devSigningKeys(): Promise<string> {
   return json;
 }
 
-/** Writes the secrets wrangler dev loads with --env-file; returns the file's path. */
-export async function writeWorkerEnvFile(name: string, databaseUrl: string): Promise<string> {
+/** Writes the secrets (and local-only settings) wrangler dev loads with --env-file; returns the file's path. */
+export async function writeWorkerEnvFile(name: string, databaseUrl: string, converter: { url: string; secret: string }): Promise<string> {
   mkdirSync(DEV_DIR, { recursive: true });
   const file = `${DEV_DIR}/${name}.env`;
-  const lines = [`DATABASE_URL=${databaseUrl}`, `JWT_SIGNING_KEYS=${await devSigningKeys()}`];
+  const lines = [
+    `DATABASE_URL=${databaseUrl}`, `JWT_SIGNING_KEYS=${await devSigningKeys()}`,
+    `CONVERTER_URL=${converter.url}`, `CONVERTER_SECRET=${converter.secret}`,
+  ];
   writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
   return file;
 }

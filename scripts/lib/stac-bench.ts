@@ -178,6 +178,7 @@ export async function benchStac(): Promise<StacBench> {
     log(`stac bench: ${Number(size!.items).toLocaleString('en')} items in ${size!.collections} collections`);
   } finally {
     await stopWorker(worker);
+    await stack.converter.stop();
   }
   return { rows, plans };
 }

@@ -4,6 +4,7 @@ import { aptInstall, commandExists, log } from './system';
 import { prepareDatabase } from './postgres';
 import { ROOT, writeWorkerEnvFile } from './dev-env';
 import { seed, type SeedFile } from './seed';
+import { startConverter, type ConverterProcess } from './converter';
 
 export const BUCKET = 'edge-tiles-dev';
 
@@ -18,6 +19,9 @@ export interface StackOptions {
   port: number;
   seedFile: string;
   extraObjects?: Array<{ name: string; file: string }>;
+  /** The local converter's port (a free one when absent) and its multipart part size. */
+  converterPort?: number;
+  converterPartSize?: number;
 }
 
 export interface Stack {
@@ -25,9 +29,10 @@ export interface Stack {
   envFile: string;
   baseUrl: string;
   seed: SeedFile;
+  converter: ConverterProcess;
 }
 
-/** GDAL is what the converter and the reference renderings run on. */
+/** GDAL is what the converter and the reference renderings run on (ogr2ogr writes to PostGIS with it too). */
 export function ensureGdal(): void {
   if (!commandExists('gdalinfo')) aptInstall(['gdal-bin'], 'GDAL');
 }
@@ -36,11 +41,12 @@ export function ensureGdal(): void {
 export async function prepareStack(options: StackOptions): Promise<Stack> {
   ensureGdal();
   const databaseUrl = await prepareDatabase(options.database, { explicitUrl: options.databaseUrl, fresh: options.fresh });
-  const envFile = await writeWorkerEnvFile(options.envName, databaseUrl);
+  const converter = await startConverter({ port: options.converterPort ?? (await freePort()), databaseUrl, partSize: options.converterPartSize });
+  const envFile = await writeWorkerEnvFile(options.envName, databaseUrl, converter);
   const baseUrl = `http://127.0.0.1:${options.port}`;
   log('seeding demo data');
   const seeded = await seed({ databaseUrl, baseUrl, persistTo: options.persistTo, bucketName: BUCKET, outFile: options.seedFile, extraObjects: options.extraObjects });
-  return { databaseUrl, envFile, baseUrl, seed: seeded };
+  return { databaseUrl, envFile, baseUrl, seed: seeded, converter };
 }
 
 export function freePort(): Promise<number> {
@@ -59,7 +65,7 @@ export function freePort(): Promise<number> {
  * Starts `wrangler dev` and waits until it is healthy. `crashable` puts it (and the workerd it
  * spawns) in a process group of its own, so that `crashWorker` can kill both at once.
  */
-export async function startWorker(stack: Stack, options: StackOptions, output: 'inherit' | 'ignore' = 'inherit', crashable = false): Promise<ChildProcess> {
+export async function startWorker(stack: Pick<Stack, 'envFile' | 'baseUrl'>, options: StackOptions, output: 'inherit' | 'ignore' = 'inherit', crashable = false): Promise<ChildProcess> {
   const args = [
     'dev', '--env', 'dev', '--env-file', stack.envFile, '--persist-to', options.persistTo,
     '--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', String(await freePort()),

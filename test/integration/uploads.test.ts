@@ -1,13 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crashWorker, freePort, startWorker, stopWorker, type Stack, type StackOptions } from '../../scripts/lib/stack';
-import { baseUrl, call, databaseUrl, json, newUser, problem, seed, type TestUser } from './helpers';
+import { OwnWorker } from './own-worker';
+import { baseUrl, call, databaseUrl, json, newUser, problem, type TestUser } from './helpers';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const MiB = 1024 * 1024;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const sha = (algorithm: 'sha1' | 'sha256', data: Uint8Array, encoding: 'base64' | 'hex' = 'base64') => createHash(algorithm).update(data).digest(encoding);
@@ -194,35 +191,23 @@ describe('tus uploads', () => {
    * started again on the same state), a 1 GiB random file, and the stored object's SHA-256.
    */
   describe('resuming across a crash of the server', () => {
-    const options: StackOptions = {
-      database: 'unused', envName: 'unused', persistTo: `${ROOT}.wrangler/upload-test-state`, port: 0, seedFile: 'unused',
-    };
-    let stack: Stack;
-    let worker: ChildProcess;
+    // Its own server, with a short expiry so that expiry can be watched too.
+    const server = new OwnWorker('upload-test', { UPLOAD_EXPIRY_SECONDS: '40' });
     let file: Buffer;
     let fileSha: string;
     const GiB = 1024 * MiB;
 
     beforeAll(async () => {
-      options.port = await freePort();
-      rmSync(options.persistTo, { recursive: true, force: true });
-      // Its own env file: the suite's, with a short expiry so that expiry can be watched too.
-      const envFile = `${ROOT}.dev/upload-test.env`;
-      writeFileSync(envFile, `${readFileSync(process.env.EDGE_TILES_ENV_FILE ?? `${ROOT}.dev/dev.env`, 'utf8').trimEnd()}\nUPLOAD_EXPIRY_SECONDS=40\n`);
-      stack = { databaseUrl: databaseUrl(), envFile, baseUrl: `http://127.0.0.1:${options.port}`, seed };
-      worker = await startWorker(stack, options, process.env.UPLOAD_TEST_LOG ? 'inherit' : 'ignore', true);
+      await server.start();
       file = randomBytes(GiB);
       fileSha = sha('sha256', file, 'hex');
     }, 180_000);
 
-    afterAll(async () => {
-      await stopWorker(worker);
-      rmSync(options.persistTo, { recursive: true, force: true });
-    });
+    afterAll(() => server.stop());
 
     async function crashAndResume(chunkSize: number, withCreation: boolean): Promise<void> {
       const common = {
-        endpoint: `${stack.baseUrl}/uploads`, chunkSize, headers: target.auth, uploadDataDuringCreation: withCreation,
+        endpoint: `${server.baseUrl}/uploads`, chunkSize, headers: target.auth, uploadDataDuringCreation: withCreation,
         metadata: { project: target.projectId, flight: target.flightId, type: 'raw', filename: `big-${chunkSize}.bin` },
         // The client's own policy: a request on a keep-alive socket the server closed is retried.
         retryDelays: [0, 1000, 3000],
@@ -238,19 +223,19 @@ describe('tus uploads', () => {
             if (crashed || sent < total * 0.35) return;
             crashed = true;
             url = upload.url!;
-            upload.abort().then(() => crashWorker(worker)).then(resolve, reject);
+            upload.abort().then(() => server.crash()).then(resolve, reject);
           },
         });
         upload.start();
       });
-      worker = await startWorker(stack, options, process.env.UPLOAD_TEST_LOG ? 'inherit' : 'ignore', true);
+      await server.start();
       const resumedAt = Number((await head(url, { ...target })).headers.get('upload-offset'));
       expect(resumedAt).toBeGreaterThan(0);
       expect(resumedAt).toBeLessThan(file.length);
       await new Promise<void>((resolve, reject) => {
         new tus.Upload(file, { ...common, uploadUrl: url, onError: reject, onSuccess: () => resolve() }).start();
       });
-      expect(await storedSha256(url, target, stack.baseUrl)).toBe(fileSha);
+      expect(await storedSha256(url, target, server.baseUrl)).toBe(fileSha);
     }
 
     it('1 GiB in chunks of 5 MiB + 17 bytes', () => crashAndResume(5 * MiB + 17, false), 600_000);
@@ -259,7 +244,7 @@ describe('tus uploads', () => {
     it('1 GiB with creation-with-upload (chunks of 8 MiB)', () => crashAndResume(8 * MiB, true), 600_000);
 
     it('an idle upload expires (410), with nothing left of it', async () => {
-      const started = await create(target, 10 * MiB, {}, stack.baseUrl);
+      const started = await create(target, 10 * MiB, {}, server.baseUrl);
       const url = started.headers.get('location')!;
       expect((await patch(url, target, 0, randomBytes(6 * MiB))).status).toBe(204);
       const expires = Date.parse((await head(url, target)).headers.get('upload-expires')!);

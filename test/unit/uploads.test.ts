@@ -11,7 +11,7 @@ function init(id: string, overrides: Partial<UploadInit> = {}): UploadInit {
   return {
     id, userId: owner.userId, metadata: '', length: 40 * MiB, maxSize: 1024 * MiB, partSize: 5 * MiB, expirySeconds: 3600, fileChecksum: null,
     target: { projectId: '00000000-0000-4000-8000-000000000001', flightId: '00000000-0000-4000-8000-000000000002', type: 'raw', filename: 'a.bin' },
-    dataProductId: crypto.randomUUID(), jobId: crypto.randomUUID(), ...overrides,
+    dataProductId: crypto.randomUUID(), jobId: null, origin: 'http://127.0.0.1', ...overrides,
   };
 }
 

@@ -72,17 +72,20 @@ export async function insertCollection(db: Database, r: CollectionRecord, owner:
   return rows.length > 0;
 }
 
-/** A project's collection, created on its first publish and refreshed (and republished) on later ones. */
-export async function upsertProjectCollection(db: Database, r: CollectionRecord, projectId: string): Promise<void> {
+/**
+ * A project's collection, created on its first publish (or its first catalogued product) and
+ * refreshed on later ones. `publish` publishes it; without it the published flag stays as it was.
+ */
+export async function upsertProjectCollection(db: Database, r: CollectionRecord, projectId: string, publish: boolean): Promise<void> {
   const e = extentColumns(r);
   await db.execute(sql`
     INSERT INTO stac_collections (id, project_id, title, description, license, extent_geometry, temporal_start, temporal_end, content, is_published)
-    VALUES (${r.id}, ${projectId}, ${r.title}, ${r.description}, ${r.license}, ${e.geometry}, ${e.start}, ${e.end}, ${JSON.stringify(r.content)}::jsonb, TRUE)
+    VALUES (${r.id}, ${projectId}, ${r.title}, ${r.description}, ${r.license}, ${e.geometry}, ${e.start}, ${e.end}, ${JSON.stringify(r.content)}::jsonb, ${publish})
     ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, extent_geometry = excluded.extent_geometry,
       temporal_start = excluded.temporal_start, temporal_end = excluded.temporal_end,
       content = stac_collections.content || jsonb_build_object('title', excluded.title, 'description', excluded.description,
         'extent', excluded.content -> 'extent', 'summaries', excluded.content -> 'summaries'),
-      is_published = TRUE, updated_at = now()
+      is_published = stac_collections.is_published OR excluded.is_published, updated_at = now()
     WHERE stac_collections.project_id = ${projectId}`);
 }
 

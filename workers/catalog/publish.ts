@@ -42,6 +42,24 @@ export interface FlightForItem {
   altitudeM: number | null;
 }
 
+/** What an item says of a band's values. */
+export type ItemBandStatistics = Pick<BandStatistics, 'min' | 'max' | 'mean' | 'std' | 'valid_percent' | 'histogram'>;
+
+/**
+ * Statistics the converter stored with the product (exact, from `gdalinfo -stats -hist`, keyed
+ * `b1`, `b2`, … as TiTiler does), if it stored them for every band.
+ */
+function storedStatistics(stats: Record<string, unknown> | null, bands: number): ItemBandStatistics[] | null {
+  if (!stats) return null;
+  const out: ItemBandStatistics[] = [];
+  for (let i = 1; i <= bands; i++) {
+    const s = stats[`b${i}`] as Partial<ItemBandStatistics> | undefined;
+    if (!s || typeof s.min !== 'number' || typeof s.max !== 'number' || typeof s.mean !== 'number' || typeof s.std !== 'number' || !s.histogram) return null;
+    out.push({ min: s.min, max: s.max, mean: s.mean, std: s.std, valid_percent: s.valid_percent ?? 100, histogram: s.histogram });
+  }
+  return out;
+}
+
 const COMMON_NAMES = new Set(['red', 'green', 'blue', 'nir', 'alpha', 'gray']);
 const RASTER_TYPES: Record<string, string> = {
   uint8: 'uint8', int8: 'int8', uint16: 'uint16', int16: 'int16', uint32: 'uint32', int32: 'int32', float32: 'float32', float64: 'float64',
@@ -71,7 +89,7 @@ export function dataProductItem(
   flight: FlightForItem,
   cog: Cog,
   wgs84: [number, number, number, number],
-  stats: BandStatistics[],
+  stats: ItemBandStatistics[],
 ): ItemRecord & { dataProductId: string } {
   const [minx, miny, maxx, maxy] = wgs84;
   const geometry = (product.footprint as ItemRecord['geometry'] | null) ?? {
@@ -140,7 +158,7 @@ export function dataProductItem(
 }
 
 /** A project's collection, its extent spanning the items published into it. */
-export function projectCollection(project: { id: string; title: string; description: string }, items: ItemRecord[]): CollectionRecord {
+export function projectCollection(project: { id: string; title: string; description: string }, items: Array<Pick<ItemRecord, 'bbox' | 'datetime' | 'endDatetime' | 'properties'>>): CollectionRecord {
   const boxes = items.map((i) => i.bbox);
   const bbox: [number, number, number, number] = boxes.length
     ? [Math.min(...boxes.map((b) => b[0]!)), Math.min(...boxes.map((b) => b[1]!)), Math.max(...boxes.map((b) => b[2]!)), Math.max(...boxes.map((b) => b[3]!))]
@@ -184,45 +202,94 @@ export interface PublishResult {
   skipped: Array<{ data_product_id: string; reason: string }>;
 }
 
+type ProductRow = typeof dataProducts.$inferSelect;
+type FlightRow = typeof flights.$inferSelect;
+
+/** Products with their flights, as items are made of them. */
+const productsWithFlights = (db: Database) => db
+  .select({ product: dataProducts, footprint: asGeoJSON(dataProducts.footprint), flight: flights })
+  .from(dataProducts)
+  .innerJoin(flights, eq(flights.id, dataProducts.flightId));
+
+/**
+ * The item of one COG product, read from the file; statistics are the converter's exact ones
+ * when it stored them, else measured on an overview. A RasterError says why the file cannot be.
+ */
+async function productItem(collectionId: string, product: ProductRow, footprint: unknown, flight: FlightRow, open: (key: string) => Source, cache: HeaderCache) {
+  const source = open(product.r2Key!);
+  return withCog(source, cache, async (cog) => {
+    const wgs84 = boundsIn(cog, 'EPSG:4326');
+    if (!wgs84) throw new RasterError(422, 'its bounds cannot be expressed in longitude/latitude');
+    const bands = cog.descriptions.map((_, i) => i);
+    const stats = storedStatistics(product.stats, bands.length) ?? await statistics(cog, source, {
+      bands, nodata: cog.nodata, maxSize: STATISTICS_SIZE, percentiles: [2, 98], bins: 10, integer: !cog.dataType.startsWith('float'),
+    });
+    return dataProductItem(collectionId, { ...product, footprint }, { ...flight, acquisitionDate: String(flight.acquisitionDate) }, cog, wgs84, stats);
+  });
+}
+
+/** The project's collection, its extent spanning the items it holds now. */
+async function refreshProjectCollection(db: Database, projectId: string, publish: boolean): Promise<void> {
+  const [project] = await db.select({ id: projects.id, title: projects.title, description: projects.description }).from(projects).where(eq(projects.id, projectId));
+  if (!project) throw new Error(`project ${projectId} does not exist`);
+  const items = rowsOf<{ bbox: number[]; datetime: string; end_datetime: string; type: unknown }>(await db.execute(sql`
+    SELECT bbox, datetime, end_datetime, properties -> 'edge:product_type' AS type FROM stac_items WHERE collection_id = ${projectId}`))
+    .map((r) => ({ bbox: r.bbox, datetime: new Date(r.datetime), endDatetime: new Date(r.end_datetime), properties: { 'edge:product_type': r.type } }));
+  await upsertProjectCollection(db, projectCollection(project, items), projectId, publish);
+}
+
 /**
  * Publishes a project: its collection, and an item per COG data product read from the file itself
  * (projection, bands, statistics). Items of products that are gone are removed; a product whose
  * file cannot be read is skipped and reported, not fatal.
  */
 export async function publishProject(db: Database, projectId: string, open: (key: string) => Source, cache: HeaderCache): Promise<PublishResult> {
-  const [project] = await db.select({ id: projects.id, title: projects.title, description: projects.description }).from(projects).where(eq(projects.id, projectId));
-  if (!project) throw new Error(`project ${projectId} does not exist`);
-  const products = await db
-    .select({ product: dataProducts, footprint: asGeoJSON(dataProducts.footprint), flight: flights })
-    .from(dataProducts)
-    .innerJoin(flights, eq(flights.id, dataProducts.flightId))
-    .where(and(eq(dataProducts.projectId, projectId), inArray(dataProducts.type, [...RASTER_PRODUCTS]), isNotNull(dataProducts.r2Key)))
+  const products = await productsWithFlights(db)
+    .where(and(eq(dataProducts.projectId, projectId), inArray(dataProducts.type, [...RASTER_PRODUCTS]), isNotNull(dataProducts.r2Key), eq(dataProducts.status, 'ready')))
     .orderBy(asc(dataProducts.createdAt));
   const items: Array<ItemRecord & { dataProductId: string }> = [];
   const skipped: PublishResult['skipped'] = [];
   for (const { product, footprint, flight } of products) {
     try {
-      const source = open(product.r2Key!);
-      items.push(await withCog(source, cache, async (cog) => {
-        const wgs84 = boundsIn(cog, 'EPSG:4326');
-        if (!wgs84) throw new RasterError(422, 'its bounds cannot be expressed in longitude/latitude');
-        const bands = cog.descriptions.map((_, i) => i);
-        const stats = await statistics(cog, source, {
-          bands, nodata: cog.nodata, maxSize: STATISTICS_SIZE, percentiles: [2, 98], bins: 10, integer: !cog.dataType.startsWith('float'),
-        });
-        return dataProductItem(projectId, { ...product, footprint }, { ...flight, acquisitionDate: String(flight.acquisitionDate) }, cog, wgs84, stats);
-      }));
+      items.push(await productItem(projectId, product, footprint, flight, open, cache));
     } catch (error) {
       if (!(error instanceof RasterError)) throw error;
       skipped.push({ data_product_id: product.id, reason: error.message });
     }
   }
-  await upsertProjectCollection(db, projectCollection(project, items), projectId);
   const kept = items.map((i) => i.id);
   await db.execute(sql`DELETE FROM stac_items WHERE collection_id = ${projectId} AND data_product_id IS NOT NULL
     ${kept.length ? sql`AND id NOT IN (${sqlList(kept)})` : sql``}`);
   await writeItems(db, items, 'upsert');
+  await refreshProjectCollection(db, projectId, true);
   return { collection: projectId, published: true, items: items.length, skipped };
+}
+
+export interface CatalogTarget {
+  /** A collection of the caller's choosing (io-data's ingest); the project's own collection when absent. */
+  collectionId?: string;
+  /** Merged into the item's properties (a `datetime` among them sets the item's time). */
+  properties?: Record<string, unknown>;
+}
+
+/**
+ * Catalogues one ready COG product (a finished job): its item is written or replaced, and the
+ * project's collection, created unpublished if it did not exist, spans it. Running it again
+ * rewrites the same item.
+ */
+export async function catalogProduct(db: Database, productId: string, open: (key: string) => Source, cache: HeaderCache, target: CatalogTarget = {}): Promise<{ collection: string; item: string }> {
+  const [row] = await productsWithFlights(db).where(eq(dataProducts.id, productId));
+  if (!row?.product.r2Key) throw new Error(`data product ${productId} has no file`);
+  const collectionId = target.collectionId ?? row.product.projectId;
+  if (!target.collectionId) await refreshProjectCollection(db, row.product.projectId, false);
+  const item = await productItem(collectionId, row.product, row.footprint, row.flight, open, cache);
+  if (target.properties) {
+    Object.assign(item.properties, target.properties);
+    if (typeof target.properties.datetime === 'string') item.datetime = item.endDatetime = new Date(target.properties.datetime);
+  }
+  await writeItems(db, [item], 'upsert');
+  if (!target.collectionId) await refreshProjectCollection(db, row.product.projectId, false);
+  return { collection: collectionId, item: item.id };
 }
 
 /** Hides the project's collection from the catalog (its items are kept for the next publish); null if it was never published. */

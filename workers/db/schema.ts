@@ -239,7 +239,11 @@ export const vectorLayers = pgTable('vector_layers', {
   version: integer('version').notNull().default(1),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
-}, (t) => [index('vector_layers_project_idx').on(t.projectId)]);
+}, (t) => [
+  index('vector_layers_project_idx').on(t.projectId),
+  // A converted file's layers are replaced by name when its job runs again, never added twice.
+  uniqueIndex('vector_layers_product_name_idx').on(t.dataProductId, t.name),
+]);
 
 const geometry3857 = customType<{ data: string }>({ dataType: () => 'geometry(Geometry,3857)' });
 

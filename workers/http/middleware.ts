@@ -25,8 +25,8 @@ export const database = createMiddleware<AppEnv>(async (c, next) => {
  */
 export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
   const body = c.req.raw.body;
-  // tus chunks stream through to their upload (limited by Tus-Max-Size, and by Cloudflare to 100 MB).
-  if (!body || /^\/uploads(\/|$)/.test(new URL(c.req.url).pathname)) return next();
+  // tus chunks and the converter's outputs stream through to R2 (limited by their routes, and by Cloudflare to 100 MB).
+  if (!body || /^\/(uploads(\/|$)|jobs\/[^/]+\/io\/)/.test(new URL(c.req.url).pathname)) return next();
   // Vector layers arrive as GeoJSON documents, far larger than any other JSON body.
   const maxSize = c.req.method === 'POST' && /\/vector-layers$/.test(new URL(c.req.url).pathname)
     ? numberVar(c.env, 'VECTOR_MAX_BODY_BYTES')

@@ -5,7 +5,7 @@ import type { AppEnv } from '../env';
 import { dataProducts } from '../db/schema';
 import { asGeoJSON, bboxOf } from '../db/geometry';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, ProblemSchema, UuidParam } from '../http/openapi';
-import { parseRange } from '../http/range';
+import { serveObject } from '../http/object-response';
 import { grantDataProduct } from '../auth/object-access';
 import { signingKeys } from '../auth/signing-keys';
 import { ApiError } from '../http/problem';
@@ -238,28 +238,7 @@ const FileQuery = z.object({ token: z.string().optional().openapi({ description:
  */
 async function serveFile(c: Context<AppEnv>): Promise<Response> {
   const granted = await grantDataProduct(c.var.db, c.var.principal, await signingKeys(c.env.JWT_SIGNING_KEYS), c.req.param('dataProductId') ?? '', c.req.query('token'));
-  const head = await c.env.DATA.head(granted.key);
-  if (!head) throw new ApiError(404, 'not-found', 'The data product’s file is not in the bucket.');
-  const etag = head.httpEtag;
-  const headers = new Headers({
-    'accept-ranges': 'bytes',
-    etag,
-    'content-type': head.httpMetadata?.contentType ?? (/\.tiff?$/i.test(granted.key) ? 'image/tiff' : 'application/octet-stream'),
-    'last-modified': head.uploaded.toUTCString(),
-    'cache-control': 'private, max-age=0, must-revalidate',
-  });
-  if (c.req.header('if-none-match') === etag) return new Response(null, { status: 304, headers });
-  // A range read against a changed object would mix two files: If-Range falls back to the whole one.
-  const ifRange = c.req.header('if-range');
-  const range = ifRange && ifRange !== etag ? null : parseRange(c.req.header('range'), head.size);
-  if (range) {
-    headers.set('content-range', `bytes ${range.offset}-${range.offset + range.length - 1}/${head.size}`);
-    headers.set('content-length', String(range.length));
-  } else headers.set('content-length', String(head.size));
-  if (c.req.method === 'HEAD') return new Response(null, { status: range ? 206 : 200, headers });
-  const object = await c.env.DATA.get(granted.key, { range: range ?? undefined, onlyIf: { etagMatches: head.etag } });
-  if (!object || !('body' in object)) throw new ApiError(409, 'conflict', 'The file changed while it was being read; retry.');
-  return new Response(object.body, { status: range ? 206 : 200, headers });
+  return serveObject(c, granted.key);
 }
 
 router.openapi(

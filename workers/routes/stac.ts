@@ -162,7 +162,7 @@ async function visibleCollection(c: Context<AppEnv>, id: string): Promise<Collec
 }
 
 /** Writing to a project's collection needs `minimum` on the project; collections without one are the admins'. */
-async function requireCollectionWrite(c: Context<AppEnv>, id: string, minimum: ProjectRole): Promise<CollectionRow> {
+export async function requireCollectionWrite(c: Context<AppEnv>, id: string, minimum: ProjectRole): Promise<CollectionRow> {
   const principal = c.var.principal;
   if (!principal) throw new ApiError(401, 'unauthorized', 'Sign in to change the catalog.', { headers: { 'www-authenticate': 'Bearer' } });
   const row = await visibleCollection(c, id);

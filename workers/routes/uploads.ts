@@ -8,6 +8,7 @@ import { createRouter, ProblemSchema } from '../http/openapi';
 import { drain } from '../http/drain';
 import { problemResponse } from '../http/problem';
 import { isUuid, requireProjectRole } from '../auth/roles';
+import { jobKindFor } from '../jobs/kinds';
 import type { Caller, Outcome } from '../../durable-objects/upload-session';
 import {
   CHECKSUM_ALGORITHMS, OFFSET_CONTENT_TYPE, TUS_EXTENSIONS, TUS_VERSION, TusError, parseChecksum, parseMetadata, parseSize, uploadTarget,
@@ -32,7 +33,7 @@ function tusHeaders(extra: Record<string, string> = {}): Record<string, string> 
 function tusError(c: Context<AppEnv>, status: number, message: string): Response {
   const kinds: Record<number, Parameters<typeof problemResponse>[2]> = {
     400: 'bad-request', 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 409: 'conflict', 410: 'not-found', 412: 'bad-request',
-    413: 'payload-too-large', 415: 'unsupported-media-type', 423: 'conflict', 460: 'bad-request',
+    413: 'payload-too-large', 415: 'unsupported-media-type', 422: 'unprocessable', 423: 'conflict', 460: 'bad-request',
   };
   const extra: Record<string, string> = status === 412 ? { 'tus-version': TUS_VERSION } : {};
   return problemResponse(c, status as 400, kinds[status] ?? 'bad-request', message, { headers: tusHeaders(extra) });
@@ -127,7 +128,7 @@ router.post('/uploads', tus(async (c) => {
   const stub = session(c, id);
   let status: UploadStatus = await stub.create({
     id, userId: who.userId, target, metadata: metadataHeader, length: length ?? null, maxSize, partSize: partSize(c), expirySeconds,
-    fileChecksum, dataProductId: crypto.randomUUID(), jobId: crypto.randomUUID(),
+    fileChecksum, dataProductId: crypto.randomUUID(), jobId: jobKindFor(target.type) ? crypto.randomUUID() : null, origin: new URL(c.req.url).origin,
   });
   // creation-with-upload: the first chunk rides on the POST. The upload exists either way, so a chunk
   // that is refused (a failed checksum, say) still answers 201 with the offset reached (tus 1.0).
@@ -171,7 +172,7 @@ router.delete('/uploads/:uploadId', tus(async (c) => {
 
 // The routes above speak tus' headers, so they are declared for the OpenAPI document here.
 const tusParams = z.object({ uploadId: z.string().openapi({ description: '32 hex digits' }) });
-const problems = Object.fromEntries([400, 401, 403, 404, 409, 410, 412, 413, 415, 423, 460].map((s) => [s, { description: 'Problem', content: { 'application/problem+json': { schema: ProblemSchema } } }]));
+const problems = Object.fromEntries([400, 401, 403, 404, 409, 410, 412, 413, 415, 422, 423, 460].map((s) => [s, { description: 'Problem', content: { 'application/problem+json': { schema: ProblemSchema } } }]));
 const tusDoc = 'tus 1.0.0 (https://tus.io/protocols/resumable-upload) with creation, creation-with-upload, creation-defer-length, expiration, checksum (sha1, sha256) and termination. Upload-Metadata names project, flight, type and filename (optional checksum "sha256 <base64>" of the whole file). Chunks must stay under 100 MB (Cloudflare\'s request limit).';
 router.openAPIRegistry.registerPath({ method: 'options', path: '/uploads', tags: ['uploads (tus)'], summary: 'tus capabilities (Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm)', description: tusDoc, responses: { 204: { description: 'Capabilities in headers' } } });
 router.openAPIRegistry.registerPath({ method: 'post', path: '/uploads', tags: ['uploads (tus)'], summary: 'Create an upload (managers of the project)', description: tusDoc, responses: { 201: { description: 'Created; Location is the upload URL' }, ...problems } });

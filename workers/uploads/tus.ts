@@ -10,7 +10,7 @@ export const CHECKSUM_MISMATCH = 460;
 
 /** A request the protocol answers with an error status (not problem-shaped by the protocol, but sent as one). */
 export class TusError extends Error {
-  constructor(readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 412 | 413 | 415 | 423 | 460, message: string) {
+  constructor(readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 412 | 413 | 415 | 422 | 423 | 460, message: string) {
     super(message);
   }
 }
@@ -70,7 +70,7 @@ const EXTENSIONS: Record<ProductType, RegExp | null> = {
   dsm: /\.tiff?$/i,
   multispectral: /\.tiff?$/i,
   pmtiles: /\.pmtiles$/i,
-  vector: /\.(geojson|json|gpkg|fgb|zip|kml|gml)$/i,
+  vector: /\.(geojson|json|gpkg|fgb|zip|kml|gml|csv)$/i,
   point_cloud: /\.(las|laz)$/i,
   raw: null,
 };
@@ -93,6 +93,8 @@ export function uploadTarget(metadata: Record<string, string>): UploadTarget {
   if (filename.length > 255 || /[/\\\0]/.test(filename) || filename === '.' || filename === '..') {
     throw new TusError(400, 'Upload-Metadata: filename must be a plain file name (no slashes, at most 255 characters).');
   }
+  // No converter from Debian's packages writes COPC: refused now rather than failing as a job later.
+  if (type === 'point_cloud') throw new TusError(422, 'Point clouds (LAS/LAZ → COPC) are not supported yet.');
   const pattern = EXTENSIONS[type];
   if (pattern && !pattern.test(filename)) throw new TusError(415, `A ${type} upload must be a file named ${pattern.source.replace(/[\\$]/g, '')}; got "${filename}".`);
   return { projectId: metadata.project!, flightId: metadata.flight!, type, filename };

@@ -1,0 +1,134 @@
+import { join } from 'node:path';
+import { productPrefix, stem, type WorkContext } from './context';
+import { runJson, runTool } from './tools';
+import type { RunResult } from '../../../workers/jobs/protocol';
+
+/** The parts of `gdalinfo -json` used here. */
+interface GdalInfo {
+  size: [number, number];
+  geoTransform?: number[];
+  wgs84Extent?: { type: 'Polygon'; coordinates: number[][][] };
+  coordinateSystem?: { wkt: string };
+  metadata?: { IMAGE_STRUCTURE?: Record<string, string> };
+  stac?: { 'proj:epsg'?: number | null };
+  bands: Array<{
+    band: number;
+    type: string;
+    description?: string;
+    colorInterpretation?: string;
+    noDataValue?: number | string;
+    overviews?: unknown[];
+    minimum?: number;
+    maximum?: number;
+    mean?: number;
+    stdDev?: number;
+    metadata?: Record<string, Record<string, string>>;
+    histogram?: { count: number; min: number; max: number; buckets: number[] };
+  }>;
+}
+
+const INTEGER_TYPES = new Set(['Byte', 'Int8', 'UInt16', 'Int16', 'UInt32', 'Int32', 'UInt64', 'Int64']);
+
+/** Compression for the COG: lossless by default (DEFLATE, predictor 2 for integers and 3 for floats). */
+function cogOptions(info: GdalInfo, compression: string | undefined): string[] {
+  const options = ['-co', 'BLOCKSIZE=512', '-co', 'BIGTIFF=IF_SAFER', '-co', 'NUM_THREADS=ALL_CPUS', '-co', 'OVERVIEWS=IGNORE_EXISTING'];
+  switch (compression) {
+    case 'jpeg':
+    case 'webp':
+      return [...options, '-co', `COMPRESS=${compression.toUpperCase()}`, '-co', 'QUALITY=90'];
+    case 'lerc':
+      return [...options, '-co', 'COMPRESS=LERC_DEFLATE', '-co', 'MAX_Z_ERROR=0'];
+    default:
+      return [...options, '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=YES'];
+  }
+}
+
+/** A band's statistics as TiTiler reports them (`b1`, `b2`, …), from GDAL's exact statistics and histogram. */
+function bandStatistics(info: GdalInfo): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(info.bands.map((b) => {
+    const h = b.histogram;
+    const edges = h ? Array.from({ length: h.count + 1 }, (_, i) => h.min + ((h.max - h.min) * i) / h.count) : [];
+    const validPercent = Number(b.metadata?.['']?.STATISTICS_VALID_PERCENT ?? 100);
+    return [`b${b.band}`, {
+      min: b.minimum, max: b.maximum, mean: b.mean, std: b.stdDev, valid_percent: validPercent,
+      ...(h ? { histogram: [h.buckets, edges] } : {}),
+    }];
+  }));
+}
+
+/** `-scale_n min max` for bands that are not bytes, so the preview spans each band's own range. */
+function previewScaling(info: GdalInfo, bands: number[]): string[] {
+  if (info.bands.every((b) => b.type === 'Byte')) return [];
+  return ['-ot', 'Byte', ...bands.flatMap((n, i) => {
+    const b = info.bands[n - 1]!;
+    return [`-scale_${i + 1}`, String(b.minimum ?? 0), String(b.maximum ?? 255), '0', '255'];
+  })];
+}
+
+/**
+ * GeoTIFF → COG: describe and validate with gdalinfo, convert unless the file is already a COG,
+ * take exact statistics and a histogram, make a PNG preview, store both, and record the product.
+ */
+export async function convertRaster({ run, request, store, db, dir }: WorkContext): Promise<Omit<RunResult, 'phases'>> {
+  const { input } = request;
+  const source = join(dir, 'source.tif');
+  run.enter('transfer');
+  run.progress(2, 'downloading the upload');
+  await store.download(input.key, source);
+
+  run.enter('gdal');
+  run.progress(10, 'reading the file (gdalinfo)');
+  const info = await runJson<GdalInfo>(run, 'gdalinfo', ['-json', source]);
+  if (!info.geoTransform) throw new Error('the file has no georeferencing (gdalinfo shows no geotransform)');
+  const isCog = info.metadata?.IMAGE_STRUCTURE?.LAYOUT === 'COG';
+  const cog = isCog ? source : join(dir, 'cog.tif');
+  if (isCog) run.progress(60, 'already a cloud-optimized GeoTIFF: kept as it is');
+  else {
+    await runTool(run, 'gdal_translate', ['-of', 'COG', ...cogOptions(info, input.compression), source, cog], {
+      progress: { from: 12, to: 60, message: 'converting to COG (gdal_translate)' },
+    });
+  }
+  run.progress(62, 'statistics and histogram (gdalinfo -stats -hist)');
+  const described = await runJson<GdalInfo>(run, 'gdalinfo', ['-json', '-stats', '-hist', '-mdd', 'all', cog]);
+  const previewBands = info.bands.length >= 3 ? [1, 2, 3] : [1];
+  const [w, h] = info.size;
+  const preview = join(dir, 'preview.png');
+  run.progress(70, 'preview');
+  await runTool(run, 'gdal_translate', [
+    '-of', 'PNG', '-outsize', w >= h ? '512' : '0', w >= h ? '0' : '512', ...previewBands.flatMap((b) => ['-b', String(b)]),
+    ...previewScaling(described, previewBands), '-q', cog, preview,
+  ]);
+
+  run.enter('transfer');
+  run.progress(75, 'storing the COG');
+  const prefix = productPrefix(request);
+  const stored = await store.upload(`${prefix}${stem(input.filename)}.tif`, cog, 'image/tiff; application=geotiff; profile=cloud-optimized');
+  run.progress(85, 'storing the preview');
+  const thumbnail = await store.upload(`${prefix}preview.png`, preview, 'image/png');
+
+  run.enter('db');
+  run.progress(90, 'recording the data product');
+  const epsg = info.stac?.['proj:epsg'];
+  const gt = info.geoTransform;
+  const bands = described.bands.map((b) => ({
+    index: b.band, dataType: b.type, description: b.description ?? '', colorInterpretation: b.colorInterpretation ?? '',
+    ...(b.noDataValue !== undefined ? { nodata: b.noDataValue } : {}),
+  }));
+  const metadata = {
+    source_key: input.key, preview_key: thumbnail.key, sha256: stored.sha256, size_bytes: stored.size,
+    cog: { converted: !isCog, compression: described.metadata?.IMAGE_STRUCTURE?.COMPRESSION ?? null, overviews: described.bands[0]?.overviews?.length ?? 0 },
+    integer: INTEGER_TYPES.has(described.bands[0]?.type ?? ''),
+  };
+  // The version moves only when the file itself changed, so re-running a job changes nothing.
+  await db.query(`
+    UPDATE data_products SET status = 'ready', r2_key = $2, footprint = ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($3), 4326)),
+      crs = $4, resolution = $5::jsonb, bands = $6::jsonb, stats = $7::jsonb, metadata = metadata || $8::jsonb,
+      version = version + CASE WHEN metadata->>'sha256' IS DISTINCT FROM $9 OR r2_key IS DISTINCT FROM $2 THEN 1 ELSE 0 END,
+      updated_at = now()
+    WHERE id = $1`, [
+    input.dataProductId, stored.key, JSON.stringify(info.wgs84Extent ?? null), epsg ? `EPSG:${epsg}` : (info.coordinateSystem?.wkt ?? null),
+    JSON.stringify([Math.abs(gt[1]!), Math.abs(gt[5]!)]), JSON.stringify(bands), JSON.stringify(bandStatistics(described)), JSON.stringify(metadata), stored.sha256,
+  ]);
+  run.progress(95, 'data product ready');
+  return { dataProductId: input.dataProductId, keys: [stored.key, thumbnail.key], cog: { converted: !isCog, sizeBytes: stored.size } };
+}

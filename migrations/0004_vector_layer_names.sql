@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "vector_layers_product_name_idx" ON "vector_layers" USING btree ("data_product_id","name");

@@ -1,0 +1,41 @@
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { crashWorker, freePort, startWorker, stopWorker, type StackOptions } from '../../scripts/lib/stack';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/**
+ * A `wrangler dev` of a test's own, on its own state, that the test may kill with SIGKILL and
+ * start again on the same state (a crash of the server). Its env file is the suite's plus `extra`.
+ */
+export class OwnWorker {
+  baseUrl = '';
+  private child: ChildProcess | null = null;
+  private readonly options: StackOptions;
+  private readonly envFile: string;
+
+  constructor(name: string, private readonly extra: Record<string, string> = {}) {
+    this.options = { database: 'unused', envName: 'unused', persistTo: `${ROOT}.wrangler/${name}-state`, port: 0, seedFile: 'unused' };
+    this.envFile = `${ROOT}.dev/${name}.env`;
+  }
+
+  async start(): Promise<void> {
+    if (!this.options.port) {
+      this.options.port = await freePort();
+      this.baseUrl = `http://127.0.0.1:${this.options.port}`;
+      rmSync(this.options.persistTo, { recursive: true, force: true });
+      const suite = readFileSync(process.env.EDGE_TILES_ENV_FILE ?? `${ROOT}.dev/dev.env`, 'utf8').trimEnd();
+      writeFileSync(this.envFile, `${suite}\n${Object.entries(this.extra).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
+    }
+    this.child = await startWorker({ envFile: this.envFile, baseUrl: this.baseUrl }, this.options, process.env.OWN_WORKER_LOG ? 'inherit' : 'ignore', true);
+  }
+
+  crash(): Promise<void> {
+    return this.child ? crashWorker(this.child) : Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    if (this.child) await stopWorker(this.child);
+    rmSync(this.options.persistTo, { recursive: true, force: true });
+  }
+}

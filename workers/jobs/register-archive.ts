@@ -1,0 +1,31 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { TILE_FORMATS, openArchive } from '../vector/pmtiles';
+import { JobInputError } from './kinds';
+import type { JobInput } from './protocol';
+
+/**
+ * A PMTiles upload: its header and metadata must read (the same reader that serves its tiles),
+ * then the product is ready, its footprint the archive's bounds. Nothing is copied.
+ */
+export async function registerArchive(db: Database, bucket: R2Bucket, input: JobInput): Promise<{ dataProductId: string; keys: string[] }> {
+  const archive = openArchive(bucket, input.key);
+  let header;
+  try {
+    header = await archive.getHeader();
+    await archive.getMetadata();
+  } catch (error) {
+    throw new JobInputError(`not a readable PMTiles v3 archive: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!TILE_FORMATS[header.tileType]) throw new JobInputError(`unsupported tile type ${header.tileType} in this archive`);
+  const description = {
+    tile_type: TILE_FORMATS[header.tileType]!.extensions[0], min_zoom: header.minZoom, max_zoom: header.maxZoom,
+    center: [header.centerLon, header.centerLat, header.centerZoom], tiles: header.numAddressedTiles,
+  };
+  await db.execute(sql`
+    UPDATE data_products SET status = 'ready', updated_at = now(),
+      footprint = ST_Multi(ST_MakeEnvelope(${header.minLon}, ${header.minLat}, ${header.maxLon}, ${header.maxLat}, 4326)),
+      metadata = metadata || jsonb_build_object('pmtiles', ${JSON.stringify(description)}::jsonb)
+    WHERE id = ${input.dataProductId}`);
+  return { dataProductId: input.dataProductId, keys: [input.key] };
+}
