@@ -52,7 +52,8 @@ export async function convertVector({ run, request, store, db, dir }: WorkContex
     run.enter('gdal');
     const { source, options } = openSpec(path, input.filename);
     await runTool(run, 'ogr2ogr', [
-      '-f', 'PostgreSQL', 'PG:', source, ...options,
+      // Only the staging schema is seen, so a layer named like one of our tables is never appended to it.
+      '-f', 'PostgreSQL', `PG:schemas=${staging} active_schema=${staging}`, source, ...options,
       '-lco', `SCHEMA=${staging}`, '-lco', 'GEOMETRY_NAME=geom', '-lco', 'FID=ogr_fid', '-lco', 'SPATIAL_INDEX=NONE', '-lco', 'LAUNDER=NO',
       '-t_srs', 'EPSG:4326', '-nlt', 'PROMOTE_TO_MULTI', '-dim', 'XY', '-makevalid', '-progress',
     ], { env: libpqEnv(process.env.DATABASE_URL ?? ''), progress: { from: 10, to: 70, message: 'loading features (ogr2ogr)' } });
@@ -62,8 +63,8 @@ export async function convertVector({ run, request, store, db, dir }: WorkContex
     const client = await db.connect();
     try {
       await client.query('BEGIN');
-      const tables = (await client.query<{ name: string; type: string }>(
-        `SELECT f_table_name AS name, type FROM geometry_columns WHERE f_table_schema = $1 ORDER BY f_table_name`, [staging])).rows;
+      const tables = (await client.query<{ name: string }>(
+        `SELECT f_table_name AS name FROM geometry_columns WHERE f_table_schema = $1 ORDER BY f_table_name`, [staging])).rows;
       if (tables.length === 0) throw new Error('the file has no layer with geometries');
       const layers: NonNullable<RunResult['layers']> = [];
       for (const table of tables) {
@@ -72,7 +73,10 @@ export async function convertVector({ run, request, store, db, dir }: WorkContex
           [staging, table.name])).rows;
         const fields = Object.fromEntries(columns.map((c) => [c.column_name, fieldType(c.data_type)]));
         const qualified = `${staging}.${quoteIdent(table.name)}`;
-        const geometryType = table.type.replace(/^MULTI/, '').toLowerCase().replace(/^./, (c) => c.toUpperCase()).replace('string', 'String');
+        // The layer's type as its features have it (Polygon for polygons and multipolygons alike), else Geometry.
+        const [{ types }] = (await client.query<{ types: string[] }>(
+          `SELECT array_agg(DISTINCT replace(ST_GeometryType(geom), 'ST_Multi', 'ST_')) AS types FROM ${qualified}`)).rows as [{ types: string[] | null }];
+        const geometryType = types?.length === 1 ? types[0]!.slice(3) : 'Geometry';
         const [layer] = (await client.query<{ id: string }>(`
           INSERT INTO vector_layers (project_id, data_product_id, name, geometry_type, fields, feature_count)
           VALUES ($1, $2, $3, $4, $5::jsonb, 0)
