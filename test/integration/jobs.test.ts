@@ -1,9 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OwnWorker } from './own-worker';
+import { waitForHealth } from '../../scripts/lib/converter';
 import { baseUrl, call, databaseUrl, json, newUser, problem, type TestUser } from './helpers';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -248,7 +249,11 @@ describe('vector files → PostGIS layers', () => {
 
   /** Features as GDAL reads them from the file, reprojected to EPSG:4326. */
   const reference = (source: string) => gdalJson<{ features: Array<{ geometry: { coordinates: unknown } }> }>('ogr2ogr', ['-f', 'GeoJSON', '-t_srs', 'EPSG:4326', '/vsistdout/', source]);
-  const firstPosition = (coordinates: unknown): number[] => (Array.isArray(coordinates[0]) ? firstPosition(coordinates[0]) : coordinates as number[]);
+  type Coordinates = number | Coordinates[];
+  const firstPosition = (coordinates: unknown): number[] => {
+    const nested = coordinates as Coordinates[];
+    return Array.isArray(nested[0]) ? firstPosition(nested[0]) : (nested as number[]);
+  };
 
   async function convert(file: string, source: string, expectedLayer: string) {
     const uploaded = await upload(target, file, 'vector');
@@ -373,5 +378,25 @@ describe('faults', () => {
           (SELECT status::text FROM data_products WHERE id = $1) AS status`, [uploaded.dataProductId]);
       expect(rows).toEqual({ products: 1, items: 1, status: 'ready' });
     }, 300_000);
+  });
+});
+
+describe('the converter’s container entry point', () => {
+  it('bundles into the one file the Dockerfile runs, which serves and guards its API', async () => {
+    const out = `${WORK}/bundle/server.mjs`;
+    execFileSync('node', [`${ROOT}containers/converter/bundle.mjs`, out]);
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const server = spawn('node', [out], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', CONVERTER_SECRET: 'bundle-test', DATABASE_URL: databaseUrl() }, stdio: 'ignore' });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitForHealth(url);
+      expect((await fetch(`${url}/runs/${crypto.randomUUID()}`)).status).toBe(401);
+      expect((await fetch(`${url}/runs/${crypto.randomUUID()}`, { headers: { authorization: 'Bearer bundle-test' } })).status).toBe(404);
+      const refused = await fetch(`${url}/runs`, { method: 'POST', headers: { authorization: 'Bearer bundle-test' }, body: '{"jobId": "x"}' });
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    } finally {
+      server.kill();
+    }
   });
 });
