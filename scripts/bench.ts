@@ -12,6 +12,7 @@ import { FIXTURES } from './lib/seed';
 import { freePort, prepareStack, startWorker, stopWorker, type StackOptions } from './lib/stack';
 import { benchStac } from './lib/stac-bench';
 import { benchUploads } from './lib/upload-bench';
+import { benchJobs, JOB_BENCH_HEAD } from './lib/job-bench';
 import { percentile, round } from './lib/figures';
 
 const HALF = 20037508.342789244;
@@ -198,6 +199,7 @@ const stack = await prepareStack(options);
 const worker = await startWorker(stack, options, 'ignore');
 const rows: string[][] = [];
 let uploadRows: string[][] = [];
+let jobRows: string[][] = [];
 try {
   for (const name of FILES) {
     const product = stack.seed.dataProducts[name];
@@ -251,6 +253,7 @@ try {
   }
   await benchVector(stack);
   uploadRows = await benchUploads(stack, worker);
+  jobRows = await benchJobs(stack);
 } finally {
   await stopWorker(worker);
   await stack.converter.stop();
@@ -270,6 +273,9 @@ const vhead = ['what', 'cache miss', 'cache hit / in-Worker', 'floor', 'ratio'];
 console.log(table(vhead, vectorRows));
 log('bench: tus uploads through wrangler dev (tus-js-client, median of 5) beside one R2.put of the same bytes by a Worker under wrangler dev too (target: ≥ 70 %)');
 console.log(table(['upload', 'ours', 'direct R2.put', 'ours / direct', 'workerd RSS growth (peak)'], uploadRows));
+
+log('bench: a GeoTIFF → COG job (tus upload of RGB.byte.tif, converter process, GDAL, Postgres, STAC item), job wall time from creation to success by phase, beside bare gdal_translate -of COG on the same file (target: overhead < 2 s)');
+console.log(table(JOB_BENCH_HEAD, jobRows));
 
 const stac = await benchStac();
 log('bench: STAC search over 1,000,000 synthetic items in 50 collections, anonymous, client latency through wrangler dev (target: every p95 < 150 ms)');

@@ -1,6 +1,6 @@
 // `npm test`: the typecheck, then every suite. Unit tests run inside workerd (vitest-pool-workers); integration tests
 // run in Node against a real `wrangler dev` on a fresh, migrated, seeded PostgreSQL database.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
@@ -72,12 +72,14 @@ function testObjects(): Array<{ name: string; file: string }> {
 
 interface SuiteResult { ok: boolean; passed: number; failed: number }
 
-function vitest(name: string, config: string, env: NodeJS.ProcessEnv = {}): SuiteResult {
+/** Runs a suite without blocking this process, whose event loop keeps the converter's supervisor going. */
+async function vitest(name: string, config: string, env: NodeJS.ProcessEnv = {}): Promise<SuiteResult> {
   const report = `${DEV_DIR}/vitest-${name}.json`;
   rmSync(report, { force: true });
-  const result = spawnSync(`${ROOT}node_modules/.bin/vitest`, [
+  const child = spawn(`${ROOT}node_modules/.bin/vitest`, [
     'run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
   ], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+  const result = { status: await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) };
   const counts = existsSync(report)
     ? JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numTotalTests: number }
     : { numPassedTests: 0, numFailedTests: 0, numTotalTests: 0 };
@@ -109,14 +111,14 @@ rmSync(options.persistTo, { recursive: true, force: true });
 const stack = await prepareStack(options);
 
 log('unit tests (workerd)');
-const unit = vitest('unit', 'test/unit/vitest.config.mts');
+const unit = await vitest('unit', 'test/unit/vitest.config.mts');
 
 
 log(`integration tests against wrangler dev at ${stack.baseUrl}`);
 const worker = await startWorker(stack, options, process.env.CI ? 'ignore' : 'inherit');
 let integration: SuiteResult = { ok: false, passed: 0, failed: 1 };
 try {
-  integration = vitest('integration', 'test/integration/vitest.config.mts', { EDGE_TILES_SEED: options.seedFile, EDGE_TILES_DATABASE_URL: stack.databaseUrl, EDGE_TILES_ENV_FILE: stack.envFile,
+  integration = await vitest('integration', 'test/integration/vitest.config.mts', { EDGE_TILES_SEED: options.seedFile, EDGE_TILES_DATABASE_URL: stack.databaseUrl, EDGE_TILES_ENV_FILE: stack.envFile,
     // The jobs tests kill the converter (its /health names its pid) to watch a job retry; its supervisor starts it again.
     EDGE_TILES_CONVERTER_URL: stack.converter.url,
   });

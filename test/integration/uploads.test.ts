@@ -160,21 +160,27 @@ describe('tus uploads', () => {
       await problem(await patch(doomed, target, 100, randomBytes(10)), 404);
     });
 
-    it('completion records the upload, a pending data product and a queued job', async () => {
+    it('completion records the upload and its data product, and starts its job', async () => {
       const data = randomBytes(1234);
       const url = (await create(target, data.length, { 'upload-metadata': `${metadata(target, 'ortho.tif', 'ortho')},checksum ${b64(`sha256 ${sha('sha256', data)}`)}` })).headers.get('location')!;
       expect((await patch(url, target, 0, data)).status).toBe(204);
       const status = await json<{ state: string; dataProductId: string; jobId: string; offset: number; length: number }>(await fetch(url, { headers: { accept: 'application/json', ...target.auth } }), 200);
       expect(status).toMatchObject({ state: 'completed', offset: 1234, length: 1234 });
       const product = await json<{ type: string; status: string; r2_key: string; filename: string }>(await call(`/data-products/${status.dataProductId}`, { token: owner.token }), 200);
-      expect(product).toMatchObject({ type: 'ortho', status: 'pending', filename: 'ortho.tif' });
+      expect(product).toMatchObject({ type: 'ortho', filename: 'ortho.tif' });
       expect(product.r2_key).toBe(`projects/${target.projectId}/uploads/${url.split('/').pop()}/ortho.tif`);
+      // Random bytes are no GeoTIFF: the job that started fails on GDAL's word, for good.
+      let job: { state: string; kind: string; upload_id: string; error: string | null } | undefined;
       const client = new pg.Client({ connectionString: databaseUrl() });
       await client.connect();
-      const job = (await client.query('SELECT state, kind, upload_id FROM jobs WHERE id = $1', [status.jobId])).rows[0];
+      for (let tries = 0; tries < 150 && !['failed', 'succeeded'].includes(job?.state ?? ''); tries++) {
+        await new Promise((r) => setTimeout(r, 200));
+        job = (await client.query('SELECT state, kind, upload_id, error FROM jobs WHERE id = $1', [status.jobId])).rows[0];
+      }
       const upload = (await client.query('SELECT state, data_product_id FROM uploads WHERE id = $1', [url.split('/').pop()])).rows[0];
       await client.end();
-      expect(job).toMatchObject({ state: 'queued', kind: 'ingest' });
+      expect(job).toMatchObject({ state: 'failed', kind: 'raster', upload_id: url.split('/').pop() });
+      expect(job!.error).toMatch(/gdalinfo failed: .*not recognized as a supported file format/);
       expect(upload).toMatchObject({ state: 'completed', data_product_id: status.dataProductId });
 
       // A whole-file checksum that does not match fails the upload and keeps no file.

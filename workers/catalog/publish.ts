@@ -258,6 +258,8 @@ export async function publishProject(db: Database, projectId: string, open: (key
     }
   }
   const kept = items.map((i) => i.id);
+  // The collection first (its items need it), then again once its extent can span them.
+  await refreshProjectCollection(db, projectId, true);
   await db.execute(sql`DELETE FROM stac_items WHERE collection_id = ${projectId} AND data_product_id IS NOT NULL
     ${kept.length ? sql`AND id NOT IN (${sqlList(kept)})` : sql``}`);
   await writeItems(db, items, 'upsert');
