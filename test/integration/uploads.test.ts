@@ -251,6 +251,7 @@ describe('tus uploads', () => {
 
     it('an idle upload expires (410), with nothing left of it', async () => {
       const started = await create(target, 10 * MiB, {}, server.baseUrl);
+      expect(started.status, await started.text()).toBe(201);
       const url = started.headers.get('location')!;
       expect((await patch(url, target, 0, randomBytes(6 * MiB))).status).toBe(204);
       const expires = Date.parse((await head(url, target)).headers.get('upload-expires')!);

@@ -24,6 +24,10 @@ export default defineConfig({
           DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
           MAX_BODY_BYTES: '4096',
           CORS_ORIGINS: 'https://viewer.example,https://qgis.example',
+          // A converter that is not there (a closed port): jobs must retry, back off and give up.
+          CONVERTER_URL: 'http://127.0.0.1:1',
+          CONVERTER_SECRET: 'unit',
+          JOB_MAX_ATTEMPTS: '3',
         },
       },
     })),
