@@ -409,7 +409,9 @@ export class Job extends DurableObject<Bindings> {
           attempts = excluded.attempts, result = excluded.result, error = excluded.error, started_at = excluded.started_at,
           finished_at = excluded.finished_at, updated_at = now()`));
     } catch (error) {
-      console.error('jobs row not updated', job.id, job.state, message(error));
+      // The driver's own error (its wrapper repeats the whole statement and its parameters).
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+      console.error('jobs row not updated', job.id, job.state, message(cause));
     }
   }
 }

@@ -3,6 +3,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PMTiles } from 'pmtiles';
+import { DiskSource } from '../../scripts/lib/disk-source';
 import { OwnWorker } from './own-worker';
 import { waitForHealth } from '../../scripts/lib/converter';
 import { baseUrl, call, databaseUrl, json, newUser, problem, type TestUser } from './helpers';
@@ -211,6 +213,24 @@ describe('GeoTIFF → COG', () => {
     expect(item.properties).toMatchObject({ datetime: '2024-06-02T10:00:00Z', 'survey:site': 'test site' });
   });
 
+  it('reprojects on request: a COG in EPSG:3857 with the same footprint', async () => {
+    const queued = await json<JobView>(await call('/ingest', { token: target.user.token, json: { key: uploaded.key, flight: target.flightId, crs: 'EPSG:3857' } }), 202);
+    const done = await waitFor(queued.id, target.user, finished);
+    expect(done.state, done.log.join('\n')).toBe('succeeded');
+    expect(done.log.some((line) => line.startsWith('$ gdalwarp -of COG -t_srs EPSG:3857'))).toBe(true);
+    const product = await json<{ crs: string; footprint: { coordinates: number[][][][] } }>(await call(`/data-products/${done.dataProductId}`, { token: target.user.token }), 200);
+    expect(product.crs).toBe('EPSG:3857');
+    await download(`/data-products/${done.dataProductId}/file`, target.user, `${WORK}/mercator.tif`);
+    const info = gdalJson<{ stac: { 'proj:epsg': number }; metadata: { IMAGE_STRUCTURE: Record<string, string> }; bands: Array<{ noDataValue?: number }> }>('gdalinfo', ['-json', '-mdd', 'all', `${WORK}/mercator.tif`]);
+    expect(info.stac['proj:epsg']).toBe(3857);
+    expect(info.metadata.IMAGE_STRUCTURE.LAYOUT).toBe('COG');
+    // The source's nodata (0) marks the area outside it once reprojected.
+    expect(info.bands.map((b) => b.noDataValue)).toEqual([0, 0, 0]);
+    const source = gdalJson<{ wgs84Extent: { coordinates: number[][][] } }>('gdalinfo', ['-json', `${FIXTURES}/raw/RGB.byte.tif`]);
+    const xs = (ring: number[][]) => ring.map((p) => p[0]!);
+    expect(Math.min(...xs(product.footprint.coordinates[0]![0]!))).toBeCloseTo(Math.min(...xs(source.wgs84Extent.coordinates[0]!)), 2);
+  });
+
   it('refuses what it cannot or may not do', async () => {
     const stranger = await newUser('jobs-stranger');
     await problem(await call(`/jobs/${uploaded.jobId}`, { token: stranger.token }), 404, 'not-found');
@@ -227,6 +247,7 @@ describe('GeoTIFF → COG', () => {
     await problem(await ingest({ key: `projects/${target.projectId}/notes.txt`, flight: target.flightId }), 400);
     await problem(await ingest({ key: uploaded.key, flight: target.flightId }, stranger.token), 404);
     await problem(await ingest({ key: uploaded.key }), 400);
+    await problem(await ingest({ key: uploaded.key, flight: target.flightId, crs: 'EPSG:3857; rm -rf /' }), 400);
     await problem(await call('/ingest', { token: target.user.token, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"key": ' }), 400);
     // Point clouds: refused at upload time, before any byte is sent.
     const refused = await fetch(`${baseUrl}/uploads`, {
@@ -248,18 +269,19 @@ describe('vector files → PostGIS layers', () => {
   });
 
   /** Features as GDAL reads them from the file, reprojected to EPSG:4326. */
-  const reference = (source: string) => gdalJson<{ features: Array<{ geometry: { coordinates: unknown } }> }>('ogr2ogr', ['-f', 'GeoJSON', '-t_srs', 'EPSG:4326', '/vsistdout/', source]);
+  const reference = (source: string, openOptions: string[]) =>
+    gdalJson<{ features: Array<{ geometry: { coordinates: unknown } }> }>('ogr2ogr', ['-f', 'GeoJSON', '-t_srs', 'EPSG:4326', ...openOptions, '/vsistdout/', source]);
   type Coordinates = number | Coordinates[];
   const firstPosition = (coordinates: unknown): number[] => {
     const nested = coordinates as Coordinates[];
     return Array.isArray(nested[0]) ? firstPosition(nested[0]) : (nested as number[]);
   };
 
-  async function convert(file: string, source: string, expectedLayer: string) {
+  async function convert(file: string, source: string, expectedLayer: string, openOptions: string[] = []) {
     const uploaded = await upload(target, file, 'vector');
     const done = await waitFor(uploaded.jobId!, target.user, finished);
     expect(done.state, done.log.join('\n')).toBe('succeeded');
-    const expected = reference(source);
+    const expected = reference(source, openOptions);
     expect(done.result!.layers).toEqual([{ id: expect.any(String), name: expectedLayer, featureCount: expected.features.length }]);
     const layerId = done.result!.layers![0]!.id;
     const tilejson = await json<{ vector_layers: Array<{ id: string }> }>(await call(`/vector/${layerId}.json`, { token: target.user.token }), 200);
@@ -287,6 +309,14 @@ describe('vector files → PostGIS layers', () => {
     await convert(`${WORK}/box.zip`, `/vsizip/${WORK}/box.zip`, 'box');
   });
 
+  it('a CSV with longitude/latitude columns, its other columns kept as typed attributes', async () => {
+    writeFileSync(`${WORK}/stations.csv`, 'name,lon,lat,depth\nA,-73.5,45.5,1.5\nB,-73.6,45.6,2\nC,-73.7,45.7,30\n');
+    const { layerId, count } = await convert(`${WORK}/stations.csv`, `${WORK}/stations.csv`, 'stations', ['-oo', 'X_POSSIBLE_NAMES=lon', '-oo', 'Y_POSSIBLE_NAMES=lat', '-s_srs', 'EPSG:4326']);
+    expect(count).toBe(3);
+    const deep = await json<{ features: Array<{ properties: Record<string, unknown> }> }>(await call(`/features/collections/${layerId}/items?filter=${encodeURIComponent('depth > 2')}`, { token: target.user.token }), 200);
+    expect(deep.features.map((f) => f.properties)).toEqual([{ name: 'C', depth: 30 }]);
+  });
+
   it('a GeoPackage made here by ogr2ogr, and a re-run replaces its features rather than adding to them', async () => {
     execFileSync('ogr2ogr', ['-f', 'GPKG', '-nln', 'parcels', `${WORK}/parcels.gpkg`, `${FIXTURES}/vector/parcels.geojson`]);
     const { uploaded, layerId, count } = await convert(`${WORK}/parcels.gpkg`, `${WORK}/parcels.gpkg`, 'parcels');
@@ -296,6 +326,35 @@ describe('vector files → PostGIS layers', () => {
       'SELECT count(DISTINCT l.id)::int AS layers, count(f.id)::int AS features FROM vector_layers l JOIN vector_features f ON f.layer_id = l.id WHERE l.data_product_id = $1', [uploaded.dataProductId]);
     expect(rows[0]).toEqual({ layers: 1, features: count });
     expect((await json<{ numberMatched: number }>(await call(`/features/collections/${layerId}/items`, { token: target.user.token }), 200)).numberMatched).toBe(count);
+  });
+});
+
+describe('PMTiles archives', () => {
+  let target: Target;
+  beforeAll(async () => {
+    target = await newTarget('pmtiles');
+  });
+
+  it('a valid archive is checked and registered: its footprint is its bounds, and its tiles are served', async () => {
+    const uploaded = await upload(target, `${FIXTURES}/pmtiles/stamen_toner_z3.pmtiles`, 'pmtiles');
+    const done = await waitFor(uploaded.jobId!, target.user, finished);
+    expect(done).toMatchObject({ kind: 'pmtiles', state: 'succeeded', attempts: 1 });
+    const header = await new PMTiles(new DiskSource(`${FIXTURES}/pmtiles/stamen_toner_z3.pmtiles`)).getHeader();
+    const product = await json<{ status: string; footprint: { coordinates: number[][][][] } }>(await call(`/data-products/${uploaded.dataProductId}`, { token: target.user.token }), 200);
+    expect(product.status).toBe('ready');
+    const ring = product.footprint.coordinates[0]![0]!;
+    expect(Math.min(...ring.map((p) => p[0]!))).toBeCloseTo(header.minLon, 6);
+    expect(Math.max(...ring.map((p) => p[1]!))).toBeCloseTo(header.maxLat, 6);
+    const tile = await call(`/pmtiles/${uploaded.dataProductId}/1/0/0.png`, { token: target.user.token });
+    expect(tile.status).toBe(200);
+    expect(tile.headers.get('content-type')).toBe('image/png');
+  });
+
+  it('a malformed archive fails for good, with the reader’s reason', async () => {
+    const uploaded = await upload(target, `${FIXTURES}/pmtiles/invalid.pmtiles`, 'pmtiles');
+    const failed = await waitFor(uploaded.jobId!, target.user, finished);
+    expect(failed).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(failed.error).toMatch(/not a readable PMTiles v3 archive/);
   });
 });
 

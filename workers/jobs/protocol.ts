@@ -18,6 +18,8 @@ export interface JobInput {
   productType: string;
   /** COG compression asked for; lossless DEFLATE (or LERC for floats) when absent. */
   compression?: 'deflate' | 'lerc' | 'jpeg' | 'webp';
+  /** Reproject the COG to this CRS (`EPSG:n`); kept in its own CRS when absent. */
+  crs?: string;
 }
 
 /** `POST /runs`: start (or, for the same attempt, keep) a run. */

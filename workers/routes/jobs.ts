@@ -180,6 +180,7 @@ const IngestBody = z.object({
   collection: z.string().min(1).max(256).optional().openapi({ description: 'STAC collection for the item (rasters); the project’s own when absent' }),
   properties: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Merged into the STAC item’s properties' }),
   compression: z.enum(['deflate', 'lerc', 'jpeg', 'webp']).optional(),
+  crs: z.string().regex(/^EPSG:\d{4,6}$/).optional().openapi({ description: 'Reproject the COG to this CRS (rasters), e.g. EPSG:3857' }),
 }).openapi('Ingest');
 
 const PROJECT_KEY = /^projects\/([0-9a-f-]{36})\/(?:[^/\0]+\/)*([^/\0]+)$/i;
@@ -214,7 +215,7 @@ router.openapi(
     const id = crypto.randomUUID();
     const job = await stub(c, id).start({
       id, kind, uploadId: null, origin: new URL(c.req.url).origin,
-      input: { key: body.key, filename, projectId, dataProductId: product!.id, productType: type, ...(body.compression ? { compression: body.compression } : {}) },
+      input: { key: body.key, filename, projectId, dataProductId: product!.id, productType: type, ...(body.compression ? { compression: body.compression } : {}), ...(body.crs ? { crs: body.crs } : {}) },
       catalog: { ...(body.collection ? { collectionId: body.collection } : {}), ...(body.properties ? { properties: body.properties } : {}) },
     });
     return c.json(job, 202, { location: `${new URL(c.req.url).origin}/jobs/${id}` });
@@ -241,8 +242,12 @@ async function ioGrant(c: Context<AppEnv>) {
   const grant = await stub(c, jobId).ioGrant(attempt);
   if (!grant) throw new ApiError(403, 'forbidden', 'This attempt of the job is over.');
   const path = new URL(c.req.url).pathname;
-  const key = path.slice(path.indexOf('/', path.indexOf(`/io/${attempt}/`) + `/io/${attempt}/`.length) + 1).split('/').map(decodeURIComponent).join('/');
-  return { ...grant, key };
+  const encoded = path.slice(path.indexOf('/', path.indexOf(`/io/${attempt}/`) + `/io/${attempt}/`.length) + 1);
+  try {
+    return { ...grant, key: encoded.split('/').map(decodeURIComponent).join('/') };
+  } catch {
+    throw new ApiError(400, 'bad-request', 'The object key is not valid percent-encoding.');
+  }
 }
 
 async function writableKey(c: Context<AppEnv>): Promise<string> {

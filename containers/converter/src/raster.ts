@@ -27,10 +27,8 @@ interface GdalInfo {
   }>;
 }
 
-const INTEGER_TYPES = new Set(['Byte', 'Int8', 'UInt16', 'Int16', 'UInt32', 'Int32', 'UInt64', 'Int64']);
-
 /** Compression for the COG: lossless by default (DEFLATE, predictor 2 for integers and 3 for floats). */
-function cogOptions(info: GdalInfo, compression: string | undefined): string[] {
+function cogOptions(compression: string | undefined): string[] {
   const options = ['-co', 'BLOCKSIZE=512', '-co', 'BIGTIFF=IF_SAFER', '-co', 'NUM_THREADS=ALL_CPUS', '-co', 'OVERVIEWS=IGNORE_EXISTING'];
   switch (compression) {
     case 'jpeg':
@@ -41,6 +39,17 @@ function cogOptions(info: GdalInfo, compression: string | undefined): string[] {
     default:
       return [...options, '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=YES'];
   }
+}
+
+/**
+ * Resampling and what marks the area outside the source once reprojected: its nodata value, or
+ * else an alpha band (unless it has one already). Paletted and other categorical data stay nearest.
+ */
+function warpOptions(info: GdalInfo): string[] {
+  const categorical = info.bands.some((b) => b.colorInterpretation === 'Palette');
+  const nodata = info.bands[0]?.noDataValue;
+  const hasAlpha = info.bands.some((b) => b.colorInterpretation === 'Alpha');
+  return ['-r', categorical ? 'near' : 'bilinear', ...(nodata !== undefined ? ['-dstnodata', String(nodata)] : hasAlpha ? [] : ['-dstalpha'])];
 }
 
 /** A band's statistics as TiTiler reports them (`b1`, `b2`, …), from GDAL's exact statistics and histogram. */
@@ -80,18 +89,22 @@ export async function convertRaster({ run, request, store, db, dir }: WorkContex
   run.progress(10, 'reading the file (gdalinfo)');
   const info = await runJson<GdalInfo>(run, 'gdalinfo', ['-json', source]);
   if (!info.geoTransform) throw new Error('the file has no georeferencing (gdalinfo shows no geotransform)');
-  const isCog = info.metadata?.IMAGE_STRUCTURE?.LAYOUT === 'COG';
+  const isCog = info.metadata?.IMAGE_STRUCTURE?.LAYOUT === 'COG' && !input.crs;
   const cog = isCog ? source : join(dir, 'cog.tif');
   if (isCog) run.progress(60, 'already a cloud-optimized GeoTIFF: kept as it is');
-  else {
-    await runTool(run, 'gdal_translate', ['-of', 'COG', ...cogOptions(info, input.compression), source, cog], {
+  else if (input.crs) {
+    await runTool(run, 'gdalwarp', ['-of', 'COG', '-t_srs', input.crs, ...warpOptions(info), ...cogOptions(input.compression), source, cog], {
+      progress: { from: 12, to: 60, message: `reprojecting to ${input.crs} as a COG (gdalwarp)` },
+    });
+  } else {
+    await runTool(run, 'gdal_translate', ['-of', 'COG', ...cogOptions(input.compression), source, cog], {
       progress: { from: 12, to: 60, message: 'converting to COG (gdal_translate)' },
     });
   }
   run.progress(62, 'statistics and histogram (gdalinfo -stats -hist)');
   const described = await runJson<GdalInfo>(run, 'gdalinfo', ['-json', '-stats', '-hist', '-mdd', 'all', cog]);
-  const previewBands = info.bands.length >= 3 ? [1, 2, 3] : [1];
-  const [w, h] = info.size;
+  const previewBands = described.bands.filter((b) => b.colorInterpretation !== 'Alpha').length >= 3 ? [1, 2, 3] : [1];
+  const [w, h] = described.size;
   const preview = join(dir, 'preview.png');
   run.progress(70, 'preview');
   await runTool(run, 'gdal_translate', [
@@ -108,8 +121,9 @@ export async function convertRaster({ run, request, store, db, dir }: WorkContex
 
   run.enter('db');
   run.progress(90, 'recording the data product');
-  const epsg = info.stac?.['proj:epsg'];
-  const gt = info.geoTransform;
+  // The output's own description: a reprojected COG has another CRS, grid and footprint than its source.
+  const epsg = described.stac?.['proj:epsg'];
+  const gt = described.geoTransform ?? info.geoTransform;
   const bands = described.bands.map((b) => ({
     index: b.band, dataType: b.type, description: b.description ?? '', colorInterpretation: b.colorInterpretation ?? '',
     ...(b.noDataValue !== undefined ? { nodata: b.noDataValue } : {}),
@@ -117,7 +131,6 @@ export async function convertRaster({ run, request, store, db, dir }: WorkContex
   const metadata = {
     source_key: input.key, preview_key: thumbnail.key, sha256: stored.sha256, size_bytes: stored.size,
     cog: { converted: !isCog, compression: described.metadata?.IMAGE_STRUCTURE?.COMPRESSION ?? null, overviews: described.bands[0]?.overviews?.length ?? 0 },
-    integer: INTEGER_TYPES.has(described.bands[0]?.type ?? ''),
   };
   // The version moves only when the file itself changed, so re-running a job changes nothing.
   await db.query(`
@@ -126,7 +139,7 @@ export async function convertRaster({ run, request, store, db, dir }: WorkContex
       version = version + CASE WHEN metadata->>'sha256' IS DISTINCT FROM $9 OR r2_key IS DISTINCT FROM $2 THEN 1 ELSE 0 END,
       updated_at = now()
     WHERE id = $1`, [
-    input.dataProductId, stored.key, JSON.stringify(info.wgs84Extent ?? null), epsg ? `EPSG:${epsg}` : (info.coordinateSystem?.wkt ?? null),
+    input.dataProductId, stored.key, JSON.stringify(described.wgs84Extent ?? null), epsg ? `EPSG:${epsg}` : (described.coordinateSystem?.wkt ?? null),
     JSON.stringify([Math.abs(gt[1]!), Math.abs(gt[5]!)]), JSON.stringify(bands), JSON.stringify(bandStatistics(described)), JSON.stringify(metadata), stored.sha256,
   ]);
   run.progress(95, 'data product ready');
