@@ -248,6 +248,7 @@ describe('GeoTIFF → COG', () => {
     await problem(await ingest({ key: uploaded.key, flight: target.flightId }, stranger.token), 404);
     await problem(await ingest({ key: uploaded.key }), 400);
     await problem(await ingest({ key: uploaded.key, flight: target.flightId, crs: 'EPSG:3857; rm -rf /' }), 400);
+    await problem(await ingest({ key: uploaded.key, flight: target.flightId, properties: { datetime: 'yesterday' } }), 400);
     await problem(await call('/ingest', { token: target.user.token, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"key": ' }), 400);
     // Point clouds: refused at upload time, before any byte is sent.
     const refused = await fetch(`${baseUrl}/uploads`, {

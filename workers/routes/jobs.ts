@@ -208,6 +208,10 @@ router.openapi(
     if (!type || !kind) throw new ApiError(400, 'bad-request', `Cannot tell what "${filename}" is: name its type (ortho, dsm, multispectral, vector, pmtiles).`);
     if (body.collection) await requireCollectionWrite(c, body.collection, 'manager');
     if (body.properties && JSON.stringify(body.properties).length > 65_536) throw new ApiError(400, 'bad-request', 'properties are limited to 64 KiB.');
+    const datetime = body.properties?.datetime;
+    if (datetime !== undefined && (typeof datetime !== 'string' || Number.isNaN(Date.parse(datetime)))) {
+      throw new ApiError(400, 'bad-request', 'properties.datetime must be an RFC 3339 date-time.');
+    }
     if (!(await c.env.DATA.head(body.key))) throw new ApiError(404, 'not-found', `No object "${body.key}" in the bucket.`);
     const [product] = await c.var.db.insert(dataProducts).values({
       projectId, flightId: body.flight, type, status: 'pending', r2Key: body.key, filename,
