@@ -231,6 +231,29 @@ describe('GeoTIFF → COG', () => {
     expect(Math.min(...xs(product.footprint.coordinates[0]![0]!))).toBeCloseTo(Math.min(...xs(source.wgs84Extent.coordinates[0]!)), 2);
   });
 
+  it('lists the jobs of one’s own projects, newest first, page by page', async () => {
+    type Page = { jobs: Array<{ id: string; project_id: string; state: string; created_at: string }>; links: Array<{ rel: string; href: string }> };
+    const all = await json<Page>(await call('/jobs?limit=100', { token: target.user.token }), 200);
+    expect(all.jobs.length).toBeGreaterThanOrEqual(3);
+    expect(all.jobs.every((j) => j.project_id === target.projectId)).toBe(true);
+    expect(all.jobs.map((j) => j.id)).toContain(uploaded.jobId);
+    const times = all.jobs.map((j) => Date.parse(j.created_at));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    const seen: string[] = [];
+    let next: string | undefined = `${baseUrl}/jobs?limit=1`;
+    while (next) {
+      const page: Page = await json<Page>(await fetch(next, { headers: auth(target.user) }), 200);
+      seen.push(...page.jobs.map((j) => j.id));
+      next = page.links.find((l) => l.rel === 'next')?.href;
+    }
+    expect(seen).toEqual(all.jobs.map((j) => j.id));
+    const stranger = await newUser('jobs-lister');
+    expect((await json<Page>(await call('/jobs', { token: stranger.token }), 200)).jobs).toEqual([]);
+    await problem(await call(`/jobs?project=${target.projectId}`, { token: stranger.token }), 404);
+    const failedOnes = await json<Page>(await call(`/jobs?project=${target.projectId}&state=failed`, { token: target.user.token }), 200);
+    expect(failedOnes.jobs.every((j) => j.state === 'failed')).toBe(true);
+  });
+
   it('refuses what it cannot or may not do', async () => {
     const stranger = await newUser('jobs-stranger');
     await problem(await call(`/jobs/${uploaded.jobId}`, { token: stranger.token }), 404, 'not-found');
@@ -385,6 +408,8 @@ describe('faults', () => {
 
   it('the converter killed mid-job: the job is retried and succeeds, with one product, one item and multipart outputs', async () => {
     const uploaded = await upload(target, big, 'ortho');
+    // Listening from the start: the stream follows the job through the retry to its end.
+    const streamed = events(uploaded.jobId!, target.user);
     await waitFor(uploaded.jobId!, target.user, (j) => /gdal_translate/.test(j.message) || finished(j));
     const { pid } = (await (await fetch(`${converterUrl}/health`)).json()) as { pid: number };
     process.kill(pid, 'SIGKILL');
@@ -392,6 +417,8 @@ describe('faults', () => {
     expect(done.state, done.log.join('\n')).toBe('succeeded');
     expect(done.attempts).toBe(2);
     expect(done.log.some((line) => /attempt 1 failed/.test(line))).toBe(true);
+    const states = (await streamed).filter((e) => e.type === 'state').map((e) => `${e.state}@${e.attempt}`);
+    expect(states).toEqual(['queued@0', 'running@1', 'queued@1', 'running@2', 'succeeded@2']);
     const [rows] = await query<{ products: number; items: number }>(
       `SELECT (SELECT count(*)::int FROM data_products WHERE id = $1) AS products, (SELECT count(*)::int FROM stac_items WHERE data_product_id = $1) AS items`, [uploaded.dataProductId]);
     expect(rows).toEqual({ products: 1, items: 1 });

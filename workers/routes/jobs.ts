@@ -107,7 +107,7 @@ router.openapi(
     const rows = rowsOf<Record<string, unknown> & { id: string; created_at: string }>(await c.var.db.execute(sql`
       SELECT j.id, j.kind, j.state, j.progress, j.message, j.attempts, j.project_id, j.data_product_id, j.upload_id, j.error,
         to_json(j.created_at) #>> '{}' AS created_at, to_json(j.updated_at) #>> '{}' AS updated_at
-      FROM jobs j JOIN projects p ON p.id = j.project_id
+      FROM jobs j JOIN projects ON projects.id = j.project_id
       WHERE ${project ? sql`j.project_id = ${project}` : principal.isAdmin ? sql`TRUE` : sql`(${effectiveRoleSql(principal.userId)}) IS NOT NULL`}
         ${state ? sql`AND j.state = ${state}` : sql``}
         ${after ? sql`AND (j.created_at, j.id) < (${after[0]}::timestamptz, ${after[1]})` : sql``}
