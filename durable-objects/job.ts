@@ -74,8 +74,9 @@ interface JobRecord extends JobSpec {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
-  /** When the current attempt was queued and when the converter took it (the queue phase). */
+  /** When the current attempt was queued, and how long it waited for the converter to take it. */
   queuedAt: number;
+  queueSeconds: number;
   /** The converter's last answer: a running job whose converter stays silent past the timeout is retried. */
   heartbeatAt: number;
   /** The last converter event already taken in. */
@@ -147,7 +148,7 @@ export class Job extends DurableObject<Bindings> {
     const now = Date.now();
     const job: JobRecord = {
       ...spec, state: 'queued', progress: 0, message: 'queued', attempts: 0, result: null, error: null,
-      createdAt: now, startedAt: null, finishedAt: null, queuedAt: now, heartbeatAt: now, cursor: 0, pollMs: POLL_MIN_MS,
+      createdAt: now, startedAt: null, finishedAt: null, queuedAt: now, queueSeconds: 0, heartbeatAt: now, cursor: 0, pollMs: POLL_MIN_MS,
     };
     this.save(job);
     this.emit(job, 'state');
@@ -248,15 +249,17 @@ export class Job extends DurableObject<Bindings> {
     job.pollMs = POLL_MIN_MS;
     job.progress = 0;
     job.message = `attempt ${job.attempts} started`;
+    job.queueSeconds = (now - job.queuedAt) / 1000;
     this.save(job);
     this.emit(job, 'state');
     await this.mirror(job);
     const attempt = job.attempts;
-    const queued = (now - job.queuedAt) / 1000;
+    // A cancel may have come in while the mirror was written.
+    if (!this.stillRunning(attempt)) return;
     if (job.kind === 'pmtiles') {
       try {
         const result = await this.withDatabase((db) => registerArchive(db, this.env.DATA, job.input));
-        return await this.succeed(attempt, { ...result, phases: { queue: queued } });
+        return await this.succeed(attempt, { ...result, phases: {} });
       } catch (error) {
         return await this.failAttempt(attempt, message(error), !(error instanceof JobInputError));
       }
@@ -276,7 +279,6 @@ export class Job extends DurableObject<Bindings> {
     }
     const current = this.stillRunning(attempt);
     if (!current) return;
-    current.result = { dataProductId: job.input.dataProductId, keys: [], phases: { queue: queued } };
     current.heartbeatAt = Date.now();
     this.save(current);
     await this.ctx.storage.setAlarm(Date.now() + POLL_MIN_MS);
@@ -324,8 +326,7 @@ export class Job extends DurableObject<Bindings> {
     this.save(current);
     if (moved) await this.mirror(current);
     if (status.state === 'succeeded' && status.result) {
-      const { phases, ...made } = status.result;
-      return this.succeed(attempt, { ...made, phases: { ...current.result?.phases, ...phases } });
+      return this.succeed(attempt, status.result);
     }
     if (status.state === 'failed') return this.failAttempt(attempt, status.error?.message ?? 'the conversion failed', status.error?.transient ?? false);
     if (status.state === 'cancelled') return this.failAttempt(attempt, 'the converter cancelled this attempt', true);
@@ -336,6 +337,7 @@ export class Job extends DurableObject<Bindings> {
   private async succeed(attempt: number, result: JobResult): Promise<void> {
     const job = this.stillRunning(attempt);
     if (!job) return;
+    result.phases.queue = job.queueSeconds;
     if (job.kind === 'raster') {
       job.message = 'cataloguing (STAC item)';
       this.emit(job, 'progress');

@@ -136,6 +136,8 @@ describe('GeoTIFF → COG', () => {
     for (let i = 1; i < progress.length; i++) expect(progress[i]!.progress).toBeGreaterThanOrEqual(progress[i - 1]!.progress);
     expect(progress.some((e) => /gdal_translate/.test(e.message))).toBe(true);
     expect(done.log.some((line) => line.startsWith('$ gdal_translate -of COG'))).toBe(true);
+    // Seconds per phase, as the bench reports them.
+    expect(Object.keys(done.result!.phases).sort()).toEqual(['catalog', 'db', 'gdal', 'queue', 'transfer']);
     // The mirror for listing agrees.
     const listed = await json<{ jobs: Array<{ id: string; state: string }> }>(await call(`/jobs?project=${target.projectId}&state=succeeded`, { token: target.user.token }), 200);
     expect(listed.jobs.map((j) => j.id)).toContain(uploaded.jobId);
@@ -349,6 +351,9 @@ describe('vector files → PostGIS layers', () => {
     const rows = await query<{ layers: number; features: number }>(
       'SELECT count(DISTINCT l.id)::int AS layers, count(f.id)::int AS features FROM vector_layers l JOIN vector_features f ON f.layer_id = l.id WHERE l.data_product_id = $1', [uploaded.dataProductId]);
     expect(rows[0]).toEqual({ layers: 1, features: count });
+    // Each attempt's staging schema is gone once it has been loaded.
+    const staging = await query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname LIKE $1`, [`staging\\_${uploaded.jobId!.replace(/-/g, '').slice(0, 20)}%`]);
+    expect(staging[0]!.n).toBe(0);
     expect((await json<{ numberMatched: number }>(await call(`/features/collections/${layerId}/items`, { token: target.user.token }), 200)).numberMatched).toBe(count);
   });
 });

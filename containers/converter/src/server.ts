@@ -77,10 +77,14 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
+/** The input is saved under its own name in the run's directory: never a path out of it. */
+const isPlainFilename = (name: unknown): name is string =>
+  typeof name === 'string' && name.length > 0 && name.length <= 255 && !/[/\\\0]/.test(name) && name !== '.' && name !== '..';
+
 function isRunRequest(body: unknown): body is RunRequest {
   const r = body as RunRequest;
   return typeof r === 'object' && r !== null && typeof r.jobId === 'string' && /^[\w-]{1,64}$/.test(r.jobId) && Number.isInteger(r.attempt)
-    && r.kind in WORK && typeof r.input?.key === 'string' && typeof r.input?.filename === 'string' && /^[\w-]{36}$/.test(r.input?.dataProductId ?? '')
+    && r.kind in WORK && typeof r.input?.key === 'string' && isPlainFilename(r.input?.filename) && /^[\w-]{36}$/.test(r.input?.dataProductId ?? '')
     && /^[\w-]{36}$/.test(r.input?.projectId ?? '') && typeof r.io?.baseUrl === 'string' && typeof r.io?.token === 'string';
 }
 

@@ -46,8 +46,12 @@ export async function convertVector({ run, request, store, db, dir }: WorkContex
   run.progress(2, 'downloading the upload');
   await store.download(input.key, path);
 
-  const staging = `staging_${request.jobId.replace(/-/g, '').slice(0, 20)}_${request.attempt}`;
-  await db.query(`DROP SCHEMA IF EXISTS ${staging} CASCADE; CREATE SCHEMA ${staging}`);
+  const jobStaging = `staging_${request.jobId.replace(/-/g, '').slice(0, 20)}`;
+  const staging = `${jobStaging}_${request.attempt}`;
+  // Earlier attempts killed mid-load leave their schemas behind: this job's are dropped first.
+  const leftovers = await db.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE $1`, [`${jobStaging}\\_%`]);
+  for (const { name } of leftovers.rows) await db.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+  await db.query(`CREATE SCHEMA ${staging}`);
   try {
     run.enter('gdal');
     const { source, options } = openSpec(path, input.filename);
