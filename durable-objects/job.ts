@@ -74,6 +74,11 @@ interface JobRecord extends JobSpec {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /**
+   * Attempts made before the job was last run again: attempt numbers keep counting across runs (an
+   * old attempt's signed URLs never open a new one), while the limit counts this run's only.
+   */
+  attemptBase: number;
   /** When the current attempt was queued, and how long it waited for the converter to take it. */
   queuedAt: number;
   queueSeconds: number;
@@ -147,7 +152,7 @@ export class Job extends DurableObject<Bindings> {
     if (existing) return this.view(existing);
     const now = Date.now();
     const job: JobRecord = {
-      ...spec, state: 'queued', progress: 0, message: 'queued', attempts: 0, result: null, error: null,
+      ...spec, state: 'queued', progress: 0, message: 'queued', attempts: 0, attemptBase: 0, result: null, error: null,
       createdAt: now, startedAt: null, finishedAt: null, queuedAt: now, queueSeconds: 0, heartbeatAt: now, cursor: 0, pollMs: POLL_MIN_MS,
     };
     this.save(job);
@@ -203,8 +208,14 @@ export class Job extends DurableObject<Bindings> {
     this.emit(job, 'state');
     await this.ctx.storage.deleteAlarm();
     if (wasRunning && job.kind !== 'pmtiles') {
-      // The converter kills the attempt's processes; its signed URLs already refuse it (ioGrant).
-      await this.converter(job).fetch(`/runs/${job.id}`, { method: 'DELETE' }).then((r) => r.body?.cancel()).catch(() => undefined);
+      // The converter kills the attempt's processes. If it cannot be told, its run can still write
+      // nothing: the attempt's signed URLs already refuse it (ioGrant).
+      try {
+        const response = await this.converter(job).fetch(`/runs/${job.id}`, { method: 'DELETE' });
+        await response.body?.cancel();
+      } catch (error) {
+        console.error('converter not told of the cancel', job.id, message(error));
+      }
     }
     await this.mirror(job);
     return { ok: true, value: this.view(job) };
@@ -215,7 +226,7 @@ export class Job extends DurableObject<Bindings> {
     const job = this.load();
     if (!job) return { ok: false, status: 404, message: 'No such job.' };
     if (!TERMINAL.has(job.state)) return { ok: false, status: 409, message: `The job is ${job.state}; cancel it first to run it again.` };
-    Object.assign(job, { state: 'queued', progress: 0, message: 'queued again', attempts: 0, error: null, finishedAt: null, queuedAt: Date.now() });
+    Object.assign(job, { state: 'queued', progress: 0, message: 'queued again', attemptBase: job.attempts, error: null, finishedAt: null, queuedAt: Date.now() });
     this.save(job);
     this.emit(job, 'state');
     await this.ctx.storage.setAlarm(Date.now());
@@ -358,14 +369,15 @@ export class Job extends DurableObject<Bindings> {
     await this.mirror(current);
   }
 
-  /** A transient failure is retried after 2^(n-1) × JOB_RETRY_BASE_SECONDS, until the attempts run out. */
+  /** A transient failure is retried after 2^(n-1) × JOB_RETRY_BASE_SECONDS (n: this run's attempt), until the attempts run out. */
   private async failAttempt(attempt: number, reason: string, transient: boolean): Promise<void> {
     const job = this.stillRunning(attempt);
     if (!job) return;
     this.log([`attempt ${attempt} failed: ${reason}`]);
     const maxAttempts = numberVar(this.env, 'JOB_MAX_ATTEMPTS');
-    if (transient && job.attempts < maxAttempts) {
-      const delay = numberVar(this.env, 'JOB_RETRY_BASE_SECONDS') * 1000 * 2 ** (job.attempts - 1);
+    const tried = job.attempts - job.attemptBase;
+    if (transient && tried < maxAttempts) {
+      const delay = numberVar(this.env, 'JOB_RETRY_BASE_SECONDS') * 1000 * 2 ** (tried - 1);
       job.state = 'queued';
       job.message = `attempt ${attempt} failed (${reason}); retrying in ${Math.round(delay / 1000)} s`;
       job.queuedAt = Date.now() + delay;

@@ -41,6 +41,12 @@ describe('Job', () => {
     const starts = states.filter((e) => e.state === 'running').map((e) => e.at);
     expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(900);
     expect(starts[2]! - starts[1]!).toBeGreaterThanOrEqual(1900);
+
+    // Run again, it gets its own three attempts, numbered on from the last.
+    expect(await job.retry()).toMatchObject({ ok: true, value: { state: 'queued', attempts: 3 } });
+    const again = Date.now() + 20_000;
+    while ((await job.status())!.state !== 'failed' && Date.now() < again) await new Promise((r) => setTimeout(r, 100));
+    expect(await job.status()).toMatchObject({ state: 'failed', attempts: 6 });
   });
 
   it('cancels, refuses to cancel twice, and runs again on retry', async () => {
@@ -50,9 +56,14 @@ describe('Job', () => {
     expect(await job.cancel()).toMatchObject({ ok: true, value: { state: 'cancelled' } });
     expect(await alarmIn(id)).toBeNull();
     expect(await job.cancel()).toMatchObject({ ok: false, status: 409 });
-    expect(await job.retry()).toMatchObject({ ok: true, value: { state: 'queued', attempts: 0 } });
+    const before = (await job.status())!.attempts;
+    // Attempt numbers keep counting, so an old attempt's signed URLs never open a new one.
+    expect(await job.retry()).toMatchObject({ ok: true, value: { state: 'queued', attempts: before } });
     expect(await job.retry()).toMatchObject({ ok: false, status: 409 });
-    expect(await alarmIn(id)).not.toBeNull();
+    // Its alarm runs it again by itself.
+    const deadline = Date.now() + 10_000;
+    while ((await job.status())!.attempts === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((await job.status())!.attempts).toBe(before + 1);
     // A signed URL of an attempt that is not running opens nothing.
     expect(await job.ioGrant(1)).toBeNull();
   });
