@@ -30,6 +30,17 @@ export class OwnWorker {
     this.child = await startWorker({ envFile: this.envFile, baseUrl: this.baseUrl }, this.options, process.env.OWN_WORKER_LOG ? 'inherit' : 'ignore', true);
   }
 
+  /**
+   * Sends a request again when wrangler dev's proxy answers that the Worker "restarted mid-request":
+   * its connection to workerd dropped (seen on the first POST after a restart) and, as it says, only
+   * GET and HEAD are resent by the proxy itself.
+   */
+  async resend(send: () => Promise<Response>): Promise<Response> {
+    const response = await send();
+    if (response.status !== 503 || !(await response.clone().text()).includes('restarted mid-request')) return response;
+    return send();
+  }
+
   crash(): Promise<void> {
     return this.child ? crashWorker(this.child) : Promise.resolve();
   }

@@ -250,7 +250,7 @@ describe('tus uploads', () => {
     it('1 GiB with creation-with-upload (chunks of 8 MiB)', () => crashAndResume(8 * MiB, true), 600_000);
 
     it('an idle upload expires (410), with nothing left of it', async () => {
-      const started = await create(target, 10 * MiB, {}, server.baseUrl);
+      const started = await server.resend(() => create(target, 10 * MiB, {}, server.baseUrl));
       expect(started.status, await started.text()).toBe(201);
       const url = started.headers.get('location')!;
       expect((await patch(url, target, 0, randomBytes(6 * MiB))).status).toBe(204);
