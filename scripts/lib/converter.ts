@@ -45,6 +45,11 @@ export async function startConverter(options: ConverterOptions): Promise<Convert
     });
   };
   launch();
+  // Never outlive the script that started it, however that script ends.
+  process.once('exit', () => {
+    stopping = true;
+    child?.kill('SIGKILL');
+  });
   await waitForHealth(url);
   log(`converter at ${url}`);
   return {
