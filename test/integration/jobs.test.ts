@@ -4,6 +4,8 @@ import pg from 'pg';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PMTiles } from 'pmtiles';
+import { PbfReader } from 'pbf';
+import { VectorTile } from '@mapbox/vector-tile';
 import { DiskSource } from '../../scripts/lib/disk-source';
 import { OwnWorker } from './own-worker';
 import { waitForHealth } from '../../scripts/lib/converter';
@@ -175,7 +177,7 @@ describe('GeoTIFF → COG', () => {
     const item = await json<{ bbox: number[]; properties: Record<string, unknown>; assets: { data: { 'raster:bands': Array<{ statistics: { minimum: number; maximum: number; mean: number } }> } } }>(
       await call(`/stac/collections/${target.projectId}/items/${uploaded.dataProductId}`, { token: target.user.token }), 200);
     expect(item.properties['proj:epsg']).toBe(32618);
-    const product = await json<{ stats: Record<string, { min: number; max: number; mean: number }> }>(await call(`/data-products/${uploaded.dataProductId}`, { token: target.user.token }), 200);
+    const product = await json<{ r2_key: string; stats: Record<string, { min: number; max: number; mean: number }> }>(await call(`/data-products/${uploaded.dataProductId}`, { token: target.user.token }), 200);
     item.assets.data['raster:bands'].forEach((band, i) => {
       expect(band.statistics).toMatchObject({ minimum: product.stats[`b${i + 1}`]!.min, maximum: product.stats[`b${i + 1}`]!.max, mean: product.stats[`b${i + 1}`]!.mean });
     });
@@ -184,10 +186,13 @@ describe('GeoTIFF → COG', () => {
     const n = 2 ** 10;
     const x = Math.floor(((lon + 180) / 360) * n);
     const y = Math.floor(((1 - Math.log(Math.tan((lat * Math.PI) / 180) + 1 / Math.cos((lat * Math.PI) / 180)) / Math.PI) / 2) * n);
-    const tile = await call(`/data-products/${uploaded.dataProductId}/tiles/WebMercatorQuad/10/${x}/${y}.png`, { token: target.user.token });
-    expect(tile.status).toBe(200);
-    expect(tile.headers.get('content-type')).toBe('image/png');
-    expect((await tile.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    // The product's own tile route, and /cog/tiles on its key (TiTiler's url=).
+    for (const path of [`/data-products/${uploaded.dataProductId}/tiles`, '/cog/tiles']) {
+      const tile = await call(`${path}/WebMercatorQuad/10/${x}/${y}.png?url=${encodeURIComponent(product.r2_key)}`, { token: target.user.token });
+      expect(tile.status).toBe(200);
+      expect(tile.headers.get('content-type')).toBe('image/png');
+      expect((await tile.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
   });
 
   it('running it again changes nothing: same product, same version, one item, the same objects', async () => {
@@ -325,6 +330,13 @@ describe('vector files → PostGIS layers', () => {
   it('us-states.geojson: 52 states, Alabama among them, density a number', async () => {
     const { layerId, count } = await convert(`${FIXTURES}/vector/us-states.geojson`, `${FIXTURES}/vector/us-states.geojson`, 'us-states');
     expect(count).toBe(52);
+    // The tile over Alabama (z4) carries it.
+    const tile = await call(`/vector/${layerId}/4/4/6.mvt`, { token: target.user.token });
+    expect(tile.status).toBe(200);
+    const decoded = new VectorTile(new PbfReader(new Uint8Array(await tile.arrayBuffer())));
+    const layer = decoded.layers['us-states']!;
+    const names = Array.from({ length: layer.length }, (_, i) => layer.feature(i).properties.name);
+    expect(names).toContain('Alabama');
     const dense = await json<{ numberMatched: number }>(await call(`/features/collections/${layerId}/items?filter=${encodeURIComponent('density > 100')}`, { token: target.user.token }), 200);
     const source = JSON.parse(readFileSync(`${FIXTURES}/vector/us-states.geojson`, 'utf8')) as { features: Array<{ properties: { density: number } }> };
     expect(dense.numberMatched).toBe(source.features.filter((f) => f.properties.density > 100).length);
