@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import type { Bindings } from '../workers/env';
 import { numberVar } from '../workers/config';
-import { createDatabase, type Database } from '../workers/db/client';
+import { withDatabase, type Database } from '../workers/db/client';
 import { signingKeys } from '../workers/auth/signing-keys';
 import { signResourceToken } from '../workers/auth/tokens';
 import { catalogProduct, type CatalogTarget } from '../workers/catalog/publish';
@@ -92,6 +92,7 @@ interface JobRecord extends JobSpec {
 const TERMINAL: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
 const LOG_LINES = 400;
 const EVENTS_KEPT = 2000;
+const EVENTS_PER_READ = 500;
 /** Polls are quick while the converter is busy reporting and back off while it works silently. */
 const POLL_MIN_MS = 200;
 const POLL_MAX_MS = 2000;
@@ -167,9 +168,12 @@ export class Job extends DurableObject<Bindings> {
     return job ? this.view(job) : null;
   }
 
-  /** Events after `after`; with none yet and the job still going, waits up to `waitMs` for the next. */
-  async events(after: number, waitMs: number): Promise<{ events: Array<JobEvent>; state: JobState } | null> {
-    const read = () => this.ctx.storage.sql.exec<{ seq: number; doc: string }>('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT 500', after)
+  /**
+   * Events after `after`; with none yet and the job still going, waits up to `waitMs` for the next.
+   * `done`: the job has ended and these are its last events.
+   */
+  async events(after: number, waitMs: number): Promise<{ events: Array<JobEvent>; state: JobState; done: boolean } | null> {
+    const read = () => this.ctx.storage.sql.exec<{ seq: number; doc: string }>('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?', after, EVENTS_PER_READ)
       .toArray().map((r) => ({ seq: r.seq, ...(JSON.parse(r.doc) as Omit<JobEvent, 'seq'>) }));
     const job = this.load();
     if (!job) return null;
@@ -186,7 +190,8 @@ export class Job extends DurableObject<Bindings> {
       });
       events = read();
     }
-    return { events, state: this.load()!.state };
+    const { state } = this.load()!;
+    return { events, state, done: TERMINAL.has(state) && events.length < EVENTS_PER_READ };
   }
 
   /** What attempt `attempt` may read and write through its signed URLs: nothing once it is over. */
@@ -393,13 +398,8 @@ export class Job extends DurableObject<Bindings> {
     await this.mirror(job);
   }
 
-  private async withDatabase<T>(use: (db: Database) => Promise<T>): Promise<T> {
-    const handle = createDatabase({ url: this.env.DATABASE_URL, driver: this.env.DB_DRIVER });
-    try {
-      return await use(handle.db);
-    } finally {
-      await handle.close().catch(() => undefined);
-    }
+  private withDatabase<T>(use: (db: Database) => Promise<T>): Promise<T> {
+    return withDatabase({ url: this.env.DATABASE_URL, driver: this.env.DB_DRIVER }, use);
   }
 
   /**

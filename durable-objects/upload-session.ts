@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import type { Bindings } from '../workers/env';
-import { createDatabase } from '../workers/db/client';
+import { withDatabase } from '../workers/db/client';
 import { drain } from '../workers/http/drain';
 import { jobKindFor } from '../workers/jobs/kinds';
 import { CHECKSUM_MISMATCH, DIGEST_NAMES, toBase64, type Checksum, type UploadStatus, type UploadTarget } from '../workers/uploads/tus';
@@ -73,6 +73,10 @@ export class UploadSession extends DurableObject<Bindings> {
       CREATE TABLE IF NOT EXISTS upload (k INTEGER PRIMARY KEY CHECK (k = 1), doc TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS parts (part_number INTEGER PRIMARY KEY, etag TEXT NOT NULL, size INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS tail (seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL);`);
+  }
+
+  private database() {
+    return { url: this.env.DATABASE_URL, driver: this.env.DB_DRIVER };
   }
 
   private load(): UploadRecord | null {
@@ -338,11 +342,9 @@ export class UploadSession extends DurableObject<Bindings> {
    * that exists is left as it is), so a completion retried after a crash writes and starts nothing twice.
    */
   private async register(record: UploadRecord): Promise<void> {
-    const handle = createDatabase({ url: this.env.DATABASE_URL, driver: this.env.DB_DRIVER });
     const t = record.target;
     const kind = jobKindFor(t.type);
-    try {
-      await handle.db.execute(sql`
+    await withDatabase(this.database(), (db) => db.execute(sql`
         WITH product AS (
           INSERT INTO data_products (id, project_id, flight_id, type, status, r2_key, filename)
           VALUES (${record.dataProductId}, ${t.projectId}, ${t.flightId}, ${t.type}, ${kind ? 'pending' : 'ready'}, ${record.key}, ${t.filename})
@@ -350,10 +352,7 @@ export class UploadSession extends DurableObject<Bindings> {
         )
         UPDATE uploads SET state = 'completed', "offset" = ${record.offset}, length = ${record.length}, r2_key = ${record.key},
           data_product_id = ${record.dataProductId}, job_id = ${record.jobId}, completed_at = now(), updated_at = now()
-        WHERE id = ${record.id}`);
-    } finally {
-      await handle.close();
-    }
+        WHERE id = ${record.id}`));
     if (!kind || !record.jobId) return;
     await this.env.JOBS.get(this.env.JOBS.idFromName(record.jobId)).start({
       id: record.jobId, kind, uploadId: record.id, origin: record.origin,
@@ -374,13 +373,10 @@ export class UploadSession extends DurableObject<Bindings> {
    * database that is down does not stop an upload from being expired or terminated.
    */
   private async mirror(record: UploadRecord): Promise<void> {
-    const handle = createDatabase({ url: this.env.DATABASE_URL, driver: this.env.DB_DRIVER });
     try {
-      await handle.db.execute(sql`UPDATE uploads SET state = ${record.state}, "offset" = ${record.offset}, updated_at = now() WHERE id = ${record.id}`);
+      await withDatabase(this.database(), (db) => db.execute(sql`UPDATE uploads SET state = ${record.state}, "offset" = ${record.offset}, updated_at = now() WHERE id = ${record.id}`));
     } catch (error) {
       console.error('uploads row not updated', record.id, record.state, (error as Error).message);
-    } finally {
-      await handle.close().catch(() => undefined);
     }
   }
 

@@ -21,6 +21,9 @@ const DEFAULTS = {
   JOB_HEARTBEAT_SECONDS: 120,
 };
 
+/** Cloudflare refuses request bodies over 100 MB: larger files arrive in chunks or multipart parts. */
+export const MAX_REQUEST_BODY = 100_000_000;
+
 /** Numeric settings from wrangler vars, with the documented defaults when unset or malformed. */
 export function numberVar(env: Bindings, name: keyof typeof DEFAULTS): number {
   const value = Number(env[name]);

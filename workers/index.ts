@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv, Bindings } from './env';
-import { createDatabase } from './db/client';
+import { withDatabase } from './db/client';
 import { pruneAuthRecords } from './auth/housekeeping';
 import { createRouter } from './http/openapi';
 import { notFound, onError } from './http/problem';
@@ -44,12 +44,7 @@ export default {
   fetch: app.fetch,
   /** Hourly housekeeping (the cron triggers in wrangler.toml). */
   async scheduled(_controller, env) {
-    const handle = createDatabase({ url: env.DATABASE_URL, driver: env.DB_DRIVER });
-    try {
-      const pruned = await pruneAuthRecords(handle.db);
-      console.log('housekeeping', JSON.stringify(pruned));
-    } finally {
-      await handle.close();
-    }
+    const pruned = await withDatabase({ url: env.DATABASE_URL, driver: env.DB_DRIVER }, pruneAuthRecords);
+    console.log('housekeeping', JSON.stringify(pruned));
   },
 } satisfies ExportedHandler<Bindings>;

@@ -18,6 +18,15 @@ export interface ObjectGrant {
 const notFound = () => new ApiError(404, 'not-found', 'No such object, or not yours to read.');
 const PROJECT_KEY = /^projects\/([0-9a-f-]{36})\/[^\0]+$/i;
 
+/** A key that stays where it says: not empty, not too long, no `.` or `..` segment. */
+export const isPlainKey = (key: string): boolean => key.length > 0 && key.length <= 1024 && !key.split('/').some((s) => s === '..' || s === '.');
+
+/** The project a key lives under (`projects/{projectId}/…`), or null. */
+export function projectOfKey(key: string): string | null {
+  const match = PROJECT_KEY.exec(key);
+  return match && isUuid(match[1]!) ? match[1]!.toLowerCase() : null;
+}
+
 /** Whether `token` is a valid tile token for `scope`; an invalid one is a 401, not a fallback. */
 export async function tokenOpens(keys: SigningKeySet, token: string | undefined, scope: string): Promise<boolean> {
   if (!token) return false;
@@ -35,7 +44,7 @@ export async function tokenOpens(keys: SigningKeySet, token: string | undefined,
  * product's key, or a data product's key with a `token` scoped to it. Keys never leave the bucket.
  */
 export async function grantObjectKey(db: Database, principal: Principal | null, keys: SigningKeySet, key: string, token?: string): Promise<ObjectGrant> {
-  if (key.length === 0 || key.length > 1024 || key.split('/').some((s) => s === '..' || s === '.')) throw notFound();
+  if (!isPlainKey(key)) throw notFound();
   const [product] = await db
     .select({ id: dataProducts.id, version: dataProducts.version, isPublic: dataProducts.isPublic })
     .from(dataProducts)
@@ -44,9 +53,9 @@ export async function grantObjectKey(db: Database, principal: Principal | null, 
   const grant = { key, version: product ? `p${product.version}` : 'k', dataProductId: product?.id ?? null };
   if (principal?.isAdmin) return grant;
   if (product && (product.isPublic || (await tokenOpens(keys, token, dataProductScope(product.id))))) return grant;
-  const match = PROJECT_KEY.exec(key);
-  if (!match || !isUuid(match[1]!)) throw notFound();
-  const access = await projectAccess(db, principal, match[1]!);
+  const projectId = projectOfKey(key);
+  if (!projectId) throw notFound();
+  const access = await projectAccess(db, principal, projectId);
   if (!access || !(access.isPublic || access.role !== null)) throw notFound();
   return grant;
 }

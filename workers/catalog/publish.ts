@@ -11,7 +11,7 @@ import type { Source } from '../raster/source';
 import type { BandStatistics } from '../raster/statistics';
 import { boundsIn } from '../raster/tile';
 import type { CollectionRecord } from './collection';
-import { upsertProjectCollection } from './collection-store';
+import { insertCollection, upsertProjectCollection } from './collection-store';
 import type { ItemRecord } from './item';
 import { writeItems } from './item-store';
 import { sqlList } from '../db/sql';
@@ -228,10 +228,15 @@ async function productItem(collectionId: string, product: ProductRow, footprint:
   });
 }
 
-/** The project's collection, its extent spanning the items it holds now. */
-async function refreshProjectCollection(db: Database, projectId: string, publish: boolean): Promise<void> {
+/**
+ * Writes items into the project's collection: the collection is created first if it is missing
+ * (its items reference it), and its extent then spans everything it holds.
+ */
+async function intoProjectCollection(db: Database, projectId: string, publish: boolean, write: () => Promise<unknown>): Promise<void> {
   const [project] = await db.select({ id: projects.id, title: projects.title, description: projects.description }).from(projects).where(eq(projects.id, projectId));
   if (!project) throw new Error(`project ${projectId} does not exist`);
+  await insertCollection(db, projectCollection(project, []), { projectId, published: publish });
+  await write();
   const items = rowsOf<{ bbox: number[]; datetime: string; end_datetime: string; type: unknown }>(await db.execute(sql`
     SELECT bbox, datetime, end_datetime, properties -> 'edge:product_type' AS type FROM stac_items WHERE collection_id = ${projectId}`))
     .map((r) => ({ bbox: r.bbox, datetime: new Date(r.datetime), endDatetime: new Date(r.end_datetime), properties: { 'edge:product_type': r.type } }));
@@ -258,12 +263,11 @@ export async function publishProject(db: Database, projectId: string, open: (key
     }
   }
   const kept = items.map((i) => i.id);
-  // The collection first (its items need it), then again once its extent can span them.
-  await refreshProjectCollection(db, projectId, true);
-  await db.execute(sql`DELETE FROM stac_items WHERE collection_id = ${projectId} AND data_product_id IS NOT NULL
-    ${kept.length ? sql`AND id NOT IN (${sqlList(kept)})` : sql``}`);
-  await writeItems(db, items, 'upsert');
-  await refreshProjectCollection(db, projectId, true);
+  await intoProjectCollection(db, projectId, true, async () => {
+    await db.execute(sql`DELETE FROM stac_items WHERE collection_id = ${projectId} AND data_product_id IS NOT NULL
+      ${kept.length ? sql`AND id NOT IN (${sqlList(kept)})` : sql``}`);
+    await writeItems(db, items, 'upsert');
+  });
   return { collection: projectId, published: true, items: items.length, skipped };
 }
 
@@ -283,14 +287,13 @@ export async function catalogProduct(db: Database, productId: string, open: (key
   const [row] = await productsWithFlights(db).where(eq(dataProducts.id, productId));
   if (!row?.product.r2Key) throw new Error(`data product ${productId} has no file`);
   const collectionId = target.collectionId ?? row.product.projectId;
-  if (!target.collectionId) await refreshProjectCollection(db, row.product.projectId, false);
   const item = await productItem(collectionId, row.product, row.footprint, row.flight, open, cache);
   if (target.properties) {
     Object.assign(item.properties, target.properties);
     if (typeof target.properties.datetime === 'string') item.datetime = item.endDatetime = new Date(target.properties.datetime);
   }
-  await writeItems(db, [item], 'upsert');
-  if (!target.collectionId) await refreshProjectCollection(db, row.product.projectId, false);
+  const write = () => writeItems(db, [item], 'upsert');
+  await (target.collectionId ? write() : intoProjectCollection(db, row.product.projectId, false, write));
   return { collection: collectionId, item: item.id };
 }
 

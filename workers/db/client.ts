@@ -50,3 +50,16 @@ export function createDatabase({ url, driver }: DatabaseConfig): DatabaseHandle 
     },
   };
 }
+
+/**
+ * A database for one piece of work outside a request (Durable Objects, cron), closed when it ends
+ * (a close that fails after the work is not the work's failure).
+ */
+export async function withDatabase<T>(config: DatabaseConfig, use: (db: Database) => Promise<T>): Promise<T> {
+  const handle = createDatabase(config);
+  try {
+    return await use(handle.db);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}

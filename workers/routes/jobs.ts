@@ -12,7 +12,10 @@ import { effectiveRoleSql, isUuid, requireProjectRole, type ProjectRole } from '
 import { signingKeys } from '../auth/signing-keys';
 import { TokenError, verifyResourceToken } from '../auth/tokens';
 import { jobKindFor } from '../jobs/kinds';
-import { jobIoScope, MAX_IO_BODY } from '../jobs/io';
+import { isPlainKey, projectOfKey } from '../auth/object-access';
+import { productTypeOf } from '../uploads/tus';
+import { jobIoScope } from '../jobs/io';
+import { MAX_REQUEST_BODY } from '../config';
 import type { JobView } from '../../durable-objects/job';
 import { findFlight } from './flights';
 import { requireCollectionWrite } from './stac';
@@ -162,7 +165,7 @@ router.get('/jobs/:jobId/events', async (c) => {
           after = event.seq;
         }
         if (batch.events.length === 0) await writer.write(encoder.encode(': still working\n\n'));
-        if (['succeeded', 'failed', 'cancelled'].includes(batch.state) && batch.events.length < 500) break;
+        if (batch.done) break;
       }
       await writer.close();
     } catch {
@@ -183,11 +186,6 @@ const IngestBody = z.object({
   crs: z.string().regex(/^EPSG:\d{4,6}$/).optional().openapi({ description: 'Reproject the COG to this CRS (rasters), e.g. EPSG:3857' }),
 }).openapi('Ingest');
 
-const PROJECT_KEY = /^projects\/([0-9a-f-]{36})\/(?:[^/\0]+\/)*([^/\0]+)$/i;
-
-const typeFromName = (filename: string) =>
-  /\.tiff?$/i.test(filename) ? 'ortho' : /\.pmtiles$/i.test(filename) ? 'pmtiles' : /\.(geojson|json|gpkg|fgb|zip|kml|gml|csv)$/i.test(filename) ? 'vector' : null;
-
 router.openapi(
   createRoute({
     method: 'post', path: '/ingest', tags: ['jobs'], security: bearerSecurity,
@@ -197,13 +195,12 @@ router.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
-    const match = PROJECT_KEY.exec(body.key);
-    if (!match || body.key.split('/').some((s) => s === '..' || s === '.')) throw new ApiError(400, 'bad-request', 'key must be an object under projects/{projectId}/.');
-    const projectId = match[1]!.toLowerCase();
-    const filename = match[2]!;
+    const projectId = isPlainKey(body.key) ? projectOfKey(body.key) : null;
+    const filename = body.key.slice(body.key.lastIndexOf('/') + 1);
+    if (!projectId || !filename) throw new ApiError(400, 'bad-request', 'key must be an object under projects/{projectId}/.');
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager');
     await findFlight(c.var.db, projectId, body.flight);
-    const type = body.type ?? typeFromName(filename);
+    const type = body.type ?? productTypeOf(filename);
     const kind = type ? jobKindFor(type) : null;
     if (!type || !kind) throw new ApiError(400, 'bad-request', `Cannot tell what "${filename}" is: name its type (ortho, dsm, multispectral, vector, pmtiles).`);
     if (body.collection) await requireCollectionWrite(c, body.collection, 'manager');
@@ -256,7 +253,7 @@ async function ioGrant(c: Context<AppEnv>) {
 
 async function writableKey(c: Context<AppEnv>): Promise<string> {
   const grant = await ioGrant(c);
-  if (!grant.key.startsWith(grant.writePrefix) || grant.key.split('/').some((s) => s === '..' || s === '.')) {
+  if (!grant.key.startsWith(grant.writePrefix) || !isPlainKey(grant.key)) {
     throw new ApiError(403, 'forbidden', `This job writes under ${grant.writePrefix} only.`);
   }
   return grant.key;
@@ -266,7 +263,7 @@ async function writableKey(c: Context<AppEnv>): Promise<string> {
 function sizedBody(c: Context<AppEnv>): ReadableStream<Uint8Array> {
   const length = Number(c.req.header('content-length'));
   if (!Number.isSafeInteger(length) || length < 0) throw new ApiError(400, 'bad-request', 'Content-Length is required.');
-  if (length > MAX_IO_BODY) throw new ApiError(413, 'payload-too-large', `Bodies are limited to ${MAX_IO_BODY} bytes: send larger files as multipart uploads.`);
+  if (length > MAX_REQUEST_BODY) throw new ApiError(413, 'payload-too-large', `Bodies are limited to ${MAX_REQUEST_BODY} bytes: send larger files as multipart uploads.`);
   return c.req.raw.body ?? new Response('').body!;
 }
 

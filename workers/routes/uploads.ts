@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { and, eq } from 'drizzle-orm';
 import type { AppEnv } from '../env';
-import { numberVar } from '../config';
+import { MAX_REQUEST_BODY, numberVar } from '../config';
 import { flights, uploads } from '../db/schema';
 import { createRouter, ProblemSchema } from '../http/openapi';
 import { drain } from '../http/drain';
@@ -22,9 +22,6 @@ const MAX_PARTS = 10_000;
 
 /** Equal part size: as configured, but never so small that 10,000 parts fall short of the largest upload. */
 const partSize = (c: Context<AppEnv>) => Math.max(numberVar(c.env, 'UPLOAD_PART_SIZE'), Math.ceil(numberVar(c.env, 'UPLOAD_MAX_SIZE') / MAX_PARTS));
-
-/** Cloudflare refuses request bodies over 100 MB: clients must send smaller chunks. */
-const MAX_CHUNK_SIZE = 100_000_000;
 
 function tusHeaders(extra: Record<string, string> = {}): Record<string, string> {
   return { 'tus-resumable': TUS_VERSION, 'cache-control': 'no-store', ...extra };
@@ -90,7 +87,7 @@ const options = (c: Context<AppEnv>) => c.body(null, 204, {
   'tus-max-size': String(numberVar(c.env, 'UPLOAD_MAX_SIZE')),
   'tus-checksum-algorithm': CHECKSUM_ALGORITHMS.join(','),
   // Not part of tus: the largest chunk Cloudflare lets through, for clients choosing chunkSize.
-  'upload-max-chunk-size': String(MAX_CHUNK_SIZE),
+  'upload-max-chunk-size': String(MAX_REQUEST_BODY),
 });
 router.options('/uploads', options);
 router.options('/uploads/:uploadId', options);

@@ -75,6 +75,11 @@ const EXTENSIONS: Record<ProductType, RegExp | null> = {
   raw: null,
 };
 
+/** The product type a file's name says it is (a TIFF taken as an orthomosaic), or null. */
+export function productTypeOf(filename: string): ProductType | null {
+  return (['ortho', 'pmtiles', 'vector'] as const).find((type) => EXTENSIONS[type]!.test(filename)) ?? null;
+}
+
 /** What an upload is for: named in Upload-Metadata, checked before the upload exists. */
 export interface UploadTarget {
   projectId: string;
