@@ -2,7 +2,7 @@
 // local database and bucket, starts wrangler dev and prints where to go. Ctrl-C stops it.
 import { log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
-import { prepareStack, startWorker, stopWorker, type StackOptions } from './lib/stack';
+import { prepareStack, startWorker, stopStack, stopWorker, type StackOptions } from './lib/stack';
 
 const options: StackOptions = {
   database: 'edge_tiles',
@@ -27,6 +27,6 @@ log(`ready: ${stack.baseUrl}
   everything (API keys, data product ids) is in .dev/seed.json`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => void stopWorker(worker).then(() => stack.converter.stop()).then(() => process.exit(0)));
+  process.on(signal, () => void stopWorker(worker).then(() => stopStack(stack)).then(() => process.exit(0)));
 }
-worker.on('exit', (code) => void stack.converter.stop().then(() => process.exit(code ?? 0)));
+worker.on('exit', (code) => void stopStack(stack).then(() => process.exit(code ?? 0)));

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
-import { ensureGdal, freePort, prepareStack, startWorker, stopWorker, type StackOptions } from './lib/stack';
+import { ensureGdal, freePort, prepareStack, startWorker, stopStack, stopWorker, type StackOptions } from './lib/stack';
 import { FIXTURES } from './lib/seed';
 
 function gdal(command: string, args: string[]): void {
@@ -59,6 +59,8 @@ function testObjects(): Array<{ name: string; file: string }> {
     'truncated.tif': cog.subarray(0, Math.floor(cog.length * 0.6)),
     'truncated-header.tif': cog.subarray(0, 300),
     'not-a-tiff.tif': 'This is plain text, not a TIFF.\n',
+    // cog.tif under a key no other test reads, so that counting R2 reads starts from cold tile bytes.
+    'reads.tif': cog,
     'stripped.tif': readFileSync(`${FIXTURES}/raw/RGB.byte.tif`),
     'invalid.pmtiles': readFileSync(`${FIXTURES}/pmtiles/invalid.pmtiles`),
     'invalid_v4.pmtiles': readFileSync(`${FIXTURES}/pmtiles/invalid_v4.pmtiles`),
@@ -124,7 +126,7 @@ try {
   });
 } finally {
   await stopWorker(worker);
-  await stack.converter.stop();
+  await stopStack(stack);
 }
 
 log(`unit: ${unit.ok ? 'ok' : 'FAILED'}, integration: ${integration.ok ? 'ok' : 'FAILED'}`);

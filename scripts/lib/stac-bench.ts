@@ -9,7 +9,7 @@ import { visibleItems } from '../../workers/catalog/visibility';
 import { DEV_DIR, ROOT } from './dev-env';
 import { loadStac } from './stac-load';
 import { DAYS, FIRST_DAY, PLATFORMS, random, regions, syntheticCatalog } from './stac-synthetic';
-import { freePort, prepareStack, startWorker, stopWorker, type StackOptions } from './stack';
+import { freePort, prepareStack, startWorker, stopStack, stopWorker, type StackOptions } from './stack';
 import { log } from './system';
 import { percentile, round } from './figures';
 
@@ -178,7 +178,7 @@ export async function benchStac(): Promise<StacBench> {
     log(`stac bench: ${Number(size!.items).toLocaleString('en')} items in ${size!.collections} collections`);
   } finally {
     await stopWorker(worker);
-    await stack.converter.stop();
+    await stopStack(stack);
   }
   return { rows, plans };
 }

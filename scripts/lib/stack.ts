@@ -5,6 +5,7 @@ import { prepareDatabase } from './postgres';
 import { ROOT, writeWorkerEnvFile } from './dev-env';
 import { seed, type SeedFile } from './seed';
 import { startConverter, type ConverterProcess } from './converter';
+import { startPooler, type Pooler } from './pooler';
 
 export const BUCKET = 'edge-tiles-dev';
 
@@ -25,7 +26,10 @@ export interface StackOptions {
 }
 
 export interface Stack {
+  /** The database, directly (scripts, tests and the converter connect here). */
   databaseUrl: string;
+  /** The Worker's way to it: the local connection pooler. */
+  pooler: Pooler;
   envFile: string;
   baseUrl: string;
   seed: SeedFile;
@@ -42,11 +46,17 @@ export async function prepareStack(options: StackOptions): Promise<Stack> {
   ensureGdal();
   const databaseUrl = await prepareDatabase(options.database, { explicitUrl: options.databaseUrl, fresh: options.fresh });
   const converter = await startConverter({ port: options.converterPort ?? (await freePort()), databaseUrl, partSize: options.converterPartSize });
-  const envFile = await writeWorkerEnvFile(options.envName, databaseUrl, converter);
+  const pooler = await startPooler(databaseUrl, await freePort());
+  const envFile = await writeWorkerEnvFile(options.envName, pooler.url, converter);
   const baseUrl = `http://127.0.0.1:${options.port}`;
   log('seeding demo data');
   const seeded = await seed({ databaseUrl, baseUrl, persistTo: options.persistTo, bucketName: BUCKET, outFile: options.seedFile, extraObjects: options.extraObjects });
-  return { databaseUrl, envFile, baseUrl, seed: seeded, converter };
+  return { databaseUrl, pooler, envFile, baseUrl, seed: seeded, converter };
+}
+
+/** Stops the stack's local services (the Worker is stopped on its own). */
+export async function stopStack(stack: Stack): Promise<void> {
+  await Promise.all([stack.converter.stop(), stack.pooler.stop()]);
 }
 
 export function freePort(): Promise<number> {

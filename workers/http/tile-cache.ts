@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { sha256Hex } from '../auth/crypto';
+import { metric } from './server-timing';
 
 /**
  * The Varnish layer: renderings kept in the Cache API under a key that holds everything that
@@ -28,8 +29,8 @@ export interface CachedOptions {
   key: string;
   /** What clients (and shared caches) are told: public data may be cached anywhere, private only by the browser. */
   cacheControl: string;
-  /** Added to Server-Timing on a hit, where nothing was rendered. */
-  hitTiming: string;
+  /** Server-Timing metrics on a hit, where nothing was rendered (the cache lookup is added to them). */
+  hitTiming?: () => string[];
 }
 
 function withHeaders(response: Response, headers: Record<string, string>): Response {
@@ -46,8 +47,12 @@ export async function cached(c: Context<AppEnv>, options: CachedOptions, produce
     return new Response(null, { status: 304, headers: common });
   }
   const cache = caches.default;
+  const lookup = performance.now();
   const hit = await cache.match(options.key);
-  if (hit) return withHeaders(hit, { ...common, 'server-timing': options.hitTiming, 'x-cache': 'HIT' });
+  if (hit) {
+    const timing = [...(options.hitTiming?.() ?? []), metric('cache', performance.now() - lookup, 'hit')].join(', ');
+    return withHeaders(hit, { ...common, 'server-timing': timing, 'x-cache': 'HIT' });
+  }
   const response = await produce();
   if (response.status !== 200) return response;
   const stored = withHeaders(response.clone(), { etag, 'cache-control': 'public, max-age=86400' });

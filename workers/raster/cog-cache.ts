@@ -1,36 +1,15 @@
 import { ByteSource, parseCog, type Cog } from './cog';
 import { EtagMismatch, ObjectNotFound, type Source } from './source';
 import { RasterError } from './errors';
+import { ByteLru } from '../util/lru';
 
 /** Enough for the ghost header, every IFD and the tile index arrays of a typical COG. */
 const HEADER_BYTES = 64 * 1024;
 /** What parsed headers may hold in one isolate. */
 const LRU_BYTES = 32 * 1024 * 1024;
 
-interface Entry {
-  cog: Promise<Cog>;
-  footprint: number;
-}
-
-const lru = new Map<string, Entry>();
-let lruBytes = 0;
-
-function remember(key: string, entry: Entry): void {
-  lru.set(key, entry);
-  lruBytes += entry.footprint;
-  for (const [oldest, old] of lru) {
-    if (lruBytes <= LRU_BYTES || oldest === key) break;
-    lru.delete(oldest);
-    lruBytes -= old.footprint;
-  }
-}
-
-function forget(key: string): void {
-  const entry = lru.get(key);
-  if (!entry) return;
-  lru.delete(key);
-  lruBytes -= entry.footprint;
-}
+/** Parsed headers by object key; an entry is the promise, so concurrent requests share one read. */
+const headers = new ByteLru<Promise<Cog>>(LRU_BYTES);
 
 export interface HeaderCache {
   /** The Cache API store that keeps header bytes across isolates (caches.default in production). */
@@ -68,22 +47,13 @@ async function loadHeader(source: Source, options: HeaderCache): Promise<ByteSou
 
 /** The parsed header of `source`'s object, from this isolate, the Cache API, or one range read. */
 export function openCog(source: Source, options: HeaderCache = {}): Promise<Cog> {
-  const existing = lru.get(source.key);
-  if (existing) {
-    lru.delete(source.key);
-    lru.set(source.key, existing);
-    return existing.cog;
-  }
+  const existing = headers.get(source.key);
+  if (existing) return existing;
   const cog = loadHeader(source, options).then(parseCog);
-  const entry = { cog, footprint: HEADER_BYTES };
-  remember(source.key, entry);
+  headers.set(source.key, cog, HEADER_BYTES);
   cog.then(
-    (parsed) => {
-      if (lru.get(source.key) !== entry) return;
-      lruBytes += parsed.footprint - entry.footprint;
-      entry.footprint = parsed.footprint;
-    },
-    () => forget(source.key),
+    (parsed) => headers.resize(source.key, cog, parsed.footprint),
+    () => headers.delete(source.key),
   );
   return cog;
 }
@@ -97,7 +67,7 @@ export async function withCog<T>(source: Source, options: HeaderCache, use: (cog
     return await use(await openCog(source, options));
   } catch (error) {
     if (!(error instanceof EtagMismatch)) throw error;
-    forget(source.key);
+    headers.delete(source.key);
     await options.cache?.delete(headerUrl(source.key));
     return use(await openCog(source, options));
   }

@@ -1,6 +1,6 @@
 import { addDecoder, BaseDecoder } from 'geotiff';
 import type { ImageFileDirectory } from 'geotiff';
-import { inflate } from 'pako';
+import { inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 // Pure-JS LERC (lerc 2.x): workerd refuses to compile WebAssembly from bytes, which lerc 3+ does.
 import Lerc from 'lerc';
@@ -43,13 +43,12 @@ const toBuffer = (bytes: Uint8Array): ArrayBuffer =>
     : bytes.slice().buffer;
 
 /**
- * DEFLATE through the runtime's native zlib (DecompressionStream) instead of geotiff's pako:
- * several times faster on the tiles of a typical COG.
+ * DEFLATE through the runtime's native zlib (node:zlib, synchronous) instead of geotiff's pako:
+ * several times faster on the tiles of a typical COG, and no stream set up per tile.
  */
 class DeflateDecoder extends BaseDecoder {
-  override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBuffer> {
-    const stream = new Blob([new Uint8Array(buffer)]).stream().pipeThrough(new DecompressionStream('deflate'));
-    return new Response(stream).arrayBuffer();
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBuffer {
+    return toBuffer(inflateSync(new Uint8Array(buffer)));
   }
 }
 
@@ -68,7 +67,7 @@ class LercDecoder extends BaseDecoder {
     const { LercParameters: lercParameters, planarConfiguration } = this.parameters as Parameters;
     const extra = lercParameters?.[1] ?? LERC_NONE;
     let blob = new Uint8Array(buffer);
-    if (extra === LERC_DEFLATE) blob = inflate(blob);
+    if (extra === LERC_DEFLATE) blob = inflateSync(blob);
     else if (extra === LERC_ZSTD) blob = zstdDecompress(blob);
     else if (extra !== LERC_NONE) throw new Error(`unsupported LERC additional compression ${extra}`);
     const decoded = Lerc.decode(toBuffer(blob));

@@ -1,4 +1,5 @@
 import type { DataType } from './cog';
+import { crc32, deflateSync } from 'node:zlib';
 import { concatBytes } from '../util/bytes';
 
 const NPY_DESCR: Record<DataType, string> = {
@@ -50,22 +51,6 @@ export function encodeNpy(bands: Float64Array[], mask: Uint8Array, width: number
 
 // ---------------------------------------------------------------- PNG
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
@@ -76,53 +61,81 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-async function zlib(data: Uint8Array): Promise<Uint8Array> {
-  // The runtime's native zlib: far faster than a JavaScript deflate, and the reason this encoder is ours.
-  const stream = new Response(data).body!.pipeThrough(new CompressionStream('deflate'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+/**
+ * Level 6 is zlib's (and GDAL's PNG driver's) default. node:zlib is the runtime's native zlib, and
+ * unlike CompressionStream it is synchronous and takes a level.
+ */
+const PNG_ZLIB_LEVEL = 6;
+
+/** Filter byte 2 (Up) on every row; each row still sees the unfiltered row above it. */
+function filterUp(raw: Uint8Array, rowBytes: number, height: number): void {
+  const stride = rowBytes + 1;
+  for (let y = height - 1; y > 0; y--) {
+    const o = y * stride + 1;
+    const above = o - stride;
+    for (let i = 0; i < rowBytes; i++) raw[o + i] = raw[o + i]! - raw[above + i]!;
+  }
+  for (let y = 0; y < height; y++) raw[y * stride] = 2;
+}
+
+/** 8-bit scanlines (filter byte left for filterUp), an alpha sample from `mask` after each pixel's own. */
+function scanlines8(pixels: Uint8Array, width: number, height: number, channels: number, mask: Uint8Array | undefined): Uint8Array {
+  const outChannels = mask ? channels + 1 : channels;
+  const rowBytes = width * outChannels;
+  const raw = new Uint8Array(height * (rowBytes + 1));
+  if (!mask) {
+    for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * rowBytes, (y + 1) * rowBytes), y * (rowBytes + 1) + 1);
+    return raw;
+  }
+  let p = 0;
+  let s = 0;
+  for (let y = 0; y < height; y++) {
+    let o = y * (rowBytes + 1) + 1;
+    for (let x = 0; x < width; x++, p++) {
+      for (let c = 0; c < channels; c++) raw[o++] = pixels[s++]!;
+      raw[o++] = mask[p] ? 255 : 0;
+    }
+  }
+  return raw;
+}
+
+/** 16-bit scanlines, big-endian as PNG wants them. */
+function scanlines16(pixels: Uint16Array, width: number, height: number, channels: number, mask: Uint8Array | undefined): Uint8Array {
+  const outChannels = mask ? channels + 1 : channels;
+  const rowBytes = width * outChannels * 2;
+  const raw = new Uint8Array(height * (rowBytes + 1));
+  let p = 0;
+  let s = 0;
+  for (let y = 0; y < height; y++) {
+    let o = y * (rowBytes + 1) + 1;
+    for (let x = 0; x < width; x++, p++) {
+      for (let c = 0; c < channels; c++) {
+        const v = pixels[s++]!;
+        raw[o++] = v >>> 8;
+        raw[o++] = v & 0xff;
+      }
+      if (mask) {
+        const a = mask[p] ? 0xff : 0;
+        raw[o++] = a;
+        raw[o++] = a;
+      }
+    }
+  }
+  return raw;
 }
 
 /**
  * PNG of interleaved samples: 1 (gray) or 3 (RGB) channels, or 2 and 4 when the last is alpha,
  * 8 or 16 bits. With `mask`, an alpha channel is added from it (0 or fully opaque). Rows use the
- * Up filter, which suits imagery and costs one subtraction per byte; everything is written in two
- * passes over one buffer, because this runs for every tile.
+ * Up filter, which suits imagery and costs one subtraction per byte. One loop per sample width
+ * keeps each typed-array access monomorphic: this runs for every tile.
  */
-export async function encodePng(pixels: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 2 | 3 | 4, mask?: Uint8Array): Promise<Uint8Array> {
+export function encodePng(pixels: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 2 | 3 | 4, mask?: Uint8Array): Uint8Array {
   const wide = pixels instanceof Uint16Array;
   const depth = wide ? 16 : 8;
   const outChannels = (mask ? channels + 1 : channels) as 1 | 2 | 3 | 4;
-  const bytesPerSample = wide ? 2 : 1;
-  const rowBytes = width * outChannels * bytesPerSample;
-  const raw = new Uint8Array(height * (rowBytes + 1));
-  const opaque = wide ? 0xffff : 0xff;
-  let p = 0;
-  for (let y = 0; y < height; y++) {
-    let o = y * (rowBytes + 1);
-    raw[o++] = 2;
-    for (let x = 0; x < width; x++, p++) {
-      for (let c = 0; c < channels; c++) {
-        const v = pixels[p * channels + c]!;
-        if (wide) {
-          raw[o++] = v >> 8;
-          raw[o++] = v;
-        } else raw[o++] = v;
-      }
-      if (mask) {
-        const a = mask[p] ? opaque : 0;
-        if (wide) {
-          raw[o++] = a >> 8;
-          raw[o++] = a;
-        } else raw[o++] = a;
-      }
-    }
-  }
-  // Up filter in place, bottom row first, so each row still sees the unfiltered row above it.
-  for (let y = height - 1; y > 0; y--) {
-    const o = y * (rowBytes + 1) + 1;
-    const above = o - rowBytes - 1;
-    for (let i = 0; i < rowBytes; i++) raw[o + i] = raw[o + i]! - raw[above + i]!;
-  }
+  const raw = wide ? scanlines16(pixels, width, height, channels, mask) : scanlines8(pixels, width, height, channels, mask);
+  filterUp(raw, width * outChannels * (wide ? 2 : 1), height);
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, width);
@@ -132,7 +145,7 @@ export async function encodePng(pixels: Uint8Array | Uint16Array, width: number,
   const parts = [
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
-    chunk('IDAT', await zlib(raw)),
+    chunk('IDAT', deflateSync(raw, { level: PNG_ZLIB_LEVEL })),
     chunk('IEND', new Uint8Array(0)),
   ];
   return concatBytes(parts);

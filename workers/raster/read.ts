@@ -3,6 +3,7 @@ import type { Cog, DataType, Level } from './cog';
 import type { Source } from './source';
 import { RasterError } from './errors';
 import { decoderParameters } from './decoders';
+import { ByteLru } from '../util/lru';
 
 /** A pixel window of one level; it may reach past the image, where everything is masked. */
 export interface Window {
@@ -24,6 +25,8 @@ export interface Block {
 const MERGE_GAP = 16 * 1024;
 const MAX_MERGED = 8 * 1024 * 1024;
 const MAX_IN_FLIGHT = 6;
+/** What compressed tile bytes may hold in one isolate. */
+const BLOCK_CACHE_BYTES = 16 * 1024 * 1024;
 
 const ARRAYS: Record<DataType, { new (buffer: ArrayBuffer): ArrayLike<number> }> = {
   uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
@@ -62,13 +65,23 @@ async function locate(image: GeoTIFFImage, index: number): Promise<BlockRequest>
 }
 
 /**
- * Fetches the blocks' bytes: sorted by offset, neighbours merged into one range read, at most
+ * Compressed tile bytes already read, by object, etag and range: a map view asks for neighbouring
+ * tiles together, and they share the file's internal tiles along their edges. An object replaced
+ * under the same key has a new etag, so its old bytes are never used.
+ */
+const blockBytes = new ByteLru<ArrayBuffer>(BLOCK_CACHE_BYTES);
+
+/**
+ * Fetches the blocks' bytes, from this isolate's cache or R2: sorted by offset, neighbours merged into one range read, at most
  * MAX_IN_FLIGHT reads at once. Empty (sparse) blocks are not read at all.
  */
 async function fetchBlocks(blocks: BlockRequest[], source: Source, etag: string, size: number, signal?: AbortSignal): Promise<void> {
-  const present = blocks.filter((b) => b.length > 0).sort((a, b) => a.offset - b.offset);
-  const beyond = present.find((b) => b.offset + b.length > size);
+  const nonEmpty = blocks.filter((b) => b.length > 0);
+  const beyond = nonEmpty.find((b) => b.offset + b.length > size);
   if (beyond) throw new RasterError(422, `The file is truncated: a tile ends at byte ${beyond.offset + beyond.length} of ${size}.`);
+  const cacheKey = (b: BlockRequest) => `${source.key}\u0000${etag}\u0000${b.offset}\u0000${b.length}`;
+  for (const block of nonEmpty) block.bytes = blockBytes.get(cacheKey(block));
+  const present = nonEmpty.filter((b) => !b.bytes).sort((a, b) => a.offset - b.offset);
   const groups: BlockRequest[][] = [];
   for (const block of present) {
     const group = groups[groups.length - 1];
@@ -86,7 +99,10 @@ async function fetchBlocks(blocks: BlockRequest[], source: Source, etag: string,
       const start = group[0]!.offset;
       const end = Math.max(...group.map((b) => b.offset + b.length));
       const { data } = await source.getBytes(start, end - start, signal, etag);
-      for (const block of group) block.bytes = data.slice(block.offset - start, block.offset - start + block.length);
+      for (const block of group) {
+        block.bytes = data.slice(block.offset - start, block.offset - start + block.length);
+        blockBytes.set(cacheKey(block), block.bytes, block.length);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(MAX_IN_FLIGHT, groups.length) }, worker));
@@ -108,6 +124,83 @@ function unpackBits(buffer: ArrayBuffer, width: number, height: number): Uint8Ar
     for (let x = 0; x < width; x++) out[y * width + x] = (packed[y * rowBytes + (x >> 3)]! >> (7 - (x & 7))) & 1;
   }
   return out;
+}
+
+interface BlockCopy {
+  out: Block;
+  window: Window;
+  /** Per requested band: the decoded plane holding it (undefined when the block is sparse) and its sample offset. */
+  planes: Array<ArrayLike<number> | undefined>;
+  offsets: number[];
+  stride: number;
+  alpha: ArrayLike<number> | undefined;
+  alphaOffset: number;
+  maskBits: Uint8Array | null;
+  sparse: boolean;
+  nodata: number | null;
+  isFloat: boolean;
+  blockX: number;
+  blockY: number;
+  blockWidth: number;
+  /** The part of the block inside the window, in level pixels. */
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+/**
+ * Copies one decoded block's part of the window into `out`, band by band, then works out the
+ * mask: like GDAL's dataset mask, a pixel is nodata only when every band is (or is NaN), and
+ * alpha 0 or an internal mask bit 0 hides it. Tight loops per band: this runs for every pixel.
+ */
+function copyBlock(c: BlockCopy): void {
+  const { out, window, stride, blockX, blockY, blockWidth, x0, x1, y0, y1 } = c;
+  const width = out.width;
+  const fill = c.nodata ?? 0;
+  for (let i = 0; i < c.planes.length; i++) {
+    const plane = c.planes[i];
+    const band = out.bands[i]!;
+    const offset = c.offsets[i]!;
+    for (let y = y0; y < y1; y++) {
+      const o = (y - window.y) * width - window.x;
+      if (!plane) {
+        band.fill(fill, o + x0, o + x1);
+        continue;
+      }
+      let pixel = ((y - blockY) * blockWidth + (x0 - blockX)) * stride + offset;
+      for (let x = x0; x < x1; x++, pixel += stride) band[o + x] = plane[pixel]!;
+    }
+  }
+  const mask = out.mask;
+  const hasNodata = c.nodata !== null;
+  const checkValues = hasNodata || c.isFloat || c.planes.some((plane) => !plane);
+  const nodata = c.nodata ?? NaN;
+  for (let y = y0; y < y1; y++) {
+    const o = (y - window.y) * width - window.x;
+    if (c.sparse) mask.fill(hasNodata ? 0 : 1, o + x0, o + x1);
+    else if (!checkValues) mask.fill(1, o + x0, o + x1);
+    else {
+      for (let x = x0; x < x1; x++) {
+        let valid = 0;
+        for (let i = 0; i < c.planes.length && !valid; i++) {
+          const value = out.bands[i]![o + x]!;
+          // NaN is never valid (float data); NaN nodata matches NaN only, which the same test covers.
+          if (value === value && value !== nodata && c.planes[i]) valid = 1;
+        }
+        mask[o + x] = valid;
+      }
+    }
+    const rowStart = (y - blockY) * blockWidth - blockX;
+    if (c.alpha) {
+      const alpha = c.alpha;
+      for (let x = x0; x < x1; x++) if (alpha[(rowStart + x) * stride + c.alphaOffset] === 0) mask[o + x] = 0;
+    }
+    if (c.maskBits) {
+      const bits = c.maskBits;
+      for (let x = x0; x < x1; x++) if (bits[rowStart + x] === 0) mask[o + x] = 0;
+    }
+  }
 }
 
 export interface ReadOptions {
@@ -196,34 +289,12 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
     const bxe = Math.min(x1, (bx + 1) * bw);
     const bys = Math.max(y0, by * bh);
     const bye = Math.min(y1, by * bh + blockRows);
-    const sparse = planes.size === 0;
-    // Per band: the plane to read and where its sample sits in a pixel, looked up once per block.
-    const sources = bands.map((band) => ({ plane: planes.get(planar ? band : 0), offset: planar ? 0 : band }));
-    const alphaPlane = cog.alphaBand === null ? undefined : planes.get(planar ? cog.alphaBand : 0);
-    const alphaOffset = planar ? 0 : (cog.alphaBand ?? 0);
-    const fill = nodata ?? 0;
-    const hasNodata = nodata !== null;
-    const nanNodata = hasNodata && Number.isNaN(nodata);
-    for (let y = bys; y < bye; y++) {
-      const row = (y - by * bh) * bw;
-      const outRow = (y - window.y) * width - window.x;
-      for (let x = bxs; x < bxe; x++) {
-        const pixel = row + (x - bx * bw);
-        const o = outRow + x;
-        // Like GDAL's dataset mask: a pixel is nodata only when every band is (or is NaN).
-        let valid = false;
-        for (let i = 0; i < sources.length; i++) {
-          const { plane, offset } = sources[i]!;
-          const value = plane ? plane[pixel * stride + offset]! : fill;
-          out.bands[i]![o] = value;
-          if (!valid && plane && !(hasNodata && (value === nodata || (nanNodata && value !== value))) && !(isFloat && value !== value)) valid = true;
-        }
-        if (sparse) valid = !hasNodata;
-        if (valid && alphaPlane && alphaPlane[pixel * stride + alphaOffset] === 0) valid = false;
-        if (valid && maskBits && maskBits[pixel] === 0) valid = false;
-        out.mask[o] = valid ? 1 : 0;
-      }
-    }
+    copyBlock({
+      out, window, planes: bands.map((band) => planes.get(planar ? band : 0)), offsets: bands.map((band) => (planar ? 0 : band)), stride,
+      alpha: cog.alphaBand === null ? undefined : planes.get(planar ? cog.alphaBand : 0), alphaOffset: planar ? 0 : (cog.alphaBand ?? 0),
+      maskBits, sparse: planes.size === 0, nodata, isFloat,
+      blockX: bx * bw, blockY: by * bh, blockWidth: bw, x0: bxs, x1: bxe, y0: bys, y1: bye,
+    });
   }));
   return out;
 }

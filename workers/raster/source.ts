@@ -35,13 +35,13 @@ export class R2Source implements Source {
   ) {}
 
   async getBytes(offset: number, length: number, _signal?: AbortSignal, etag?: string): Promise<RangeResponse> {
-    const started = Date.now();
+    const started = performance.now();
     const object = await this.bucket.get(this.key, {
       range: { offset, length },
       onlyIf: etag ? { etagMatches: etag } : undefined,
     });
     this.stats.reads += 1;
-    this.stats.millis += Date.now() - started;
+    this.stats.millis += performance.now() - started;
     if (!object) throw new ObjectNotFound(this.key);
     // With onlyIf, R2 answers a failed precondition with the object's metadata and no body.
     if (!('body' in object)) throw new EtagMismatch(this.key);

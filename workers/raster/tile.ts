@@ -63,11 +63,11 @@ function alignedWindow(cog: Cog, grid: Grid, levelIndex: number) {
 export async function renderGrid(cog: Cog, source: Source, grid: Grid, options: RenderOptions): Promise<Block> {
   const timings = options.timings ?? { read: 0, warp: 0 };
   const timed = async <T>(phase: keyof Timings, work: () => T | Promise<T>): Promise<T> => {
-    const started = Date.now();
+    const started = performance.now();
     try {
       return await work();
     } finally {
-      timings[phase] += Date.now() - started;
+      timings[phase] += performance.now() - started;
     }
   };
   const level = chooseLevel(cog, grid);

@@ -105,77 +105,82 @@ export interface Mapping {
 /** GDAL's default error threshold for its approximate transformer, in source pixels. */
 const MAX_ERROR = 0.125;
 
-type PixelTransform = (x: number, y: number) => [number, number] | null;
+/** Output pixel (x, y) → level pixel, written to `at`; false where the projection has no answer. */
+type PixelTransform = (x: number, y: number, at: Float64Array) => boolean;
 
 /**
  * One output row through GDAL's approximate transformer (GDALApproxTransform): transform the
  * first, middle and last points exactly, interpolate linearly in between when the middle is
  * within MAX_ERROR of the line, else split in two and recurse. Matching it, not just the exact
  * projection, is what makes nearest-neighbour tiles agree with gdalwarp pixel for pixel.
+ * Plain functions over typed arrays: this runs for every row of every tile.
  */
-function approximateRow(width: number, row: number, exact: PixelTransform, xs: Float64Array, ys: Float64Array, offset: number): void {
-  const px = (i: number) => i + 0.5;
-  const py = row + 0.5;
-  const put = (i: number, p: [number, number] | null) => {
-    xs[offset + i] = p ? p[0] : NaN;
-    ys[offset + i] = p ? p[1] : NaN;
-  };
-  const exactRange = (from: number, to: number) => {
-    for (let i = from; i < to; i++) put(i, exact(px(i), py));
-  };
-  type Point = [number, number];
-  const recurse = (start: number, count: number, s: Point, m: Point, e: Point): void => {
+class RowApproximator {
+  private readonly point = new Float64Array(2);
+  private xs!: Float64Array;
+  private ys!: Float64Array;
+  private offset = 0;
+  private py = 0;
+
+  constructor(private readonly exact: PixelTransform) {}
+
+  row(width: number, row: number, xs: Float64Array, ys: Float64Array, offset: number): void {
+    this.xs = xs;
+    this.ys = ys;
+    this.offset = offset;
+    this.py = row + 0.5;
+    if (width <= 5) return this.exactRange(0, width);
+    const middle = (width - 1) >> 1;
+    if (!this.at(0) || !this.at(middle) || !this.at(width - 1)) return this.exactRange(0, width);
+    this.segment(0, width);
+  }
+
+  /** Exact transform of pixel i of the row, stored in place; false where it fails. */
+  private at(i: number): boolean {
+    const ok = this.exact(i + 0.5, this.py, this.point);
+    this.xs[this.offset + i] = ok ? this.point[0]! : NaN;
+    this.ys[this.offset + i] = ok ? this.point[1]! : NaN;
+    return ok;
+  }
+
+  private exactRange(from: number, to: number): void {
+    for (let i = from; i < to; i++) this.at(i);
+  }
+
+  /** Pixels start..start+count−1, whose first, middle and last points are already exact. */
+  private segment(start: number, count: number): void {
+    const { xs, ys, offset } = this;
     const middle = start + ((count - 1) >> 1);
     const end = start + count - 1;
-    const span = px(end) - px(start);
-    const slopeX = (e[0] - s[0]) / span;
-    const slopeY = (e[1] - s[1]) / span;
-    const at = px(middle) - px(start);
-    const error = Math.abs(s[0] + slopeX * at - m[0]) + Math.abs(s[1] + slopeY * at - m[1]);
+    const sx = xs[offset + start]!, sy = ys[offset + start]!;
+    const slopeX = (xs[offset + end]! - sx) / (end - start);
+    const slopeY = (ys[offset + end]! - sy) / (end - start);
+    const d = middle - start;
+    const error = Math.abs(sx + slopeX * d - xs[offset + middle]!) + Math.abs(sy + slopeY * d - ys[offset + middle]!);
     if (error <= MAX_ERROR) {
+      // Every point, the exact ends included, from the line: GDAL does the same.
       for (let i = start; i <= end; i++) {
-        const d = px(i) - px(start);
-        xs[offset + i] = s[0] + slopeX * d;
-        ys[offset + i] = s[1] + slopeY * d;
+        xs[offset + i] = sx + slopeX * (i - start);
+        ys[offset + i] = sy + slopeY * (i - start);
       }
       return;
     }
     const leftCount = middle - start;
     const rightCount = count - leftCount;
-    const leftMid = start + ((leftCount - 1) >> 1);
-    const rightMid = middle + ((rightCount - 1) >> 1);
     const baseLeft = leftCount <= 5;
     const baseRight = rightCount <= 5;
-    const lm = baseLeft ? null : exact(px(leftMid), py);
-    const le = baseLeft ? null : exact(px(middle - 1), py);
-    const rm = baseRight ? null : exact(px(rightMid), py);
-    if ((!baseLeft && (!lm || !le)) || (!baseRight && !rm)) {
-      exactRange(start + 1, middle);
-      exactRange(middle + 1, end);
-      put(start, s);
-      put(middle, m);
-      put(end, e);
+    // GDAL transforms the three new points before deciding, and falls back to exact on any failure.
+    const ok = (baseLeft || (this.at(start + ((leftCount - 1) >> 1)) && this.at(middle - 1))) && (baseRight || this.at(middle + ((rightCount - 1) >> 1)));
+    if (!ok) {
+      this.exactRange(start + 1, middle);
+      this.exactRange(middle + 1, end);
       return;
     }
-    if (!baseLeft) recurse(start, leftCount, s, lm!, le!);
-    else {
-      exactRange(start + 1, middle);
-      put(start, s);
-    }
-    if (!baseRight) recurse(middle, rightCount, m, rm!, e);
-    else {
-      exactRange(middle + 1, end);
-      put(middle, m);
-      put(end, e);
-    }
-  };
-  if (width <= 5) return exactRange(0, width);
-  const middle = (width - 1) >> 1;
-  const s = exact(px(0), py);
-  const m = exact(px(middle), py);
-  const e = exact(px(width - 1), py);
-  if (!s || !m || !e) return exactRange(0, width);
-  recurse(0, width, s, m, e);
+    if (baseLeft) this.exactRange(start + 1, middle);
+    else this.segment(start, leftCount);
+    if (baseRight) this.exactRange(middle + 1, end);
+    else this.segment(middle, rightCount);
+  }
 }
 
 export function mapGrid(cog: Cog, grid: Grid, level: Level, kernelRadius: number): Mapping {
@@ -183,19 +188,25 @@ export function mapGrid(cog: Cog, grid: Grid, level: Level, kernelRadius: number
   const transform = transformer(grid.proj4, cogProj4(cog));
   const dx = (bounds[2] - bounds[0]) / width;
   const dy = (bounds[3] - bounds[1]) / height;
-  const exact: PixelTransform = (x, y) => {
+  const { originX, originY } = cog;
+  const { resX, resY } = level;
+  const exact: PixelTransform = (x, y, at) => {
     const [sx, sy] = transform(bounds[0] + x * dx, bounds[3] - y * dy);
-    if (!Number.isFinite(sx) || !Number.isFinite(sy)) return null;
-    return [(sx - cog.originX) / level.resX, (cog.originY - sy) / level.resY];
+    if (!Number.isFinite(sx) || !Number.isFinite(sy)) return false;
+    at[0] = (sx - originX) / resX;
+    at[1] = (originY - sy) / resY;
+    return true;
   };
   const xs = new Float64Array(width * height);
   const ys = new Float64Array(width * height);
-  for (let row = 0; row < height; row++) approximateRow(width, row, exact, xs, ys, row * width);
+  const rows = new RowApproximator(exact);
+  for (let row = 0; row < height; row++) rows.row(width, row, xs, ys, row * width);
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  const loX = -kernelRadius, loY = -kernelRadius, hiX = level.width + kernelRadius, hiY = level.height + kernelRadius;
   for (let o = 0; o < xs.length; o++) {
     const x = xs[o]!;
     const y = ys[o]!;
-    if (x >= -kernelRadius && y >= -kernelRadius && x < level.width + kernelRadius && y < level.height + kernelRadius) {
+    if (x >= loX && y >= loY && x < hiX && y < hiY) {
       if (x < minX) minX = x;
       if (x > maxX) maxX = x;
       if (y < minY) minY = y;
@@ -224,50 +235,78 @@ function cubicWeight(t: number): number {
 /** Resamples `source` (the mapping's window) onto the output grid. */
 export function resample(source: Block, mapping: Mapping, grid: Grid, method: Resampling): Block {
   const { width, height } = grid;
-  const window = mapping.window!;
   const out: Block = { width, height, bands: source.bands.map(() => new Float64Array(width * height)), mask: new Uint8Array(width * height) };
+  if (method === 'nearest') resampleNearest(source, mapping, out);
+  else resampleKernel(source, mapping, out, method);
+  return out;
+}
+
+function resampleNearest(source: Block, mapping: Mapping, out: Block): void {
+  const { xs, ys, level } = mapping;
+  const window = mapping.window!;
+  const sw = source.width;
+  const sh = source.height;
+  const levelWidth = level.width;
+  const levelHeight = level.height;
+  const sourceMask = source.mask;
+  const outMask = out.mask;
+  const sourceBands = source.bands;
+  const outBands = out.bands;
+  const nb = sourceBands.length;
+  const single = nb === 1 ? sourceBands[0]! : null;
+  const singleOut = nb === 1 ? outBands[0]! : null;
+  for (let o = 0; o < outMask.length; o++) {
+    const lx = xs[o]!;
+    const ly = ys[o]!;
+    // Output pixels whose centre falls outside the source stay empty, as in GDAL.
+    if (!(lx >= 0 && ly >= 0 && lx < levelWidth && ly < levelHeight)) continue;
+    const px = lx - window.x;
+    const py = ly - window.y;
+    if (px < 0 || py < 0) continue;
+    // Truncation is floor here: px and py are not negative.
+    const sx = (px + 1e-10) | 0;
+    const sy = (py + 1e-10) | 0;
+    if (sx >= sw || sy >= sh) continue;
+    const s = sy * sw + sx;
+    if (!sourceMask[s]) continue;
+    if (single) singleOut![o] = single[s]!;
+    else for (let b = 0; b < nb; b++) outBands[b]![o] = sourceBands[b]![s]!;
+    outMask[o] = 1;
+  }
+}
+
+/** Bilinear and cubic: the kernel on pixel centres; masked neighbours' weights dropped and the rest renormalised. */
+function resampleKernel(source: Block, mapping: Mapping, out: Block, method: 'bilinear' | 'cubic'): void {
+  const window = mapping.window!;
   const sw = source.width;
   const sh = source.height;
   const nb = source.bands.length;
   const acc = new Float64Array(nb);
-  for (let o = 0; o < width * height; o++) {
+  const bilinear = method === 'bilinear';
+  const r = bilinear ? 1 : 2;
+  const lo = bilinear ? 0 : -1;
+  const weight = bilinear ? (t: number) => 1 - Math.abs(t) : cubicWeight;
+  for (let o = 0; o < out.mask.length; o++) {
     const lx = mapping.xs[o]!;
     const ly = mapping.ys[o]!;
-    // Output pixels whose centre falls outside the source stay empty, as in GDAL.
     if (!(lx >= 0 && ly >= 0 && lx < mapping.level.width && ly < mapping.level.height)) continue;
-    const px = lx - window.x;
-    const py = ly - window.y;
-    if (method === 'nearest') {
-      // Truncation is floor here: px and py are not negative once the centre is inside the source.
-      const sx = (px + 1e-10) | 0;
-      const sy = (py + 1e-10) | 0;
-      if (px < 0 || py < 0 || sx >= sw || sy >= sh) continue;
-      const s = sy * sw + sx;
-      if (!source.mask[s]) continue;
-      for (let b = 0; b < nb; b++) out.bands[b]![o] = source.bands[b]![s]!;
-      out.mask[o] = 1;
-      continue;
-    }
-    // Kernel on pixel centres; weights of masked neighbours are dropped and the rest renormalised.
-    const cx = px - 0.5;
-    const cy = py - 0.5;
+    const cx = lx - window.x - 0.5;
+    const cy = ly - window.y - 0.5;
     const ix = Math.floor(cx);
     const iy = Math.floor(cy);
-    const r = method === 'bilinear' ? 1 : 2;
-    const lo = method === 'bilinear' ? 0 : -1;
     acc.fill(0);
     let weightSum = 0;
     for (let ky = lo; ky < lo + 2 * r; ky++) {
       const sy = iy + ky;
       if (sy < 0 || sy >= sh) continue;
-      const wy = method === 'bilinear' ? 1 - Math.abs(cy - sy) : cubicWeight(cy - sy);
+      const wy = weight(cy - sy);
       if (wy === 0) continue;
       for (let kx = lo; kx < lo + 2 * r; kx++) {
         const sx = ix + kx;
         if (sx < 0 || sx >= sw) continue;
         const s = sy * sw + sx;
         if (!source.mask[s]) continue;
-        const w = wy * (method === 'bilinear' ? 1 - Math.abs(cx - sx) : cubicWeight(cx - sx));
+        const w = wy * weight(cx - sx);
         if (w === 0) continue;
         weightSum += w;
         for (let b = 0; b < nb; b++) acc[b]! += w * source.bands[b]![s]!;
@@ -277,5 +316,4 @@ export function resample(source: Block, mapping: Mapping, grid: Grid, method: Re
     for (let b = 0; b < nb; b++) out.bands[b]![o] = acc[b]! / weightSum;
     out.mask[o] = 1;
   }
-  return out;
 }

@@ -4,6 +4,7 @@ import type { AppEnv } from '../env';
 import { createRouter, errors, jsonResponse, UuidParam } from '../http/openapi';
 import { ApiError } from '../http/problem';
 import { cacheKey, cached, tileCacheControl } from '../http/tile-cache';
+import { metric } from '../http/server-timing';
 import { signingKeys } from '../auth/signing-keys';
 import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../auth/object-access';
 import { R2Source, ReadStats } from '../raster/source';
@@ -109,37 +110,39 @@ async function grant(c: Context<AppEnv>, prefix: Prefix, query: { url?: string; 
 
 /** Authorizes (before any cache), then runs `use` on the object's header, re-read once if the object changed. */
 async function withDataset<T>(c: Context<AppEnv>, prefix: Prefix, query: { url?: string; token?: string }, use: (cog: Cog, source: R2Source, opened: Opened) => Promise<T>): Promise<T> {
-  const started = Date.now();
+  const started = performance.now();
   const granted = await grant(c, prefix, query);
   const stats = new ReadStats();
   const source = new R2Source(c.env.DATA, granted.key, stats);
   const options = { cache: caches.default, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
-  return withCog(source, options, (cog) => use(cog, source, { grant: granted, stats, started, opened: Date.now() }));
+  return withCog(source, options, (cog) => use(cog, source, { grant: granted, stats, started, opened: performance.now() }));
 }
 
+const r2Metric = (stats: ReadStats) => metric('r2', stats.millis, `${stats.reads} reads, ${stats.bytes} bytes`);
+
 function serverTiming(stats: ReadStats, timings: Timings, encode: number, opened: Opened): string {
-  const now = Date.now();
+  const now = performance.now();
   return [
-    `auth;dur=${opened.opened - opened.started};desc="authorization and header"`,
-    `r2;dur=${stats.millis};desc="${stats.reads} reads, ${stats.bytes} bytes"`,
-    `decode;dur=${Math.max(0, timings.read - stats.millis)}`,
-    `warp;dur=${timings.warp}`,
-    `encode;dur=${encode}`,
-    `render;dur=${now - opened.opened}`,
-    `total;dur=${now - opened.started}`,
+    metric('auth', opened.opened - opened.started, 'authorization and header'),
+    r2Metric(stats),
+    metric('decode', Math.max(0, timings.read - stats.millis)),
+    metric('warp', timings.warp),
+    metric('encode', encode),
+    metric('render', now - opened.opened),
+    metric('total', now - opened.started),
   ].join(', ');
 }
 
 /** Renders a grid to the requested format, cached at the edge; Server-Timing tells where time went. */
 async function respondWithImage(c: Context<AppEnv>, cog: Cog, opened: Opened, format: ImageFormat, make: (timings: Timings) => Promise<{ block: Block; planned: Plan } | null>) {
   const key = cacheKey(c, [opened.grant.version, cog.etag]);
-  return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: `r2;dur=${opened.stats.millis};desc="${opened.stats.reads} reads, ${opened.stats.bytes} bytes", cache;desc="hit", total;dur=${Date.now() - opened.started}` }, async () => {
+  return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: () => [r2Metric(opened.stats), metric('total', performance.now() - opened.started)] }, async () => {
     const timings: Timings = { read: 0, warp: 0 };
     const made = await make(timings);
     if (!made) throw new ApiError(404, 'not-found', 'This tile lies outside the dataset.');
-    const encodeStart = Date.now();
+    const encodeStart = performance.now();
     const { body, contentType } = await render(made.block, cog, made.planned.bands, made.planned.render, format);
-    const encode = Date.now() - encodeStart;
+    const encode = performance.now() - encodeStart;
     return new Response(body, {
       headers: { 'content-type': contentType, 'server-timing': serverTiming(opened.stats, timings, encode, opened) },
     });

@@ -5,6 +5,7 @@ import type { AppEnv } from '../env';
 import { createRouter, ProblemSchema } from '../http/openapi';
 import { ApiError } from '../http/problem';
 import { cacheKey, cached, tileCacheControl } from '../http/tile-cache';
+import { metric } from '../http/server-timing';
 import { signingKeys } from '../auth/signing-keys';
 import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../auth/object-access';
 import { isUuid } from '../auth/roles';
@@ -54,7 +55,7 @@ function tokenSuffix(c: Context<AppEnv>): string {
 }
 
 async function tile(c: Context<AppEnv>, request: Extract<Request, { kind: 'tile' }>, archive: PMTiles, granted: ObjectGrant): Promise<Response> {
-  const started = Date.now();
+  const started = performance.now();
   const header = await guard(() => archive.getHeader());
   const format = TILE_FORMATS[header.tileType];
   if (!format) throw new ApiError(422, 'unprocessable', `Unsupported tile type ${header.tileType} in this archive.`);
@@ -65,13 +66,13 @@ async function tile(c: Context<AppEnv>, request: Extract<Request, { kind: 'tile'
   if (x >= 2 ** zoom || y >= 2 ** zoom) throw new ApiError(400, 'bad-request', `Tile ${zoom}/${x}/${y} does not exist.`);
   if (zoom < header.minZoom || zoom > header.maxZoom) throw new ApiError(404, 'not-found', `The archive covers zooms ${header.minZoom}–${header.maxZoom}.`);
   const key = cacheKey(c, [granted.version, header.etag ?? '']);
-  return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: `cache;desc="hit", total;dur=${Date.now() - started}` }, async () => {
+  return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: () => [metric('total', performance.now() - started)] }, async () => {
     const found = await guard(() => archive.getZxy(zoom, x, y));
     if (!found) {
       if (c.env.PMTILES_MISSING_TILE === '204') return new Response(null, { status: 204 });
       throw new ApiError(404, 'not-found', 'The archive has no tile here.');
     }
-    return new Response(found.data, { headers: { 'content-type': format.mediaType, 'server-timing': `total;dur=${Date.now() - started}` } });
+    return new Response(found.data, { headers: { 'content-type': format.mediaType, 'server-timing': metric('total', performance.now() - started) } });
   });
 }
 

@@ -5,6 +5,7 @@ import type { AppEnv } from '../env';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam } from '../http/openapi';
 import { ApiError } from '../http/problem';
 import { cacheKey, cached, tileCacheControl } from '../http/tile-cache';
+import { metric } from '../http/server-timing';
 import { text } from '../http/schemas';
 import { rowsOf } from '../db/rows';
 import { effectiveRoleSql, isUuid, projectAccess, requireProjectRole } from '../auth/roles';
@@ -147,16 +148,16 @@ router.openapi(
     if (zoom > 24 || x >= 2 ** zoom || y >= 2 ** zoom) throw new ApiError(400, 'bad-request', `Tile ${zoom}/${x}/${y} does not exist.`);
     const layers = await readableLayers(c, p.layers.split(','));
     const properties = c.req.valid('query').properties?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-    const started = Date.now();
+    const started = performance.now();
     const key = cacheKey(c, layers.map((l) => `${l.id.slice(0, 8)}v${l.version}`));
-    return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: `cache;desc="hit", total;dur=${Date.now() - started}` }, async () => {
-      const queried = Date.now();
+    return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: () => [metric('total', performance.now() - started)] }, async () => {
+      const queried = performance.now();
       const tile = await vectorTile(c.var.db, layers, zoom, x, y, {
         properties,
         limit: numberVar(c.env, 'VECTOR_TILE_FEATURE_LIMIT'),
       });
-      const now = Date.now();
-      return new Response(tile, { headers: { 'content-type': 'application/vnd.mapbox-vector-tile', 'server-timing': `db;dur=${now - queried}, total;dur=${now - started}` } });
+      const now = performance.now();
+      return new Response(tile, { headers: { 'content-type': 'application/vnd.mapbox-vector-tile', 'server-timing': [metric('db', now - queried), metric('total', now - started)].join(', ') } });
     });
   },
 );

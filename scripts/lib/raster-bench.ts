@@ -1,0 +1,173 @@
+// The raster part of `npm run bench`: our tiles beside GDAL warping (and encoding) the same tiles.
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { aptInstall, fail } from './system';
+import { ROOT } from './dev-env';
+import { FIXTURES } from './seed';
+import { freePort, type Stack } from './stack';
+import { percentile, round } from './figures';
+
+const HALF = 20037508.342789244;
+export const RASTER_FILES = ['cog.tif', 'cog_rgb.tif'];
+/** Renders per file in the cold pass; small files have few tiles, so their tiles repeat. */
+const RENDERS = 24;
+
+/** Objects the bench needs besides the seed: one copy of each file per cold render. */
+export function rasterBenchObjects(): Array<{ name: string; file: string }> {
+  return RASTER_FILES.flatMap((name) => Array.from({ length: RENDERS }, (_, i) => ({ name: copyName(name, i), file: `${FIXTURES}/cog/${name}` })));
+}
+const copyName = (name: string, i: number) => `bench-copy-${i}-${name}`;
+
+export function ensurePythonGdal(): void {
+  if (spawnSync('/usr/bin/python3', ['-c', 'from osgeo import gdal'], { stdio: 'ignore' }).status === 0) return;
+  aptInstall(['python3-gdal'], 'GDAL for Python (the bench peer)');
+}
+
+function info(file: string) {
+  const out = spawnSync('gdalinfo', ['-json', file], { encoding: 'utf8' });
+  return JSON.parse(out.stdout) as { size: [number, number]; wgs84Extent: { coordinates: number[][][] } };
+}
+
+interface Tile { z: number; x: number; y: number; bounds: number[] }
+
+/** Native-zoom tiles over the dataset, the most central first. */
+function nativeTiles(file: string): Tile[] {
+  const meta = info(file);
+  const ring = meta.wgs84Extent.coordinates[0]!;
+  const merc = ring.map(([lon, lat]) => [(lon! * HALF) / 180, (Math.log(Math.tan(((90 + lat!) * Math.PI) / 360)) * HALF) / Math.PI]);
+  const xs = merc.map((p) => p[0]!);
+  const ys = merc.map((p) => p[1]!);
+  const natural = Math.hypot(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) / Math.hypot(...meta.size);
+  const z = Math.round(Math.log2((2 * HALF) / 256 / natural));
+  const span = (2 * HALF) / 2 ** z;
+  const [minx, maxx, miny, maxy] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const tiles = [];
+  for (let x = Math.floor((minx + HALF) / span); x <= Math.floor((maxx + HALF) / span); x++) {
+    for (let y = Math.floor((HALF - maxy) / span); y <= Math.floor((HALF - miny) / span); y++) {
+      tiles.push({ z, x, y, bounds: [-HALF + x * span, HALF - (y + 1) * span, -HALF + (x + 1) * span, HALF - y * span] });
+    }
+  }
+  // The tiles nearest the middle first: they are the ones wholly covered by data.
+  const mid = [(minx + maxx) / 2, (miny + maxy) / 2];
+  tiles.sort((a, b) => Math.hypot(a.bounds[0]! - mid[0]!, a.bounds[1]! - mid[1]!) - Math.hypot(b.bounds[0]! - mid[0]!, b.bounds[1]! - mid[1]!));
+  return tiles.slice(0, RENDERS);
+}
+
+/** Serves a file with range requests, counting what it sends: GDAL's /vsicurl/ reads through it. */
+async function rangeServer(file: string) {
+  const size = statSync(file).size;
+  const served = { bytes: 0, requests: 0 };
+  const server = createServer((req, res) => {
+    if (req.url === '/counter') return void res.end(JSON.stringify(served));
+    const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
+    const start = range ? Number(range[1]) : 0;
+    const end = range && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+    served.requests += 1;
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { 'content-length': size, 'accept-ranges': 'bytes' });
+      return void res.end();
+    }
+    served.bytes += end - start + 1;
+    res.writeHead(range ? 206 : 200, { 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}`, 'accept-ranges': 'bytes' });
+    createReadStream(file, { start, end }).pipe(res);
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${port}/file.tif`, counter: `http://127.0.0.1:${port}/counter`, close: () => server.close() };
+}
+
+interface GdalFigures { cold: number[]; warm: number[]; png: number[]; bytes: number[]; requests: number[] }
+
+function runGdal(job: object): Promise<GdalFigures> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', [`${ROOT}scripts/bench/gdal_warp.py`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`gdal_warp.py exited ${code}`))));
+    child.stdin.end(JSON.stringify(job));
+  });
+}
+
+/** What one render cost, from its Server-Timing (milliseconds; the runtime's clock ticks in whole ones). */
+function serverTiming(response: Response) {
+  const header = response.headers.get('server-timing') ?? '';
+  const dur = (name: string) => Number(new RegExp(`(?:^|, )${name};dur=([\\d.]+)`).exec(header)?.[1] ?? NaN);
+  const reads = /desc="(\d+) reads, (\d+) bytes"/.exec(header);
+  return { reads: Number(reads?.[1] ?? 0), bytes: Number(reads?.[2] ?? 0), render: dur('render'), r2: dur('r2'), encode: dur('encode'), total: dur('total') };
+}
+
+type Measured = ReturnType<typeof serverTiming> & { client: number };
+
+async function get(url: string, headers: Record<string, string>): Promise<Measured> {
+  const started = performance.now();
+  const response = await fetch(url, { headers });
+  await response.arrayBuffer();
+  if (response.status !== 200) fail(`${url}: ${response.status}`);
+  return { client: performance.now() - started, ...serverTiming(response) };
+}
+
+export const RASTER_BENCH_HEAD = [
+  'file', 'tiles', 'zoom', 'ours client ms p50', 'ours render ms p50 / p95', 'of which R2 / PNG encode ms p50',
+  'GDAL warp ms p50 / p95', 'GDAL PNG encode ms p50', 'render ÷ GDAL warp (p50)', 'render ÷ (GDAL warp + PNG) (p50)',
+  'decode + warp ÷ GDAL warp (means)', 'tile bytes cached: decode + warp ÷ GDAL warm warp (means)',
+  'our R2 reads / bytes per tile', 'GDAL /vsicurl/ requests / bytes per tile', 'cache hit ms p50 (client / in-Worker)',
+];
+
+/**
+ * 256-px PNG tiles at native zoom (nearest), header warm, tile cache cold. The cold pass renders
+ * each tile from its own copy of the file, so no tile bytes are in the isolate yet (as GDAL's
+ * block cache is flushed before each tile); the second pass renders them again from one object,
+ * whose tile bytes the earlier renders left in the isolate (GDAL: block cache left warm).
+ */
+export async function benchRaster(stack: Stack): Promise<string[][]> {
+  ensurePythonGdal();
+  const rows: string[][] = [];
+  const headers = { 'x-api-key': stack.seed.admin.apiKey };
+  for (const name of RASTER_FILES) {
+    const product = stack.seed.dataProducts[name];
+    if (!product) fail(`${name} was not seeded`);
+    const file = `${FIXTURES}/cog/${name}`;
+    const tiles = nativeTiles(file);
+    const sequence = Array.from({ length: RENDERS }, (_, i) => tiles[i % tiles.length]!);
+    const copies = sequence.map((_, i) => encodeURIComponent(stack.seed.objects[copyName(name, i)] ?? fail(`${copyName(name, i)} was not seeded`)));
+    const base = `${stack.baseUrl}/data-products/${product.id}`;
+    const run = `${Date.now()}`;
+    // Untimed: code paths warm (one render per tile position), then every copy's header.
+    for (const t of tiles) await get(`${base}/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.png?_warm=${run}`, headers);
+    for (const url of copies) await get(`${stack.baseUrl}/cog/info?url=${url}`, headers);
+    const cold: Measured[] = [];
+    for (const [i, t] of sequence.entries()) cold.push(await get(`${stack.baseUrl}/cog/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.png?url=${copies[i]}`, headers));
+    const warm: Measured[] = [];
+    for (const [i, t] of sequence.entries()) warm.push(await get(`${base}/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.png?_again=${run}-${i}`, headers));
+    const hits: Measured[] = [];
+    for (const [i, t] of sequence.entries()) hits.push(await get(`${base}/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.png?_again=${run}-${i}`, headers));
+    const http = await rangeServer(file);
+    const gdal = await runGdal({ file, url: http.url, counter: http.counter, tiles: sequence.map((t) => t.bounds) });
+    http.close();
+
+    const p = (values: number[], q = 50) => round(percentile(values, q));
+    const of = (list: Measured[], key: keyof Measured) => list.map((m) => m[key]);
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const render = of(cold, 'render');
+    // What is left of a render once R2 and the PNG encoder are taken out: decoding, warping and the glue.
+    const decodeWarp = (list: Measured[]) => list.map((m) => m.render - m.r2 - m.encode);
+    const ratio = (a: number, b: number) => `${round(a / b, 2)}×`;
+    rows.push([
+      name, `${tiles.length}${tiles.length < RENDERS ? ` ×${Math.ceil(RENDERS / tiles.length)}` : ''}`, `z${tiles[0]!.z}`,
+      `${p(of(cold, 'client'))}`,
+      `${p(render)} / ${p(render, 95)}`,
+      `${p(of(cold, 'r2'))} / ${p(of(cold, 'encode'))}`,
+      `${round(percentile(gdal.cold, 50), 2)} / ${round(percentile(gdal.cold, 95), 2)}`,
+      `${round(percentile(gdal.png, 50), 2)}`,
+      ratio(percentile(render, 50), percentile(gdal.cold, 50)),
+      ratio(percentile(render, 50), percentile(gdal.cold, 50) + percentile(gdal.png, 50)),
+      `${round(mean(decodeWarp(cold)), 2)} ÷ ${round(mean(gdal.cold), 2)} = ${ratio(mean(decodeWarp(cold)), mean(gdal.cold))}`,
+      `${round(mean(decodeWarp(warm)), 2)} ÷ ${round(mean(gdal.warm), 2)} = ${ratio(mean(decodeWarp(warm)), mean(gdal.warm))}`,
+      `${round(mean(of(cold, 'reads')))} / ${Math.round(mean(of(cold, 'bytes')))}`,
+      `${round(mean(gdal.requests))} / ${Math.round(mean(gdal.bytes))}`,
+      `${p(of(hits, 'client'))} / ${p(of(hits, 'total'))}`,
+    ]);
+  }
+  return rows;
+}

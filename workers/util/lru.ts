@@ -1,0 +1,42 @@
+/**
+ * A least-recently-used map bounded by the bytes its values hold, for per-isolate caches
+ * (COG headers, COG tile bytes). Insertion order is recency: a hit moves the entry to the end.
+ */
+export class ByteLru<V> {
+  private readonly entries = new Map<string, { value: V; bytes: number }>();
+  private total = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.value;
+  }
+
+  set(key: string, value: V, bytes: number): void {
+    this.delete(key);
+    this.entries.set(key, { value, bytes });
+    this.total += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.total <= this.capacity || oldest === key) break;
+      this.entries.delete(oldest);
+      this.total -= entry.bytes;
+    }
+  }
+
+  /** Corrects the size of `key` once it is known, if it still holds `value`. */
+  resize(key: string, value: V, bytes: number): void {
+    const entry = this.entries.get(key);
+    if (entry?.value === value) this.set(key, value, bytes);
+  }
+
+  delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.total -= entry.bytes;
+  }
+}
