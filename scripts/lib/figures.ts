@@ -5,3 +5,5 @@ export const percentile = (values: number[], p: number): number => {
 };
 
 export const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;
+
+export const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;

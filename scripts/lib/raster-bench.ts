@@ -6,7 +6,7 @@ import { aptInstall, fail } from './system';
 import { ROOT } from './dev-env';
 import { FIXTURES } from './seed';
 import { freePort, type Stack } from './stack';
-import { percentile, round } from './figures';
+import { mean, percentile, round } from './figures';
 
 const HALF = 20037508.342789244;
 export const RASTER_FILES = ['cog.tif', 'cog_rgb.tif'];
@@ -148,7 +148,6 @@ export async function benchRaster(stack: Stack): Promise<string[][]> {
 
     const p = (values: number[], q = 50) => round(percentile(values, q));
     const of = (list: Measured[], key: keyof Measured) => list.map((m) => m[key]);
-    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     const render = of(cold, 'render');
     // What is left of a render once R2 and the PNG encoder are taken out: decoding, warping and the glue.
     const decodeWarp = (list: Measured[]) => list.map((m) => m.render - m.r2 - m.encode);

@@ -1,3 +1,6 @@
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../env';
+
 /** One Server-Timing metric, its duration to a tenth of a millisecond. */
 export function metric(name: string, millis?: number, description?: string): string {
   let out = name;
@@ -5,3 +8,16 @@ export function metric(name: string, millis?: number, description?: string): str
   if (description !== undefined) out += `;desc="${description}"`;
   return out;
 }
+
+/**
+ * Adds `app`, the Worker's whole time on the request (authentication, queries, rendering, closing
+ * the database), to the Server-Timing the route wrote, so that clients can tell it from the network.
+ */
+export const appTiming = createMiddleware<AppEnv>(async (c, next) => {
+  const started = performance.now();
+  await next();
+  const own = c.res.headers.get('server-timing');
+  const app = metric('app', performance.now() - started);
+  c.res = new Response(c.res.body, c.res);
+  c.res.headers.set('server-timing', own ? `${own}, ${app}` : app);
+});
