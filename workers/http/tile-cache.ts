@@ -30,7 +30,7 @@ export interface CachedOptions {
   /** What clients (and shared caches) are told: public data may be cached anywhere, private only by the browser. */
   cacheControl: string;
   /** Server-Timing metrics on a hit, where nothing was rendered (the cache lookup is added to them). */
-  hitTiming?: () => string[];
+  hitTiming: () => string[];
 }
 
 function withHeaders(response: Response, headers: Record<string, string>): Response {
@@ -50,7 +50,7 @@ export async function cached(c: Context<AppEnv>, options: CachedOptions, produce
   const lookup = performance.now();
   const hit = await cache.match(options.key);
   if (hit) {
-    const timing = [...(options.hitTiming?.() ?? []), metric('cache', performance.now() - lookup, 'hit')].join(', ');
+    const timing = [...options.hitTiming(), metric('cache', performance.now() - lookup, 'hit')].join(', ');
     return withHeaders(hit, { ...common, 'server-timing': timing, 'x-cache': 'HIT' });
   }
   const response = await produce();

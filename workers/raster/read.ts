@@ -72,8 +72,9 @@ async function locate(image: GeoTIFFImage, index: number): Promise<BlockRequest>
 const blockBytes = new ByteLru<ArrayBuffer>(BLOCK_CACHE_BYTES);
 
 /**
- * Fetches the blocks' bytes, from this isolate's cache or R2: sorted by offset, neighbours merged into one range read, at most
- * MAX_IN_FLIGHT reads at once. Empty (sparse) blocks are not read at all.
+ * Fetches the blocks' bytes, from this isolate's cache or else R2: sorted by offset, neighbours
+ * merged into one range read, at most MAX_IN_FLIGHT reads at once. Empty (sparse) blocks are not
+ * read at all.
  */
 async function fetchBlocks(blocks: BlockRequest[], source: Source, etag: string, size: number, signal?: AbortSignal): Promise<void> {
   const nonEmpty = blocks.filter((b) => b.length > 0);
