@@ -14,6 +14,7 @@ import { jobIoScope } from '../workers/jobs/io';
 import { registerArchive } from '../workers/jobs/register-archive';
 import type { JobInput, JobKind, RunPhase, RunResult, RunStatus } from '../workers/jobs/protocol';
 import type { Outcome } from './upload-session';
+import { errorMessage } from '../workers/util/error-message';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -89,6 +90,8 @@ interface JobRecord extends JobSpec {
   pollMs: number;
 }
 
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
 const TERMINAL: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
 const LOG_LINES = 400;
 const EVENTS_KEPT = 2000;
@@ -125,6 +128,12 @@ export class Job extends DurableObject<Bindings> {
     this.ctx.storage.sql.exec('INSERT INTO job (k, doc) VALUES (1, ?) ON CONFLICT (k) DO UPDATE SET doc = excluded.doc', JSON.stringify(job));
   }
 
+  /** Stores a change of state and tells the event readers. */
+  private changeState(job: JobRecord): void {
+    this.save(job);
+    this.emit(job, 'state');
+  }
+
   private emit(job: JobRecord, type: JobEvent['type']): void {
     const event = { at: Date.now(), type, state: job.state, progress: job.progress, message: job.message, attempt: job.attempts };
     this.ctx.storage.sql.exec('INSERT INTO events (doc) VALUES (?)', JSON.stringify(event));
@@ -139,7 +148,6 @@ export class Job extends DurableObject<Bindings> {
 
   private view(job: JobRecord): JobView {
     const log = this.ctx.storage.sql.exec<{ line: string }>('SELECT line FROM log ORDER BY seq').toArray().map((r) => r.line);
-    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
     return {
       id: job.id, kind: job.kind, state: job.state, progress: job.progress, message: job.message, attempts: job.attempts, log,
       result: job.result, error: job.error, projectId: job.input.projectId, dataProductId: job.input.dataProductId, uploadId: job.uploadId,
@@ -156,8 +164,7 @@ export class Job extends DurableObject<Bindings> {
       ...spec, state: 'queued', progress: 0, message: 'queued', attempts: 0, attemptBase: 0, result: null, error: null,
       createdAt: now, startedAt: null, finishedAt: null, queuedAt: now, queueSeconds: 0, heartbeatAt: now, cursor: 0, pollMs: POLL_MIN_MS,
     };
-    this.save(job);
-    this.emit(job, 'state');
+    this.changeState(job);
     await this.ctx.storage.setAlarm(now);
     await this.mirror(job);
     return this.view(job);
@@ -209,8 +216,7 @@ export class Job extends DurableObject<Bindings> {
     job.state = 'cancelled';
     job.message = 'cancelled';
     job.finishedAt = Date.now();
-    this.save(job);
-    this.emit(job, 'state');
+    this.changeState(job);
     await this.ctx.storage.deleteAlarm();
     if (wasRunning && job.kind !== 'pmtiles') {
       // The converter kills the attempt's processes. If it cannot be told, its run can still write
@@ -219,7 +225,7 @@ export class Job extends DurableObject<Bindings> {
         const response = await this.converter(job).fetch(`/runs/${job.id}`, { method: 'DELETE' });
         await response.body?.cancel();
       } catch (error) {
-        console.error('converter not told of the cancel', job.id, message(error));
+        console.error('converter not told of the cancel', job.id, errorMessage(error));
       }
     }
     await this.mirror(job);
@@ -232,8 +238,7 @@ export class Job extends DurableObject<Bindings> {
     if (!job) return { ok: false, status: 404, message: 'No such job.' };
     if (!TERMINAL.has(job.state)) return { ok: false, status: 409, message: `The job is ${job.state}; cancel it first to run it again.` };
     Object.assign(job, { state: 'queued', progress: 0, message: 'queued again', attemptBase: job.attempts, error: null, finishedAt: null, queuedAt: Date.now() });
-    this.save(job);
-    this.emit(job, 'state');
+    this.changeState(job);
     await this.ctx.storage.setAlarm(Date.now());
     await this.mirror(job);
     return { ok: true, value: this.view(job) };
@@ -266,8 +271,7 @@ export class Job extends DurableObject<Bindings> {
     job.progress = 0;
     job.message = `attempt ${job.attempts} started`;
     job.queueSeconds = (now - job.queuedAt) / 1000;
-    this.save(job);
-    this.emit(job, 'state');
+    this.changeState(job);
     await this.mirror(job);
     const attempt = job.attempts;
     // A cancel may have come in while the mirror was written.
@@ -277,7 +281,7 @@ export class Job extends DurableObject<Bindings> {
         const result = await this.withDatabase((db) => registerArchive(db, this.env.DATA, job.input));
         return await this.succeed(attempt, { ...result, phases: {} });
       } catch (error) {
-        return await this.failAttempt(attempt, message(error), !(error instanceof JobInputError));
+        return await this.failAttempt(attempt, errorMessage(error), !(error instanceof JobInputError));
       }
     }
     try {
@@ -291,7 +295,7 @@ export class Job extends DurableObject<Bindings> {
       const text = await response.text();
       if (!response.ok) return await this.failAttempt(attempt, `the converter refused the job (${response.status}): ${text.slice(0, 300)}`, response.status >= 500);
     } catch (error) {
-      return await this.failAttempt(attempt, `the converter could not be reached: ${message(error)}`, true);
+      return await this.failAttempt(attempt, `the converter could not be reached: ${errorMessage(error)}`, true);
     }
     const current = this.stillRunning(attempt);
     if (!current) return;
@@ -316,7 +320,7 @@ export class Job extends DurableObject<Bindings> {
       const current = this.stillRunning(attempt);
       if (!current) return;
       if (Date.now() - current.heartbeatAt > timeoutMs) {
-        return await this.failAttempt(attempt, `no heartbeat from the converter for ${timeoutMs / 1000} s (${message(error)})`, true);
+        return await this.failAttempt(attempt, `no heartbeat from the converter for ${timeoutMs / 1000} s (${errorMessage(error)})`, true);
       }
       await this.ctx.storage.setAlarm(Date.now() + POLL_MAX_MS);
       return;
@@ -361,15 +365,14 @@ export class Job extends DurableObject<Bindings> {
       try {
         result.stacItem = await this.withDatabase((db) => catalogProduct(db, job.input.dataProductId, (key) => new R2Source(this.env.DATA, key), {}, job.catalog));
       } catch (error) {
-        return this.failAttempt(attempt, `the STAC item could not be written: ${message(error)}`, !(error instanceof RasterError));
+        return this.failAttempt(attempt, `the STAC item could not be written: ${errorMessage(error)}`, !(error instanceof RasterError));
       }
       result.phases.catalog = (Date.now() - started) / 1000;
     }
     const current = this.stillRunning(attempt);
     if (!current) return;
     Object.assign(current, { state: 'succeeded', progress: 100, message: 'done', result, error: null, finishedAt: Date.now() });
-    this.save(current);
-    this.emit(current, 'state');
+    this.changeState(current);
     await this.ctx.storage.deleteAlarm();
     await this.mirror(current);
   }
@@ -386,13 +389,11 @@ export class Job extends DurableObject<Bindings> {
       job.state = 'queued';
       job.message = `attempt ${attempt} failed (${reason}); retrying in ${Math.round(delay / 1000)} s`;
       job.queuedAt = Date.now() + delay;
-      this.save(job);
-      this.emit(job, 'state');
+      this.changeState(job);
       await this.ctx.storage.setAlarm(job.queuedAt);
     } else {
       Object.assign(job, { state: 'failed', message: reason, error: reason, finishedAt: Date.now() });
-      this.save(job);
-      this.emit(job, 'state');
+      this.changeState(job);
       await this.ctx.storage.deleteAlarm();
     }
     await this.mirror(job);
@@ -408,7 +409,6 @@ export class Job extends DurableObject<Bindings> {
    */
   private async mirror(job: JobRecord): Promise<void> {
     const productStatus = job.state === 'running' ? 'processing' : job.state === 'failed' ? 'failed' : null;
-    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
     try {
       await this.withDatabase((db) => db.execute(sql`
         WITH product AS (
@@ -425,9 +425,8 @@ export class Job extends DurableObject<Bindings> {
     } catch (error) {
       // The driver's own error (its wrapper repeats the whole statement and its parameters).
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-      console.error('jobs row not updated', job.id, job.state, message(cause));
+      console.error('jobs row not updated', job.id, job.state, errorMessage(cause));
     }
   }
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -12,7 +12,7 @@ import { freePort, prepareStack, startWorker, stopStack, stopWorker, type StackO
 import { benchStac } from './lib/stac-bench';
 import { benchUploads } from './lib/upload-bench';
 import { benchJobs, JOB_BENCH_HEAD } from './lib/job-bench';
-import { mean, percentile, round } from './lib/figures';
+import { mean, percentile, round, serverTimingDur } from './lib/figures';
 
 /** Runs `count` requests through `concurrency` workers; latencies in ms, and requests per second. */
 async function load(urls: string[], concurrency: number, headers: Record<string, string>) {
@@ -28,16 +28,15 @@ async function load(urls: string[], concurrency: number, headers: Record<string,
       await response.arrayBuffer();
       if (response.status !== 200) throw new Error(`${url}: ${response.status}`);
       latencies.push(performance.now() - t);
-      server.push(Number(/total;dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '')?.[1] ?? NaN));
+      server.push(serverTimingDur(response, 'total'));
     }
   }));
   return { latencies, server, rps: urls.length / ((performance.now() - started) / 1000) };
 }
 
-const vectorRows: string[][] = [];
-
 /** PMTiles under concurrent load beside the pmtiles library on disk; PostGIS MVT beside bare ST_AsMVT. */
-async function benchVector(stack: Awaited<ReturnType<typeof prepareStack>>) {
+async function benchVector(stack: Awaited<ReturnType<typeof prepareStack>>): Promise<string[][]> {
+  const rows: string[][] = [];
   const headers = { 'x-api-key': stack.seed.admin.apiKey };
   // PMTiles: every tile the USGS archive holds at zooms 12–15, through wrangler dev.
   const file = 'usgs-mt-whitney-8-15-webp-512.pmtiles';
@@ -63,7 +62,7 @@ async function benchVector(stack: Awaited<ReturnType<typeof prepareStack>>) {
     await local.getZxy(z, x, y);
     floor.push(performance.now() - t);
   }
-  vectorRows.push([`PMTiles ${file}, ${tiles.length} tiles, 8 concurrent`, `miss ${round(percentile(miss.latencies, 50))} / ${round(percentile(miss.latencies, 95))} ms, ${round(miss.rps)} req/s`,
+  rows.push([`PMTiles ${file}, ${tiles.length} tiles, 8 concurrent`, `miss ${round(percentile(miss.latencies, 50))} / ${round(percentile(miss.latencies, 95))} ms, ${round(miss.rps)} req/s`,
     `hit ${round(percentile(hit.latencies, 50))} / ${round(percentile(hit.latencies, 95))} ms, ${round(hit.rps)} req/s`, `pmtiles on disk ${round(percentile(floor, 50), 2)} / ${round(percentile(floor, 95), 2)} ms`,
     `miss/hit p50 ${round(percentile(miss.latencies, 50) / percentile(hit.latencies, 50), 2)}× (client); in-Worker means ${round(mean(miss.server), 2)} vs ${round(mean(hit.server), 2)} ms = ${round(mean(miss.server) / mean(hit.server), 2)}×`]);
 
@@ -85,7 +84,7 @@ async function benchVector(stack: Awaited<ReturnType<typeof prepareStack>>) {
     const response = await fetch(`${stack.baseUrl}/vector/${layer.id}/${z}/${x}/${y}.mvt?run=${run}`, { headers });
     await response.arrayBuffer();
     endpoint.push(performance.now() - t);
-    serverDb.push(Number(/db;dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '')?.[1] ?? NaN));
+    serverDb.push(serverTimingDur(response, 'db'));
   }
   const client = new pg.Client({ connectionString: stack.databaseUrl });
   await client.connect();
@@ -100,9 +99,10 @@ async function benchVector(stack: Awaited<ReturnType<typeof prepareStack>>) {
   }
   await client.end();
   // The runtime's clock ticks in whole milliseconds, so the in-Worker figures compare as means too.
-  vectorRows.push([`PostGIS MVT us-states, ${mvtTiles.length} tiles z4–6`, `endpoint ${round(percentile(endpoint, 50))} / ${round(percentile(endpoint, 95))} ms (client)`,
+  rows.push([`PostGIS MVT us-states, ${mvtTiles.length} tiles z4–6`, `endpoint ${round(percentile(endpoint, 50))} / ${round(percentile(endpoint, 95))} ms (client)`,
     `in-Worker db ${round(percentile(serverDb, 50))} / ${round(percentile(serverDb, 95))} ms, mean ${round(mean(serverDb), 2)}`, `bare SQL ${round(percentile(bare, 50), 2)} / ${round(percentile(bare, 95), 2)} ms, mean ${round(mean(bare), 2)}`,
     `overhead in-Worker p50 ${round(percentile(serverDb, 50) / percentile(bare, 50), 2)}×, mean ${round(mean(serverDb) / mean(bare), 2)}×; client p50 ${round(percentile(endpoint, 50) / percentile(bare, 50), 2)}×`]);
+  return rows;
 }
 
 // `npm run bench -- raster vector` runs only those parts; no argument runs them all.
@@ -130,30 +130,32 @@ const options: StackOptions = {
 rmSync(options.persistTo, { recursive: true, force: true });
 const stack = await prepareStack(options);
 const worker = await startWorker(stack, options, 'ignore');
-const printed: string[] = [];
+/** What each part found: a title for the log line and its table. */
+const printed: Array<{ title: string; table: string }> = [];
 try {
   if (runs('raster')) {
-    const rows = await benchRaster(stack);
-    printed.push('bench: 256-px PNG tiles at native zoom, header warm, tile cache cold (nearest). Ours: client = the whole request through wrangler dev\'s local proxy; render = R2 reads + decode + warp + PNG encode after authorization (Server-Timing; the runtime clock ticks in whole ms); cold pass: each render from its own copy of the file, so no tile bytes are cached. GDAL: one long-lived python3-gdal process on the local file, gdal.Warp to MEM with its block cache flushed before each tile, then the PNG driver on the result; warm: the block cache left as the previous tiles left it.',
-      table(RASTER_BENCH_HEAD, rows));
+    printed.push({ title: 'bench: 256-px PNG tiles at native zoom, header warm, tile cache cold (nearest). Ours: client = the whole request through wrangler dev\'s local proxy; render = R2 reads + decode + warp + PNG encode after authorization (Server-Timing; the runtime clock ticks in whole ms); cold pass: each render from its own copy of the file, so no tile bytes are cached. GDAL: one long-lived python3-gdal process on the local file, gdal.Warp to MEM with its block cache flushed before each tile, then the PNG driver on the result; warm: the block cache left as the previous tiles left it.',
+      table: table(RASTER_BENCH_HEAD, await benchRaster(stack)) });
   }
   if (runs('vector')) {
-    await benchVector(stack);
-    printed.push('bench: vector tiles (client latency through wrangler dev\'s local proxy)', table(['what', 'cache miss', 'cache hit / in-Worker', 'floor', 'ratio'], vectorRows));
+    printed.push({ title: 'bench: vector tiles (client latency through wrangler dev\'s local proxy)', table: table(['what', 'cache miss', 'cache hit / in-Worker', 'floor', 'ratio'], await benchVector(stack)) });
   }
   if (runs('uploads')) {
-    printed.push('bench: tus uploads through wrangler dev (tus-js-client, median of 5) beside one R2.put of the same bytes by a Worker under wrangler dev too (target: ≥ 70 %)',
-      table(['upload', 'ours', 'direct R2.put', 'ours / direct', 'workerd RSS growth (peak)'], await benchUploads(stack, worker)));
+    printed.push({ title: 'bench: tus uploads through wrangler dev (tus-js-client, median of 5) beside one R2.put of the same bytes by a Worker under wrangler dev too (target: ≥ 70 %)',
+      table: table(['upload', 'ours', 'direct R2.put', 'ours / direct', 'workerd RSS growth (peak)'], await benchUploads(stack, worker)) });
   }
   if (runs('jobs')) {
-    printed.push('bench: a GeoTIFF → COG job (tus upload of RGB.byte.tif, converter process, GDAL, Postgres, STAC item), job wall time from creation to success by phase, beside bare gdal_translate -of COG on the same file (target: overhead < 2 s)',
-      table(JOB_BENCH_HEAD, await benchJobs(stack)));
+    printed.push({ title: 'bench: a GeoTIFF → COG job (tus upload of RGB.byte.tif, converter process, GDAL, Postgres, STAC item), job wall time from creation to success by phase, beside bare gdal_translate -of COG on the same file (target: overhead < 2 s)',
+      table: table(JOB_BENCH_HEAD, await benchJobs(stack)) });
   }
 } finally {
   await stopWorker(worker);
   await stopStack(stack);
 }
-for (const [i, text] of printed.entries()) (i % 2 === 0 ? log : console.log)(text);
+for (const part of printed) {
+  log(part.title);
+  console.log(part.table);
+}
 
 if (runs('stac')) {
   const stac = await benchStac();

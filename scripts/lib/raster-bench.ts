@@ -6,7 +6,7 @@ import { aptInstall, fail } from './system';
 import { ROOT } from './dev-env';
 import { FIXTURES } from './seed';
 import { freePort, type Stack } from './stack';
-import { mean, percentile, round } from './figures';
+import { mean, percentile, round, serverTimingDur } from './figures';
 
 const HALF = 20037508.342789244;
 export const RASTER_FILES = ['cog.tif', 'cog_rgb.tif'];
@@ -91,9 +91,8 @@ function runGdal(job: object): Promise<GdalFigures> {
 
 /** What one render cost, from its Server-Timing (milliseconds; the runtime's clock ticks in whole ones). */
 function serverTiming(response: Response) {
-  const header = response.headers.get('server-timing') ?? '';
-  const dur = (name: string) => Number(new RegExp(`(?:^|, )${name};dur=([\\d.]+)`).exec(header)?.[1] ?? NaN);
-  const reads = /desc="(\d+) reads, (\d+) bytes"/.exec(header);
+  const reads = /desc="(\d+) reads, (\d+) bytes"/.exec(response.headers.get('server-timing') ?? '');
+  const dur = (name: string) => serverTimingDur(response, name);
   return { reads: Number(reads?.[1] ?? 0), bytes: Number(reads?.[2] ?? 0), render: dur('render'), r2: dur('r2'), encode: dur('encode'), total: dur('total') };
 }
 

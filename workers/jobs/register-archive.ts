@@ -3,6 +3,7 @@ import type { Database } from '../db/client';
 import { TILE_FORMATS, openArchive } from '../vector/pmtiles';
 import { JobInputError } from './kinds';
 import type { JobInput } from './protocol';
+import { errorMessage } from '../util/error-message';
 
 /**
  * A PMTiles upload: its header and metadata must read (the same reader that serves its tiles),
@@ -15,7 +16,7 @@ export async function registerArchive(db: Database, bucket: R2Bucket, input: Job
     header = await archive.getHeader();
     await archive.getMetadata();
   } catch (error) {
-    throw new JobInputError(`not a readable PMTiles v3 archive: ${error instanceof Error ? error.message : String(error)}`);
+    throw new JobInputError(`not a readable PMTiles v3 archive: ${errorMessage(error)}`);
   }
   if (!TILE_FORMATS[header.tileType]) throw new JobInputError(`unsupported tile type ${header.tileType} in this archive`);
   const description = {

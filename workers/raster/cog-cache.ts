@@ -53,7 +53,7 @@ export function openCog(source: Source, options: HeaderCache = {}): Promise<Cog>
   headers.set(source.key, cog, HEADER_BYTES);
   cog.then(
     (parsed) => headers.resize(source.key, cog, parsed.footprint),
-    () => headers.delete(source.key),
+    () => headers.delete(source.key, cog),
   );
   return cog;
 }

@@ -5,6 +5,7 @@ import type { Source } from './source';
 import { EtagMismatch } from './source';
 import { registerDecoders } from './decoders';
 import { RasterError } from './errors';
+import { errorMessage } from '../util/error-message';
 
 export type DataType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
 
@@ -145,7 +146,7 @@ function crsOf(image: GeoTIFFImage): Crs {
   try {
     converted = toProj4(keys as Parameters<typeof toProj4>[0]);
   } catch (error) {
-    throw new RasterError(422, `Unsupported CRS: ${error instanceof Error ? error.message : String(error)}`);
+    throw new RasterError(422, `Unsupported CRS: ${errorMessage(error)}`);
   }
   if (!converted.proj4 || converted.proj4.includes('+proj=unknown')) throw new RasterError(422, 'Unsupported CRS: its GeoKeys do not describe a known projection.');
   // GeoTIFF coordinates are always easting/northing (longitude/latitude); an +axis from the EPSG
@@ -154,7 +155,7 @@ function crsOf(image: GeoTIFFImage): Crs {
   try {
     proj4(proj4Text, 'EPSG:4326');
   } catch (error) {
-    throw new RasterError(422, `Unsupported CRS (${proj4Text.trim()}): ${error instanceof Error ? error.message : String(error)}`);
+    throw new RasterError(422, `Unsupported CRS (${proj4Text.trim()}): ${errorMessage(error)}`);
   }
   const code = (keys.ProjectedCSTypeGeoKey ?? keys.GeographicTypeGeoKey) as number | undefined;
   return {
@@ -190,7 +191,7 @@ export async function parseCog(bytes: ByteSource): Promise<Cog> {
     images = await Promise.all(Array.from({ length: count }, (_, i) => tiff.getImage(i)));
   } catch (error) {
     if (error instanceof EtagMismatch) throw error;
-    throw new RasterError(422, `Not a readable TIFF: ${error instanceof Error ? error.message : String(error)}`);
+    throw new RasterError(422, `Not a readable TIFF: ${errorMessage(error)}`);
   }
   const full = images[0];
   if (!full) throw new RasterError(422, 'The TIFF holds no image.');

@@ -4,6 +4,7 @@ import type { Source } from './source';
 import { RasterError } from './errors';
 import { decoderParameters } from './decoders';
 import { ByteLru } from '../util/lru';
+import { errorMessage } from '../util/error-message';
 
 /** A pixel window of one level; it may reach past the image, where everything is masked. */
 export interface Window {
@@ -268,7 +269,7 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
       try {
         decoded = await d.decode(request.bytes);
       } catch (error) {
-        throw new RasterError(422, `Corrupt tile data at byte ${request.offset}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new RasterError(422, `Corrupt tile data at byte ${request.offset}: ${errorMessage(error)}`);
       }
       return decoded instanceof ArrayBuffer ? decoded : new Uint8Array(decoded).slice().buffer;
     };

@@ -113,7 +113,8 @@ type PixelTransform = (x: number, y: number, at: Float64Array) => boolean;
  * first, middle and last points exactly, interpolate linearly in between when the middle is
  * within MAX_ERROR of the line, else split in two and recurse. Matching it, not just the exact
  * projection, is what makes nearest-neighbour tiles agree with gdalwarp pixel for pixel.
- * Plain functions over typed arrays: this runs for every row of every tile.
+ * State in fields and results in the typed arrays, no closures per row: this runs for every row of
+ * every tile.
  */
 class RowApproximator {
   private readonly point = new Float64Array(2);
@@ -253,8 +254,6 @@ function resampleNearest(source: Block, mapping: Mapping, out: Block): void {
   const sourceBands = source.bands;
   const outBands = out.bands;
   const nb = sourceBands.length;
-  const single = nb === 1 ? sourceBands[0]! : null;
-  const singleOut = nb === 1 ? outBands[0]! : null;
   for (let o = 0; o < outMask.length; o++) {
     const lx = xs[o]!;
     const ly = ys[o]!;
@@ -269,8 +268,7 @@ function resampleNearest(source: Block, mapping: Mapping, out: Block): void {
     if (sx >= sw || sy >= sh) continue;
     const s = sy * sw + sx;
     if (!sourceMask[s]) continue;
-    if (single) singleOut![o] = single[s]!;
-    else for (let b = 0; b < nb; b++) outBands[b]![o] = sourceBands[b]![s]!;
+    for (let b = 0; b < nb; b++) outBands[b]![o] = sourceBands[b]![s]!;
     outMask[o] = 1;
   }
 }

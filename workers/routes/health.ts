@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { createRouter, jsonResponse } from '../http/openapi';
+import { errorMessage } from '../util/error-message';
 
 const router = createRouter();
 
@@ -12,7 +13,7 @@ async function probe(check: () => Promise<unknown>): Promise<string | null> {
     await check();
     return null;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   }
 }
 

@@ -282,9 +282,12 @@ router.get('/jobs/:jobId/io/:attempt/objects/*', io(async (c) => {
   return serveObject(c, grant.key);
 }));
 
+/** The object's type, as the converter declares it. */
+const contentTypeOf = (c: Context<AppEnv>) => ({ contentType: c.req.header('content-type') ?? 'application/octet-stream' });
+
 router.put('/jobs/:jobId/io/:attempt/objects/*', io(async (c) => {
   const key = await writableKey(c);
-  const object = await c.env.DATA.put(key, sizedBody(c), { httpMetadata: { contentType: c.req.header('content-type') ?? 'application/octet-stream' } });
+  const object = await c.env.DATA.put(key, sizedBody(c), { httpMetadata: contentTypeOf(c) });
   return c.json({ key, size: object.size, etag: object.etag }, 201);
 }));
 
@@ -294,7 +297,7 @@ router.post('/jobs/:jobId/io/:attempt/multipart/*', io(async (c) => {
   const key = await writableKey(c);
   const uploadId = c.req.query('uploadId');
   if (!uploadId) {
-    const upload = await c.env.DATA.createMultipartUpload(key, { httpMetadata: { contentType: c.req.header('content-type') ?? 'application/octet-stream' } });
+    const upload = await c.env.DATA.createMultipartUpload(key, { httpMetadata: contentTypeOf(c) });
     return c.json({ uploadId: upload.uploadId }, 201);
   }
   const parsed = PartsBody.safeParse(await c.req.json().catch(() => null));

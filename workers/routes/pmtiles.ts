@@ -10,6 +10,7 @@ import { signingKeys } from '../auth/signing-keys';
 import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../auth/object-access';
 import { isUuid } from '../auth/roles';
 import { ArchiveNotFound, TILE_FORMATS, openArchive } from '../vector/pmtiles';
+import { errorMessage } from '../util/error-message';
 
 const router = createRouter();
 
@@ -45,7 +46,7 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof ApiError) throw error;
     if (error instanceof ArchiveNotFound) throw new ApiError(404, 'not-found', 'No such archive.');
-    throw new ApiError(422, 'unprocessable', `Not a readable PMTiles v3 archive: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ApiError(422, 'unprocessable', `Not a readable PMTiles v3 archive: ${errorMessage(error)}`);
   }
 }
 

@@ -29,13 +29,13 @@ export class ByteLru<V> {
 
   /** Corrects the size of `key` once it is known, if it still holds `value`. */
   resize(key: string, value: V, bytes: number): void {
-    const entry = this.entries.get(key);
-    if (entry?.value === value) this.set(key, value, bytes);
+    if (this.entries.get(key)?.value === value) this.set(key, value, bytes);
   }
 
-  delete(key: string): void {
+  /** Drops `key`; with `only`, just while it still holds that value (not a newer one). */
+  delete(key: string, only?: V): void {
     const entry = this.entries.get(key);
-    if (!entry) return;
+    if (!entry || (only !== undefined && entry.value !== only)) return;
     this.entries.delete(key);
     this.total -= entry.bytes;
   }
