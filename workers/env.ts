@@ -30,6 +30,8 @@ export interface Bindings {
   RESOURCE_TOKEN_TTL: string;
   /** Cache-Control of rendered tiles and images; `public` becomes `private` for restricted data. */
   TILE_CACHE_CONTROL?: string;
+  /** Bytes of rendered tiles each isolate keeps in front of the Cache API (default 16 MiB; 0 turns it off). */
+  TILE_MEMORY_CACHE_BYTES?: string;
   /** Origins allowed by CORS, comma-separated, or `*`. */
   CORS_ORIGINS?: string;
   /** "204" answers tiles missing from a PMTiles archive with 204 instead of 404. */

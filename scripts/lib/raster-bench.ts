@@ -77,7 +77,7 @@ async function rangeServer(file: string) {
   return { url: `http://127.0.0.1:${port}/file.tif`, counter: `http://127.0.0.1:${port}/counter`, close: () => server.close() };
 }
 
-interface GdalFigures { cold: number[]; warm: number[]; png: number[]; bytes: number[]; requests: number[] }
+interface GdalFigures { cold: number[]; warm: number[]; png: number[]; remote: number[]; bytes: number[]; requests: number[] }
 
 function runGdal(job: object): Promise<GdalFigures> {
   return new Promise((resolve, reject) => {
@@ -109,6 +109,7 @@ async function get(url: string, headers: Record<string, string>): Promise<Measur
 export const RASTER_BENCH_HEAD = [
   'file', 'tiles', 'zoom', 'ours client ms p50', 'ours render ms p50 / p95', 'of which R2 / PNG encode ms p50',
   'GDAL warp ms p50 / p95', 'GDAL PNG encode ms p50', 'render ÷ GDAL warp (p50)', 'render ÷ (GDAL warp + PNG) (p50)',
+  'GDAL /vsicurl/ warp ms p50 / p95', 'render ÷ (GDAL /vsicurl/ warp + PNG) (p50)',
   'decode + warp ÷ GDAL warp (means)', 'tile bytes cached: decode + warp ÷ GDAL warm warp (means)',
   'our R2 reads / bytes per tile', 'GDAL /vsicurl/ requests / bytes per tile', 'cache hit ms p50 (client / in-Worker)',
 ];
@@ -160,6 +161,8 @@ export async function benchRaster(stack: Stack): Promise<string[][]> {
       `${round(percentile(gdal.png, 50), 2)}`,
       ratio(percentile(render, 50), percentile(gdal.cold, 50)),
       ratio(percentile(render, 50), percentile(gdal.cold, 50) + percentile(gdal.png, 50)),
+      `${round(percentile(gdal.remote, 50), 2)} / ${round(percentile(gdal.remote, 95), 2)}`,
+      ratio(percentile(render, 50), percentile(gdal.remote, 50) + percentile(gdal.png, 50)),
       `${round(mean(decodeWarp(cold)), 2)} ÷ ${round(mean(gdal.cold), 2)} = ${ratio(mean(decodeWarp(cold)), mean(gdal.cold))}`,
       `${round(mean(decodeWarp(warm)), 2)} ÷ ${round(mean(gdal.warm), 2)} = ${ratio(mean(decodeWarp(warm)), mean(gdal.warm))}`,
       `${round(mean(of(cold, 'reads')))} / ${Math.round(mean(of(cold, 'bytes')))}`,

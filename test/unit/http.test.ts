@@ -1,5 +1,9 @@
 import { exports } from 'cloudflare:workers';
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import type { AppEnv } from '../../workers/env';
+import { cached } from '../../workers/http/tile-cache';
 
 const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://edge.test${path}`, init));
 
@@ -111,5 +115,67 @@ describe('HTTP conventions (no database needed)', () => {
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://qgis.example');
     expect(allowed.headers.get('vary')).toMatch(/origin/i);
     expect(allowed.headers.get('access-control-expose-headers')).toMatch(/ETag/);
+  });
+});
+
+describe('the tile cache', () => {
+  /** A route that renders `size` bytes once per key; `renders` counts what reached the renderer. */
+  function tileRoute(memoryBytes: string) {
+    const app = new Hono<AppEnv>();
+    const counter = { renders: 0 };
+    app.get('/tile/:key/:size', (c) => {
+      c.set('principal', null);
+      const key = `https://render-cache.test/${c.req.param('key')}`;
+      return cached(c, { key, cacheControl: 'public, max-age=60', hitTiming: () => [] }, async () => {
+        counter.renders++;
+        const bytes = new Uint8Array(Number(c.req.param('size'))).map((_, i) => (i * 7 + counter.renders) % 251);
+        return new Response(bytes, { headers: { 'content-type': 'image/png' } });
+      });
+    });
+    const get = async (path: string) => {
+      const ctx = createExecutionContext();
+      const response = await app.fetch(new Request(`http://edge.test${path}`), { ...env, TILE_MEMORY_CACHE_BYTES: memoryBytes }, ctx);
+      const body = new Uint8Array(await response.arrayBuffer());
+      await waitOnExecutionContext(ctx);
+      const tier = /cache;dur=[\d.]+;desc="(\w+)"/.exec(response.headers.get('server-timing') ?? '')?.[1] ?? null;
+      return { state: response.headers.get('x-cache'), tier, body, type: response.headers.get('content-type'), etag: response.headers.get('etag') };
+    };
+    return { get, counter };
+  }
+  const unique = () => crypto.randomUUID();
+
+  it('answers a hot tile from the isolate, the same bytes every time, rendered once', async () => {
+    const { get, counter } = tileRoute(String(1024 * 1024));
+    const path = `/tile/${unique()}/3000`;
+    const first = await get(path);
+    expect(first).toMatchObject({ state: 'MISS', tier: null, type: 'image/png' });
+    for (let i = 0; i < 3; i++) {
+      const again = await get(path);
+      expect(again).toMatchObject({ state: 'HIT', tier: 'isolate', type: 'image/png', etag: first.etag });
+      expect(again.body).toEqual(first.body);
+    }
+    expect(counter.renders).toBe(1);
+  });
+
+  it('falls back on the Cache API, and keeps what it found there in the isolate', async () => {
+    const path = `/tile/${unique()}/3000`;
+    const off = tileRoute('0');
+    const first = await off.get(path);
+    expect(first.state).toBe('MISS');
+    expect(await off.get(path)).toMatchObject({ state: 'HIT', tier: 'edge', body: first.body });
+    const on = tileRoute(String(1024 * 1024));
+    expect(await on.get(path)).toMatchObject({ state: 'HIT', tier: 'edge', body: first.body });
+    expect(await on.get(path)).toMatchObject({ state: 'HIT', tier: 'isolate', body: first.body });
+    expect(off.counter.renders + on.counter.renders).toBe(1);
+  });
+
+  it('does not let one big rendering fill the isolate tier', async () => {
+    const { get } = tileRoute('16000');
+    const small = `/tile/${unique()}/900`;
+    const big = `/tile/${unique()}/1100`;
+    await get(small);
+    await get(big);
+    expect((await get(small)).tier).toBe('isolate');
+    expect((await get(big)).tier).toBe('edge');
   });
 });

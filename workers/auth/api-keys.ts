@@ -20,19 +20,57 @@ export async function generateApiKey(): Promise<{ key: string; prefix: string; s
 }
 
 /**
- * Resolves a key to its owner and counts the use in the same statement. A deleted key has no
- * row, so it stops working on the very next request.
+ * Resolves a key to its owner with a read only: a map opening fires dozens of tile requests with
+ * the same key at once, and writing its row on each would queue them all behind one row lock and a
+ * commit. A deleted key has no row, so it stops working on the very next request.
  */
 export async function authenticateApiKey(db: Database, key: string): Promise<Principal | null> {
   const match = KEY_PATTERN.exec(key);
   if (!match) return null;
   const secretHash = await sha256Hex(key);
-  const rows = await db
-    .update(apiKeys)
-    .set({ lastUsedAt: sql`now()`, requestCount: sql`${apiKeys.requestCount} + 1` })
-    .from(users)
-    .where(and(eq(apiKeys.prefix, match[1]!), eq(apiKeys.secretHash, secretHash), eq(users.id, apiKeys.userId)))
-    .returning({ id: apiKeys.id, userId: users.id, email: users.email, isAdmin: users.isAdmin });
-  const row = rows[0];
-  return row ? { userId: row.userId, email: row.email, isAdmin: row.isAdmin, via: 'api_key', apiKeyId: row.id } : null;
+  const [row] = await db
+    .select({ id: apiKeys.id, userId: users.id, email: users.email, isAdmin: users.isAdmin })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(and(eq(apiKeys.prefix, match[1]!), eq(apiKeys.secretHash, secretHash)));
+  if (!row) return null;
+  countUse(row.id);
+  return { userId: row.userId, email: row.email, isAdmin: row.isAdmin, via: 'api_key', apiKeyId: row.id };
+}
+
+/** Uses counted in this isolate since they were last written: per key, how many and the latest. */
+let uncounted = new Map<string, { uses: number; last: number }>();
+let lastWrite = 0;
+/** How often an isolate writes its keys' use counts, at most. */
+const WRITE_EVERY_MS = 2000;
+
+function countUse(id: string): void {
+  const entry = uncounted.get(id);
+  if (entry) {
+    entry.uses += 1;
+    entry.last = Date.now();
+  } else uncounted.set(id, { uses: 1, last: Date.now() });
+}
+
+/**
+ * Adds the isolate's counted uses to the keys' rows in one statement, at most every few seconds
+ * unless `now`; what a failed write held is counted again. An isolate that is evicted loses the
+ * uses of its last few seconds: the counts are for the owner's information, not for billing.
+ */
+export async function writeKeyUses(db: Database, now = false): Promise<void> {
+  if (uncounted.size === 0 || (!now && Date.now() - lastWrite < WRITE_EVERY_MS)) return;
+  const batch = uncounted;
+  uncounted = new Map();
+  lastWrite = Date.now();
+  const rows = [...batch].map(([id, { uses, last }]) => sql`(${id}::uuid, ${uses}::bigint, to_timestamp(${last / 1000}::float8))`);
+  try {
+    await db.execute(sql`UPDATE ${apiKeys} SET request_count = ${apiKeys.requestCount} + u.uses, last_used_at = greatest(${apiKeys.lastUsedAt}, u.last)
+      FROM (VALUES ${sql.join(rows, sql`, `)}) AS u(id, uses, last) WHERE ${apiKeys.id} = u.id`);
+  } catch (error) {
+    for (const [id, { uses, last }] of batch) {
+      const entry = uncounted.get(id);
+      uncounted.set(id, { uses: uses + (entry?.uses ?? 0), last: Math.max(last, entry?.last ?? 0) });
+    }
+    throw error;
+  }
 }

@@ -2,11 +2,12 @@ import { createMiddleware } from 'hono/factory';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { ApiError } from '../http/problem';
-import { authenticateApiKey, looksLikeApiKey } from './api-keys';
+import { authenticateApiKey, looksLikeApiKey, writeKeyUses } from './api-keys';
 import { sessionPrincipal } from './sessions';
 import { signingKeys } from './signing-keys';
 import { TokenError, verifyAccessToken } from './tokens';
 import type { Principal } from './principal';
+import { errorMessage } from '../util/error-message';
 
 const invalid = (detail: string) =>
   new ApiError(401, 'invalid-token', detail, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
@@ -18,6 +19,8 @@ const invalid = (detail: string) =>
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   c.set('principal', await resolvePrincipal(c));
   await next();
+  // While the request's database is still open; losing a count is no reason to fail a response.
+  await writeKeyUses(c.var.db).catch((error: unknown) => console.error('writing API key uses failed', errorMessage(error)));
 });
 
 async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | null> {

@@ -5,7 +5,7 @@ import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam
 import { ApiError } from '../http/problem';
 import { iso, isoDateTime, isoOrNull, text } from '../http/schemas';
 import { requirePrincipal } from '../auth/middleware';
-import { generateApiKey } from '../auth/api-keys';
+import { generateApiKey, writeKeyUses } from '../auth/api-keys';
 import { isUuid } from '../auth/roles';
 
 const router = createRouter();
@@ -65,11 +65,13 @@ router.openapi(
     path: '/api-keys',
     tags: ['api keys'],
     summary: "The caller's API keys (without secrets)",
+    description: 'Use counts are written by each Worker isolate every few seconds, so uses elsewhere may take that long to show.',
     security: bearerSecurity,
     responses: { 200: jsonResponse(z.array(ApiKeySchema), 'Keys, newest first'), ...errors(401) },
   }),
   async (c) => {
     const principal = requirePrincipal(c);
+    await writeKeyUses(c.var.db, true);
     const rows = await c.var.db.select().from(apiKeys).where(eq(apiKeys.userId, principal.userId)).orderBy(desc(apiKeys.createdAt));
     return c.json(rows.map(apiKeyJson), 200);
   },

@@ -6,7 +6,7 @@ export class ByteLru<V> {
   private readonly entries = new Map<string, { value: V; bytes: number }>();
   private total = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(readonly capacity: number) {}
 
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
