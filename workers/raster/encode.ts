@@ -62,10 +62,12 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 }
 
 /**
- * Level 6 is zlib's (and GDAL's PNG driver's) default. node:zlib is the runtime's native zlib, and
- * unlike CompressionStream it is synchronous and takes a level.
+ * Level 4 rather than zlib's (and GDAL's PNG driver's) default 6: on tiles of seven fixtures it
+ * encodes in two thirds of the time for 0–12 % more bytes (3.7 % over all), and a Worker pays for
+ * CPU time while its egress is free. node:zlib is the runtime's native zlib, and unlike
+ * CompressionStream it is synchronous and takes a level.
  */
-const PNG_ZLIB_LEVEL = 6;
+const PNG_ZLIB_LEVEL = 4;
 
 /** Filter byte 2 (Up) on every row; each row still sees the unfiltered row above it. */
 function filterUp(raw: Uint8Array, rowBytes: number, height: number): void {

@@ -57,16 +57,21 @@ export function toVisual(block: Block, dataType: DataType, palette: Array<[numbe
     throw new RasterError(400, `${dataType} data needs rescale=min,max (or a colormap) to become an image; use .npy for raw values.`);
   }
   const channels = block.bands.length as 1 | 3;
-  const pixels = wide ? new Uint16Array(n * channels) : new Uint8Array(n * channels);
-  const max = wide ? 65535 : 255;
+  const pixels = wide ? quantize(block.bands, new Uint16Array(n * channels), 65535) : quantize(block.bands, new Uint8Array(n * channels), 255);
+  return { width: block.width, height: block.height, channels, pixels, alpha: block.mask };
+}
+
+/** Bands interleaved into `out`, rounded half up (as GDAL writes resampled values) and clamped to 0…max. */
+function quantize<T extends Uint8Array | Uint16Array>(bands: Float64Array[], out: T, max: number): T {
+  const channels = bands.length;
   for (let c = 0; c < channels; c++) {
-    const band = block.bands[c]!;
-    for (let i = 0; i < n; i++) {
-      const v = Math.round(band[i]!);
-      pixels[i * channels + c] = v < 0 ? 0 : v > max ? max : v;
+    const band = bands[c]!;
+    for (let i = 0, o = c; i < band.length; i++, o += channels) {
+      const v = Math.floor(band[i]! + 0.5);
+      out[o] = v < 0 ? 0 : v > max ? max : v;
     }
   }
-  return { width: block.width, height: block.height, channels, pixels, alpha: block.mask };
+  return out;
 }
 
 function toRgba8(visual: Visual & { rgba?: Uint8Array }): Uint8Array {
