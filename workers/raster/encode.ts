@@ -69,55 +69,58 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  */
 const PNG_ZLIB_LEVEL = 4;
 
-/** Filter byte 2 (Up) on every row; each row still sees the unfiltered row above it. */
-function filterUp(raw: Uint8Array, rowBytes: number, height: number): void {
-  const stride = rowBytes + 1;
-  for (let y = height - 1; y > 0; y--) {
-    const o = y * stride + 1;
-    const above = o - stride;
-    for (let i = 0; i < rowBytes; i++) raw[o + i] = raw[o + i]! - raw[above + i]!;
-  }
-  for (let y = 0; y < height; y++) raw[y * stride] = 2;
-}
+/*
+ * Rows are written already filtered with Up (filter byte 2): each byte minus the byte above it,
+ * which suits imagery and costs one subtraction per byte; the first row has nothing above, so it is
+ * written as it is. Building and filtering in one pass reads every sample once.
+ */
 
-/** 8-bit scanlines (filter byte left for filterUp), an alpha sample from `mask` after each pixel's own. */
-function scanlines8(pixels: Uint8Array, width: number, height: number, channels: number, mask: Uint8Array | undefined): Uint8Array {
-  const outChannels = mask ? channels + 1 : channels;
-  const rowBytes = width * outChannels;
-  const raw = new Uint8Array(height * (rowBytes + 1));
-  if (!mask) {
-    for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * rowBytes, (y + 1) * rowBytes), y * (rowBytes + 1) + 1);
-    return raw;
-  }
-  let p = 0;
+/** 8-bit rows, an alpha sample from `mask` (0 or 255) after each pixel's own. */
+function upRows8(pixels: Uint8Array, width: number, height: number, channels: number, mask: Uint8Array | undefined): Uint8Array {
+  const stride = width * (mask ? channels + 1 : channels) + 1;
+  const raw = new Uint8Array(height * stride);
+  const above = width * channels;
   let s = 0;
+  let p = 0;
   for (let y = 0; y < height; y++) {
-    let o = y * (rowBytes + 1) + 1;
-    for (let x = 0; x < width; x++, p++) {
-      for (let c = 0; c < channels; c++) raw[o++] = pixels[s++]!;
-      raw[o++] = mask[p] ? 255 : 0;
+    let o = y * stride;
+    raw[o++] = 2;
+    if (y === 0) {
+      for (let x = 0; x < width; x++, p++) {
+        for (let c = 0; c < channels; c++) raw[o++] = pixels[s++]!;
+        if (mask) raw[o++] = mask[p] ? 255 : 0;
+      }
+    } else if (!mask) {
+      for (let i = 0; i < above; i++, s++) raw[o++] = pixels[s]! - pixels[s - above]!;
+    } else {
+      for (let x = 0; x < width; x++, p++) {
+        for (let c = 0; c < channels; c++, s++) raw[o++] = pixels[s]! - pixels[s - above]!;
+        raw[o++] = (mask[p] ? 255 : 0) - (mask[p - width] ? 255 : 0);
+      }
     }
   }
   return raw;
 }
 
-/** 16-bit scanlines, big-endian as PNG wants them. */
-function scanlines16(pixels: Uint16Array, width: number, height: number, channels: number, mask: Uint8Array | undefined): Uint8Array {
-  const outChannels = mask ? channels + 1 : channels;
-  const rowBytes = width * outChannels * 2;
-  const raw = new Uint8Array(height * (rowBytes + 1));
-  let p = 0;
+/** 16-bit rows, big-endian as PNG wants them; alpha from `mask` is 0 or 0xffff. */
+function upRows16(pixels: Uint16Array, width: number, height: number, channels: number, mask: Uint8Array | undefined): Uint8Array {
+  const stride = width * (mask ? channels + 1 : channels) * 2 + 1;
+  const raw = new Uint8Array(height * stride);
+  const above = width * channels;
   let s = 0;
+  let p = 0;
   for (let y = 0; y < height; y++) {
-    let o = y * (rowBytes + 1) + 1;
+    let o = y * stride;
+    raw[o++] = 2;
     for (let x = 0; x < width; x++, p++) {
-      for (let c = 0; c < channels; c++) {
-        const v = pixels[s++]!;
-        raw[o++] = v >>> 8;
-        raw[o++] = v & 0xff;
+      for (let c = 0; c < channels; c++, s++) {
+        const v = pixels[s]!;
+        const u = y === 0 ? 0 : pixels[s - above]!;
+        raw[o++] = (v >>> 8) - (u >>> 8);
+        raw[o++] = (v & 0xff) - (u & 0xff);
       }
       if (mask) {
-        const a = mask[p] ? 0xff : 0;
+        const a = (mask[p] ? 0xff : 0) - (y > 0 && mask[p - width] ? 0xff : 0);
         raw[o++] = a;
         raw[o++] = a;
       }
@@ -128,16 +131,14 @@ function scanlines16(pixels: Uint16Array, width: number, height: number, channel
 
 /**
  * PNG of interleaved samples: 1 (gray) or 3 (RGB) channels, or 2 and 4 when the last is alpha,
- * 8 or 16 bits. With `mask`, an alpha channel is added from it (0 or fully opaque). Rows use the
- * Up filter, which suits imagery and costs one subtraction per byte. One loop per sample width
- * keeps each typed-array access monomorphic: this runs for every tile.
+ * 8 or 16 bits. With `mask`, an alpha channel is added from it (0 or fully opaque). One loop per
+ * sample width keeps each typed-array access monomorphic: this runs for every tile.
  */
 export function encodePng(pixels: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 2 | 3 | 4, mask?: Uint8Array): Uint8Array {
   const wide = pixels instanceof Uint16Array;
   const depth = wide ? 16 : 8;
   const outChannels = (mask ? channels + 1 : channels) as 1 | 2 | 3 | 4;
-  const raw = wide ? scanlines16(pixels, width, height, channels, mask) : scanlines8(pixels, width, height, channels, mask);
-  filterUp(raw, width * outChannels * (wide ? 2 : 1), height);
+  const raw = wide ? upRows16(pixels, width, height, channels, mask) : upRows8(pixels, width, height, channels, mask);
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, width);
