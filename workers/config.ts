@@ -4,6 +4,8 @@ const DEFAULTS = {
   MAX_BODY_BYTES: 1_048_576,
   VECTOR_MAX_BODY_BYTES: 32 * 1024 * 1024,
   VECTOR_TILE_FEATURE_LIMIT: 20_000,
+  /** Rendered tiles each isolate keeps in front of the Cache API ("0" turns the tier off). */
+  TILE_MEMORY_CACHE_BYTES: 16 * 1024 * 1024,
   ACCESS_TOKEN_TTL: 900,
   REFRESH_TOKEN_TTL: 2_592_000,
   RESOURCE_TOKEN_TTL: 3600,

@@ -95,7 +95,7 @@ function runGdal(job: object): Promise<GdalFigures> {
 function serverTiming(response: Response) {
   const reads = /desc="(\d+) reads, (\d+) bytes"/.exec(response.headers.get('server-timing') ?? '');
   const dur = (name: string) => serverTimingDur(response, name);
-  return { reads: Number(reads?.[1] ?? 0), bytes: Number(reads?.[2] ?? 0), render: dur('render'), r2: dur('r2'), encode: dur('encode'), total: dur('total') };
+  return { reads: Number(reads?.[1] ?? 0), bytes: Number(reads?.[2] ?? 0), render: dur('render'), r2: dur('r2'), encode: dur('encode'), lookup: dur('cache'), total: dur('total') };
 }
 
 type Measured = ReturnType<typeof serverTiming> & { client: number };
@@ -109,9 +109,9 @@ async function get(url: string, headers: Record<string, string>): Promise<Measur
 }
 
 export const RASTER_BENCH_HEAD = [
-  'file', 'tiles', 'zoom', 'ours client ms p50', 'ours render ms p50 / p95', 'of which R2 / PNG encode ms p50',
+  'file', 'tiles', 'zoom', 'ours client ms p50', 'tile cache lookup (miss) ms p50', 'ours render ms p50 / p95', 'of which R2 / PNG encode ms p50',
   'GDAL warp ms p50 / p95', 'GDAL PNG encode ms p50', 'render ÷ GDAL warp (p50)', 'render ÷ (GDAL warp + PNG) (p50)',
-  'GDAL /vsicurl/ warp ms p50 / p95', 'render ÷ (GDAL /vsicurl/ warp + PNG) (p50)',
+  'GDAL /vsicurl/ warp ms p50 / p95', 'render ÷ GDAL /vsicurl/ warp (p50)', 'render ÷ (GDAL /vsicurl/ warp + PNG) (p50)',
   'decode + warp ÷ GDAL warp (means)', 'tile bytes cached: decode + warp ÷ GDAL warm warp (means)',
   'our R2 reads / bytes per tile', 'GDAL /vsicurl/ requests / bytes per tile', 'cache hit ms p50 (client / in-Worker)',
 ];
@@ -161,6 +161,7 @@ export async function benchRaster(stack: Stack): Promise<string[][]> {
     rows.push([
       name, `${tiles.length}${tiles.length < RENDERS ? ` ×${Math.ceil(RENDERS / tiles.length)}` : ''}`, `z${tiles[0]!.z}`,
       `${p(of(cold, 'client'))}`,
+      `${p(of(cold, 'lookup'))}`,
       `${p(render)} / ${p(render, 95)}`,
       `${p(of(cold, 'r2'))} / ${p(of(cold, 'encode'))}`,
       `${round(percentile(gdal.cold, 50), 2)} / ${round(percentile(gdal.cold, 95), 2)}`,
@@ -168,6 +169,7 @@ export async function benchRaster(stack: Stack): Promise<string[][]> {
       ratio(percentile(render, 50), percentile(gdal.cold, 50)),
       ratio(percentile(render, 50), percentile(gdal.cold, 50) + percentile(gdal.png, 50)),
       `${round(percentile(gdal.remote, 50), 2)} / ${round(percentile(gdal.remote, 95), 2)}`,
+      ratio(percentile(render, 50), percentile(gdal.remote, 50)),
       ratio(percentile(render, 50), percentile(gdal.remote, 50) + percentile(gdal.png, 50)),
       `${round(mean(decodeWarp(cold)), 2)} ÷ ${round(mean(gdal.cold), 2)} = ${ratio(mean(decodeWarp(cold)), mean(gdal.cold))}`,
       `${round(mean(decodeWarp(warm)), 2)} ÷ ${round(mean(gdal.warm), 2)} = ${ratio(mean(decodeWarp(warm)), mean(gdal.warm))}`,

@@ -148,7 +148,7 @@ describe('the tile cache', () => {
     const { get, counter } = tileRoute(String(1024 * 1024));
     const path = `/tile/${unique()}/3000`;
     const first = await get(path);
-    expect(first).toMatchObject({ state: 'MISS', tier: null, type: 'image/png' });
+    expect(first).toMatchObject({ state: 'MISS', tier: 'miss', type: 'image/png' });
     for (let i = 0; i < 3; i++) {
       const again = await get(path);
       expect(again).toMatchObject({ state: 'HIT', tier: 'isolate', type: 'image/png', etag: first.etag });

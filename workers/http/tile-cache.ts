@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { sha256Hex } from '../auth/crypto';
 import { ByteLru } from '../util/lru';
+import { numberVar } from '../config';
 import { metric } from './server-timing';
 
 /**
@@ -46,7 +47,6 @@ interface Kept {
   headers: Array<[string, string]>;
 }
 
-const DEFAULT_MEMORY_BYTES = 16 * 1024 * 1024;
 let memory: ByteLru<Kept> | null = null;
 
 /**
@@ -54,9 +54,8 @@ let memory: ByteLru<Kept> | null = null;
  * round trip to the colo's cache. Keys are the Cache API's, so a new version misses here too.
  */
 function memoryTier(c: Context<AppEnv>): ByteLru<Kept> | null {
-  const configured = Number(c.env.TILE_MEMORY_CACHE_BYTES ?? DEFAULT_MEMORY_BYTES);
-  const capacity = Number.isFinite(configured) && configured > 0 ? configured : 0;
-  if (capacity === 0) return null;
+  if (c.env.TILE_MEMORY_CACHE_BYTES?.trim() === '0') return null;
+  const capacity = numberVar(c.env, 'TILE_MEMORY_CACHE_BYTES');
   if (memory?.capacity !== capacity) memory = new ByteLru<Kept>(capacity);
   return memory;
 }
@@ -87,11 +86,13 @@ export async function cached(c: Context<AppEnv>, options: CachedOptions, produce
     keep(tier, options.key, { body, headers: [...hit.headers] });
     return new Response(body, out);
   }
+  const missed = metric('cache', performance.now() - lookup, 'miss');
   const response = await produce();
   if (response.status !== 200) return response;
   const body = await response.arrayBuffer();
   const headers = [...response.headers].filter(([name]) => name !== 'server-timing');
+  const timing = response.headers.get('server-timing');
   if (tier) keep(tier, options.key, { body, headers });
   c.executionCtx.waitUntil(cache.put(options.key, withHeaders(new Response(body, { headers }), { etag, 'cache-control': 'public, max-age=86400' })));
-  return withHeaders(new Response(body, response), { ...common, 'x-cache': 'MISS' });
+  return withHeaders(new Response(body, response), { ...common, 'server-timing': timing ? `${timing}, ${missed}` : missed, 'x-cache': 'MISS' });
 }
