@@ -56,13 +56,9 @@ let memory: ByteLru<Kept> | null = null;
 function memoryTier(c: Context<AppEnv>): ByteLru<Kept> | null {
   if (c.env.TILE_MEMORY_CACHE_BYTES?.trim() === '0') return null;
   const capacity = numberVar(c.env, 'TILE_MEMORY_CACHE_BYTES');
-  if (memory?.capacity !== capacity) memory = new ByteLru<Kept>(capacity);
+  // One big rendering (a large preview) must not push out hundreds of map tiles.
+  if (memory?.capacity !== capacity) memory = new ByteLru<Kept>(capacity, capacity / 16);
   return memory;
-}
-
-/** One big rendering (a large preview) must not push out hundreds of map tiles. */
-function keep(tier: ByteLru<Kept>, key: string, kept: Kept): void {
-  if (kept.body.byteLength <= tier.capacity / 16) tier.set(key, kept, kept.body.byteLength);
 }
 
 export async function cached(c: Context<AppEnv>, options: CachedOptions, produce: () => Promise<Response>): Promise<Response> {
@@ -83,7 +79,7 @@ export async function cached(c: Context<AppEnv>, options: CachedOptions, produce
     const out = withHeaders(hit, hitHeaders('edge'));
     if (!tier) return out;
     const body = await out.arrayBuffer();
-    keep(tier, options.key, { body, headers: [...hit.headers] });
+    tier.set(options.key, { body, headers: [...hit.headers] }, body.byteLength);
     return new Response(body, out);
   }
   const missed = metric('cache', performance.now() - lookup, 'miss');
@@ -92,7 +88,7 @@ export async function cached(c: Context<AppEnv>, options: CachedOptions, produce
   const body = await response.arrayBuffer();
   const headers = [...response.headers].filter(([name]) => name !== 'server-timing');
   const timing = response.headers.get('server-timing');
-  if (tier) keep(tier, options.key, { body, headers });
+  tier?.set(options.key, { body, headers }, body.byteLength);
   c.executionCtx.waitUntil(cache.put(options.key, withHeaders(new Response(body, { headers }), { etag, 'cache-control': 'public, max-age=86400' })));
   return withHeaders(new Response(body, response), { ...common, 'server-timing': timing ? `${timing}, ${missed}` : missed, 'x-cache': 'MISS' });
 }

@@ -1,12 +1,13 @@
 /**
- * A least-recently-used map bounded by the bytes its values hold, for per-isolate caches
- * (COG headers, COG tile bytes). Insertion order is recency: a hit moves the entry to the end.
+ * A least-recently-used map bounded by the bytes its values hold, for per-isolate caches (COG
+ * headers, COG tile bytes, rendered tiles). Insertion order is recency: a hit moves the entry to the
+ * end. A value over `largest` bytes is not kept, so one big value cannot push out many small ones.
  */
 export class ByteLru<V> {
   private readonly entries = new Map<string, { value: V; bytes: number }>();
   private total = 0;
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number, private readonly largest = Infinity) {}
 
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
@@ -18,6 +19,7 @@ export class ByteLru<V> {
 
   set(key: string, value: V, bytes: number): void {
     this.delete(key);
+    if (bytes > this.largest) return;
     this.entries.set(key, { value, bytes });
     this.total += bytes;
     for (const [oldest, entry] of this.entries) {
