@@ -15,9 +15,9 @@ const RENDERS = 24;
 /** Untimed renders first: V8 optimises the hot loops only after they have run a while. */
 const WARM_RENDERS = 60;
 
-/** Objects the bench needs besides the seed: one copy of each file per cold render. */
+/** Objects the bench needs besides the seed: one copy of each file per cold render, PNG and .npy. */
 export function rasterBenchObjects(): Array<{ name: string; file: string }> {
-  return RASTER_FILES.flatMap((name) => Array.from({ length: RENDERS }, (_, i) => ({ name: copyName(name, i), file: `${FIXTURES}/cog/${name}` })));
+  return RASTER_FILES.flatMap((name) => Array.from({ length: 2 * RENDERS }, (_, i) => ({ name: copyName(name, i), file: `${FIXTURES}/cog/${name}` })));
 }
 const copyName = (name: string, i: number) => `bench-copy-${i}-${name}`;
 
@@ -109,15 +109,17 @@ async function get(url: string, headers: Record<string, string>): Promise<Measur
 }
 
 export const RASTER_BENCH_HEAD = [
-  'file', 'tiles', 'zoom', 'ours client ms p50', 'tile cache lookup (miss) ms p50', 'ours render ms p50 / p95', 'of which R2 / PNG encode ms p50',
-  'GDAL warp ms p50 / p95', 'GDAL PNG encode ms p50', 'render ÷ GDAL warp (p50)', 'render ÷ (GDAL warp + PNG) (p50)',
+  'file', 'tiles', 'zoom', 'GDAL warp ms p50 / p95', 'ours .npy render ms p50 / p95', '.npy render ÷ GDAL warp (p50)',
+  'ours client ms p50', 'tile cache lookup (miss) ms p50', 'ours render ms p50 / p95', 'of which R2 / PNG encode ms p50',
+  'GDAL PNG encode ms p50', 'render ÷ GDAL warp (p50)', 'render ÷ (GDAL warp + PNG) (p50)',
   'GDAL /vsicurl/ warp ms p50 / p95', 'render ÷ GDAL /vsicurl/ warp (p50)', 'render ÷ (GDAL /vsicurl/ warp + PNG) (p50)',
   'decode + warp ÷ GDAL warp (means)', 'tile bytes cached: decode + warp ÷ GDAL warm warp (means)',
   'our R2 reads / bytes per tile', 'GDAL /vsicurl/ requests / bytes per tile', 'cache hit ms p50 (client / in-Worker)',
 ];
 
 /**
- * 256-px PNG tiles at native zoom (nearest), header warm, tile cache cold. The cold pass renders
+ * 256-px tiles at native zoom (nearest), header warm, tile cache cold: .npy (values and mask, what
+ * gdal.Warp to MEM gives too) and PNG. The cold passes render
  * each tile from its own copy of the file, so no tile bytes are in the isolate yet (as GDAL's
  * block cache is flushed before each tile); the second pass renders them again from one object,
  * whose tile bytes the earlier renders left in the isolate (GDAL: block cache left warm).
@@ -132,7 +134,9 @@ export async function benchRaster(stack: Stack): Promise<string[][]> {
     const file = `${FIXTURES}/cog/${name}`;
     const tiles = nativeTiles(file);
     const sequence = Array.from({ length: RENDERS }, (_, i) => tiles[i % tiles.length]!);
-    const copies = sequence.map((_, i) => encodeURIComponent(stack.seed.objects[copyName(name, i)] ?? fail(`${copyName(name, i)} was not seeded`)));
+    const copy = (i: number) => encodeURIComponent(stack.seed.objects[copyName(name, i)] ?? fail(`${copyName(name, i)} was not seeded`));
+    const copies = sequence.map((_, i) => copy(i));
+    const npyCopies = sequence.map((_, i) => copy(RENDERS + i));
     const base = `${stack.baseUrl}/data-products/${product.id}`;
     const run = `${Date.now()}`;
     // Untimed: code paths warm and optimised by the JIT, as in an isolate that has served a while
@@ -141,7 +145,13 @@ export async function benchRaster(stack: Stack): Promise<string[][]> {
       const t = tiles[i % tiles.length]!;
       await get(`${base}/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.png?_warm=${run}-${i}`, headers);
     }
-    for (const url of copies) await get(`${stack.baseUrl}/cog/info?url=${url}`, headers);
+    for (let i = 0; i < WARM_RENDERS; i++) {
+      const t = tiles[i % tiles.length]!;
+      await get(`${base}/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.npy?_warm=${run}-${i}`, headers);
+    }
+    for (const url of [...copies, ...npyCopies]) await get(`${stack.baseUrl}/cog/info?url=${url}`, headers);
+    const npy: Measured[] = [];
+    for (const [i, t] of sequence.entries()) npy.push(await get(`${stack.baseUrl}/cog/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.npy?url=${npyCopies[i]}`, headers));
     const cold: Measured[] = [];
     for (const [i, t] of sequence.entries()) cold.push(await get(`${stack.baseUrl}/cog/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.png?url=${copies[i]}`, headers));
     const warm: Measured[] = [];
@@ -155,16 +165,19 @@ export async function benchRaster(stack: Stack): Promise<string[][]> {
     const p = (values: number[], q = 50) => round(percentile(values, q));
     const of = (list: Measured[], key: keyof Measured) => list.map((m) => m[key]);
     const render = of(cold, 'render');
+    const npyRender = of(npy, 'render');
     // What is left of a render once R2 and the PNG encoder are taken out: decoding, warping and the glue.
     const decodeWarp = (list: Measured[]) => list.map((m) => m.render - m.r2 - m.encode);
     const ratio = (a: number, b: number) => `${round(a / b, 2)}×`;
     rows.push([
       name, `${tiles.length}${tiles.length < RENDERS ? ` ×${Math.ceil(RENDERS / tiles.length)}` : ''}`, `z${tiles[0]!.z}`,
+      `${round(percentile(gdal.cold, 50), 2)} / ${round(percentile(gdal.cold, 95), 2)}`,
+      `${p(npyRender)} / ${p(npyRender, 95)}`,
+      ratio(percentile(npyRender, 50), percentile(gdal.cold, 50)),
       `${p(of(cold, 'client'))}`,
       `${p(of(cold, 'lookup'))}`,
       `${p(render)} / ${p(render, 95)}`,
       `${p(of(cold, 'r2'))} / ${p(of(cold, 'encode'))}`,
-      `${round(percentile(gdal.cold, 50), 2)} / ${round(percentile(gdal.cold, 95), 2)}`,
       `${round(percentile(gdal.png, 50), 2)}`,
       ratio(percentile(render, 50), percentile(gdal.cold, 50)),
       ratio(percentile(render, 50), percentile(gdal.cold, 50) + percentile(gdal.png, 50)),

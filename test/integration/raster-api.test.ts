@@ -220,12 +220,23 @@ describe('rendering options', () => {
     return `9/${x}/${y}`;
   };
 
-  it('rescale + colormap_name give an RGBA PNG; 16-bit data alone a 16-bit PNG; @2x doubles the size', async () => {
-    const coloured = new Uint8Array(await (await call(`/data-products/${cog.id}/tiles/WebMercatorQuad/${tile()}.png?rescale=0,8000&colormap_name=viridis_r`, { apiKey })).arrayBuffer());
-    expect([coloured[24], coloured[25]]).toEqual([8, 6]);
-    const raw = new Uint8Array(await (await call(`/data-products/${cog.id}/tiles/WebMercatorQuad/${tile()}.png`, { apiKey })).arrayBuffer());
-    expect([raw[24], raw[25]]).toEqual([16, 4]);
-    const big = new DataView((await (await call(`/data-products/${cog.id}/tiles/WebMercatorQuad/${tile().replace(/(\d+)$/, '$1@2x')}.webp?rescale=0,8000`, { apiKey })).arrayBuffer()));
+  it('rescale + colormap_name give an 8-bit PNG, 16-bit data alone a 16-bit one, alpha only where a pixel is not opaque; @2x doubles the size', async () => {
+    const tiles = `/data-products/${cog.id}/tiles/WebMercatorQuad`;
+    const edge = tilesFor(`${FIXTURES}/cog/cog.tif`).find((t) => t.label === 'edge')!;
+    const edgeTile = `${edge.z}/${edge.xy[0]}/${edge.xy[1]}`;
+    /** [bit depth, PNG colour type]: 0 gray, 4 gray + alpha, 2 RGB, 6 RGBA. */
+    const kind = async (path: string) => {
+      const png = new Uint8Array(await (await call(`${tiles}/${path}`, { apiKey })).arrayBuffer());
+      return [png[24], png[25]];
+    };
+    // The dataset's middle is covered by data: every pixel is opaque, so no alpha channel.
+    expect(await kind(`${tile()}.png?rescale=0,8000&colormap_name=viridis_r`)).toEqual([8, 2]);
+    expect(await kind(`${tile()}.png`)).toEqual([16, 0]);
+    // Over its corner some pixels are empty.
+    expect(await kind(`${edgeTile}.png?rescale=0,8000&colormap_name=viridis_r`)).toEqual([8, 6]);
+    expect(await kind(`${edgeTile}.png`)).toEqual([16, 4]);
+    expect(await kind(`${edgeTile}.png?return_mask=false`)).toEqual([16, 0]);
+    const big = new DataView((await (await call(`${tiles}/${tile().replace(/(\d+)$/, '$1@2x')}.webp?rescale=0,8000`, { apiKey })).arrayBuffer()));
     expect(String.fromCharCode(big.getUint8(8), big.getUint8(9), big.getUint8(10), big.getUint8(11))).toBe('WEBP');
   });
 
@@ -322,7 +333,10 @@ describe('masks, scale/offset, palettes and the CRS84 grid', () => {
     const [lon, lat] = centre('cog_cmap.tif');
     const [x, y] = mercatorTile(...lonLatToMercator(lon, lat), 10);
     const png = new Uint8Array(await (await call(`/data-products/${cmap.id}/tiles/WebMercatorQuad/10/${x}/${y}.png`, { apiKey })).arrayBuffer());
-    expect([png[24], png[25]]).toEqual([8, 6]);
+    // RGB, with alpha when some pixel is nodata (palette entry 0 is transparent too).
+    const values = parseNpy(await (await call(`/data-products/${cmap.id}/tiles/WebMercatorQuad/10/${x}/${y}.npy`, { apiKey })).arrayBuffer());
+    const translucent = Array.from(values.bands[1]!).some((valid, i) => !valid || values.bands[0]![i] === 0);
+    expect([png[24], png[25]]).toEqual([8, translucent ? 6 : 2]);
   });
 
   it('WorldCRS84Quad tiles match gdalwarp in EPSG:4326', async () => {

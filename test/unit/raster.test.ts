@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseExpression } from '../../workers/raster/expression';
 import { COLORMAP_NAMES, lookupCustom, namedColormap, parseColormap } from '../../workers/raster/colormaps';
 import { TILE_MATRIX_SETS, isValidTile, tileBounds, zoomForResolution } from '../../workers/raster/tms';
-import { encodeNpy, encodePng } from '../../workers/raster/encode';
+import { encodeNpy, encodePngBands, encodePngRgba } from '../../workers/raster/encode';
 import { BandAccumulator } from '../../workers/raster/statistics';
 import { RasterError } from '../../workers/raster/errors';
 import { rasterize } from '../../workers/raster/analysis';
@@ -81,22 +81,53 @@ describe('encoders', () => {
     expect(header).toContain("'descr': '<u2'");
     expect(header).toContain("'shape': (2, 2, 2)");
     expect(Array.from(new Uint16Array(npy.slice(10 + headerLength).buffer))).toEqual([1, 2, 3, 65535, 255, 0, 255, 255]);
+    const signed = encodeNpy([Float64Array.of(-200, 1.5, NaN, 300)], Uint8Array.of(1, 1, 0, 1), 2, 2, 'int8');
+    expect(Array.from(new Int8Array(signed.slice(10 + new DataView(signed.buffer).getUint16(8, true)).buffer))).toEqual([-128, 2, 0, 127, 127, 127, 0, 127]);
+    const floats = encodeNpy([Float64Array.of(0.25, NaN)], Uint8Array.of(1, 0), 2, 1, 'float32');
+    expect(Array.from(new Float32Array(floats.slice(10 + new DataView(floats.buffer).getUint16(8, true)).buffer))).toEqual([0.25, NaN, 255, 0]);
   });
 
-  it('write a PNG the runtime can inflate back to the pixels', async () => {
-    const pixels = Uint8Array.from({ length: 4 * 3 * 4 }, (_, i) => (i * 37) % 256);
-    const png = await encodePng(pixels, 4, 3, 4);
+  /** A PNG's header fields and its samples, inflated by the runtime and the Up filter undone. */
+  async function readPng(png: Uint8Array) {
     expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
-    const idatLength = new DataView(png.buffer).getUint32(33);
-    const idat = png.subarray(41, 41 + idatLength);
+    const view = new DataView(png.buffer, png.byteOffset);
+    const [width, height, depth, colorType] = [view.getUint32(16), view.getUint32(20), png[24]!, png[25]!];
+    const channels = ({ 0: 1, 4: 2, 2: 3, 6: 4 } as Record<number, number>)[colorType]!;
+    const idat = png.subarray(41, 41 + view.getUint32(33));
     const raw = new Uint8Array(await new Response(new Response(idat).body!.pipeThrough(new DecompressionStream('deflate'))).arrayBuffer());
-    // Undo the Up filter row by row.
-    const rows: number[][] = [];
-    for (let y = 0; y < 3; y++) {
-      const line = Array.from(raw.subarray(y * 17 + 1, (y + 1) * 17));
-      rows.push(y === 0 ? line : line.map((v, i) => (v + rows[y - 1]![i]!) & 0xff));
+    const rowBytes = (width * channels * depth) / 8;
+    const bytes: number[] = [];
+    for (let y = 0; y < height; y++) {
+      expect(raw[y * (rowBytes + 1)]).toBe(2);
+      const line = raw.subarray(y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1));
+      line.forEach((v, i) => bytes.push(y === 0 ? v : (v + bytes[(y - 1) * rowBytes + i]!) & 0xff));
     }
-    expect(rows.flat()).toEqual(Array.from(pixels));
+    const samples = depth === 16 ? bytes.filter((_, i) => i % 2 === 0).map((hi, i) => hi * 256 + bytes[2 * i + 1]!) : bytes;
+    return { width, height, depth, colorType, samples };
+  }
+
+  it('write PNGs from bands: values rounded half up and clamped, the mask as alpha, 8 and 16 bits', async () => {
+    const band = Float64Array.of(12.5, -3, 300, NaN, 7.49, 65535.6);
+    const mask = Uint8Array.of(1, 1, 0, 1, 1, 1);
+    const gray8 = await readPng(encodePngBands([band], 8, 3, 2, mask));
+    expect(gray8).toMatchObject({ width: 3, height: 2, depth: 8, colorType: 4 });
+    expect(gray8.samples).toEqual([13, 255, 0, 255, 255, 0, 0, 255, 7, 255, 255, 255]);
+    const rgb16 = await readPng(encodePngBands([band, band.map((v) => v * 2), Float64Array.of(1, 2, 3, 4, 5, 6)], 16, 3, 2));
+    expect(rgb16).toMatchObject({ depth: 16, colorType: 2 });
+    expect(rgb16.samples.slice(0, 9)).toEqual([13, 25, 1, 0, 0, 2, 300, 600, 3]);
+    expect(rgb16.samples.slice(9)).toEqual([0, 0, 4, 7, 15, 5, 65535, 65535, 6]);
+    const alpha16 = await readPng(encodePngBands([band], 16, 3, 2, mask));
+    expect(alpha16.samples.filter((_, i) => i % 2 === 1)).toEqual([65535, 65535, 0, 65535, 65535, 65535]);
+  });
+
+  it('write PNGs from RGBA, with or without its alpha', async () => {
+    const rgba = Uint8Array.from({ length: 4 * 3 * 4 }, (_, i) => (i * 37) % 256);
+    const withAlpha = await readPng(encodePngRgba(rgba, 4, 3, true));
+    expect(withAlpha).toMatchObject({ width: 4, height: 3, depth: 8, colorType: 6 });
+    expect(withAlpha.samples).toEqual(Array.from(rgba));
+    const opaque = await readPng(encodePngRgba(rgba, 4, 3, false));
+    expect(opaque.colorType).toBe(2);
+    expect(opaque.samples).toEqual(Array.from(rgba).filter((_, i) => i % 4 !== 3));
   });
 });
 

@@ -5,8 +5,8 @@ import { concatBytes } from '../util/bytes';
 const NPY_DESCR: Record<DataType, string> = {
   uint8: '|u1', int8: '|i1', uint16: '<u2', int16: '<i2', uint32: '<u4', int32: '<i4', float32: '<f4', float64: '<f8',
 };
-type Typed = ArrayLike<number> & { buffer: ArrayBufferLike; BYTES_PER_ELEMENT: number; [i: number]: number };
-const TYPED: Record<DataType, { new (length: number): Typed }> = {
+type TypedArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+const TYPED: Record<DataType, { new (buffer: ArrayBuffer, byteOffset: number, length: number): TypedArray; BYTES_PER_ELEMENT: number }> = {
   uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
   uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
 };
@@ -14,18 +14,19 @@ const RANGES: Partial<Record<DataType, [number, number]>> = {
   uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767], uint32: [0, 4294967295], int32: [-2147483648, 2147483647],
 };
 
-/** Values into `type`: integers rounded and clamped, as GDAL writes resampled values. */
-export function toTyped(values: Float64Array, type: DataType) {
-  const out = new TYPED[type](values.length);
+/**
+ * Values ready for an integer `type`: rounded half up and clamped to its range (NaN to 0), as GDAL
+ * writes resampled values; float types take them as they are. The result stays a Float64Array, so
+ * this loop sees one array type, and TypedArray.prototype.set converts natively.
+ */
+function fitTo(values: Float64Array, type: DataType): Float64Array {
   const range = RANGES[type];
-  if (!range) {
-    for (let i = 0; i < values.length; i++) out[i] = values[i]!;
-    return out;
-  }
+  if (!range) return values;
   const [lo, hi] = range;
+  const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = Math.floor(values[i]! + 0.5);
-    out[i] = v < lo ? lo : v > hi ? hi : Number.isNaN(v) ? 0 : v;
+    out[i] = v >= lo ? (v <= hi ? v : hi) : v < lo ? lo : 0;
   }
   return out;
 }
@@ -35,17 +36,26 @@ export function toTyped(values: Float64Array, type: DataType) {
  * (255 valid, 0 not) as the last band, like rio-tiler's NPY output.
  */
 export function encodeNpy(bands: Float64Array[], mask: Uint8Array, width: number, height: number, type: DataType): Uint8Array {
-  const planes = [...bands.map((b) => toTyped(b, type)), toTyped(Float64Array.from(mask, (m) => (m ? 255 : 0)), type)];
-  const dict = `{'descr': '${NPY_DESCR[type]}', 'fortran_order': False, 'shape': (${planes.length}, ${height}, ${width}), }`;
+  const n = width * height;
+  const planes = bands.length + 1;
+  const dict = `{'descr': '${NPY_DESCR[type]}', 'fortran_order': False, 'shape': (${planes}, ${height}, ${width}), }`;
   const unpadded = 10 + dict.length + 1;
   const header = dict + ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
   const headerBytes = new TextEncoder().encode(header);
-  const planeBytes = width * height * planes[0]!.BYTES_PER_ELEMENT;
-  const out = new Uint8Array(10 + headerBytes.length + planeBytes * planes.length);
+  const Typed = TYPED[type];
+  const start = 10 + headerBytes.length;
+  const out = new Uint8Array(start + n * planes * Typed.BYTES_PER_ELEMENT);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
   new DataView(out.buffer).setUint16(8, headerBytes.length, true);
   out.set(headerBytes, 10);
-  planes.forEach((plane, i) => out.set(new Uint8Array(plane.buffer, 0, planeBytes), 10 + headerBytes.length + i * planeBytes));
+  // The header pads the data to 64 bytes, so it can be viewed as `type` in place (little-endian, as .npy says).
+  const body = new Typed(out.buffer, start, n * planes);
+  bands.forEach((band, i) => body.set(fitTo(band, type), i * n));
+  // 255 for valid, or the type's largest value below it (127 in int8).
+  const valid = Math.min(255, RANGES[type]?.[1] ?? 255);
+  const alpha = new Uint8Array(n);
+  for (let i = 0; i < n; i++) alpha[i] = mask[i] ? valid : 0;
+  body.set(alpha, bands.length * n);
   return out;
 }
 
@@ -69,33 +79,46 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  */
 const PNG_ZLIB_LEVEL = 4;
 
+/** A value as an integer sample of 0…max: rounded half up, as GDAL writes resampled values; NaN is 0. */
+export function quantize(value: number, max: number): number {
+  const v = Math.floor(value + 0.5);
+  return v > 0 ? (v < max ? v : max) : 0;
+}
+
 /*
  * Rows are written already filtered with Up (filter byte 2): each byte minus the byte above it,
- * which suits imagery and costs one subtraction per byte; the first row has nothing above, so it is
- * written as it is. Building and filtering in one pass reads every sample once.
+ * which suits imagery and costs one subtraction per byte. `above` holds the previous row's
+ * samples and starts as zeros, so the first row comes out as it is. Samples are quantized, laid
+ * out and filtered in one pass: every value is read once and no interleaved copy is made.
  */
 
-/** 8-bit rows, an alpha sample from `mask` (0 or 255) after each pixel's own. */
-function upRows8(pixels: Uint8Array, width: number, height: number, channels: number, mask: Uint8Array | undefined): Uint8Array {
-  const stride = width * (mask ? channels + 1 : channels) + 1;
+/**
+ * 8-bit rows from bands of values, quantized; with `mask`, an alpha sample (0 or 255) after each pixel's own.
+ */
+function bandRows8(bands: Float64Array[], width: number, height: number, mask: Uint8Array | undefined): Uint8Array {
+  const channels = bands.length;
+  const pixelBytes = mask ? channels + 1 : channels;
+  const stride = width * pixelBytes + 1;
   const raw = new Uint8Array(height * stride);
-  const above = width * channels;
-  let s = 0;
-  let p = 0;
+  const above = new Uint8Array(width * pixelBytes);
   for (let y = 0; y < height; y++) {
-    let o = y * stride;
-    raw[o++] = 2;
-    if (y === 0) {
-      for (let x = 0; x < width; x++, p++) {
-        for (let c = 0; c < channels; c++) raw[o++] = pixels[s++]!;
-        if (mask) raw[o++] = mask[p] ? 255 : 0;
+    const row = y * stride;
+    const first = y * width;
+    raw[row] = 2;
+    // A channel at a time, so that each inner loop reads one band.
+    for (let c = 0; c < channels; c++) {
+      const band = bands[c]!;
+      for (let x = 0, a = c; x < width; x++, a += pixelBytes) {
+        const q = quantize(band[first + x]!, 255);
+        raw[row + 1 + a] = q - above[a]!;
+        above[a] = q;
       }
-    } else if (!mask) {
-      for (let i = 0; i < above; i++, s++) raw[o++] = pixels[s]! - pixels[s - above]!;
-    } else {
-      for (let x = 0; x < width; x++, p++) {
-        for (let c = 0; c < channels; c++, s++) raw[o++] = pixels[s]! - pixels[s - above]!;
-        raw[o++] = (mask[p] ? 255 : 0) - (mask[p - width] ? 255 : 0);
+    }
+    if (mask) {
+      for (let x = 0, a = channels; x < width; x++, a += pixelBytes) {
+        const q = mask[first + x] ? 255 : 0;
+        raw[row + 1 + a] = q - above[a]!;
+        above[a] = q;
       }
     }
   }
@@ -103,53 +126,82 @@ function upRows8(pixels: Uint8Array, width: number, height: number, channels: nu
 }
 
 /** 16-bit rows, big-endian as PNG wants them; alpha from `mask` is 0 or 0xffff. */
-function upRows16(pixels: Uint16Array, width: number, height: number, channels: number, mask: Uint8Array | undefined): Uint8Array {
-  const stride = width * (mask ? channels + 1 : channels) * 2 + 1;
+function bandRows16(bands: Float64Array[], width: number, height: number, mask: Uint8Array | undefined): Uint8Array {
+  const channels = bands.length;
+  const pixelSamples = mask ? channels + 1 : channels;
+  const stride = width * pixelSamples * 2 + 1;
   const raw = new Uint8Array(height * stride);
-  const above = width * channels;
-  let s = 0;
-  let p = 0;
+  const above = new Uint16Array(width * pixelSamples);
   for (let y = 0; y < height; y++) {
-    let o = y * stride;
-    raw[o++] = 2;
-    for (let x = 0; x < width; x++, p++) {
-      for (let c = 0; c < channels; c++, s++) {
-        const v = pixels[s]!;
-        const u = y === 0 ? 0 : pixels[s - above]!;
-        raw[o++] = (v >>> 8) - (u >>> 8);
-        raw[o++] = (v & 0xff) - (u & 0xff);
+    const row = y * stride;
+    const first = y * width;
+    raw[row] = 2;
+    for (let c = 0; c < channels; c++) {
+      const band = bands[c]!;
+      for (let x = 0, a = c; x < width; x++, a += pixelSamples) {
+        const q = quantize(band[first + x]!, 65535);
+        const u = above[a]!;
+        raw[row + 1 + 2 * a] = (q >>> 8) - (u >>> 8);
+        raw[row + 2 + 2 * a] = (q & 0xff) - (u & 0xff);
+        above[a] = q;
       }
-      if (mask) {
-        const a = (mask[p] ? 0xff : 0) - (y > 0 && mask[p - width] ? 0xff : 0);
-        raw[o++] = a;
-        raw[o++] = a;
+    }
+    if (mask) {
+      // Alpha's two bytes are equal (0 or 0xff), so it is kept and differenced as one byte.
+      for (let x = 0, a = channels; x < width; x++, a += pixelSamples) {
+        const q = mask[first + x] ? 0xff : 0;
+        const d = q - above[a]!;
+        raw[row + 1 + 2 * a] = d;
+        raw[row + 2 + 2 * a] = d;
+        above[a] = q;
       }
     }
   }
   return raw;
 }
 
-/**
- * PNG of interleaved samples: 1 (gray) or 3 (RGB) channels, or 2 and 4 when the last is alpha,
- * 8 or 16 bits. With `mask`, an alpha channel is added from it (0 or fully opaque). One loop per
- * sample width keeps each typed-array access monomorphic: this runs for every tile.
- */
-export function encodePng(pixels: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 2 | 3 | 4, mask?: Uint8Array): Uint8Array {
-  const wide = pixels instanceof Uint16Array;
-  const depth = wide ? 16 : 8;
-  const outChannels = (mask ? channels + 1 : channels) as 1 | 2 | 3 | 4;
-  const raw = wide ? upRows16(pixels, width, height, channels, mask) : upRows8(pixels, width, height, channels, mask);
+/** 8-bit rows from interleaved RGBA, its alpha kept or dropped. */
+function rgbaRows(rgba: Uint8Array, width: number, height: number, keepAlpha: boolean): Uint8Array {
+  const channels = keepAlpha ? 4 : 3;
+  const stride = width * channels + 1;
+  const raw = new Uint8Array(height * stride);
+  const above = width * 4;
+  for (let y = 0, s = 0, o = 0; y < height; y++) {
+    raw[o++] = 2;
+    for (let x = 0; x < width; x++, s += 4) {
+      for (let c = 0; c < channels; c++) raw[o++] = rgba[s + c]! - (y > 0 ? rgba[s + c - above]! : 0);
+    }
+  }
+  return raw;
+}
+
+/** A PNG of already-filtered rows; `channels` 1 (gray), 2 (gray, alpha), 3 (RGB) or 4 (RGBA). */
+function png(raw: Uint8Array, width: number, height: number, depth: 8 | 16, channels: number): Uint8Array {
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, width);
   view.setUint32(4, height);
   ihdr[8] = depth;
-  ihdr[9] = ({ 1: 0, 2: 4, 3: 2, 4: 6 } as const)[outChannels];
-  const parts = [
+  ihdr[9] = [0, 0, 4, 2, 6][channels]!;
+  return concatBytes([
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
     chunk('IDAT', deflateSync(raw, { level: PNG_ZLIB_LEVEL })),
     chunk('IEND', new Uint8Array(0)),
-  ];
-  return concatBytes(parts);
+  ]);
+}
+
+/**
+ * PNG of 1 (gray) or 3 (RGB) bands of values at 8 or 16 bits; with `mask`, an alpha channel from
+ * it (0 or fully opaque). One row builder per sample width keeps each access monomorphic: this
+ * runs for every tile.
+ */
+export function encodePngBands(bands: Float64Array[], depth: 8 | 16, width: number, height: number, mask?: Uint8Array): Uint8Array {
+  const raw = depth === 16 ? bandRows16(bands, width, height, mask) : bandRows8(bands, width, height, mask);
+  return png(raw, width, height, depth, mask ? bands.length + 1 : bands.length);
+}
+
+/** PNG of interleaved 8-bit RGBA, as RGBA or, without `keepAlpha`, as RGB. */
+export function encodePngRgba(rgba: Uint8Array, width: number, height: number, keepAlpha: boolean): Uint8Array {
+  return png(rgbaRows(rgba, width, height, keepAlpha), width, height, 8, keepAlpha ? 4 : 3);
 }

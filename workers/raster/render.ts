@@ -65,7 +65,7 @@ function rescale(processed: Processed, ranges: Array<[number, number]>): Process
   return { block: { ...processed.block, bands }, dataType: 'uint8', palette: null };
 }
 
-function colorize(processed: Processed, colormap: NonNullable<RenderParams['colormap']>): Visual & { rgba: Uint8Array } {
+function colorize(processed: Processed, colormap: NonNullable<RenderParams['colormap']>): Visual {
   const { block } = processed;
   if (block.bands.length !== 1) throw new RasterError(400, `A colormap applies to one band, not ${block.bands.length}: choose it with bidx or an expression.`);
   const n = block.width * block.height;
@@ -80,9 +80,7 @@ function colorize(processed: Processed, colormap: NonNullable<RenderParams['colo
       rgba.set(lookupCustom(colormap.custom, values[i]!), i * 4);
     }
   }
-  const alpha = new Uint8Array(n);
-  for (let i = 0; i < n; i++) alpha[i] = rgba[i * 4 + 3]! > 0 ? 1 : 0;
-  return { width: block.width, height: block.height, channels: 3, pixels: rgba, alpha, rgba };
+  return { width: block.width, height: block.height, rgba };
 }
 
 export interface Rendered {
