@@ -16,7 +16,6 @@ import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
  * GDAL. The others (none, DEFLATE, LZW, PackBits) are geotiff's own, pure JS.
  */
 type Parameters = ConstructorParameters<typeof BaseDecoder>[0] & {
-  samplesPerPixel: number;
   LercParameters?: number[];
   JPEGTables?: Uint8Array;
 };
@@ -31,7 +30,6 @@ export async function decoderParameters(fd: ImageFileDirectory): Promise<Paramet
     planarConfiguration: ((await fd.loadValue('PlanarConfiguration')) as number | undefined) ?? 1,
     bitsPerSample: (await fd.loadValue('BitsPerSample')) as number[],
     predictor: ((await fd.loadValue('Predictor')) as number | undefined) ?? 1,
-    samplesPerPixel: ((await fd.loadValue('SamplesPerPixel')) as number | undefined) ?? 1,
     LercParameters: fd.hasTag('LercParameters') ? ((await fd.loadValue('LercParameters')) as number[]) : undefined,
     JPEGTables: fd.hasTag('JPEGTables') ? ((await fd.loadValue('JPEGTables')) as Uint8Array) : undefined,
   };
@@ -87,23 +85,21 @@ class LercDecoder extends BaseDecoder {
   }
 }
 
-/** RGBA from a browser-style decoder, cut down to the block's samples per pixel. */
-function fromRgba(rgba: Uint8ClampedArray, width: number, height: number, samples: number): ArrayBuffer {
-  if (samples === 4) return toBuffer(new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength));
-  const n = width * height;
-  const out = new Uint8Array(n * samples);
-  for (let i = 0; i < n; i++) for (let s = 0; s < samples; s++) out[i * samples + s] = rgba[i * 4 + s]!;
-  return out.buffer;
-}
+/**
+ * A browser-style decoder: it gives four samples a pixel (RGBA) whatever the block holds, gray
+ * repeated, and the reader steps over the extra ones rather than copying them out first.
+ */
+export abstract class RgbaDecoder extends BaseDecoder {}
+
+const rgbaBuffer = (rgba: Uint8ClampedArray): ArrayBuffer => toBuffer(new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength));
 
 let webpReady: Promise<void> | undefined;
 
-class WebpDecoder extends BaseDecoder {
+class WebpDecoder extends RgbaDecoder {
   override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBuffer> {
     webpReady ??= initWebp(webpWasm);
     await webpReady;
-    const image = await decodeWebp(toBuffer(new Uint8Array(buffer)));
-    return fromRgba(image.data, image.width, image.height, (this.parameters as Parameters).samplesPerPixel);
+    return rgbaBuffer((await decodeWebp(toBuffer(new Uint8Array(buffer)))).data);
   }
 }
 
@@ -114,11 +110,11 @@ let jpegReady: Promise<void> | undefined;
  * upsampling and YCbCr conversion as GDAL, so decoded pixels match it exactly, which geotiff's
  * JavaScript decoder does not. TIFF tiles are abbreviated streams: the tables live in JPEGTables.
  */
-class JpegDecoder extends BaseDecoder {
+class JpegDecoder extends RgbaDecoder {
   override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBuffer> {
     jpegReady ??= initJpeg(jpegWasm);
     await jpegReady;
-    const { JPEGTables: tables, samplesPerPixel } = this.parameters as Parameters;
+    const { JPEGTables: tables } = this.parameters as Parameters;
     let stream = new Uint8Array(buffer);
     if (tables && tables.length > 4) {
       const joined = new Uint8Array(tables.length - 2 + stream.length - 2);
@@ -126,8 +122,7 @@ class JpegDecoder extends BaseDecoder {
       joined.set(stream.subarray(2), tables.length - 2);
       stream = joined;
     }
-    const image = await decodeJpeg(toBuffer(stream));
-    return fromRgba(image.data, image.width, image.height, samplesPerPixel);
+    return rgbaBuffer((await decodeJpeg(toBuffer(stream))).data);
   }
 }
 

@@ -2,7 +2,7 @@ import { getDecoder, type BaseDecoder, type GeoTIFFImage } from 'geotiff';
 import type { Cog, DataType, Level } from './cog';
 import type { Source } from './source';
 import { RasterError } from './errors';
-import { decoderParameters } from './decoders';
+import { RgbaDecoder, decoderParameters } from './decoders';
 import { ByteLru } from '../util/lru';
 import { errorMessage } from '../util/error-message';
 
@@ -259,7 +259,8 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
   const maskDecoder = level.mask ? await decoderFor(level.mask) : null;
   const nodata = options.nodata === undefined ? cog.nodata : options.nodata;
   const isFloat = cog.dataType === 'float32' || cog.dataType === 'float64';
-  const stride = planar ? 1 : cog.bandCount;
+  // Samples per decoded pixel: RGBA from a browser-style decoder, else the file's own.
+  const stride = decoder instanceof RgbaDecoder ? 4 : planar ? 1 : cog.bandCount;
 
   await Promise.all(blockCoords.map(async ([bx, by]) => {
     const blockRows = Math.min(bh, level.height - by * bh);
@@ -285,6 +286,7 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
       if (buffer) {
         const mbits = (level.mask!.getFileDirectory().getValue('BitsPerSample') as number[] | undefined)?.[0] ?? 8;
         maskBits = mbits === 1 ? unpackBits(buffer, bw, blockRows) : new Uint8Array(buffer);
+        if (maskDecoder instanceof RgbaDecoder) maskBits = maskBits.filter((_, i) => i % 4 === 0);
       }
     }
     const bxs = Math.max(x0, bx * bw);

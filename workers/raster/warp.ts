@@ -113,8 +113,10 @@ type PixelTransform = (x: number, y: number, at: Float64Array) => boolean;
  * first, middle and last points exactly, interpolate linearly in between when the middle is
  * within MAX_ERROR of the line, else split in two and recurse. Matching it, not just the exact
  * projection, is what makes nearest-neighbour tiles agree with gdalwarp pixel for pixel.
- * State in fields and results in the typed arrays, no closures per row: this runs for every row of
- * every tile.
+ * It also gathers the extent of the points that fall in `box` (the level and the kernel's margin),
+ * a linear run by its ends alone when both are inside: the box is convex, so the points between
+ * are too. State in fields and results in the typed arrays, no closures per row: this runs for
+ * every row of every tile.
  */
 class RowApproximator {
   private readonly point = new Float64Array(2);
@@ -122,8 +124,10 @@ class RowApproximator {
   private ys!: Float64Array;
   private offset = 0;
   private py = 0;
+  /** The extent of the points inside the box so far: minX, minY, maxX, maxY. */
+  readonly extent = Float64Array.of(Infinity, Infinity, -Infinity, -Infinity);
 
-  constructor(private readonly exact: PixelTransform) {}
+  constructor(private readonly exact: PixelTransform, private readonly box: readonly [number, number, number, number]) {}
 
   row(width: number, row: number, xs: Float64Array, ys: Float64Array, offset: number): void {
     this.xs = xs;
@@ -136,6 +140,35 @@ class RowApproximator {
     this.segment(0, width);
   }
 
+  private inside(i: number): boolean {
+    const x = this.xs[this.offset + i]!;
+    const y = this.ys[this.offset + i]!;
+    const box = this.box;
+    return x >= box[0] && y >= box[1] && x < box[2] && y < box[3];
+  }
+
+  /** Widens the extent by pixel i of the row when it falls in the box. */
+  private include(i: number): void {
+    if (!this.inside(i)) return;
+    const x = this.xs[this.offset + i]!;
+    const y = this.ys[this.offset + i]!;
+    const e = this.extent;
+    if (x < e[0]!) e[0] = x;
+    if (y < e[1]!) e[1] = y;
+    if (x > e[2]!) e[2] = x;
+    if (y > e[3]!) e[3] = y;
+  }
+
+  /** Pixels from..to of a linear run. */
+  private includeRun(from: number, to: number): void {
+    if (this.inside(from) && this.inside(to)) {
+      this.include(from);
+      this.include(to);
+    } else {
+      for (let i = from; i <= to; i++) this.include(i);
+    }
+  }
+
   /** Exact transform of pixel i of the row, stored in place; false where it fails. */
   private at(i: number): boolean {
     const ok = this.exact(i + 0.5, this.py, this.point);
@@ -145,7 +178,10 @@ class RowApproximator {
   }
 
   private exactRange(from: number, to: number): void {
-    for (let i = from; i < to; i++) this.at(i);
+    for (let i = from; i < to; i++) {
+      this.at(i);
+      this.include(i);
+    }
   }
 
   /** Pixels start..start+count−1, whose first, middle and last points are already exact. */
@@ -164,6 +200,7 @@ class RowApproximator {
         xs[offset + i] = sx + slopeX * (i - start);
         ys[offset + i] = sy + slopeY * (i - start);
       }
+      this.includeRun(start, end);
       return;
     }
     const leftCount = middle - start;
@@ -172,15 +209,28 @@ class RowApproximator {
     const baseRight = rightCount <= 5;
     // GDAL transforms the three new points before deciding, and falls back to exact on any failure.
     const ok = (baseLeft || (this.at(start + ((leftCount - 1) >> 1)) && this.at(middle - 1))) && (baseRight || this.at(middle + ((rightCount - 1) >> 1)));
+    // Where the points between are computed exactly, the anchors already are: they are only counted.
     if (!ok) {
       this.exactRange(start + 1, middle);
       this.exactRange(middle + 1, end);
+      this.include(start);
+      this.include(middle);
+      this.include(end);
       return;
     }
-    if (baseLeft) this.exactRange(start + 1, middle);
-    else this.segment(start, leftCount);
-    if (baseRight) this.exactRange(middle + 1, end);
-    else this.segment(middle, rightCount);
+    if (baseLeft) {
+      this.exactRange(start + 1, middle);
+      this.include(start);
+    } else {
+      this.segment(start, leftCount);
+    }
+    if (baseRight) {
+      this.exactRange(middle + 1, end);
+      this.include(middle);
+      this.include(end);
+    } else {
+      this.segment(middle, rightCount);
+    }
   }
 }
 
@@ -200,20 +250,9 @@ export function mapGrid(cog: Cog, grid: Grid, level: Level, kernelRadius: number
   };
   const xs = new Float64Array(width * height);
   const ys = new Float64Array(width * height);
-  const rows = new RowApproximator(exact);
+  const rows = new RowApproximator(exact, [-kernelRadius, -kernelRadius, level.width + kernelRadius, level.height + kernelRadius]);
   for (let row = 0; row < height; row++) rows.row(width, row, xs, ys, row * width);
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  const loX = -kernelRadius, loY = -kernelRadius, hiX = level.width + kernelRadius, hiY = level.height + kernelRadius;
-  for (let o = 0; o < xs.length; o++) {
-    const x = xs[o]!;
-    const y = ys[o]!;
-    if (x >= loX && y >= loY && x < hiX && y < hiY) {
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-    }
-  }
+  const [minX, minY, maxX, maxY] = rows.extent as unknown as [number, number, number, number];
   if (minX > maxX) return { level, xs, ys, window: null };
   const x0 = Math.max(0, Math.floor(minX) - kernelRadius);
   const y0 = Math.max(0, Math.floor(minY) - kernelRadius);
@@ -244,7 +283,7 @@ export function resample(source: Block, mapping: Mapping, grid: Grid, method: Re
 
 function resampleNearest(source: Block, mapping: Mapping, out: Block): void {
   const { xs, ys, level } = mapping;
-  const window = mapping.window!;
+  const { x: windowX, y: windowY } = mapping.window!;
   const sw = source.width;
   const sh = source.height;
   const levelWidth = level.width;
@@ -254,13 +293,14 @@ function resampleNearest(source: Block, mapping: Mapping, out: Block): void {
   const sourceBands = source.bands;
   const outBands = out.bands;
   const nb = sourceBands.length;
-  for (let o = 0; o < outMask.length; o++) {
+  const n = outMask.length;
+  for (let o = 0; o < n; o++) {
     const lx = xs[o]!;
     const ly = ys[o]!;
     // Output pixels whose centre falls outside the source stay empty, as in GDAL.
     if (!(lx >= 0 && ly >= 0 && lx < levelWidth && ly < levelHeight)) continue;
-    const px = lx - window.x;
-    const py = ly - window.y;
+    const px = lx - windowX;
+    const py = ly - windowY;
     if (px < 0 || py < 0) continue;
     // Truncation is floor here: px and py are not negative.
     const sx = (px + 1e-10) | 0;
