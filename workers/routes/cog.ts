@@ -43,7 +43,7 @@ const VisualQuery = z.object({
   rescale: repeated.openapi({ description: 'min,max per band (repeat for several bands)' }),
   colormap_name: z.string().max(64).optional(),
   colormap: z.string().max(65536).optional().openapi({ description: 'JSON colormap: {"value": [r,g,b,a]} or [[[min,max],[r,g,b,a]], …]' }),
-  return_mask: z.enum(['true', 'false']).default('true'),
+  return_mask: z.enum(['true', 'false']).default('true').openapi({ description: 'Alpha from the mask (PNG, WebP). A PNG whose pixels are all opaque has no alpha channel either way.' }),
 });
 
 const UrlQuery = z.object({ url: z.string().min(1).max(1024).openapi({ description: 'Object key in the bucket, e.g. projects/<id>/ortho.tif' }) });
