@@ -6,6 +6,7 @@ import { encodeNpy, encodePngBands, encodePngRgba } from '../../workers/raster/e
 import { BandAccumulator } from '../../workers/raster/statistics';
 import { RasterError } from '../../workers/raster/errors';
 import { rasterize } from '../../workers/raster/analysis';
+import { resample, type Mapping } from '../../workers/raster/warp';
 
 const evaluate = (text: string, ...bands: number[]) => parseExpression(text, Math.max(bands.length, 1)).outputs.map((f) => f(Float64Array.from(bands)));
 
@@ -81,7 +82,8 @@ describe('encoders', () => {
     expect(header).toContain("'descr': '<u2'");
     expect(header).toContain("'shape': (2, 2, 2)");
     expect(Array.from(new Uint16Array(npy.slice(10 + headerLength).buffer))).toEqual([1, 2, 3, 65535, 255, 0, 255, 255]);
-    const signed = encodeNpy([Float64Array.of(-200, 1.5, NaN, 300)], Uint8Array.of(1, 1, 0, 1), 2, 2, 'int8');
+    // The mask's 255 does not fit int8: it is int8's largest value there.
+    const signed = encodeNpy([Float64Array.of(-128, 2, 0, 127)], Uint8Array.of(1, 1, 0, 1), 2, 2, 'int8');
     expect(Array.from(new Int8Array(signed.slice(10 + new DataView(signed.buffer).getUint16(8, true)).buffer))).toEqual([-128, 2, 0, 127, 127, 127, 0, 127]);
     const floats = encodeNpy([Float64Array.of(0.25, NaN)], Uint8Array.of(1, 0), 2, 1, 'float32');
     expect(Array.from(new Float32Array(floats.slice(10 + new DataView(floats.buffer).getUint16(8, true)).buffer))).toEqual([0.25, NaN, 255, 0]);
@@ -106,17 +108,17 @@ describe('encoders', () => {
     return { width, height, depth, colorType, samples };
   }
 
-  it('write PNGs from bands: values rounded half up and clamped, the mask as alpha, 8 and 16 bits', async () => {
-    const band = Float64Array.of(12.5, -3, 300, NaN, 7.49, 65535.6);
+  it('write PNGs from bands, the mask as alpha, 8 and 16 bits', async () => {
+    const band = Float64Array.of(13, 0, 255, 0, 7, 200);
     const mask = Uint8Array.of(1, 1, 0, 1, 1, 1);
     const gray8 = await readPng(encodePngBands([band], 8, 3, 2, mask));
     expect(gray8).toMatchObject({ width: 3, height: 2, depth: 8, colorType: 4 });
-    expect(gray8.samples).toEqual([13, 255, 0, 255, 255, 0, 0, 255, 7, 255, 255, 255]);
-    const rgb16 = await readPng(encodePngBands([band, band.map((v) => v * 2), Float64Array.of(1, 2, 3, 4, 5, 6)], 16, 3, 2));
+    expect(gray8.samples).toEqual([13, 255, 0, 255, 255, 0, 0, 255, 7, 255, 200, 255]);
+    const wide = Float64Array.of(13, 0, 300, 0, 7, 65535);
+    const rgb16 = await readPng(encodePngBands([wide, wide.map((v) => 65535 - v), Float64Array.of(1, 2, 3, 4, 5, 6)], 16, 3, 2));
     expect(rgb16).toMatchObject({ depth: 16, colorType: 2 });
-    expect(rgb16.samples.slice(0, 9)).toEqual([13, 25, 1, 0, 0, 2, 300, 600, 3]);
-    expect(rgb16.samples.slice(9)).toEqual([0, 0, 4, 7, 15, 5, 65535, 65535, 6]);
-    const alpha16 = await readPng(encodePngBands([band], 16, 3, 2, mask));
+    expect(rgb16.samples).toEqual([13, 65522, 1, 0, 65535, 2, 300, 65235, 3, 0, 65535, 4, 7, 65528, 5, 65535, 0, 6]);
+    const alpha16 = await readPng(encodePngBands([wide], 16, 3, 2, mask));
     expect(alpha16.samples.filter((_, i) => i % 2 === 1)).toEqual([65535, 65535, 0, 65535, 65535, 65535]);
   });
 
@@ -128,6 +130,29 @@ describe('encoders', () => {
     const opaque = await readPng(encodePngRgba(rgba, 4, 3, false));
     expect(opaque.colorType).toBe(2);
     expect(opaque.samples).toEqual(Array.from(rgba).filter((_, i) => i % 4 !== 3));
+  });
+});
+
+describe('resampling', () => {
+  // A 2×1 window of a level 2 pixels wide; output pixel centres mapped to level coordinates.
+  const source = (values: number[]) => ({ width: 2, height: 1, bands: [Float64Array.from(values)], mask: Uint8Array.of(1, 1) });
+  const mapping = (xs: number[]) => ({
+    level: { width: 2, height: 1 } as Mapping['level'], xs: Float64Array.from(xs), ys: Float64Array.from(xs, () => 0.5), window: { x: 0, y: 0, width: 2, height: 1 },
+  });
+  const grid = (width: number) => ({ proj4: 'EPSG:3857', bounds: [0, 0, width, 1] as [number, number, number, number], width, height: 1 });
+
+  it('rounds bilinear values half up into integer types, as GDAL writes them, and keeps floats', () => {
+    // Halfway between the two pixel centres (0.5 and 1.5): the mean of 10 and 13 is 11.5.
+    expect(Array.from(resample(source([10, 13]), mapping([1]), grid(1), 'bilinear', 'uint8').bands[0]!)).toEqual([12]);
+    expect(Array.from(resample(source([10, 13]), mapping([1]), grid(1), 'bilinear', 'float32').bands[0]!)).toEqual([11.5]);
+    expect(Array.from(resample(source([-10, -13]), mapping([1]), grid(1), 'bilinear', 'int16').bands[0]!)).toEqual([-11]);
+  });
+
+  it('clamps what a kernel overshoots to the range of the type', () => {
+    const block = { width: 4, height: 1, bands: [Float64Array.of(0, 0, 255, 255)], mask: Uint8Array.of(1, 1, 1, 1) };
+    const cubic = (type: 'uint8' | 'float64') => resample(block, { level: { width: 4, height: 1 } as Mapping['level'], xs: Float64Array.of(2.8), ys: Float64Array.of(0.5), window: { x: 0, y: 0, width: 4, height: 1 } }, grid(1), 'cubic', type).bands[0]![0]!;
+    expect(cubic('float64')).toBeGreaterThan(255);
+    expect(cubic('uint8')).toBe(255);
   });
 });
 

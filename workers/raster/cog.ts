@@ -9,6 +9,11 @@ import { errorMessage } from '../util/error-message';
 
 export type DataType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
 
+/** The values an integer data type holds; float types hold any. */
+export const INTEGER_RANGES: Partial<Record<DataType, [number, number]>> = {
+  uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767], uint32: [0, 4294967295], int32: [-2147483648, 2147483647],
+};
+
 /** One resolution level: the full-resolution image or an overview, with its mask IFD if any. */
 export interface Level {
   image: GeoTIFFImage;

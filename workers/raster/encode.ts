@@ -1,4 +1,4 @@
-import type { DataType } from './cog';
+import { INTEGER_RANGES, type DataType } from './cog';
 import { crc32, deflateSync } from 'node:zlib';
 import { concatBytes } from '../util/bytes';
 
@@ -10,30 +10,10 @@ const TYPED: Record<DataType, { new (buffer: ArrayBuffer, byteOffset: number, le
   uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
   uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
 };
-const RANGES: Partial<Record<DataType, [number, number]>> = {
-  uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767], uint32: [0, 4294967295], int32: [-2147483648, 2147483647],
-};
-
-/**
- * Values ready for an integer `type`: rounded half up and clamped to its range (NaN to 0), as GDAL
- * writes resampled values; float types take them as they are. The result stays a Float64Array, so
- * this loop sees one array type, and TypedArray.prototype.set converts natively.
- */
-function fitTo(values: Float64Array, type: DataType): Float64Array {
-  const range = RANGES[type];
-  if (!range) return values;
-  const [lo, hi] = range;
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = Math.floor(values[i]! + 0.5);
-    out[i] = v >= lo ? (v <= hi ? v : hi) : v < lo ? lo : 0;
-  }
-  return out;
-}
-
 /**
  * NumPy .npy (format 1.0) of shape (bands + 1, height, width): the bands, then the mask
- * (255 valid, 0 not) as the last band, like rio-tiler's NPY output.
+ * (255 valid, 0 not) as the last band, like rio-tiler's NPY output. The values must be ones
+ * `type` holds (a Block's are); TypedArray.prototype.set converts them natively.
  */
 export function encodeNpy(bands: Float64Array[], mask: Uint8Array, width: number, height: number, type: DataType): Uint8Array {
   const n = width * height;
@@ -50,9 +30,9 @@ export function encodeNpy(bands: Float64Array[], mask: Uint8Array, width: number
   out.set(headerBytes, 10);
   // The header pads the data to 64 bytes, so it can be viewed as `type` in place (little-endian, as .npy says).
   const body = new Typed(out.buffer, start, n * planes);
-  bands.forEach((band, i) => body.set(fitTo(band, type), i * n));
+  bands.forEach((band, i) => body.set(band, i * n));
   // 255 for valid, or the type's largest value below it (127 in int8).
-  const valid = Math.min(255, RANGES[type]?.[1] ?? 255);
+  const valid = Math.min(255, INTEGER_RANGES[type]?.[1] ?? 255);
   const alpha = new Uint8Array(n);
   for (let i = 0; i < n; i++) alpha[i] = mask[i] ? valid : 0;
   body.set(alpha, bands.length * n);
@@ -79,21 +59,16 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  */
 const PNG_ZLIB_LEVEL = 4;
 
-/** A value as an integer sample of 0…max: rounded half up, as GDAL writes resampled values; NaN is 0. */
-export function quantize(value: number, max: number): number {
-  const v = Math.floor(value + 0.5);
-  return v > 0 ? (v < max ? v : max) : 0;
-}
-
 /*
  * Rows are written already filtered with Up (filter byte 2): each byte minus the byte above it,
  * which suits imagery and costs one subtraction per byte. `above` holds the previous row's
- * samples and starts as zeros, so the first row comes out as it is. Samples are quantized, laid
- * out and filtered in one pass: every value is read once and no interleaved copy is made.
+ * samples and starts as zeros, so the first row comes out as it is. Samples are laid out and
+ * filtered in one pass: every value is read once and no interleaved copy is made. The values are
+ * whole numbers in the sample's range, as a Block of uint8 or uint16 holds.
  */
 
 /**
- * 8-bit rows from bands of values, quantized; with `mask`, an alpha sample (0 or 255) after each pixel's own.
+ * 8-bit rows from bands of values; with `mask`, an alpha sample (0 or 255) after each pixel's own.
  */
 function bandRows8(bands: Float64Array[], width: number, height: number, mask: Uint8Array | undefined): Uint8Array {
   const channels = bands.length;
@@ -109,7 +84,7 @@ function bandRows8(bands: Float64Array[], width: number, height: number, mask: U
     for (let c = 0; c < channels; c++) {
       const band = bands[c]!;
       for (let x = 0, a = c; x < width; x++, a += pixelBytes) {
-        const q = quantize(band[first + x]!, 255);
+        const q = band[first + x]!;
         raw[row + 1 + a] = q - above[a]!;
         above[a] = q;
       }
@@ -139,7 +114,7 @@ function bandRows16(bands: Float64Array[], width: number, height: number, mask: 
     for (let c = 0; c < channels; c++) {
       const band = bands[c]!;
       for (let x = 0, a = c; x < width; x++, a += pixelSamples) {
-        const q = quantize(band[first + x]!, 65535);
+        const q = band[first + x]!;
         const u = above[a]!;
         raw[row + 1 + 2 * a] = (q >>> 8) - (u >>> 8);
         raw[row + 2 + 2 * a] = (q & 0xff) - (u & 0xff);

@@ -3,7 +3,7 @@ import encodeWebp, { init as initWebp } from '@jsquash/webp/encode';
 import jpegWasm from '@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm';
 import webpWasm from '@jsquash/webp/codec/enc/webp_enc_simd.wasm';
 import type { DataType } from './cog';
-import { encodeNpy, encodePngBands, encodePngRgba, quantize } from './encode';
+import { encodeNpy, encodePngBands, encodePngRgba } from './encode';
 import type { Block } from './read';
 import { RasterError } from './errors';
 
@@ -23,7 +23,7 @@ export function parseFormat(value: string | undefined): ImageFormat | null {
 }
 
 /**
- * Pixels ready for an image format: 1 or 3 bands of values, quantized to 8 bits (or 16 for PNG)
+ * Pixels ready for an image format: 1 or 3 bands of 8-bit (or, for PNG, 16-bit) values, laid out
  * only as the image is written, with a validity mask; or RGBA already coloured by a colormap or
  * the file's palette, alpha included.
  */
@@ -62,12 +62,11 @@ function toRgba8(visual: Visual): Uint8Array {
   if ('rgba' in visual) return visual.rgba;
   const { bands, depth, mask } = visual;
   const n = visual.width * visual.height;
-  const max = depth === 16 ? 65535 : 255;
   const shift = depth === 16 ? 8 : 0;
   const out = new Uint8Array(n * 4);
   for (let c = 0; c < 3; c++) {
     const band = bands[bands.length === 1 ? 0 : c]!;
-    for (let i = 0, o = c; i < n; i++, o += 4) out[o] = quantize(band[i]!, max) >> shift;
+    for (let i = 0, o = c; i < n; i++, o += 4) out[o] = band[i]! >> shift;
   }
   for (let i = 0, o = 3; i < n; i++, o += 4) out[o] = mask[i] ? 255 : 0;
   return out;

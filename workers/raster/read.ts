@@ -14,7 +14,10 @@ export interface Window {
   height: number;
 }
 
-/** Pixel values of the requested bands (raw, before scale/offset) and a validity mask (1 = valid). */
+/**
+ * Pixel values of the requested bands (raw, before scale/offset), always ones the data type holds
+ * (whole numbers in range for integer types), and a validity mask (1 = valid).
+ */
 export interface Block {
   width: number;
   height: number;

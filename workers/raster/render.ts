@@ -60,7 +60,11 @@ function rescale(processed: Processed, ranges: Array<[number, number]>): Process
   const bands = processed.block.bands.map((band, i) => {
     const [lo, hi] = ranges[i] ?? ranges[0]!;
     const span = hi - lo || 1;
-    return band.map((v) => Math.min(255, Math.max(0, Math.round(((v - lo) / span) * 255))));
+    return band.map((v) => {
+      const q = Math.round(((v - lo) / span) * 255);
+      // NaN (a masked pixel's result) becomes 0: uint8 holds nothing else.
+      return q > 0 ? (q < 255 ? q : 255) : 0;
+    });
   });
   return { block: { ...processed.block, bands }, dataType: 'uint8', palette: null };
 }

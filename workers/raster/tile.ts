@@ -80,7 +80,7 @@ export async function renderGrid(cog: Cog, source: Source, grid: Grid, options: 
   if (!mapping.window) return emptyBlock(grid.width, grid.height, options.bands.length);
   const window = mapping.window;
   const block = await timed('read', () => readWindow(cog, level, window, options.bands, source, options));
-  return timed('warp', () => resample(block, mapping, grid, options.resampling));
+  return timed('warp', () => resample(block, mapping, grid, options.resampling, cog.dataType));
 }
 
 /** A tile of `tms`, or null when it lies wholly outside the dataset (clients then over-zoom). */

@@ -1,5 +1,5 @@
 import proj4 from 'proj4';
-import type { Cog, Level } from './cog';
+import { INTEGER_RANGES, type Cog, type DataType, type Level } from './cog';
 import type { Block, Window } from './read';
 
 export type Resampling = 'nearest' | 'bilinear' | 'cubic';
@@ -272,12 +272,12 @@ function cubicWeight(t: number): number {
   return 0;
 }
 
-/** Resamples `source` (the mapping's window) onto the output grid. */
-export function resample(source: Block, mapping: Mapping, grid: Grid, method: Resampling): Block {
+/** Resamples `source` (the mapping's window, values of `dataType`) onto the output grid. */
+export function resample(source: Block, mapping: Mapping, grid: Grid, method: Resampling, dataType: DataType): Block {
   const { width, height } = grid;
   const out: Block = { width, height, bands: source.bands.map(() => new Float64Array(width * height)), mask: new Uint8Array(width * height) };
   if (method === 'nearest') resampleNearest(source, mapping, out);
-  else resampleKernel(source, mapping, out, method);
+  else resampleKernel(source, mapping, out, method, INTEGER_RANGES[dataType]);
   return out;
 }
 
@@ -313,8 +313,12 @@ function resampleNearest(source: Block, mapping: Mapping, out: Block): void {
   }
 }
 
-/** Bilinear and cubic: the kernel on pixel centres; masked neighbours' weights dropped and the rest renormalised. */
-function resampleKernel(source: Block, mapping: Mapping, out: Block, method: 'bilinear' | 'cubic'): void {
+/**
+ * Bilinear and cubic: the kernel on pixel centres; masked neighbours' weights dropped and the rest
+ * renormalised. Integer data is rounded half up and clamped to its `range`, as GDAL writes resampled
+ * values into an integer type, so the output holds values of the source's data type.
+ */
+function resampleKernel(source: Block, mapping: Mapping, out: Block, method: 'bilinear' | 'cubic', range: [number, number] | undefined): void {
   const window = mapping.window!;
   const sw = source.width;
   const sh = source.height;
@@ -351,7 +355,10 @@ function resampleKernel(source: Block, mapping: Mapping, out: Block, method: 'bi
       }
     }
     if (Math.abs(weightSum) < 1e-9) continue;
-    for (let b = 0; b < nb; b++) out.bands[b]![o] = acc[b]! / weightSum;
+    for (let b = 0; b < nb; b++) {
+      const value = acc[b]! / weightSum;
+      out.bands[b]![o] = range ? Math.min(range[1], Math.max(range[0], Math.floor(value + 0.5))) : value;
+    }
     out.mask[o] = 1;
   }
 }
