@@ -37,6 +37,8 @@ function testObjects(): Array<{ name: string; file: string }> {
   ensureGdal();
   const derived: Array<[string, string, string[]]> = [
     ['scaled.tif', 'gdal_translate', ['-a_scale', '0.5', '-a_offset', '100', '-co', 'TILED=YES', `${FIXTURES}/cog/cog.tif`]],
+    // 16-px tiles: a tile index (27,889 entries an array) far beyond the first 64 KiB.
+    ['many-tiles.tif', 'gdal_translate', ['-co', 'TILED=YES', '-co', 'BLOCKXSIZE=16', '-co', 'BLOCKYSIZE=16', '-co', 'COMPRESS=DEFLATE', `${FIXTURES}/cog/cog.tif`]],
     // Band-interleaved (planar) PackBits, LERC+ZSTD, and sample types the fixtures lack.
     ['planar-packbits.tif', 'gdal_translate', ['-co', 'TILED=YES', '-co', 'INTERLEAVE=BAND', '-co', 'COMPRESS=PACKBITS', `${FIXTURES}/cog/rgb_webp.tif`]],
     ['lerc-zstd.tif', 'gdal_translate', ['-co', 'TILED=YES', '-co', 'COMPRESS=LERC_ZSTD', `${FIXTURES}/cog/dsm_lerc.tif`]],

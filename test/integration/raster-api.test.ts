@@ -10,6 +10,8 @@ const apiKey = seed.admin.apiKey;
 const COGS = Object.entries(seed.dataProducts).filter(([name]) => name.endsWith('.tif'));
 const product = (name: string) => seed.dataProducts[name]!;
 const byKey = (key: string) => `url=${encodeURIComponent(key)}`;
+/** A file the test runner generated into the bucket (scripts/test.ts), on disk for GDAL. */
+const testFile = (name: string) => `${new URL('../../', import.meta.url).pathname}.dev/test-objects/${name}`;
 
 const scratch = mkdtempSync(join(tmpdir(), 'stats-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -187,6 +189,29 @@ describe('reads and caching', () => {
     expect(new Uint8Array(await again.arrayBuffer())).toEqual(body);
   });
 
+  it('a tile index beyond the header is read in chunks by the request that needs it, and counted there', async () => {
+    const source = byKey(seed.objects['many-tiles.tif']!);
+    await json(await call(`/cog/info?${source}`, { apiKey }), 200);
+    const [lon, lat] = centre('cog.tif');
+    const [x, y] = mercatorTile(...lonLatToMercator(lon, lat), 9);
+    const path = `/cog/tiles/WebMercatorQuad/9/${x}/${y}.npy?${source}&_probe=${Date.now()}`;
+    const first = await call(path, { apiKey });
+    expect(first.status).toBe(200);
+    // ~225 internal tiles, whose data lie close enough to be read together, and whose index
+    // entries (an offset and a byte count each) come in a few 16 KiB chunks, not one read each.
+    const { reads } = serverTiming(first);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(reads).toBeLessThanOrEqual(6);
+    const ours = parseNpy(await first.arrayBuffer());
+    const { gdalwarp, mercatorTileBounds } = await import('./gdal');
+    const reference = await gdalwarp(testFile('many-tiles.tif'), ['-t_srs', 'EPSG:3857', '-te', ...mercatorTileBounds(9, x, y).map(String), '-ts', '256', '256', '-r', 'near', '-dstalpha']);
+    const result = compareRasters(ours, reference, 1);
+    expect(result.equal).toBeGreaterThanOrEqual(0.99);
+    expect(result.maskAgreement).toBeGreaterThanOrEqual(0.99);
+    const again = await call(`${path}&_again=1`, { apiKey });
+    expect(serverTiming(again)).toMatchObject({ reads: 0, hit: false });
+  });
+
   it('answers If-None-Match with 304, and a new data version with new tiles', async () => {
     const [lon, lat] = centre('cog.tif');
     const [x, y] = mercatorTile(...lonLatToMercator(lon, lat), 8);
@@ -289,7 +314,6 @@ describe('rendering options', () => {
 });
 
 describe('masks, scale/offset, palettes and the CRS84 grid', () => {
-  const testFile = (name: string) => `${new URL('../../', import.meta.url).pathname}.dev/test-objects/${name}`;
 
   it('an internal mask IFD masks tiles as gdalwarp does', async () => {
     const [lon, lat] = centre('cog_nodata.tif');
@@ -361,7 +385,6 @@ describe('masks, scale/offset, palettes and the CRS84 grid', () => {
 });
 
 describe('more layouts, sample types and projections match gdalwarp', () => {
-  const testFile = (name: string) => `${new URL('../../', import.meta.url).pathname}.dev/test-objects/${name}`;
   const cases = ['planar-packbits.tif', 'lerc-zstd.tif', 'int32.tif', 'uint32-pred2.tif', 'float64-pred3.tif', 'lcc.tif', 'robinson.tif'];
 
   it.each(cases)('%s', async (name) => {

@@ -6,6 +6,8 @@ import { EtagMismatch } from './source';
 import { registerDecoders } from './decoders';
 import { RasterError } from './errors';
 import { errorMessage } from '../util/error-message';
+import { ByteLru } from '../util/lru';
+import { concatBytes } from '../util/bytes';
 
 export type DataType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
 
@@ -72,14 +74,24 @@ const COMPRESSIONS: Record<number, string> = {
 };
 const SUPPORTED_COMPRESSIONS = new Set(Object.keys(COMPRESSIONS).map(Number));
 
+/** Bytes beyond the header are read in aligned chunks of this size and kept with the header. */
+const CHUNK_BYTES = 16 * 1024;
+/** What those chunks may hold per file: a large COG's tile index, the part of it in use. */
+const CHUNKS_BYTES = 1024 * 1024;
+
 /**
  * geotiff's view of the file: header bytes from memory, anything else by an etag-checked range
- * read. geotiff reads IFDs through this; tile data is read by `read.ts` with merged requests.
+ * read. geotiff reads IFDs through this; tile data is read by `read.ts` with merged requests. A
+ * large COG's tile index lies beyond the header, and geotiff asks for it one entry (4 or 8
+ * bytes) at a time: small reads are served from aligned chunks, so neighbouring tiles' entries
+ * cost one read, which `preload` lets the request that needs them make and count.
  */
 type TiffSource = Parameters<typeof GeoTIFF.fromSource>[0];
 type TagName = Parameters<ImageFileDirectory['loadValue']>[0];
 
 export class ByteSource implements TiffSource {
+  private readonly chunks = new ByteLru<Promise<ArrayBuffer>>(CHUNKS_BYTES);
+
   constructor(readonly source: Source, readonly etag: string, readonly size: number, readonly header: ArrayBuffer) {}
 
   async fetch(slices: Array<{ offset: number; length: number }>, signal?: AbortSignal): Promise<ArrayBuffer[]> {
@@ -90,7 +102,39 @@ export class ByteSource implements TiffSource {
     const end = Math.min(offset + length, this.size);
     if (offset >= this.size) return new ArrayBuffer(0);
     if (end <= this.header.byteLength) return this.header.slice(offset, end);
-    return (await this.source.getBytes(offset, end - offset, signal, this.etag)).data;
+    if (end - offset > CHUNK_BYTES) return (await this.source.getBytes(offset, end - offset, signal, this.etag)).data;
+    const first = Math.floor(offset / CHUNK_BYTES);
+    const parts = await Promise.all(this.chunkIndexes(offset, end).map((i) => this.chunk(i, this.source, signal)));
+    const start = offset - first * CHUNK_BYTES;
+    return concatBytes(parts.map((part) => new Uint8Array(part))).slice(start, start + end - offset).buffer;
+  }
+
+  /** Reads the chunks holding these byte ranges through `source`, so the request that needs them counts the reads. */
+  async preload(ranges: Array<{ offset: number; length: number }>, source: Source, signal?: AbortSignal): Promise<void> {
+    const needed = new Set<number>();
+    for (const { offset, length } of ranges) {
+      const end = Math.min(offset + length, this.size);
+      if (end > this.header.byteLength && end - offset <= CHUNK_BYTES) for (const i of this.chunkIndexes(offset, end)) needed.add(i);
+    }
+    await Promise.all([...needed].map((i) => this.chunk(i, source, signal)));
+  }
+
+  private chunkIndexes(offset: number, end: number): number[] {
+    const first = Math.floor(offset / CHUNK_BYTES);
+    return Array.from({ length: Math.floor((end - 1) / CHUNK_BYTES) - first + 1 }, (_, i) => first + i);
+  }
+
+  private chunk(index: number, source: Source, signal?: AbortSignal): Promise<ArrayBuffer> {
+    const key = String(index);
+    const cached = this.chunks.get(key);
+    if (cached) return cached;
+    const start = index * CHUNK_BYTES;
+    const length = Math.min(CHUNK_BYTES, this.size - start);
+    const read = source.getBytes(start, length, signal, this.etag).then((response) => response.data);
+    this.chunks.set(key, read, length);
+    // A failed read (aborted, or the object replaced) is not kept.
+    read.catch(() => this.chunks.delete(key, read));
+    return read;
   }
 
   async fetchSlice(slice: { offset: number; length: number }, signal?: AbortSignal) {
@@ -300,7 +344,8 @@ export async function parseCog(bytes: ByteSource): Promise<Cog> {
     isTiled,
     isCloudOptimized,
     metadata: dataset,
-    footprint: bytes.header.byteLength + 4096 * images.length,
+    // Chunks are kept only where a tile index lies beyond the header.
+    footprint: bytes.header.byteLength + 4096 * images.length + (images.some((image) => image.getFileDirectory().deferredArrays.size > 0) ? CHUNKS_BYTES : 0),
     bytes,
   };
 }

@@ -61,6 +61,19 @@ function decoderFor(image: GeoTIFFImage): Promise<BaseDecoder> {
   return decoder;
 }
 
+/** TIFF tags of a block's index entries: offset and byte count, tiled or stripped. */
+const TILE_INDEX_TAGS = [324, 325];
+const STRIP_INDEX_TAGS = [273, 279];
+
+/** Where a block's index entries lie in the file, where geotiff has left them to be read on demand. */
+function indexRanges(image: GeoTIFFImage, index: number): Array<{ offset: number; length: number }> {
+  const deferred = image.getFileDirectory().deferredArrays;
+  return (image.isTiled ? TILE_INDEX_TAGS : STRIP_INDEX_TAGS).flatMap((tag) => {
+    const array = deferred.get(tag);
+    return array ? [{ offset: array.arrayOffset + index * array.itemSize, length: array.itemSize }] : [];
+  });
+}
+
 async function locate(image: GeoTIFFImage, index: number): Promise<BlockRequest> {
   const fd = image.getFileDirectory();
   const [offsetTag, countTag] = image.isTiled ? ['TileOffsets', 'TileByteCounts'] as const : ['StripOffsets', 'StripByteCounts'] as const;
@@ -242,18 +255,16 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
     for (let bx = Math.floor(x0 / bw); bx <= Math.floor((x1 - 1) / bw); bx++) blockCoords.push([bx, by]);
   }
   const dataIndex = (bx: number, by: number, sample: number) => (planar ? sample * across * down : 0) + by * across + bx;
-  const wanted = new Map<string, Promise<BlockRequest>>();
+  const wanted: Array<[string, GeoTIFFImage, number]> = [];
   for (const [bx, by] of blockCoords) {
-    for (const sample of planar ? samples : [0]) {
-      wanted.set(`d${bx},${by},${sample}`, locate(image, dataIndex(bx, by, sample)));
-    }
+    for (const sample of planar ? samples : [0]) wanted.push([`d${bx},${by},${sample}`, image, dataIndex(bx, by, sample)]);
     if (level.mask) {
       const maskLevel = level.mask;
-      wanted.set(`m${bx},${by}`, locate(maskLevel, by * Math.ceil(maskLevel.getWidth() / maskLevel.getTileWidth()) + bx));
+      wanted.push([`m${bx},${by}`, maskLevel, by * Math.ceil(maskLevel.getWidth() / maskLevel.getTileWidth()) + bx]);
     }
   }
-  const requests = new Map<string, BlockRequest>();
-  await Promise.all([...wanted].map(async ([k, p]) => requests.set(k, await p)));
+  await cog.bytes.preload(wanted.flatMap(([, ifd, index]) => indexRanges(ifd, index)), source, options.signal);
+  const requests = new Map(await Promise.all(wanted.map(async ([key, ifd, index]) => [key, await locate(ifd, index)] as const)));
   await fetchBlocks([...requests.values()], source, cog.etag, cog.size, options.signal);
 
   const Typed = ARRAYS[cog.dataType];
