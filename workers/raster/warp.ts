@@ -125,7 +125,7 @@ class RowApproximator {
   private offset = 0;
   private py = 0;
   /** The extent of the points inside the box so far: minX, minY, maxX, maxY. */
-  readonly extent = Float64Array.of(Infinity, Infinity, -Infinity, -Infinity);
+  private readonly extent = Float64Array.of(Infinity, Infinity, -Infinity, -Infinity);
 
   constructor(private readonly exact: PixelTransform, private readonly box: readonly [number, number, number, number]) {}
 
@@ -138,6 +138,12 @@ class RowApproximator {
     const middle = (width - 1) >> 1;
     if (!this.at(0) || !this.at(middle) || !this.at(width - 1)) return this.exactRange(0, width);
     this.segment(0, width);
+  }
+
+  /** [minX, minY, maxX, maxY] of the points inside the box; min > max when there were none. */
+  bounds(): [number, number, number, number] {
+    const e = this.extent;
+    return [e[0]!, e[1]!, e[2]!, e[3]!];
   }
 
   private inside(i: number): boolean {
@@ -252,7 +258,7 @@ export function mapGrid(cog: Cog, grid: Grid, level: Level, kernelRadius: number
   const ys = new Float64Array(width * height);
   const rows = new RowApproximator(exact, [-kernelRadius, -kernelRadius, level.width + kernelRadius, level.height + kernelRadius]);
   for (let row = 0; row < height; row++) rows.row(width, row, xs, ys, row * width);
-  const [minX, minY, maxX, maxY] = rows.extent as unknown as [number, number, number, number];
+  const [minX, minY, maxX, maxY] = rows.bounds();
   if (minX > maxX) return { level, xs, ys, window: null };
   const x0 = Math.max(0, Math.floor(minX) - kernelRadius);
   const y0 = Math.max(0, Math.floor(minY) - kernelRadius);
