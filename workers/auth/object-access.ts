@@ -1,9 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { dataProducts, projects } from '../db/schema';
+import { dataProducts } from '../db/schema';
 import { ApiError } from '../http/problem';
 import type { Principal } from './principal';
-import { effectiveRoleSql, isUuid, projectAccess } from './roles';
+import { authorizeDataProduct, canRead, dataProductAccess, isUuid, projectAccess } from './roles';
 import type { SigningKeySet } from './signing-keys';
 import { TokenError, dataProductScope, verifyResourceToken } from './tokens';
 
@@ -55,31 +55,16 @@ export async function grantObjectKey(db: Database, principal: Principal | null, 
   if (product && (product.isPublic || (await tokenOpens(keys, token, dataProductScope(product.id))))) return grant;
   const projectId = projectOfKey(key);
   if (!projectId) throw notFound();
-  const access = await projectAccess(db, principal, projectId);
-  if (!access || !(access.isPublic || access.role !== null)) throw notFound();
+  if (!canRead(await projectAccess(db, principal, projectId))) throw notFound();
   return grant;
 }
 
-/**
- * `/data-products/{id}/…`: the product's object, for its readers or a token scoped to it. Who may
- * read it and what it is come from one query: tile requests arrive by the dozen.
- */
+/** `/data-products/{id}/…`: the product's object, for its readers or a token scoped to it. */
 export async function grantDataProduct(db: Database, principal: Principal | null, keys: SigningKeySet, id: string, token?: string): Promise<ObjectGrant> {
   if (!isUuid(id)) throw new ApiError(404, 'not-found', 'Data product not found.');
-  const tokenOpensIt = await tokenOpens(keys, token, dataProductScope(id));
-  const [product] = await db
-    .select({
-      key: dataProducts.r2Key,
-      version: dataProducts.version,
-      isPublic: dataProducts.isPublic,
-      projectIsPublic: projects.isPublic,
-      role: principal ? effectiveRoleSql(principal.userId) : sql<null>`NULL`,
-    })
-    .from(dataProducts)
-    .innerJoin(projects, eq(projects.id, dataProducts.projectId))
-    .where(eq(dataProducts.id, id));
-  const readable = product && (tokenOpensIt || principal?.isAdmin || product.isPublic || product.projectIsPublic || product.role !== null);
-  if (!readable) throw new ApiError(404, 'not-found', 'Data product not found.');
-  if (!product.key) throw new ApiError(404, 'not-found', 'This data product has no file yet.');
-  return { key: product.key, version: `p${product.version}`, dataProductId: id };
+  const [tokenOpensIt, product] = await Promise.all([tokenOpens(keys, token, dataProductScope(id)), dataProductAccess(db, principal, id)]);
+  if (!tokenOpensIt) authorizeDataProduct(product, principal, 'viewer');
+  if (!product) throw new ApiError(404, 'not-found', 'Data product not found.');
+  if (!product.r2Key) throw new ApiError(404, 'not-found', 'This data product has no file yet.');
+  return { key: product.r2Key, version: `p${product.version}`, dataProductId: id };
 }

@@ -8,7 +8,7 @@ import { cacheKey, cached, tileCacheControl } from '../http/tile-cache';
 import { metric } from '../http/server-timing';
 import { text } from '../http/schemas';
 import { rowsOf } from '../db/rows';
-import { effectiveRoleSql, isUuid, projectAccess, requireProjectRole } from '../auth/roles';
+import { canRead, effectiveRoleSql, isUuid, projectAccess, requireProjectRole } from '../auth/roles';
 import { FeatureCollection } from '../vector/geojson';
 import { layersById, loadLayer, type LayerRow } from '../vector/layers';
 import { vectorTile } from '../vector/mvt';
@@ -63,7 +63,7 @@ export async function readableLayers(c: Context<AppEnv>, ids: string[], options:
     const layer = layers.find((l) => l.id === id);
     if (layer && ids.length === 1 && (await tokenOpens(await signingKeys(c.env.JWT_SIGNING_KEYS), token, vectorLayerScope(id)))) continue;
     const access = layer ? await projectAccess(c.var.db, c.var.principal, layer.projectId) : null;
-    if (!layer || !access || !(access.isPublic || access.role !== null)) throw new ApiError(404, 'not-found', 'No such layer.');
+    if (!layer || !canRead(access)) throw new ApiError(404, 'not-found', 'No such layer.');
   }
   return ids.map((id) => layers.find((l) => l.id === id)!);
 }
