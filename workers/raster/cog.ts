@@ -16,6 +16,20 @@ export const INTEGER_RANGES: Partial<Record<DataType, [number, number]>> = {
   uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767], uint32: [0, 4294967295], int32: [-2147483648, 2147483647],
 };
 
+/** Values of one band, in the typed array of their data type. */
+export type Samples = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+
+interface SamplesConstructor {
+  new (length: number): Samples;
+  new (buffer: ArrayBuffer, byteOffset?: number, length?: number): Samples;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+export const SAMPLE_ARRAYS: Record<DataType, SamplesConstructor> = {
+  uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
+  uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
+};
+
 /** One resolution level: the full-resolution image or an overview, with its mask IFD if any. */
 export interface Level {
   image: GeoTIFFImage;

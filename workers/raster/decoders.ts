@@ -35,10 +35,14 @@ export async function decoderParameters(fd: ImageFileDirectory): Promise<Paramet
   };
 }
 
+/**
+ * The bytes as an ArrayBuffer of their own. A copy is made with the Uint8Array constructor: node:zlib
+ * returns a Buffer, whose slice() is a view on a shared pool, not a copy.
+ */
 const toBuffer = (bytes: Uint8Array): ArrayBuffer =>
   bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
     ? bytes.buffer
-    : bytes.slice().buffer;
+    : new Uint8Array(bytes).buffer;
 
 /**
  * DEFLATE through the runtime's native zlib (node:zlib, synchronous) instead of geotiff's pako:

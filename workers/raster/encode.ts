@@ -1,28 +1,24 @@
-import { INTEGER_RANGES, type DataType } from './cog';
+import { INTEGER_RANGES, SAMPLE_ARRAYS, type DataType, type Samples } from './cog';
 import { crc32, deflateSync } from 'node:zlib';
 import { concatBytes } from '../util/bytes';
 
 const NPY_DESCR: Record<DataType, string> = {
   uint8: '|u1', int8: '|i1', uint16: '<u2', int16: '<i2', uint32: '<u4', int32: '<i4', float32: '<f4', float64: '<f8',
 };
-type TypedArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
-const TYPED: Record<DataType, { new (buffer: ArrayBuffer, byteOffset: number, length: number): TypedArray; BYTES_PER_ELEMENT: number }> = {
-  uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
-  uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
-};
 /**
  * NumPy .npy (format 1.0) of shape (bands + 1, height, width): the bands, then the mask
  * (255 valid, 0 not) as the last band, like rio-tiler's NPY output. The values must be ones
- * `type` holds (a Block's are); TypedArray.prototype.set converts them natively.
+ * `type` holds; a Block's bands are already arrays of it, which TypedArray.prototype.set copies
+ * as bytes.
  */
-export function encodeNpy(bands: Float64Array[], mask: Uint8Array, width: number, height: number, type: DataType): Uint8Array {
+export function encodeNpy(bands: Samples[], mask: Uint8Array, width: number, height: number, type: DataType): Uint8Array {
   const n = width * height;
   const planes = bands.length + 1;
   const dict = `{'descr': '${NPY_DESCR[type]}', 'fortran_order': False, 'shape': (${planes}, ${height}, ${width}), }`;
   const unpadded = 10 + dict.length + 1;
   const header = dict + ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
   const headerBytes = new TextEncoder().encode(header);
-  const Typed = TYPED[type];
+  const Typed = SAMPLE_ARRAYS[type];
   const start = 10 + headerBytes.length;
   const out = new Uint8Array(start + n * planes * Typed.BYTES_PER_ELEMENT);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
@@ -70,7 +66,7 @@ const PNG_ZLIB_LEVEL = 4;
 /**
  * 8-bit rows from bands of values; with `mask`, an alpha sample (0 or 255) after each pixel's own.
  */
-function bandRows8(bands: Float64Array[], width: number, height: number, mask: Uint8Array | undefined): Uint8Array {
+function bandRows8(bands: Samples[], width: number, height: number, mask: Uint8Array | undefined): Uint8Array {
   const channels = bands.length;
   const pixelBytes = mask ? channels + 1 : channels;
   const stride = width * pixelBytes + 1;
@@ -101,7 +97,7 @@ function bandRows8(bands: Float64Array[], width: number, height: number, mask: U
 }
 
 /** 16-bit rows, big-endian as PNG wants them; alpha from `mask` is 0 or 0xffff. */
-function bandRows16(bands: Float64Array[], width: number, height: number, mask: Uint8Array | undefined): Uint8Array {
+function bandRows16(bands: Samples[], width: number, height: number, mask: Uint8Array | undefined): Uint8Array {
   const channels = bands.length;
   const pixelSamples = mask ? channels + 1 : channels;
   const stride = width * pixelSamples * 2 + 1;
@@ -171,7 +167,7 @@ function png(raw: Uint8Array, width: number, height: number, depth: 8 | 16, chan
  * it (0 or fully opaque). One row builder per sample width keeps each access monomorphic: this
  * runs for every tile.
  */
-export function encodePngBands(bands: Float64Array[], depth: 8 | 16, width: number, height: number, mask?: Uint8Array): Uint8Array {
+export function encodePngBands(bands: Samples[], depth: 8 | 16, width: number, height: number, mask?: Uint8Array): Uint8Array {
   const raw = depth === 16 ? bandRows16(bands, width, height, mask) : bandRows8(bands, width, height, mask);
   return png(raw, width, height, depth, mask ? bands.length + 1 : bands.length);
 }

@@ -2,7 +2,7 @@ import encodeJpeg, { init as initJpeg } from '@jsquash/jpeg/encode';
 import encodeWebp, { init as initWebp } from '@jsquash/webp/encode';
 import jpegWasm from '@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm';
 import webpWasm from '@jsquash/webp/codec/enc/webp_enc_simd.wasm';
-import type { DataType } from './cog';
+import type { DataType, Samples } from './cog';
 import { encodeNpy, encodePngBands, encodePngRgba } from './encode';
 import type { Block } from './read';
 import { RasterError } from './errors';
@@ -28,7 +28,7 @@ export function parseFormat(value: string | undefined): ImageFormat | null {
  * the file's palette, alpha included.
  */
 export type Visual =
-  | { width: number; height: number; bands: Float64Array[]; depth: 8 | 16; mask: Uint8Array }
+  | { width: number; height: number; bands: Samples[]; depth: 8 | 16; mask: Uint8Array }
   | { width: number; height: number; rgba: Uint8Array };
 
 /**

@@ -1,5 +1,5 @@
 import { getDecoder, type BaseDecoder, type GeoTIFFImage } from 'geotiff';
-import type { Cog, DataType, Level } from './cog';
+import { SAMPLE_ARRAYS, type Cog, type Level, type Samples } from './cog';
 import type { Source } from './source';
 import { RasterError } from './errors';
 import { RgbaDecoder, decoderParameters } from './decoders';
@@ -15,13 +15,13 @@ export interface Window {
 }
 
 /**
- * Pixel values of the requested bands (raw, before scale/offset), always ones the data type holds
- * (whole numbers in range for integer types), and a validity mask (1 = valid).
+ * Pixel values of the requested bands (raw, before scale/offset) in arrays of the file's data type,
+ * so they are passed along and written out without conversion, and a validity mask (1 = valid).
  */
 export interface Block {
   width: number;
   height: number;
-  bands: Float64Array[];
+  bands: Samples[];
   mask: Uint8Array;
 }
 
@@ -32,11 +32,6 @@ const MAX_IN_FLIGHT = 6;
 /** What compressed tile bytes may hold in one isolate. */
 const BLOCK_CACHE_BYTES = 16 * 1024 * 1024;
 
-const ARRAYS: Record<DataType, { new (buffer: ArrayBuffer): ArrayLike<number> }> = {
-  uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
-  uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
-};
-const BYTES: Record<DataType, number> = { uint8: 1, int8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, float32: 4, float64: 8 };
 
 interface BlockRequest {
   image: GeoTIFFImage;
@@ -232,10 +227,11 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
   for (const band of bands) if (band < 0 || band >= cog.bandCount) throw new RasterError(400, `Band ${band + 1} does not exist (the file has ${cog.bandCount}).`);
   const { image } = level;
   const { width, height } = window;
+  const Typed = SAMPLE_ARRAYS[cog.dataType];
   const out: Block = {
     width,
     height,
-    bands: bands.map(() => new Float64Array(width * height)),
+    bands: bands.map(() => new Typed(width * height)),
     mask: new Uint8Array(width * height),
   };
   const x0 = Math.max(0, window.x);
@@ -267,8 +263,7 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
   const requests = new Map(await Promise.all(wanted.map(async ([key, ifd, index]) => [key, await locate(ifd, index)] as const)));
   await fetchBlocks([...requests.values()], source, cog.etag, cog.size, options.signal);
 
-  const Typed = ARRAYS[cog.dataType];
-  const size = BYTES[cog.dataType];
+  const size = Typed.BYTES_PER_ELEMENT;
   const decoder = await decoderFor(image);
   const maskDecoder = level.mask ? await decoderFor(level.mask) : null;
   const nodata = options.nodata === undefined ? cog.nodata : options.nodata;

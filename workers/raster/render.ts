@@ -31,7 +31,7 @@ export function process(block: Block, cog: Cog, bands: number[], params: RenderP
     values = values.map((band, i) => {
       const scale = cog.scales[bands[i]!] ?? 1;
       const offset = cog.offsets[bands[i]!] ?? 0;
-      return scale === 1 && offset === 0 ? band : band.map((v) => v * scale + offset);
+      return scale === 1 && offset === 0 ? band : Float64Array.from(band, (v) => v * scale + offset);
     });
     if (values.some((v, i) => v !== block.bands[i])) dataType = 'float64';
   }
@@ -60,7 +60,7 @@ function rescale(processed: Processed, ranges: Array<[number, number]>): Process
   const bands = processed.block.bands.map((band, i) => {
     const [lo, hi] = ranges[i] ?? ranges[0]!;
     const span = hi - lo || 1;
-    return band.map((v) => {
+    return Uint8Array.from(band, (v) => {
       const q = Math.round(((v - lo) / span) * 255);
       // NaN (a masked pixel's result) becomes 0: uint8 holds nothing else.
       return q > 0 ? (q < 255 ? q : 255) : 0;

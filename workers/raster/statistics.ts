@@ -1,3 +1,4 @@
+import type { Samples } from './cog';
 import type { Block } from './read';
 
 /** One band's statistics in TiTiler's (rio-tiler's BandStatistics) shape. */
@@ -47,7 +48,7 @@ export class BandAccumulator {
   constructor(private readonly integer: boolean) {}
 
   /** `nodata` is checked per band, as GDAL and rasterio do, on top of the dataset mask. */
-  add(values: Float64Array, mask: Uint8Array, within?: Uint8Array, nodata: number | null = null): void {
+  add(values: Samples, mask: Uint8Array, within?: Uint8Array, nodata: number | null = null): void {
     for (let i = 0; i < values.length; i++) {
       if (within && !within[i]) continue;
       this.total++;

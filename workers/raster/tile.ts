@@ -1,4 +1,4 @@
-import type { Cog } from './cog';
+import { SAMPLE_ARRAYS, type Cog, type DataType } from './cog';
 import { readWindow, type Block } from './read';
 import type { Source } from './source';
 import { tileBounds, type TileMatrixSet } from './tms';
@@ -28,8 +28,8 @@ export interface TileOptions extends RenderOptions {
   buffer?: number;
 }
 
-const emptyBlock = (width: number, height: number, bandCount: number): Block => ({
-  width, height, bands: Array.from({ length: bandCount }, () => new Float64Array(width * height)), mask: new Uint8Array(width * height),
+const emptyBlock = (width: number, height: number, bandCount: number, dataType: DataType): Block => ({
+  width, height, bands: Array.from({ length: bandCount }, () => new SAMPLE_ARRAYS[dataType](width * height)), mask: new Uint8Array(width * height),
 });
 
 const boundsCache = new WeakMap<Cog, Map<string, [number, number, number, number] | null>>();
@@ -77,7 +77,7 @@ export async function renderGrid(cog: Cog, source: Source, grid: Grid, options: 
   }
   const radius = KERNEL_RADIUS[options.resampling] + (options.padding ?? 0);
   const mapping = await timed('warp', () => mapGrid(cog, grid, level, radius));
-  if (!mapping.window) return emptyBlock(grid.width, grid.height, options.bands.length);
+  if (!mapping.window) return emptyBlock(grid.width, grid.height, options.bands.length, cog.dataType);
   const window = mapping.window;
   const block = await timed('read', () => readWindow(cog, level, window, options.bands, source, options));
   return timed('warp', () => resample(block, mapping, grid, options.resampling, cog.dataType));

@@ -1,5 +1,5 @@
 import proj4 from 'proj4';
-import { INTEGER_RANGES, type Cog, type DataType, type Level } from './cog';
+import { INTEGER_RANGES, SAMPLE_ARRAYS, type Cog, type DataType, type Level } from './cog';
 import type { Block, Window } from './read';
 
 export type Resampling = 'nearest' | 'bilinear' | 'cubic';
@@ -281,7 +281,8 @@ function cubicWeight(t: number): number {
 /** Resamples `source` (the mapping's window, values of `dataType`) onto the output grid. */
 export function resample(source: Block, mapping: Mapping, grid: Grid, method: Resampling, dataType: DataType): Block {
   const { width, height } = grid;
-  const out: Block = { width, height, bands: source.bands.map(() => new Float64Array(width * height)), mask: new Uint8Array(width * height) };
+  const Typed = SAMPLE_ARRAYS[dataType];
+  const out: Block = { width, height, bands: source.bands.map(() => new Typed(width * height)), mask: new Uint8Array(width * height) };
   if (method === 'nearest') resampleNearest(source, mapping, out);
   else resampleKernel(source, mapping, out, method, INTEGER_RANGES[dataType]);
   return out;
