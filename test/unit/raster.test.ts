@@ -136,9 +136,9 @@ describe('encoders', () => {
 describe('resampling', () => {
   // A 2×1 window of a level 2 pixels wide; output pixel centres mapped to level coordinates.
   const source = (values: number[]) => ({ width: 2, height: 1, bands: [Float64Array.from(values)], mask: Uint8Array.of(1, 1) });
-  const mapping = (xs: number[]) => ({
-    level: { width: 2, height: 1 } as Mapping['level'], xs: Float64Array.from(xs), ys: Float64Array.from(xs, () => 0.5), window: { x: 0, y: 0, width: 2, height: 1 },
-  });
+  // Output pixel i falls at (xs[i], 0.5) of the level: a run of one each.
+  const runs = (xs: number[]) => Float64Array.from(xs.flatMap((x, i) => [i, 1, x, 0.5, 0, 0]));
+  const mapping = (xs: number[]) => ({ level: { width: 2, height: 1 } as Mapping['level'], runs: runs(xs), window: { x: 0, y: 0, width: 2, height: 1 } });
   const grid = (width: number) => ({ proj4: 'EPSG:3857', bounds: [0, 0, width, 1] as [number, number, number, number], width, height: 1 });
 
   it('rounds bilinear values half up into integer types, as GDAL writes them, and keeps floats', () => {
@@ -150,7 +150,7 @@ describe('resampling', () => {
 
   it('clamps what a kernel overshoots to the range of the type', () => {
     const block = { width: 4, height: 1, bands: [Float64Array.of(0, 0, 255, 255)], mask: Uint8Array.of(1, 1, 1, 1) };
-    const cubic = (type: 'uint8' | 'float64') => resample(block, { level: { width: 4, height: 1 } as Mapping['level'], xs: Float64Array.of(2.8), ys: Float64Array.of(0.5), window: { x: 0, y: 0, width: 4, height: 1 } }, grid(1), 'cubic', type).bands[0]![0]!;
+    const cubic = (type: 'uint8' | 'float64') => resample(block, { level: { width: 4, height: 1 } as Mapping['level'], runs: runs([2.8]), window: { x: 0, y: 0, width: 4, height: 1 } }, grid(1), 'cubic', type).bands[0]![0]!;
     expect(cubic('float64')).toBeGreaterThan(255);
     expect(cubic('uint8')).toBe(255);
   });

@@ -29,9 +29,8 @@ export function encodeNpy(bands: Samples[], mask: Uint8Array, width: number, hei
   bands.forEach((band, i) => body.set(band, i * n));
   // 255 for valid, or the type's largest value below it (127 in int8).
   const valid = Math.min(255, INTEGER_RANGES[type]?.[1] ?? 255);
-  const alpha = new Uint8Array(n);
-  for (let i = 0; i < n; i++) alpha[i] = mask[i] ? valid : 0;
-  body.set(alpha, bands.length * n);
+  const alpha = body.subarray(bands.length * n);
+  for (let i = 0; i < n; i++) alpha[i] = mask[i]! * valid;
   return out;
 }
 

@@ -93,13 +93,48 @@ export function chooseLevel(cog: Cog, grid: Grid): Level {
   return levels[i]!;
 }
 
-/** Where each output pixel centre falls in the level's pixel space (NaN where it does not map). */
+/**
+ * Where output pixel centres fall in the level's pixel space, as runs along output rows: a run
+ * covers output pixels o … o + count − 1, pixel o + k falling at (x + dx·k, y + dy·k), NaN where
+ * the projection has no answer. GDAL's approximate transformer draws a row as a few straight runs,
+ * so resampling evaluates them as it goes rather than storing two coordinates per pixel and
+ * reading them back.
+ */
 export interface Mapping {
   level: Level;
-  xs: Float64Array;
-  ys: Float64Array;
+  /** RUN_FIELDS numbers per run: o, count, x, y, dx, dy. */
+  runs: Float64Array;
   /** Source pixels the mapping touches, with room for the resampling kernel. */
   window: Window | null;
+}
+
+export const RUN_FIELDS = 6;
+
+/** Runs as they are found, in a buffer that doubles when full. */
+class RunList {
+  private data = new Float64Array(RUN_FIELDS * 1024);
+  private length = 0;
+
+  push(o: number, count: number, x: number, y: number, dx: number, dy: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    const d = this.data;
+    const n = this.length;
+    d[n] = o;
+    d[n + 1] = count;
+    d[n + 2] = x;
+    d[n + 3] = y;
+    d[n + 4] = dx;
+    d[n + 5] = dy;
+    this.length = n + RUN_FIELDS;
+  }
+
+  finish(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
 }
 
 /** GDAL's default error threshold for its approximate transformer, in source pixels. */
@@ -113,27 +148,31 @@ type PixelTransform = (x: number, y: number, at: Float64Array) => boolean;
  * first, middle and last points exactly, interpolate linearly in between when the middle is
  * within MAX_ERROR of the line, else split in two and recurse. Matching it, not just the exact
  * projection, is what makes nearest-neighbour tiles agree with gdalwarp pixel for pixel.
- * It also gathers the extent of the points that fall in `box` (the level and the kernel's margin),
- * a linear run by its ends alone when both are inside: the box is convex, so the points between
- * are too. State in fields and results in the typed arrays, no closures per row: this runs for
- * every row of every tile.
+ * Each straight stretch becomes a run, each point transformed on its own a run of one. It also
+ * gathers the extent of the points that fall in `box` (the level and the kernel's margin), a run
+ * by its ends alone when both are inside: the box is convex, so the points between are too.
+ * State in fields, no closures per row: this runs for every row of every tile.
  */
 class RowApproximator {
   private readonly point = new Float64Array(2);
-  private xs!: Float64Array;
-  private ys!: Float64Array;
-  private offset = 0;
+  /** The row's exactly transformed points, by pixel. */
+  private readonly xs: Float64Array;
+  private readonly ys: Float64Array;
   private py = 0;
+  /** Output index of the row's first pixel. */
+  private rowStart = 0;
   /** The extent of the points inside the box so far: minX, minY, maxX, maxY. */
   private readonly extent = Float64Array.of(Infinity, Infinity, -Infinity, -Infinity);
+  readonly runs = new RunList();
 
-  constructor(private readonly exact: PixelTransform, private readonly box: readonly [number, number, number, number]) {}
+  constructor(private readonly exact: PixelTransform, private readonly box: readonly [number, number, number, number], width: number) {
+    this.xs = new Float64Array(width);
+    this.ys = new Float64Array(width);
+  }
 
-  row(width: number, row: number, xs: Float64Array, ys: Float64Array, offset: number): void {
-    this.xs = xs;
-    this.ys = ys;
-    this.offset = offset;
+  row(width: number, row: number): void {
     this.py = row + 0.5;
+    this.rowStart = row * width;
     if (width <= 5) return this.exactRange(0, width);
     const middle = (width - 1) >> 1;
     if (!this.at(0) || !this.at(middle) || !this.at(width - 1)) return this.exactRange(0, width);
@@ -146,18 +185,14 @@ class RowApproximator {
     return [e[0]!, e[1]!, e[2]!, e[3]!];
   }
 
-  private inside(i: number): boolean {
-    const x = this.xs[this.offset + i]!;
-    const y = this.ys[this.offset + i]!;
+  private inside(x: number, y: number): boolean {
     const box = this.box;
     return x >= box[0] && y >= box[1] && x < box[2] && y < box[3];
   }
 
-  /** Widens the extent by pixel i of the row when it falls in the box. */
-  private include(i: number): void {
-    if (!this.inside(i)) return;
-    const x = this.xs[this.offset + i]!;
-    const y = this.ys[this.offset + i]!;
+  /** Widens the extent by a point when it falls in the box. */
+  private include(x: number, y: number): void {
+    if (!this.inside(x, y)) return;
     const e = this.extent;
     if (x < e[0]!) e[0] = x;
     if (y < e[1]!) e[1] = y;
@@ -165,75 +200,80 @@ class RowApproximator {
     if (y > e[3]!) e[3] = y;
   }
 
-  /** Pixels from..to of a linear run. */
-  private includeRun(from: number, to: number): void {
-    if (this.inside(from) && this.inside(to)) {
-      this.include(from);
-      this.include(to);
-    } else {
-      for (let i = from; i <= to; i++) this.include(i);
-    }
-  }
-
-  /** Exact transform of pixel i of the row, stored in place; false where it fails. */
+  /** Exact transform of pixel i of the row, kept in xs/ys; false where it fails. */
   private at(i: number): boolean {
     const ok = this.exact(i + 0.5, this.py, this.point);
-    this.xs[this.offset + i] = ok ? this.point[0]! : NaN;
-    this.ys[this.offset + i] = ok ? this.point[1]! : NaN;
+    this.xs[i] = ok ? this.point[0]! : NaN;
+    this.ys[i] = ok ? this.point[1]! : NaN;
     return ok;
+  }
+
+  /** Pixel i, already transformed exactly, as a run of one. */
+  private exactPoint(i: number): void {
+    const x = this.xs[i]!;
+    const y = this.ys[i]!;
+    this.runs.push(this.rowStart + i, 1, x, y, 0, 0);
+    this.include(x, y);
   }
 
   private exactRange(from: number, to: number): void {
     for (let i = from; i < to; i++) {
       this.at(i);
-      this.include(i);
+      this.exactPoint(i);
+    }
+  }
+
+  /** Pixels start..end on the line from the exact point at start. */
+  private linearRun(start: number, end: number, slopeX: number, slopeY: number): void {
+    const sx = this.xs[start]!;
+    const sy = this.ys[start]!;
+    const last = end - start;
+    this.runs.push(this.rowStart + start, last + 1, sx, sy, slopeX, slopeY);
+    if (this.inside(sx, sy) && this.inside(sx + slopeX * last, sy + slopeY * last)) {
+      this.include(sx, sy);
+      this.include(sx + slopeX * last, sy + slopeY * last);
+    } else {
+      for (let k = 0; k <= last; k++) this.include(sx + slopeX * k, sy + slopeY * k);
     }
   }
 
   /** Pixels start..start+count−1, whose first, middle and last points are already exact. */
   private segment(start: number, count: number): void {
-    const { xs, ys, offset } = this;
+    const { xs, ys } = this;
     const middle = start + ((count - 1) >> 1);
     const end = start + count - 1;
-    const sx = xs[offset + start]!, sy = ys[offset + start]!;
-    const slopeX = (xs[offset + end]! - sx) / (end - start);
-    const slopeY = (ys[offset + end]! - sy) / (end - start);
+    const sx = xs[start]!, sy = ys[start]!;
+    const slopeX = (xs[end]! - sx) / (end - start);
+    const slopeY = (ys[end]! - sy) / (end - start);
     const d = middle - start;
-    const error = Math.abs(sx + slopeX * d - xs[offset + middle]!) + Math.abs(sy + slopeY * d - ys[offset + middle]!);
-    if (error <= MAX_ERROR) {
-      // Every point, the exact ends included, from the line: GDAL does the same.
-      for (let i = start; i <= end; i++) {
-        xs[offset + i] = sx + slopeX * (i - start);
-        ys[offset + i] = sy + slopeY * (i - start);
-      }
-      this.includeRun(start, end);
-      return;
-    }
+    const error = Math.abs(sx + slopeX * d - xs[middle]!) + Math.abs(sy + slopeY * d - ys[middle]!);
+    // Every point, the exact ends included, from the line: GDAL does the same.
+    if (error <= MAX_ERROR) return this.linearRun(start, end, slopeX, slopeY);
     const leftCount = middle - start;
     const rightCount = count - leftCount;
     const baseLeft = leftCount <= 5;
     const baseRight = rightCount <= 5;
     // GDAL transforms the three new points before deciding, and falls back to exact on any failure.
     const ok = (baseLeft || (this.at(start + ((leftCount - 1) >> 1)) && this.at(middle - 1))) && (baseRight || this.at(middle + ((rightCount - 1) >> 1)));
-    // Where the points between are computed exactly, the anchors already are: they are only counted.
+    // Where the points between are computed exactly, the anchors already are.
     if (!ok) {
       this.exactRange(start + 1, middle);
       this.exactRange(middle + 1, end);
-      this.include(start);
-      this.include(middle);
-      this.include(end);
+      this.exactPoint(start);
+      this.exactPoint(middle);
+      this.exactPoint(end);
       return;
     }
     if (baseLeft) {
       this.exactRange(start + 1, middle);
-      this.include(start);
+      this.exactPoint(start);
     } else {
       this.segment(start, leftCount);
     }
     if (baseRight) {
       this.exactRange(middle + 1, end);
-      this.include(middle);
-      this.include(end);
+      this.exactPoint(middle);
+      this.exactPoint(end);
     } else {
       this.segment(middle, rightCount);
     }
@@ -254,18 +294,17 @@ export function mapGrid(cog: Cog, grid: Grid, level: Level, kernelRadius: number
     at[1] = (originY - sy) / resY;
     return true;
   };
-  const xs = new Float64Array(width * height);
-  const ys = new Float64Array(width * height);
-  const rows = new RowApproximator(exact, [-kernelRadius, -kernelRadius, level.width + kernelRadius, level.height + kernelRadius]);
-  for (let row = 0; row < height; row++) rows.row(width, row, xs, ys, row * width);
+  const rows = new RowApproximator(exact, [-kernelRadius, -kernelRadius, level.width + kernelRadius, level.height + kernelRadius], width);
+  for (let row = 0; row < height; row++) rows.row(width, row);
+  const runs = rows.runs.finish();
   const [minX, minY, maxX, maxY] = rows.bounds();
-  if (minX > maxX) return { level, xs, ys, window: null };
+  if (minX > maxX) return { level, runs, window: null };
   const x0 = Math.max(0, Math.floor(minX) - kernelRadius);
   const y0 = Math.max(0, Math.floor(minY) - kernelRadius);
   const x1 = Math.min(level.width, Math.floor(maxX) + kernelRadius + 1);
   const y1 = Math.min(level.height, Math.floor(maxY) + kernelRadius + 1);
-  if (x0 >= x1 || y0 >= y1) return { level, xs, ys, window: null };
-  return { level, xs, ys, window: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } };
+  if (x0 >= x1 || y0 >= y1) return { level, runs, window: null };
+  return { level, runs, window: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } };
 }
 
 export const KERNEL_RADIUS: Record<Resampling, number> = { nearest: 0, bilinear: 1, cubic: 2 };
@@ -289,7 +328,7 @@ export function resample(source: Block, mapping: Mapping, grid: Grid, method: Re
 }
 
 function resampleNearest(source: Block, mapping: Mapping, out: Block): void {
-  const { xs, ys, level } = mapping;
+  const level = mapping.level;
   const { x: windowX, y: windowY } = mapping.window!;
   const sw = source.width;
   const sh = source.height;
@@ -300,23 +339,29 @@ function resampleNearest(source: Block, mapping: Mapping, out: Block): void {
   const sourceBands = source.bands;
   const outBands = out.bands;
   const nb = sourceBands.length;
-  const n = outMask.length;
-  for (let o = 0; o < n; o++) {
-    const lx = xs[o]!;
-    const ly = ys[o]!;
-    // Output pixels whose centre falls outside the source stay empty, as in GDAL.
-    if (!(lx >= 0 && ly >= 0 && lx < levelWidth && ly < levelHeight)) continue;
-    const px = lx - windowX;
-    const py = ly - windowY;
-    if (px < 0 || py < 0) continue;
-    // Truncation is floor here: px and py are not negative.
-    const sx = (px + 1e-10) | 0;
-    const sy = (py + 1e-10) | 0;
-    if (sx >= sw || sy >= sh) continue;
-    const s = sy * sw + sx;
-    if (!sourceMask[s]) continue;
-    for (let b = 0; b < nb; b++) outBands[b]![o] = sourceBands[b]![s]!;
-    outMask[o] = 1;
+  const src0 = sourceBands[0]!, out0 = outBands[0]!;
+  const runs = mapping.runs;
+  for (let r = 0; r < runs.length; r += RUN_FIELDS) {
+    const o0 = runs[r]! | 0, count = runs[r + 1]! | 0, x = runs[r + 2]!, y = runs[r + 3]!, dx = runs[r + 4]!, dy = runs[r + 5]!;
+    for (let k = 0; k < count; k++) {
+      const lx = x + dx * k;
+      const ly = y + dy * k;
+      // Output pixels whose centre falls outside the source stay empty, as in GDAL.
+      if (!(lx >= 0 && ly >= 0 && lx < levelWidth && ly < levelHeight)) continue;
+      const px = lx - windowX;
+      const py = ly - windowY;
+      if (px < 0 || py < 0) continue;
+      // Truncation is floor here: px and py are not negative.
+      const sx = (px + 1e-10) | 0;
+      const sy = (py + 1e-10) | 0;
+      if (sx >= sw || sy >= sh) continue;
+      const s = sy * sw + sx;
+      if (!sourceMask[s]) continue;
+      const o = o0 + k;
+      if (nb === 1) out0[o] = src0[s]!;
+      else for (let b = 0; b < nb; b++) outBands[b]![o] = sourceBands[b]![s]!;
+      outMask[o] = 1;
+    }
   }
 }
 
@@ -335,10 +380,8 @@ function resampleKernel(source: Block, mapping: Mapping, out: Block, method: 'bi
   const r = bilinear ? 1 : 2;
   const lo = bilinear ? 0 : -1;
   const weight = bilinear ? (t: number) => 1 - Math.abs(t) : cubicWeight;
-  for (let o = 0; o < out.mask.length; o++) {
-    const lx = mapping.xs[o]!;
-    const ly = mapping.ys[o]!;
-    if (!(lx >= 0 && ly >= 0 && lx < mapping.level.width && ly < mapping.level.height)) continue;
+  const pixel = (o: number, lx: number, ly: number): void => {
+    if (!(lx >= 0 && ly >= 0 && lx < mapping.level.width && ly < mapping.level.height)) return;
     const cx = lx - window.x - 0.5;
     const cy = ly - window.y - 0.5;
     const ix = Math.floor(cx);
@@ -361,11 +404,16 @@ function resampleKernel(source: Block, mapping: Mapping, out: Block, method: 'bi
         for (let b = 0; b < nb; b++) acc[b]! += w * source.bands[b]![s]!;
       }
     }
-    if (Math.abs(weightSum) < 1e-9) continue;
+    if (Math.abs(weightSum) < 1e-9) return;
     for (let b = 0; b < nb; b++) {
       const value = acc[b]! / weightSum;
       out.bands[b]![o] = range ? Math.min(range[1], Math.max(range[0], Math.floor(value + 0.5))) : value;
     }
     out.mask[o] = 1;
+  };
+  const runs = mapping.runs;
+  for (let i = 0; i < runs.length; i += RUN_FIELDS) {
+    const o0 = runs[i]! | 0, count = runs[i + 1]! | 0, x = runs[i + 2]!, y = runs[i + 3]!, dx = runs[i + 4]!, dy = runs[i + 5]!;
+    for (let k = 0; k < count; k++) pixel(o0 + k, x + dx * k, y + dy * k);
   }
 }
