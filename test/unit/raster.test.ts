@@ -6,7 +6,8 @@ import { encodeNpy, encodePngBands, encodePngRgba } from '../../workers/raster/e
 import { BandAccumulator } from '../../workers/raster/statistics';
 import { RasterError } from '../../workers/raster/errors';
 import { rasterize } from '../../workers/raster/analysis';
-import { resample, type Mapping } from '../../workers/raster/warp';
+import proj4 from 'proj4';
+import { resample, transformer, type Mapping } from '../../workers/raster/warp';
 
 const evaluate = (text: string, ...bands: number[]) => parseExpression(text, Math.max(bands.length, 1)).outputs.map((f) => f(Float64Array.from(bands)));
 
@@ -153,6 +154,37 @@ describe('resampling', () => {
     const cubic = (type: 'uint8' | 'float64') => resample(block, { level: { width: 4, height: 1 } as Mapping['level'], runs: runs([2.8]), window: { x: 0, y: 0, width: 4, height: 1 } }, grid(1), 'cubic', type).bands[0]![0]!;
     expect(cubic('float64')).toBeGreaterThan(255);
     expect(cubic('uint8')).toBe(255);
+  });
+});
+
+describe('point transforms', () => {
+  // Web Mercator tiles to: UTM (WGS84), transverse Mercator on GRS80 without a datum, Lambert
+  // conformal conic (NAD83), Robinson, and two proj4 must shift or scale (Airy with a Helmert
+  // shift, US feet), which take its own path.
+  const targets = [
+    '+proj=utm +zone=33 +datum=WGS84 +units=m +no_defs',
+    '+proj=tmerc +lat_0=0 +lon_0=-105 +k_0=0.9996 +x_0=500000 +y_0=0 +ellps=GRS80 +no_defs',
+    '+proj=lcc +lat_1=33 +lat_2=45 +lat_0=39 +lon_0=-96 +x_0=0 +y_0=0 +datum=NAD83 +units=m +no_defs',
+    '+proj=robin +lon_0=0 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs',
+    '+proj=tmerc +lat_0=49 +lon_0=-2 +k=0.9996012717 +x_0=400000 +y_0=-100000 +ellps=airy +towgs84=446.448,-125.157,542.06,0.15,0.247,0.842,-20.489 +units=m +no_defs',
+    '+proj=utm +zone=33 +datum=WGS84 +units=us-ft +no_defs',
+  ];
+
+  it('give exactly what proj4 gives, from Web Mercator and from CRS84', () => {
+    for (const from of ['EPSG:3857', 'EPSG:4326']) {
+      for (const to of targets) {
+        const ours = transformer(from, to);
+        const reference = proj4(from, to);
+        for (let i = 0; i < 500; i++) {
+          // A spread of points over the world, the same every run.
+          const [u, v] = [((i * 7919) % 997) / 997, ((i * 104729) % 991) / 991];
+          const [x, y] = from === 'EPSG:3857' ? [-2e7 + 4e7 * u, -1.5e7 + 3e7 * v] : [-180 + 360 * u, -80 + 160 * v];
+          const expected = reference.forward([x, y]);
+          const [px, py] = ours(x, y);
+          expect([px, py, to]).toEqual([expected[0], expected[1], to]);
+        }
+      }
+    }
   });
 });
 
