@@ -32,7 +32,6 @@ const MAX_IN_FLIGHT = 6;
 /** What compressed tile bytes may hold in one isolate. */
 const BLOCK_CACHE_BYTES = 16 * 1024 * 1024;
 
-
 interface BlockRequest {
   image: GeoTIFFImage;
   index: number;
@@ -143,7 +142,7 @@ interface BlockCopy {
   out: Block;
   window: Window;
   /** Per requested band: the decoded plane holding it (undefined when the block is sparse) and its sample offset. */
-  planes: Array<ArrayLike<number> | undefined>;
+  planes: Array<Samples | undefined>;
   offsets: number[];
   stride: number;
   alpha: ArrayLike<number> | undefined;
@@ -182,7 +181,9 @@ function copyBlock(c: BlockCopy): void {
         continue;
       }
       let pixel = ((y - blockY) * blockWidth + (x0 - blockX)) * stride + offset;
-      for (let x = x0; x < x1; x++, pixel += stride) band[o + x] = plane[pixel]!;
+      // One sample a pixel (one band, or planar): the row is a plain copy, the arrays being of one type.
+      if (stride === 1) band.set(plane.subarray(pixel, pixel + x1 - x0), o + x0);
+      else for (let x = x0; x < x1; x++, pixel += stride) band[o + x] = plane[pixel]!;
     }
   }
   const mask = out.mask;
@@ -283,7 +284,7 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
       }
       return decoded instanceof ArrayBuffer ? decoded : new Uint8Array(decoded).slice().buffer;
     };
-    const planes = new Map<number, ArrayLike<number>>();
+    const planes = new Map<number, Samples>();
     for (const sample of planar ? samples : [0]) {
       const buffer = await decode(requests.get(`d${bx},${by},${sample}`), decoder);
       if (!buffer) continue;
