@@ -138,7 +138,7 @@ export interface Mapping {
   window: Window | null;
 }
 
-export const RUN_FIELDS = 6;
+const RUN_FIELDS = 6;
 
 /** Runs as they are found, in a buffer that doubles when full. */
 class RunList {
