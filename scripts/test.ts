@@ -30,6 +30,8 @@ function maskedTiff(dir: string): string {
   return `${dir}/masked.tif`;
 }
 
+const HEADER_COPIES = 48;
+
 /** Files the raster tests need in the bucket besides the fixtures: broken ones, a non-COG, a mask IFD, scale/offset. */
 function testObjects(): Array<{ name: string; file: string }> {
   const dir = `${DEV_DIR}/test-objects`;
@@ -57,6 +59,7 @@ function testObjects(): Array<{ name: string; file: string }> {
   }
   const generated = [{ name: 'masked.tif', file: maskedTiff(dir) }, ...derived.map(([name]) => ({ name, file: `${dir}/${name}` }))];
   const cog = readFileSync(`${FIXTURES}/cog/cog.tif`);
+  const small = readFileSync(`${FIXTURES}/cog/cog_rgb.tif`);
   const files: Record<string, Uint8Array | string> = {
     'truncated.tif': cog.subarray(0, Math.floor(cog.length * 0.6)),
     'truncated-header.tif': cog.subarray(0, 300),
@@ -67,6 +70,8 @@ function testObjects(): Array<{ name: string; file: string }> {
     'invalid.pmtiles': readFileSync(`${FIXTURES}/pmtiles/invalid.pmtiles`),
     'invalid_v4.pmtiles': readFileSync(`${FIXTURES}/pmtiles/invalid_v4.pmtiles`),
     'empty.pmtiles': readFileSync(`${FIXTURES}/pmtiles/empty.pmtiles`),
+    // More small COGs than an isolate would keep if each header were charged 1 MiB.
+    ...Object.fromEntries(Array.from({ length: HEADER_COPIES }, (_, i) => [`headers-${i}.tif`, small])),
   };
   return [...generated, ...Object.entries(files).map(([name, content]) => {
     writeFileSync(`${dir}/${name}`, content);

@@ -189,6 +189,21 @@ describe('reads and caching', () => {
     expect(new Uint8Array(await again.arrayBuffer())).toEqual(body);
   });
 
+  it('an isolate keeps the headers of many COGs: the first of 48 is still there after the others', async () => {
+    const keys = Object.entries(seed.objects).filter(([name]) => name.startsWith('headers-')).map(([, key]) => key);
+    expect(keys.length).toBe(48);
+    const [lon, lat] = centre('cog_rgb.tif');
+    const [x, y] = mercatorTile(...lonLatToMercator(lon, lat), 20);
+    const headerFrom = async (key: string) => {
+      const response = await call(`/cog/tiles/WebMercatorQuad/20/${x}/${y}.npy?${byKey(key)}&_probe=${Date.now()}`, { apiKey });
+      expect(response.status).toBe(200);
+      return /auth;dur=[\d.]+;desc="authorization and header \((\w+)\)"/.exec(response.headers.get('server-timing') ?? '')?.[1];
+    };
+    // Once read, a header is in this isolate, whether it came from R2 or the Cache API.
+    for (const key of keys) expect(['r2', 'edge', 'isolate']).toContain(await headerFrom(key));
+    expect(await headerFrom(keys[0]!)).toBe('isolate');
+  });
+
   it('a tile index beyond the header is read in chunks by the request that needs it, and counted there', async () => {
     const source = byKey(seed.objects['many-tiles.tif']!);
     await json(await call(`/cog/info?${source}`, { apiKey }), 200);

@@ -15,7 +15,12 @@ export interface HeaderCache {
   /** The Cache API store that keeps header bytes across isolates (caches.default in production). */
   cache?: Cache;
   waitUntil?: (promise: Promise<unknown>) => void;
+  /** Told where a header this isolate did not hold came from, for Server-Timing. */
+  loadedFrom?: (tier: 'edge' | 'r2') => void;
 }
+
+/** Where a request found the header: this isolate's LRU, the Cache API, or R2. */
+export type HeaderTier = 'isolate' | 'edge' | 'r2';
 
 const headerUrl = (key: string) => `https://cog-header.edge-tiles.internal/${encodeURIComponent(key)}`;
 
@@ -25,7 +30,10 @@ async function loadHeader(source: Source, options: HeaderCache): Promise<ByteSou
   if (cached) {
     const etag = cached.headers.get('x-object-etag');
     const size = Number(cached.headers.get('x-object-size'));
-    if (etag && Number.isFinite(size)) return new ByteSource(source, etag, size, await cached.arrayBuffer());
+    if (etag && Number.isFinite(size)) {
+      options.loadedFrom?.('edge');
+      return new ByteSource(source, etag, size, await cached.arrayBuffer());
+    }
   }
   let header;
   try {
@@ -34,6 +42,7 @@ async function loadHeader(source: Source, options: HeaderCache): Promise<ByteSou
     if (error instanceof ObjectNotFound) throw new RasterError(404, `No object at ${source.key}.`);
     throw error;
   }
+  options.loadedFrom?.('r2');
   if (options.cache) {
     const response = new Response(header.data.slice(0), {
       headers: { 'x-object-etag': header.etag, 'x-object-size': String(header.size), 'cache-control': 'public, max-age=86400' },

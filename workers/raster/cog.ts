@@ -193,6 +193,14 @@ function parseGdalMetadata(xml: string | undefined, bandCount: number) {
   return { scales, offsets, descriptions, dataset };
 }
 
+/** Whether any of the image's deferred arrays (its block index, mostly) ends beyond `end`. */
+function indexBeyond(image: GeoTIFFImage, end: number): boolean {
+  for (const array of image.getFileDirectory().deferredArrays.values()) {
+    if (array.arrayOffset + array.length * array.itemSize > end) return true;
+  }
+  return false;
+}
+
 async function tag<T>(fd: ImageFileDirectory, name: TagName): Promise<T | undefined> {
   return fd.hasTag(name) ? ((await fd.loadValue(name)) as T) : undefined;
 }
@@ -358,8 +366,10 @@ export async function parseCog(bytes: ByteSource): Promise<Cog> {
     isTiled,
     isCloudOptimized,
     metadata: dataset,
-    // Chunks are kept only where a tile index lies beyond the header.
-    footprint: bytes.header.byteLength + 4096 * images.length + (images.some((image) => image.getFileDirectory().deferredArrays.size > 0) ? CHUNKS_BYTES : 0),
+    // Chunks are kept only where a tile index lies beyond the header. geotiff defers arrays that
+    // lie outside the IFD it was parsing, most of them still inside the header bytes: those cost
+    // nothing more, and charging them would leave room for 30 headers in the LRU, not hundreds.
+    footprint: bytes.header.byteLength + 4096 * images.length + (images.some((image) => indexBeyond(image, headerEnd)) ? CHUNKS_BYTES : 0),
     bytes,
   };
 }

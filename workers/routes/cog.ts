@@ -8,7 +8,7 @@ import { metric } from '../http/server-timing';
 import { signingKeys } from '../auth/signing-keys';
 import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../auth/object-access';
 import { R2Source, ReadStats } from '../raster/source';
-import { withCog } from '../raster/cog-cache';
+import { withCog, type HeaderTier } from '../raster/cog-cache';
 import type { Cog } from '../raster/cog';
 import { cogInfo } from '../raster/info';
 import { boundsIn, renderGrid, renderTile, type Timings } from '../raster/tile';
@@ -100,6 +100,7 @@ interface Opened {
   started: number;
   /** When authorization and the header were done and rendering began. */
   opened: number;
+  header: HeaderTier;
 }
 
 async function grant(c: Context<AppEnv>, prefix: Prefix, query: { url?: string; token?: string }): Promise<ObjectGrant> {
@@ -114,8 +115,9 @@ async function withDataset<T>(c: Context<AppEnv>, prefix: Prefix, query: { url?:
   const granted = await grant(c, prefix, query);
   const stats = new ReadStats();
   const source = new R2Source(c.env.DATA, granted.key, stats);
-  const options = { cache: caches.default, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
-  return withCog(source, options, (cog) => use(cog, source, { grant: granted, stats, started, opened: performance.now() }));
+  let header: HeaderTier = 'isolate';
+  const options = { cache: caches.default, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p), loadedFrom: (tier: HeaderTier) => (header = tier) };
+  return withCog(source, options, (cog) => use(cog, source, { grant: granted, stats, started, opened: performance.now(), header }));
 }
 
 const r2Metric = (stats: ReadStats) => metric('r2', stats.millis, `${stats.reads} reads, ${stats.bytes} bytes`);
@@ -124,7 +126,7 @@ const r2Metric = (stats: ReadStats) => metric('r2', stats.millis, `${stats.reads
 function serverTiming(stats: ReadStats, timings: Timings, encode: number, opened: Opened, rendering: number): string {
   const now = performance.now();
   return [
-    metric('auth', opened.opened - opened.started, 'authorization and header'),
+    metric('auth', opened.opened - opened.started, `authorization and header (${opened.header})`),
     r2Metric(stats),
     metric('decode', Math.max(0, timings.read - stats.millis)),
     metric('warp', timings.warp),
