@@ -11,16 +11,16 @@ const LRU_BYTES = 32 * 1024 * 1024;
 /** Parsed headers by object key; an entry is the promise, so concurrent requests share one read. */
 const headers = new ByteLru<Promise<Cog>>(LRU_BYTES);
 
+/** Where a request found the header: this isolate's LRU, the Cache API, or R2. */
+export type HeaderTier = 'isolate' | 'edge' | 'r2';
+
 export interface HeaderCache {
   /** The Cache API store that keeps header bytes across isolates (caches.default in production). */
   cache?: Cache;
   waitUntil?: (promise: Promise<unknown>) => void;
   /** Told where a header this isolate did not hold came from, for Server-Timing. */
-  loadedFrom?: (tier: 'edge' | 'r2') => void;
+  loadedFrom?: (tier: Exclude<HeaderTier, 'isolate'>) => void;
 }
-
-/** Where a request found the header: this isolate's LRU, the Cache API, or R2. */
-export type HeaderTier = 'isolate' | 'edge' | 'r2';
 
 const headerUrl = (key: string) => `https://cog-header.edge-tiles.internal/${encodeURIComponent(key)}`;
 
