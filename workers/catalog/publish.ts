@@ -9,7 +9,7 @@ import { withCog, type HeaderCache } from '../raster/cog-cache';
 import { RasterError } from '../raster/errors';
 import type { Source } from '../raster/source';
 import type { BandStatistics } from '../raster/statistics';
-import { boundsIn } from '../raster/tile';
+import { boundsIn } from '../raster/warp';
 import type { CollectionRecord } from './collection';
 import { insertCollection, upsertProjectCollection } from './collection-store';
 import type { ItemRecord } from './item';

@@ -1,5 +1,5 @@
 import type { Cog } from './cog';
-import { boundsIn } from './tile';
+import { boundsIn } from './warp';
 
 /** `/cog/info` in TiTiler's (rio-tiler's Info model) shape. */
 export function cogInfo(cog: Cog) {

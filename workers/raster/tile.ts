@@ -2,7 +2,7 @@ import { SAMPLE_ARRAYS, type Cog, type DataType } from './cog';
 import { readWindow, type Block } from './read';
 import type { Source } from './source';
 import { tileBounds, type TileMatrixSet } from './tms';
-import { KERNEL_RADIUS, chooseLevel, cogProj4, mapGrid, resample, transformBounds, transformer, type Grid, type Resampling } from './warp';
+import { KERNEL_RADIUS, boundsIn, chooseLevel, cogProj4, mapGrid, resample, type Grid, type Resampling } from './warp';
 
 /** Milliseconds spent, for Server-Timing. */
 export interface Timings {
@@ -31,16 +31,6 @@ export interface TileOptions extends RenderOptions {
 const emptyBlock = (width: number, height: number, bandCount: number, dataType: DataType): Block => ({
   width, height, bands: Array.from({ length: bandCount }, () => new SAMPLE_ARRAYS[dataType](width * height)), mask: new Uint8Array(width * height),
 });
-
-const boundsCache = new WeakMap<Cog, Map<string, [number, number, number, number] | null>>();
-
-/** The dataset's extent in another CRS (edges densified), cached per header. */
-export function boundsIn(cog: Cog, proj: string): [number, number, number, number] | null {
-  let perCrs = boundsCache.get(cog);
-  if (!perCrs) boundsCache.set(cog, (perCrs = new Map()));
-  if (!perCrs.has(proj)) perCrs.set(proj, transformBounds(cog.bounds, transformer(cogProj4(cog), proj)));
-  return perCrs.get(proj) ?? null;
-}
 
 const intersects = (a: number[], b: number[]) => a[0]! < b[2]! && a[2]! > b[0]! && a[1]! < b[3]! && a[3]! > b[1]!;
 

@@ -90,22 +90,23 @@ export function transformBounds(bounds: [number, number, number, number], transf
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 }
 
-const naturalResolutions = new WeakMap<Cog, Map<string, number>>();
+const boundsCache = new WeakMap<Cog, Map<string, [number, number, number, number] | null>>();
+
+/** The dataset's extent in another CRS (edges densified), cached per header. */
+export function boundsIn(cog: Cog, proj: string): [number, number, number, number] | null {
+  let perCrs = boundsCache.get(cog);
+  if (!perCrs) boundsCache.set(cog, (perCrs = new Map()));
+  if (!perCrs.has(proj)) perCrs.set(proj, transformBounds(cog.bounds, transformer(cogProj4(cog), proj)));
+  return perCrs.get(proj) ?? null;
+}
 
 /**
  * The output pixel size GDAL would suggest for the whole dataset in `dstProj4`
  * (GDALSuggestedWarpOutput2: the diagonal of the reprojected extent over the pixel diagonal).
  */
 export function naturalResolution(cog: Cog, dstProj4: string): number {
-  let perCrs = naturalResolutions.get(cog);
-  if (!perCrs) naturalResolutions.set(cog, (perCrs = new Map()));
-  let res = perCrs.get(dstProj4);
-  if (res === undefined) {
-    const extent = transformBounds(cog.bounds, transformer(cogProj4(cog), dstProj4));
-    res = extent ? Math.hypot(extent[2] - extent[0], extent[3] - extent[1]) / Math.hypot(cog.width, cog.height) : cog.levels[0]!.resX;
-    perCrs.set(dstProj4, res);
-  }
-  return res;
+  const extent = boundsIn(cog, dstProj4);
+  return extent ? Math.hypot(extent[2] - extent[0], extent[3] - extent[1]) / Math.hypot(cog.width, cog.height) : cog.levels[0]!.resX;
 }
 
 /** GDAL's `-ovr AUTO`: the coarsest overview still finer than the output, with a 0.1 tolerance. */

@@ -11,7 +11,7 @@ import { R2Source, ReadStats } from '../raster/source';
 import { withCog, type HeaderTier } from '../raster/cog-cache';
 import type { Cog } from '../raster/cog';
 import { cogInfo } from '../raster/info';
-import { boundsIn, renderGrid, renderTile, type Timings } from '../raster/tile';
+import { renderGrid, renderTile, type Timings } from '../raster/tile';
 import { TILE_MATRIX_SETS, isValidTile, tileMatrixSet, tileMatrixSetDocument, zoomForResolution, type TileMatrixSet } from '../raster/tms';
 import { parseFormat, type ImageFormat } from '../raster/image';
 import { parseExpression, type Expression } from '../raster/expression';
@@ -19,7 +19,7 @@ import { namedColormap, parseColormap } from '../raster/colormaps';
 import { process, render, type RenderParams } from '../raster/render';
 import { datasetGrid, fitSize, pointValues, statistics, toDatasetCrs, rasterize, type Polygons } from '../raster/analysis';
 import { proj4ForCrs } from '../raster/crs';
-import { naturalResolution, transformBounds, transformer, type Grid, type Resampling } from '../raster/warp';
+import { boundsIn, naturalResolution, transformBounds, transformer, type Grid, type Resampling } from '../raster/warp';
 import type { Block } from '../raster/read';
 
 const router = createRouter();
