@@ -196,12 +196,13 @@ class RowApproximator {
   private readonly extent = Float64Array.of(Infinity, Infinity, -Infinity, -Infinity);
   readonly runs = new RunList();
 
-  constructor(private readonly exact: PixelTransform, private readonly box: readonly [number, number, number, number], width: number) {
+  constructor(private readonly exact: PixelTransform, private readonly box: readonly [number, number, number, number], private readonly width: number) {
     this.xs = new Float64Array(width);
     this.ys = new Float64Array(width);
   }
 
-  row(width: number, row: number): void {
+  row(row: number): void {
+    const width = this.width;
     this.py = row + 0.5;
     this.rowStart = row * width;
     if (width <= 5) return this.exactRange(0, width);
@@ -326,7 +327,7 @@ export function mapGrid(cog: Cog, grid: Grid, level: Level, kernelRadius: number
     return true;
   };
   const rows = new RowApproximator(exact, [-kernelRadius, -kernelRadius, level.width + kernelRadius, level.height + kernelRadius], width);
-  for (let row = 0; row < height; row++) rows.row(width, row);
+  for (let row = 0; row < height; row++) rows.row(row);
   const runs = rows.runs.finish();
   const [minX, minY, maxX, maxY] = rows.bounds();
   if (minX > maxX) return { level, runs, window: null };
