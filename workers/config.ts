@@ -9,6 +9,8 @@ const DEFAULTS = {
   ACCESS_TOKEN_TTL: 900,
   REFRESH_TOKEN_TTL: 2_592_000,
   RESOURCE_TOKEN_TTL: 3600,
+  /** How long an isolate trusts what it learnt about credentials and access (workers/auth/grants.ts). */
+  ACCESS_CACHE_SECONDS: 30,
   /** Tus-Max-Size: 100 GiB. */
   UPLOAD_MAX_SIZE: 100 * 1024 ** 3,
   /** R2 multipart part size: 10,000 parts of 16 MiB hold 156 GiB. */

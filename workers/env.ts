@@ -1,5 +1,6 @@
 import type { Database } from './db/client';
 import type { Principal } from './auth/principal';
+import type { AuthTiming } from './auth/grants';
 import type { UploadSession } from '../durable-objects/upload-session';
 import type { Job } from '../durable-objects/job';
 import type { Converter } from '../durable-objects/converter';
@@ -28,6 +29,11 @@ export interface Bindings {
   ACCESS_TOKEN_TTL: string;
   REFRESH_TOKEN_TTL: string;
   RESOURCE_TOKEN_TTL: string;
+  /**
+   * How long an isolate trusts what it learnt about credentials and access (default 30): the delay
+   * before a revocation made elsewhere reaches it, and why a warm tile costs no database round trip.
+   */
+  ACCESS_CACHE_SECONDS?: string;
   /** Cache-Control of rendered tiles and images; `public` becomes `private` for restricted data. */
   TILE_CACHE_CONTROL?: string;
   /** Bytes of rendered tiles each isolate keeps in front of the Cache API (default 16 MiB; 0 turns it off). */
@@ -49,6 +55,8 @@ export interface Variables {
   db: Database;
   /** null for anonymous requests; invalid credentials never reach a handler. */
   principal: Principal | null;
+  /** Where authorization's time went (isolate caches or the database), for Server-Timing. */
+  authTiming: AuthTiming;
 }
 
 export interface AppEnv {

@@ -197,7 +197,7 @@ describe('reads and caching', () => {
     const headerFrom = async (key: string) => {
       const response = await call(`/cog/tiles/WebMercatorQuad/20/${x}/${y}.npy?${byKey(key)}&_probe=${Date.now()}`, { apiKey });
       expect(response.status).toBe(200);
-      return /auth;dur=[\d.]+;desc="authorization and header \((\w+)\)"/.exec(response.headers.get('server-timing') ?? '')?.[1];
+      return /open;dur=[\d.]+;desc="authorization and header \((\w+)\)"/.exec(response.headers.get('server-timing') ?? '')?.[1];
     };
     // Once read, a header is in this isolate, whether it came from R2 or the Cache API.
     for (const key of keys) expect(['r2', 'edge', 'isolate']).toContain(await headerFrom(key));

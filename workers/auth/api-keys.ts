@@ -22,7 +22,7 @@ export async function generateApiKey(): Promise<{ key: string; prefix: string; s
 /**
  * Resolves a key to its owner with a read only: a map opening fires dozens of tile requests with
  * the same key at once, and writing its row on each would queue them all behind one row lock and a
- * commit. A deleted key has no row, so it stops working on the very next request.
+ * commit. A deleted key has no row; isolates that remembered it forget it within ACCESS_CACHE_SECONDS.
  */
 export async function authenticateApiKey(db: Database, key: string): Promise<Principal | null> {
   const match = KEY_PATTERN.exec(key);
@@ -34,17 +34,20 @@ export async function authenticateApiKey(db: Database, key: string): Promise<Pri
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(and(eq(apiKeys.prefix, match[1]!), eq(apiKeys.secretHash, secretHash)));
   if (!row) return null;
-  countUse(row.id);
   return { userId: row.userId, email: row.email, isAdmin: row.isAdmin, via: 'api_key', apiKeyId: row.id };
 }
 
 /** Uses counted in this isolate since they were last written: per key, how many and the latest. */
 let uncounted = new Map<string, { uses: number; last: number }>();
 let lastWrite = 0;
-/** How often an isolate writes its keys' use counts, at most. */
-const WRITE_EVERY_MS = 2000;
+/**
+ * How often an isolate writes its keys' use counts, at most: as long as it trusts what it knows of a
+ * key (ACCESS_CACHE_SECONDS), so that a warm map costs the database nothing but this one statement.
+ */
+const WRITE_EVERY_MS = 30_000;
 
-function countUse(id: string): void {
+/** One use of a key, counted in the isolate (the key itself may come from its cache). */
+export function countUse(id: string): void {
   const entry = uncounted.get(id);
   if (entry) {
     entry.uses += 1;
@@ -57,8 +60,10 @@ function countUse(id: string): void {
  * unless `now`; what a failed write held is counted again. An isolate that is evicted loses the
  * uses of its last few seconds: the counts are for the owner's information, not for billing.
  */
+export const keyUsesDue = (): boolean => uncounted.size > 0 && Date.now() - lastWrite >= WRITE_EVERY_MS;
+
 export async function writeKeyUses(db: Database, now = false): Promise<void> {
-  if (uncounted.size === 0 || (!now && Date.now() - lastWrite < WRITE_EVERY_MS)) return;
+  if (uncounted.size === 0 || (!now && !keyUsesDue())) return;
   const batch = uncounted;
   uncounted = new Map();
   lastWrite = Date.now();

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { users } from '../db/schema';
 import { ApiError } from '../http/problem';
-import { isUuid } from './roles';
+import { isUuid } from './access';
 
 /** The user a membership request names, by `user_id` or `email`. */
 export async function findMemberUser(db: Database, ref: { user_id?: string; email?: string }): Promise<{ id: string; email: string; name: string }> {

@@ -18,6 +18,11 @@ export interface ResourceClaims {
   sub: string | null;
   /** What the token opens, e.g. `data_product:<uuid>`. */
   scope: string;
+  /**
+   * The access epoch of the project the scope belongs to when the token was minted: the token dies
+   * once the epoch moves (workers/auth/grants.ts). Null for scopes outside projects (job I/O).
+   */
+  epoch: number | null;
 }
 
 async function sign(keys: SigningKeySet, claims: JWTPayload, audience: string, ttlSeconds: number): Promise<string> {
@@ -52,22 +57,23 @@ export function signAccessToken(keys: SigningKeySet, claims: AccessClaims, ttlSe
   return sign(keys, { sub: claims.sub, sid: claims.sid }, ACCESS_AUDIENCE, ttlSeconds);
 }
 
-export async function verifyAccessToken(keys: SigningKeySet, token: string): Promise<AccessClaims> {
+export async function verifyAccessToken(keys: SigningKeySet, token: string): Promise<AccessClaims & { expiresAt: number }> {
   const payload = await verify(keys, token, ACCESS_AUDIENCE);
   if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new TokenError('token lacks sub or sid');
-  return { sub: payload.sub, sid: payload.sid };
+  return { sub: payload.sub, sid: payload.sid, expiresAt: (payload.exp ?? 0) * 1000 };
 }
 
-export function signResourceToken(keys: SigningKeySet, claims: ResourceClaims, ttlSeconds: number): Promise<string> {
+export function signResourceToken(keys: SigningKeySet, claims: Omit<ResourceClaims, 'epoch'> & { epoch?: number }, ttlSeconds: number): Promise<string> {
   const ttl = Math.min(ttlSeconds, MAX_RESOURCE_TOKEN_TTL);
-  return sign(keys, { sub: claims.sub ?? 'anonymous', scope: claims.scope }, TILES_AUDIENCE, ttl);
+  return sign(keys, { sub: claims.sub ?? 'anonymous', scope: claims.scope, ...(claims.epoch === undefined ? {} : { ep: claims.epoch }) }, TILES_AUDIENCE, ttl);
 }
 
 /** Checks signature, `kid`, audience, expiry and that the token opens exactly `scope`. */
-export async function verifyResourceToken(keys: SigningKeySet, token: string, scope: string): Promise<ResourceClaims> {
+export async function verifyResourceToken(keys: SigningKeySet, token: string, scope: string): Promise<ResourceClaims & { expiresAt: number }> {
   const payload = await verify(keys, token, TILES_AUDIENCE);
   if (payload.scope !== scope) throw new TokenError('token is for another resource');
-  return { sub: payload.sub === 'anonymous' ? null : (payload.sub ?? null), scope };
+  const epoch = typeof payload.ep === 'number' && Number.isSafeInteger(payload.ep) ? payload.ep : null;
+  return { sub: payload.sub === 'anonymous' ? null : (payload.sub ?? null), scope, epoch, expiresAt: (payload.exp ?? 0) * 1000 };
 }
 
 export const dataProductScope = (id: string): string => `data_product:${id}`;

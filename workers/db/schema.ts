@@ -87,6 +87,11 @@ export const projects = pgTable('projects', {
   isPublic: boolean('is_public').notNull().default(false),
   teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
   createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  /**
+   * Bumped (by triggers, migration 0005) by every change that can take access to the project away;
+   * signed tile tokens carry the epoch they were minted in and die when it moves.
+   */
+  accessEpoch: integer('access_epoch').notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [index('projects_boundary_gist').using('gist', t.boundary), index('projects_team_idx').on(t.teamId)]);

@@ -6,7 +6,7 @@ import { ApiError } from '../http/problem';
 import { iso, isoDateTime, isoOrNull, text } from '../http/schemas';
 import { requirePrincipal } from '../auth/middleware';
 import { generateApiKey, writeKeyUses } from '../auth/api-keys';
-import { isUuid } from '../auth/roles';
+import { isUuid } from '../auth/access';
 
 const router = createRouter();
 

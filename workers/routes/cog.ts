@@ -5,8 +5,7 @@ import { createRouter, errors, jsonResponse, UuidParam } from '../http/openapi';
 import { ApiError } from '../http/problem';
 import { cacheKey, cached, tileCacheControl } from '../http/tile-cache';
 import { metric } from '../http/server-timing';
-import { signingKeys } from '../auth/signing-keys';
-import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../auth/object-access';
+import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../auth/grants';
 import { R2Source, ReadStats } from '../raster/source';
 import { withCog, type HeaderTier } from '../raster/cog-cache';
 import type { Cog } from '../raster/cog';
@@ -103,10 +102,9 @@ interface Opened {
   header: HeaderTier;
 }
 
-async function grant(c: Context<AppEnv>, prefix: Prefix, query: { url?: string; token?: string }): Promise<ObjectGrant> {
-  const keys = await signingKeys(c.env.JWT_SIGNING_KEYS);
-  if (prefix === '/cog') return grantObjectKey(c.var.db, c.var.principal, keys, query.url ?? '', query.token);
-  return grantDataProduct(c.var.db, c.var.principal, keys, c.req.param('dataProductId') ?? '', query.token);
+function grant(c: Context<AppEnv>, prefix: Prefix, query: { url?: string; token?: string }): Promise<ObjectGrant> {
+  if (prefix === '/cog') return grantObjectKey(c, query.url ?? '', query.token);
+  return grantDataProduct(c, c.req.param('dataProductId') ?? '', query.token);
 }
 
 /** Authorizes (before any cache), then runs `use` on the object's header, re-read once if the object changed. */
@@ -126,7 +124,7 @@ const r2Metric = (stats: ReadStats) => metric('r2', stats.millis, `${stats.reads
 function serverTiming(stats: ReadStats, timings: Timings, encode: number, opened: Opened, rendering: number): string {
   const now = performance.now();
   return [
-    metric('auth', opened.opened - opened.started, `authorization and header (${opened.header})`),
+    metric('open', opened.opened - opened.started, `authorization and header (${opened.header})`),
     r2Metric(stats),
     metric('decode', Math.max(0, timings.read - stats.millis)),
     metric('warp', timings.warp),

@@ -6,11 +6,10 @@ import { dataProducts } from '../db/schema';
 import { asGeoJSON, bboxOf } from '../db/geometry';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, ProblemSchema, UuidParam } from '../http/openapi';
 import { serveObject } from '../http/object-response';
-import { grantDataProduct } from '../auth/object-access';
-import { signingKeys } from '../auth/signing-keys';
+import { grantDataProduct } from '../auth/grants';
 import { ApiError } from '../http/problem';
 import { areaGeometry, geometryOut, iso, isoDateTime, text } from '../http/schemas';
-import { requireDataProductRole, requireProjectRole } from '../auth/roles';
+import { requireDataProductRole, requireProjectRole } from '../auth/access';
 import { dataProductScope, MAX_RESOURCE_TOKEN_TTL } from '../auth/tokens';
 import { ResourceTokenBody, ResourceTokenSchema, mintResourceToken } from './resource-token';
 import { findFlight } from './flights';
@@ -225,8 +224,8 @@ router.openapi(
   }),
   async (c) => {
     const { dataProductId } = c.req.valid('param');
-    await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'viewer');
-    return c.json(await mintResourceToken(c, dataProductScope(dataProductId), c.req.valid('json')?.expires_in), 201);
+    const access = await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'viewer');
+    return c.json(await mintResourceToken(c, dataProductScope(dataProductId), access.epoch, c.req.valid('json')?.expires_in), 201);
   },
 );
 
@@ -237,7 +236,7 @@ const FileQuery = z.object({ token: z.string().optional().openapi({ description:
  * clients can read a COG straight from the catalog's asset links.
  */
 async function serveFile(c: Context<AppEnv>): Promise<Response> {
-  const granted = await grantDataProduct(c.var.db, c.var.principal, await signingKeys(c.env.JWT_SIGNING_KEYS), c.req.param('dataProductId') ?? '', c.req.query('token'));
+  const granted = await grantDataProduct(c, c.req.param('dataProductId') ?? '', c.req.query('token'));
   return serveObject(c, granted.key);
 }
 

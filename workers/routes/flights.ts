@@ -4,7 +4,7 @@ import { flights } from '../db/schema';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam } from '../http/openapi';
 import { ApiError } from '../http/problem';
 import { iso, isoDateTime, text } from '../http/schemas';
-import { isUuid, requireProjectRole } from '../auth/roles';
+import { isUuid, requireProjectRole } from '../auth/access';
 import type { Database } from '../db/client';
 
 const router = createRouter();

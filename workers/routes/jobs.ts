@@ -8,11 +8,11 @@ import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, ProblemSc
 import { ApiError } from '../http/problem';
 import { drain } from '../http/drain';
 import { serveObject } from '../http/object-response';
-import { effectiveRoleSql, isUuid, requireProjectRole, type ProjectRole } from '../auth/roles';
+import { roleSql, isUuid, requireProjectRole, type ProjectRole } from '../auth/access';
 import { signingKeys } from '../auth/signing-keys';
 import { TokenError, verifyResourceToken } from '../auth/tokens';
 import { jobKindFor } from '../jobs/kinds';
-import { isPlainKey, projectOfKey } from '../auth/object-access';
+import { isPlainKey, projectOfKey } from '../auth/grants';
 import { productTypeOf } from '../uploads/tus';
 import { jobIoScope } from '../jobs/io';
 import { MAX_REQUEST_BODY } from '../config';
@@ -47,13 +47,8 @@ const stub = (c: Context<AppEnv>, id: string) => c.env.JOBS.get(c.env.JOBS.idFro
 /** The job, if the caller has `minimum` on its project; a job one cannot read does not exist for them. */
 async function authorizedJob(c: Context<AppEnv>, id: string, minimum: ProjectRole): Promise<JobView> {
   const job = isUuid(id) ? await stub(c, id).status() : null;
-  if (!job) throw new ApiError(404, 'not-found', 'No such job.');
-  try {
-    await requireProjectRole(c.var.db, c.var.principal, job.projectId, minimum);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) throw new ApiError(404, 'not-found', 'No such job.');
-    throw error;
-  }
+  if (!job) throw new ApiError(404, 'not-found', 'Job not found.');
+  await requireProjectRole(c.var.db, c.var.principal, job.projectId, minimum, 'Job');
   return job;
 }
 
@@ -110,8 +105,8 @@ router.openapi(
     const rows = rowsOf<Record<string, unknown> & { id: string; created_at: string }>(await c.var.db.execute(sql`
       SELECT j.id, j.kind, j.state, j.progress, j.message, j.attempts, j.project_id, j.data_product_id, j.upload_id, j.error,
         to_json(j.created_at) #>> '{}' AS created_at, to_json(j.updated_at) #>> '{}' AS updated_at
-      FROM jobs j JOIN projects ON projects.id = j.project_id
-      WHERE ${project ? sql`j.project_id = ${project}` : principal.isAdmin ? sql`TRUE` : sql`(${effectiveRoleSql(principal.userId)}) IS NOT NULL`}
+      FROM jobs j
+      WHERE ${project ? sql`j.project_id = ${project}` : sql`${roleSql(sql`j.project_id`, principal)} IS NOT NULL`}
         ${state ? sql`AND j.state = ${state}` : sql``}
         ${after ? sql`AND (j.created_at, j.id) < (${after[0]}::timestamptz, ${after[1]})` : sql``}
       ORDER BY j.created_at DESC, j.id DESC LIMIT ${limit + 1}`));

@@ -6,9 +6,8 @@ import { createRouter, ProblemSchema } from '../http/openapi';
 import { ApiError } from '../http/problem';
 import { cacheKey, cached, tileCacheControl } from '../http/tile-cache';
 import { metric } from '../http/server-timing';
-import { signingKeys } from '../auth/signing-keys';
-import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../auth/object-access';
-import { isUuid } from '../auth/roles';
+import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../auth/grants';
+import { isUuid } from '../auth/access';
 import { ArchiveNotFound, TILE_FORMATS, openArchive } from '../vector/pmtiles';
 import { errorMessage } from '../util/error-message';
 
@@ -32,11 +31,9 @@ function parse(path: string): Request | null {
   return null;
 }
 
-async function grant(c: Context<AppEnv>, name: string): Promise<ObjectGrant> {
-  const keys = await signingKeys(c.env.JWT_SIGNING_KEYS);
+function grant(c: Context<AppEnv>, name: string): Promise<ObjectGrant> {
   const token = c.req.query('token');
-  if (isUuid(name)) return grantDataProduct(c.var.db, c.var.principal, keys, name, token);
-  return grantObjectKey(c.var.db, c.var.principal, keys, `${name}.pmtiles`, token);
+  return isUuid(name) ? grantDataProduct(c, name, token) : grantObjectKey(c, `${name}.pmtiles`, token);
 }
 
 /** Library errors for what is wrong with the file itself become 422; a missing object 404. */

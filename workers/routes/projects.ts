@@ -10,7 +10,7 @@ import { ApiError } from '../http/problem';
 import { areaGeometry, email, geometryOut, iso, isoDateTime, text } from '../http/schemas';
 import { requirePrincipal } from '../auth/middleware';
 import { findMemberUser } from '../auth/members';
-import { effectiveRoleSql, requireProjectRole, type ProjectRole } from '../auth/roles';
+import { canReadSql, requireProjectRole, roleSql } from '../auth/access';
 import type { Principal } from '../auth/principal';
 
 const router = createRouter();
@@ -45,7 +45,7 @@ function projectSelection(principal: Principal | null) {
     teamId: projects.teamId,
     createdAt: projects.createdAt,
     updatedAt: projects.updatedAt,
-    role: principal && !principal.isAdmin ? effectiveRoleSql(principal.userId) : sql<ProjectRole | null>`${principal?.isAdmin ? 'owner' : null}::text`,
+    role: roleSql(projects.id, principal),
   };
 }
 
@@ -103,11 +103,8 @@ router.openapi(
   async (c) => {
     const principal = c.var.principal;
     const includePublic = c.req.valid('query').public === 'true' || !principal;
-    let where: SQL | undefined;
-    if (!principal?.isAdmin) {
-      const member = principal ? sql`${effectiveRoleSql(principal.userId)} IS NOT NULL` : sql`false`;
-      where = includePublic ? or(member, eq(projects.isPublic, true)) : member;
-    }
+    // Admins have a role everywhere, so "member of" lists every project for them.
+    const where = includePublic ? canReadSql(projects.id, principal) : sql`${roleSql(projects.id, principal)} IS NOT NULL`;
     return c.json(await loadProject(c.var.db, principal, where), 200);
   },
 );

@@ -9,7 +9,7 @@ import { ApiError } from '../http/problem';
 import { email, iso, isoDateTime, text } from '../http/schemas';
 import { requirePrincipal } from '../auth/middleware';
 import { findMemberUser } from '../auth/members';
-import { isUuid } from '../auth/roles';
+import { isUuid } from '../auth/access';
 
 const router = createRouter();
 

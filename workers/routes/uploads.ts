@@ -6,8 +6,8 @@ import { MAX_REQUEST_BODY, numberVar } from '../config';
 import { flights, uploads } from '../db/schema';
 import { createRouter, ProblemSchema } from '../http/openapi';
 import { drain } from '../http/drain';
-import { problemResponse } from '../http/problem';
-import { isUuid, requireProjectRole } from '../auth/roles';
+import { ApiError, problemResponse } from '../http/problem';
+import { isUuid, requireProjectRole } from '../auth/access';
 import { jobKindFor } from '../jobs/kinds';
 import type { Caller, Outcome } from '../../durable-objects/upload-session';
 import {
@@ -46,6 +46,28 @@ function caller(c: Context<AppEnv>): Caller {
   const principal = c.var.principal;
   if (!principal) throw new TusError(401, 'Sign in (or send an API key) to upload.');
   return { userId: principal.userId, isAdmin: principal.isAdmin };
+}
+
+/**
+ * Uploading needs the manager role on the project, for the whole upload, not only its creation:
+ * whoever cannot read the project is told it does not exist, as for any other route.
+ */
+async function requireManager(c: Context<AppEnv>, projectId: string, what: 'Project' | 'Upload'): Promise<void> {
+  try {
+    await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager', what);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    throw error.status === 404 ? new TusError(404, `${what} not found.`) : new TusError(403, 'Uploading needs the manager or owner role on the project.');
+  }
+}
+
+/** The upload's session, once the caller is known to still manage the upload's project. */
+async function managedSession(c: Context<AppEnv>) {
+  const id = c.req.param('uploadId') ?? '';
+  const stub = session(c, id);
+  const [upload] = await c.var.db.select({ projectId: uploads.projectId }).from(uploads).where(eq(uploads.id, id));
+  if (upload) await requireManager(c, upload.projectId, 'Upload');
+  return stub;
 }
 
 const session = (c: Context<AppEnv>, id: string) => {
@@ -107,11 +129,7 @@ router.post('/uploads', tus(async (c) => {
   const hasBody = c.req.raw.body !== null && c.req.header('content-length') !== '0';
   if (hasBody && c.req.header('content-type') !== OFFSET_CONTENT_TYPE) throw new TusError(415, `A body sent with the creation must be ${OFFSET_CONTENT_TYPE}.`);
   if (!isUuid(target.projectId) || !isUuid(target.flightId)) throw new TusError(400, 'Upload-Metadata: project and flight must be ids (UUIDs).');
-  try {
-    await requireProjectRole(c.var.db, c.var.principal, target.projectId, 'manager');
-  } catch {
-    throw new TusError(403, 'Uploading needs the manager or owner role on the project.');
-  }
+  await requireManager(c, target.projectId, 'Project');
   const [flight] = await c.var.db.select({ id: flights.id }).from(flights).where(and(eq(flights.id, target.flightId), eq(flights.projectId, target.projectId)));
   if (!flight) throw new TusError(400, 'Upload-Metadata: the flight is not one of the project’s.');
   const fileChecksum = metadata.checksum ? parseChecksum(metadata.checksum) ?? null : null;
@@ -141,7 +159,8 @@ router.get('/uploads/:uploadId', tus(async (c) => {
   // Hono routes HEAD here too: HEAD is tus' offset query, GET the status for people and the web app.
   const isHead = c.req.method === 'HEAD';
   if (isHead) checkVersion(c);
-  const status = unwrap(await session(c, c.req.param('uploadId') ?? '').head(caller(c)));
+  const who = caller(c);
+  const status = unwrap(await (await managedSession(c)).head(who));
   if (isHead) return c.body(null, 200, statusHeaders(status));
   return c.json({
     id: status.id, offset: status.offset, length: status.length, state: status.state, expiresAt: new Date(status.expiresAt).toISOString(),
@@ -157,13 +176,14 @@ router.patch('/uploads/:uploadId', tus(async (c) => {
   if (offset === undefined) throw new TusError(400, 'Upload-Offset is required.');
   const checksum = parseChecksum(c.req.header('upload-checksum'));
   const length = parseSize(c.req.header('upload-length'), 'Upload-Length');
-  const status = unwrap(await session(c, c.req.param('uploadId') ?? '').patch(who, { offset, checksum, length }, c.req.raw.body));
+  const status = unwrap(await (await managedSession(c)).patch(who, { offset, checksum, length }, c.req.raw.body));
   return c.body(null, 204, statusHeaders(status));
 }));
 
 router.delete('/uploads/:uploadId', tus(async (c) => {
   checkVersion(c);
-  unwrap(await session(c, c.req.param('uploadId') ?? '').terminate(caller(c)));
+  const who = caller(c);
+  unwrap(await (await managedSession(c)).terminate(who));
   return c.body(null, 204, tusHeaders());
 }));
 

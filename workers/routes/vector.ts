@@ -8,13 +8,12 @@ import { cacheKey, cached, tileCacheControl } from '../http/tile-cache';
 import { metric } from '../http/server-timing';
 import { text } from '../http/schemas';
 import { rowsOf } from '../db/rows';
-import { canRead, effectiveRoleSql, isUuid, projectAccess, requireProjectRole } from '../auth/roles';
+import { canReadSql, isUuid, requireProjectRole } from '../auth/access';
 import { FeatureCollection } from '../vector/geojson';
 import { layersById, loadLayer, type LayerRow } from '../vector/layers';
 import { vectorTile } from '../vector/mvt';
-import { signingKeys } from '../auth/signing-keys';
 import { MAX_RESOURCE_TOKEN_TTL, vectorLayerScope } from '../auth/tokens';
-import { tokenOpens } from '../auth/object-access';
+import { canReadProject, isolateCache, remembered, tokenOpens } from '../auth/grants';
 import { numberVar } from '../config';
 import { ResourceTokenBody, ResourceTokenSchema, mintResourceToken } from './resource-token';
 
@@ -41,31 +40,31 @@ const layerJson = (c: Context<AppEnv>, l: LayerRow): z.infer<typeof LayerSchema>
 
 /** Ids of every layer the caller may read, oldest first. */
 export async function readableLayerIds(c: Context<AppEnv>): Promise<string[]> {
-  const principal = c.var.principal;
-  const readable = principal?.isAdmin
-    ? sql`true`
-    : principal
-      ? sql`(projects.is_public OR ${effectiveRoleSql(principal.userId)} IS NOT NULL)`
-      : sql`projects.is_public`;
   return rowsOf<{ id: string }>(await c.var.db.execute(sql`
-    SELECT l.id FROM vector_layers l JOIN projects ON projects.id = l.project_id WHERE ${readable} ORDER BY l.created_at, l.id LIMIT 1000`)).map((r) => r.id);
+    SELECT l.id FROM vector_layers l WHERE ${canReadSql(sql`l.project_id`, c.var.principal)} ORDER BY l.created_at, l.id LIMIT 1000`)).map((r) => r.id);
 }
+
+/** Layers as tiles need them (no bounds), remembered like every other grant (../auth/grants.ts). */
+const tileLayers = isolateCache<LayerRow | null>(10_000);
 
 /**
  * The layers, if the caller may read every one: their project's readers, anyone for public
  * projects, or a `token` scoped to the layer (one layer per token).
  */
 export async function readableLayers(c: Context<AppEnv>, ids: string[], options: { bounds?: boolean } = {}): Promise<LayerRow[]> {
-  if (ids.length === 0 || ids.length > 16 || !ids.every(isUuid)) throw new ApiError(404, 'not-found', 'No such layer.');
-  const layers = await layersById(c.var.db, ids, options);
+  const missing = () => new ApiError(404, 'not-found', 'No such layer.');
+  if (ids.length === 0 || ids.length > 16 || !ids.every(isUuid)) throw missing();
+  const layers = options.bounds
+    ? await layersById(c.var.db, ids, options)
+    : await Promise.all(ids.map((id) => remembered(c, tileLayers, id, async () => (await layersById(c.var.db, [id]))[0] ?? null, (l) => l !== null)));
   const token = c.req.query('token');
   for (const id of ids) {
-    const layer = layers.find((l) => l.id === id);
-    if (layer && ids.length === 1 && (await tokenOpens(await signingKeys(c.env.JWT_SIGNING_KEYS), token, vectorLayerScope(id)))) continue;
-    const access = layer ? await projectAccess(c.var.db, c.var.principal, layer.projectId) : null;
-    if (!layer || !canRead(access)) throw new ApiError(404, 'not-found', 'No such layer.');
+    const layer = layers.find((l) => l?.id === id);
+    if (!layer) throw missing();
+    if (token && ids.length === 1) await tokenOpens(c, token, vectorLayerScope(id), layer.epoch);
+    else if (!(await canReadProject(c, layer.projectId))) throw missing();
   }
-  return ids.map((id) => layers.find((l) => l.id === id)!);
+  return ids.map((id) => layers.find((l) => l?.id === id)!);
 }
 
 router.openapi(
@@ -172,8 +171,8 @@ router.openapi(
   }),
   async (c) => {
     const { layerId } = c.req.valid('param');
-    await readableLayers(c, [layerId]);
-    return c.json(await mintResourceToken(c, vectorLayerScope(layerId), c.req.valid('json')?.expires_in), 201);
+    const [layer] = await readableLayers(c, [layerId]);
+    return c.json(await mintResourceToken(c, vectorLayerScope(layerId), layer!.epoch, c.req.valid('json')?.expires_in), 201);
   },
 );
 

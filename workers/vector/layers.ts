@@ -48,6 +48,8 @@ export interface LayerRow {
   featureCount: number;
   version: number;
   bounds: [number, number, number, number] | null;
+  /** The access epoch of the layer's project (tokens minted before it moved are refused). */
+  epoch: number;
 }
 
 /**
@@ -62,8 +64,8 @@ export async function layersById(db: Database, ids: string[], options: { bounds?
     : sql`NULL::json`;
   const result = await db.execute(sql`
     SELECT l.id, l.project_id AS "projectId", l.name, l.description, l.geometry_type AS "geometryType", l.fields,
-           l.feature_count AS "featureCount", l.version, ${bounds} AS bounds
-    FROM vector_layers l WHERE l.id IN ${ids}`);
+           l.feature_count AS "featureCount", l.version, ${bounds} AS bounds, p.access_epoch AS epoch
+    FROM vector_layers l JOIN projects p ON p.id = l.project_id WHERE l.id IN ${ids}`);
   return rowsOf<LayerRow>(result);
 }
 

@@ -1,0 +1,106 @@
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { rowsOf } from '../db/rows';
+import type { projectRole } from '../db/schema';
+import { ApiError } from '../http/problem';
+import type { Principal } from './principal';
+
+/**
+ * Who may read, write and own a project is decided in one place: the SQL functions `project_role`
+ * and `can_read_project` (migrations/0005_access.sql). This module is their only caller; every
+ * route family reaches them through the predicates and checks below, never through SQL of its own.
+ */
+export type ProjectRole = (typeof projectRole.enumValues)[number];
+
+const RANK: Record<ProjectRole, number> = { viewer: 1, manager: 2, owner: 3 };
+
+export function roleAtLeast(role: ProjectRole | null, minimum: ProjectRole): boolean {
+  return role !== null && RANK[role] >= RANK[minimum];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string): boolean => UUID.test(value);
+
+/** The caller as the rule's argument: anonymous callers are NULL, which no membership matches. */
+const userOf = (principal: Principal | null): SQL => sql`${principal?.userId ?? null}::uuid`;
+
+/**
+ * The caller's role on the project whose id is `projectId`, as SQL: a column or expression of the
+ * calling query, written with its table alias (`p.id`), since the function call is evaluated in that
+ * query's scope.
+ */
+export const roleSql = (projectId: SQLWrapper, principal: Principal | null): SQL<ProjectRole | null> =>
+  sql<ProjectRole | null>`project_role(${projectId}, ${userOf(principal)})`;
+
+/** Whether the caller may read the project (it is public, or they have a role), as SQL. */
+export const canReadSql = (projectId: SQLWrapper, principal: Principal | null): SQL<boolean> =>
+  sql<boolean>`can_read_project(${projectId}, ${userOf(principal)})`;
+
+/** Whether the caller has at least `minimum` on the project, as SQL. */
+export const hasRoleSql = (projectId: SQLWrapper, principal: Principal | null, minimum: ProjectRole): SQL<boolean> =>
+  sql<boolean>`coalesce(project_role(${projectId}, ${userOf(principal)}) >= ${minimum}::project_role, false)`;
+
+export interface ProjectAccess {
+  projectId: string;
+  isPublic: boolean;
+  role: ProjectRole | null;
+  /** What signed tokens minted now carry (./grants.ts). */
+  epoch: number;
+}
+
+/** Reading a project needs it public or a role on it. */
+export const canRead = (access: ProjectAccess | null): access is ProjectAccess => access !== null && (access.isPublic || access.role !== null);
+
+export async function projectAccess(db: Database, principal: Principal | null, projectId: string): Promise<ProjectAccess | null> {
+  if (!isUuid(projectId)) return null;
+  const [row] = rowsOf<{ is_public: boolean; role: ProjectRole | null; epoch: number }>(await db.execute(sql`
+    SELECT p.is_public, ${roleSql(sql`p.id`, principal)} AS role, p.access_epoch AS epoch FROM projects p WHERE p.id = ${projectId}`));
+  return row ? { projectId, isPublic: row.is_public, role: row.role, epoch: row.epoch } : null;
+}
+
+/**
+ * `minimum` on a project. Anyone who cannot read it is told that `what` does not exist (404), so
+ * private projects are not discoverable; readers without enough role get 403.
+ */
+function requireRole(access: ProjectAccess | null, principal: Principal | null, minimum: ProjectRole, what: string): ProjectAccess {
+  if (!canRead(access)) throw new ApiError(404, 'not-found', `${what} not found.`);
+  if (minimum === 'viewer' || roleAtLeast(access.role, minimum)) return access;
+  if (!principal) throw new ApiError(401, 'unauthorized', 'Sign in to change this project.', { headers: { 'www-authenticate': 'Bearer' } });
+  throw new ApiError(403, 'forbidden', `This needs the ${minimum} role on the project.`);
+}
+
+/** Authorizes `minimum` on a project, with the database's answer of now (writes and pages, not tiles). */
+export async function requireProjectRole(
+  db: Database,
+  principal: Principal | null,
+  projectId: string,
+  minimum: ProjectRole,
+  what = 'Project',
+): Promise<ProjectAccess> {
+  return requireRole(await projectAccess(db, principal, projectId), principal, minimum, what);
+}
+
+export interface DataProductAccess extends ProjectAccess {
+  dataProductId: string;
+}
+
+/**
+ * A data product is readable by its project's readers, or by anyone when the product itself is
+ * public; changing it needs the role on its project.
+ */
+export async function requireDataProductRole(
+  db: Database,
+  principal: Principal | null,
+  dataProductId: string,
+  minimum: ProjectRole,
+): Promise<DataProductAccess> {
+  const notFound = new ApiError(404, 'not-found', 'Data product not found.');
+  if (!isUuid(dataProductId)) throw notFound;
+  const [row] = rowsOf<{ project_id: string; is_public: boolean; project_is_public: boolean; role: ProjectRole | null; epoch: number }>(await db.execute(sql`
+    SELECT dp.project_id, dp.is_public, p.is_public AS project_is_public, ${roleSql(sql`p.id`, principal)} AS role, p.access_epoch AS epoch
+    FROM data_products dp JOIN projects p ON p.id = dp.project_id WHERE dp.id = ${dataProductId}`));
+  if (!row) throw notFound;
+  const project: ProjectAccess = { projectId: row.project_id, isPublic: row.project_is_public, role: row.role, epoch: row.epoch };
+  if (row.is_public && minimum === 'viewer') return { ...project, isPublic: true, dataProductId };
+  return { ...requireRole(project, principal, minimum, 'Data product'), dataProductId };
+}

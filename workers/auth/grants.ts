@@ -1,0 +1,166 @@
+import { sql } from 'drizzle-orm';
+import type { Context } from 'hono';
+import type { AppEnv, Bindings } from '../env';
+import { numberVar } from '../config';
+import { rowsOf } from '../db/rows';
+import { ApiError } from '../http/problem';
+import { TtlCache } from '../util/ttl-cache';
+import { canReadSql, isUuid } from './access';
+import { signingKeys } from './signing-keys';
+import { TokenError, dataProductScope, verifyResourceToken, type ResourceClaims } from './tokens';
+
+/**
+ * Tile and feature reads: a map view fires dozens at once, from every edge location, and none of
+ * them should wait on the database. Each isolate remembers for ACCESS_CACHE_SECONDS (30 s by
+ * default) who a credential is, which projects a caller may read and what a data product's object,
+ * version and access epoch are; the same rule (./access.ts) answers when it does not know. That
+ * time is also how long a revocation made elsewhere (a member removed, a key revoked, a project
+ * made private) takes to reach every isolate; a write answered by this isolate forgets everything
+ * at once (`forgetAccess`), so a client sees its own change on its next request.
+ */
+export const accessTtlMs = (env: Bindings): number => numberVar(env, 'ACCESS_CACHE_SECONDS') * 1000;
+
+/** Where a request's authorization time went: `db` once any part of it asked the database. */
+export interface AuthTiming {
+  millis: number;
+  db: boolean;
+}
+
+const caches: Array<TtlCache<unknown>> = [];
+/** A cache of what this isolate learnt about credentials or access; `forgetAccess` empties them all. */
+export function isolateCache<V>(maxEntries: number): TtlCache<V> {
+  const cache = new TtlCache<V>(maxEntries);
+  caches.push(cache as TtlCache<unknown>);
+  return cache;
+}
+
+/** Forgets what this isolate learnt about credentials and access (after a write it answered). */
+export function forgetAccess(): void {
+  for (const cache of caches) cache.clear();
+}
+
+/** `load`'s answer, or the isolate's recent one; the request's Server-Timing learns which. */
+export async function remembered<V>(c: Context<AppEnv>, cache: TtlCache<V>, key: string, load: () => Promise<V>, keep?: (value: V) => boolean): Promise<V> {
+  const started = performance.now();
+  const timing = c.var.authTiming;
+  try {
+    const { value, fresh } = await cache.get(key, accessTtlMs(c.env), load, keep);
+    if (!fresh) timing.db = true;
+    return value;
+  } finally {
+    timing.millis += performance.now() - started;
+  }
+}
+
+// ---------------------------------------------------------------- who may read a project
+
+const readers = isolateCache<boolean>(50_000);
+
+/** Whether the caller may read the project (the one rule), as this isolate recently learnt it. */
+export function canReadProject(c: Context<AppEnv>, projectId: string): Promise<boolean> {
+  const principal = c.var.principal;
+  return remembered(c, readers, `${principal?.userId ?? ''}|${projectId}`, async () => {
+    const [row] = rowsOf<{ readable: boolean }>(await c.var.db.execute(sql`SELECT ${canReadSql(sql`${projectId}::uuid`, principal)} AS readable`));
+    return row?.readable === true;
+  });
+}
+
+// ---------------------------------------------------------------- signed tokens
+
+const verifiedTokens = isolateCache<ResourceClaims & { expiresAt: number }>(10_000);
+
+/**
+ * A signed token for `scope` minted in the project's current access epoch. A token that fails
+ * its signature, scope or expiry is a 401, never a fallback to anonymous; one minted before access
+ * to the project was last taken away is a 401 too. Signatures verified once stay verified (they
+ * cannot change) until the token expires.
+ */
+export async function tokenOpens(c: Context<AppEnv>, token: string, scope: string, currentEpoch: number): Promise<true> {
+  const reject = (reason: string) => new ApiError(401, 'invalid-token', `Tile token rejected: ${reason}.`);
+  let claims;
+  try {
+    claims = await remembered(c, verifiedTokens, `${scope}|${token}`, async () => verifyResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), token, scope));
+  } catch (error) {
+    if (error instanceof TokenError) throw reject(error.message);
+    throw error;
+  }
+  if (claims.expiresAt <= Date.now()) throw reject('token expired');
+  if (claims.epoch === null || claims.epoch < currentEpoch) throw reject('access to this project has changed since it was minted; ask for a new one');
+  return true;
+}
+
+// ---------------------------------------------------------------- objects and data products
+
+/** A bucket object the caller may read, and what versions its cached renderings. */
+export interface ObjectGrant {
+  key: string;
+  /** Changes whenever the object or its metadata changes (part of every cache key). */
+  version: string;
+  dataProductId: string | null;
+}
+
+/** A data product as tile routes need it. */
+interface ProductRecord {
+  id: string;
+  projectId: string;
+  r2Key: string | null;
+  version: number;
+  isPublic: boolean;
+  epoch: number;
+}
+
+async function loadProduct(c: Context<AppEnv>, where: { id: string } | { key: string }): Promise<ProductRecord | null> {
+  const [row] = rowsOf<ProductRecord>(await c.var.db.execute(sql`
+    SELECT dp.id, dp.project_id AS "projectId", dp.r2_key AS "r2Key", dp.version, dp.is_public AS "isPublic", p.access_epoch AS epoch
+    FROM data_products dp JOIN projects p ON p.id = dp.project_id
+    WHERE ${'id' in where ? sql`dp.id = ${where.id}` : sql`dp.r2_key = ${where.key}`}
+    ORDER BY dp.created_at LIMIT 1`));
+  return row ?? null;
+}
+
+const productsById = isolateCache<ProductRecord | null>(20_000);
+const productsByKey = isolateCache<ProductRecord | null>(20_000);
+/** A product without its file yet is about to change (its job is running): it is not remembered. */
+const settled = (product: ProductRecord | null) => product !== null && product.r2Key !== null;
+
+const notFound = () => new ApiError(404, 'not-found', 'No such object, or not yours to read.');
+const PROJECT_KEY = /^projects\/([0-9a-f-]{36})\/[^\0]+$/i;
+
+/** A key that stays where it says: not empty, not too long, no `.` or `..` segment. */
+export const isPlainKey = (key: string): boolean => key.length > 0 && key.length <= 1024 && !key.split('/').some((s) => s === '..' || s === '.');
+
+/** The project a key lives under (`projects/{projectId}/…`), or null. */
+export function projectOfKey(key: string): string | null {
+  const match = PROJECT_KEY.exec(key);
+  return match && isUuid(match[1]!) ? match[1]!.toLowerCase() : null;
+}
+
+/**
+ * `url=<key>`: admins read any key; others keys under a project they can read, a public data
+ * product's key, or a data product's key with a `token` scoped to it. Keys never leave the bucket.
+ */
+export async function grantObjectKey(c: Context<AppEnv>, key: string, token: string | undefined): Promise<ObjectGrant> {
+  if (!isPlainKey(key)) throw notFound();
+  const product = await remembered(c, productsByKey, key, () => loadProduct(c, { key }));
+  const grant = { key, version: product ? `p${product.version}` : 'k', dataProductId: product?.id ?? null };
+  if (c.var.principal?.isAdmin) return grant;
+  if (product && token && (await tokenOpens(c, token, dataProductScope(product.id), product.epoch))) return grant;
+  if (product?.isPublic) return grant;
+  const projectId = projectOfKey(key);
+  if (!projectId || !(await canReadProject(c, projectId))) throw notFound();
+  return grant;
+}
+
+/** `/data-products/{id}/…`: the product's object, for its readers or a token scoped to it. */
+export async function grantDataProduct(c: Context<AppEnv>, id: string, token: string | undefined): Promise<ObjectGrant> {
+  const missing = new ApiError(404, 'not-found', 'Data product not found.');
+  if (!isUuid(id)) throw missing;
+  const product = await remembered(c, productsById, id, () => loadProduct(c, { id }), settled);
+  if (token) {
+    // A token is checked even where it is not needed: wrong credentials are a 401, not ignored.
+    if (!product) throw missing;
+    await tokenOpens(c, token, dataProductScope(id), product.epoch);
+  } else if (!product || (!product.isPublic && !(await canReadProject(c, product.projectId)))) throw missing;
+  if (!product.r2Key) throw new ApiError(404, 'not-found', 'This data product has no file yet.');
+  return { key: product.r2Key, version: `p${product.version}`, dataProductId: id };
+}
