@@ -22,7 +22,9 @@ describe('access tokens', () => {
     const token = await signAccessToken(set, claims, 60);
     const header = JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[0]!)));
     expect(header.kid).toBe(set.active.kid);
-    expect(await verifyAccessToken(set, token)).toEqual(claims);
+    const payload = JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1]!)));
+    // The expiry comes back too: isolates remember a verified token until then.
+    expect(await verifyAccessToken(set, token)).toEqual({ ...claims, expiresAt: payload.exp * 1000 });
   });
 
   it('reject a tampered payload', async () => {
@@ -71,7 +73,8 @@ describe('access tokens', () => {
     const set = await keys();
     const older = [...set.byKid.values()].find((k) => k.kid !== set.active.kid)!;
     const token = await signAccessToken({ active: older, byKid: set.byKid }, claims, 60);
-    expect(await verifyAccessToken(set, token)).toEqual(claims);
+    const payload = JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1]!)));
+    expect(await verifyAccessToken(set, token)).toEqual({ ...claims, expiresAt: payload.exp * 1000 });
   });
 });
 
@@ -80,9 +83,16 @@ describe('resource (tile) tokens', () => {
 
   it('open exactly their scope', async () => {
     const set = await keys();
-    const token = await signResourceToken(set, { sub: null, scope: dataProductScope(product) }, 60);
-    expect(await verifyResourceToken(set, token, dataProductScope(product))).toEqual({ sub: null, scope: dataProductScope(product) });
+    const token = await signResourceToken(set, { sub: null, scope: dataProductScope(product), epoch: 7 }, 60);
+    const payload = JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1]!)));
+    expect(await verifyResourceToken(set, token, dataProductScope(product))).toEqual({ sub: null, scope: dataProductScope(product), epoch: 7, expiresAt: payload.exp * 1000 });
     await expect(verifyResourceToken(set, token, dataProductScope(claims.sub))).rejects.toThrow(/another resource/);
+  });
+
+  it('carry no epoch where none was given (job I/O), which no project scope accepts', async () => {
+    const set = await keys();
+    const token = await signResourceToken(set, { sub: null, scope: dataProductScope(product) }, 60);
+    expect((await verifyResourceToken(set, token, dataProductScope(product))).epoch).toBeNull();
   });
 
   it('never live longer than an hour', async () => {

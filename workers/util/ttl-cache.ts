@@ -19,7 +19,8 @@ export class TtlCache<V> {
     if (entry && entry.expires > now) {
       this.entries.delete(key);
       this.entries.set(key, entry);
-      return { value: await entry.value, fresh: entry.settled };
+      const fresh = entry.settled;
+      return { value: await entry.value, fresh };
     }
     const value = load();
     const created = { value, expires: now + ttlMs, settled: false };
