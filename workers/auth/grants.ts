@@ -69,24 +69,29 @@ export function canReadProject(c: Context<AppEnv>, projectId: string): Promise<b
 
 const verifiedTokens = isolateCache<ResourceClaims & { expiresAt: number }>(10_000);
 
+const rejected = (reason: string) => new ApiError(401, 'invalid-token', `Tile token rejected: ${reason}.`);
+
 /**
- * A signed token for `scope` minted in the project's current access epoch. A token that fails
- * its signature, scope or expiry is a 401, never a fallback to anonymous; one minted before access
- * to the project was last taken away is a 401 too. Signatures verified once stay verified (they
- * cannot change) until the token expires.
+ * A signed token's claims, if it is one for `scope`: a token that fails its signature, scope or
+ * expiry is a 401, never a fallback to anonymous. It is checked before the object is looked up,
+ * so that a wrong token gets the same answer whether the object exists or not. Signatures verified
+ * once stay verified (they cannot change) until the token expires.
  */
-export async function tokenOpens(c: Context<AppEnv>, token: string, scope: string, currentEpoch: number): Promise<true> {
-  const reject = (reason: string) => new ApiError(401, 'invalid-token', `Tile token rejected: ${reason}.`);
+export async function verifiedToken(c: Context<AppEnv>, token: string, scope: string): Promise<ResourceClaims> {
   let claims;
   try {
     claims = await remembered(c, verifiedTokens, `${scope}|${token}`, async () => verifyResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), token, scope));
   } catch (error) {
-    if (error instanceof TokenError) throw reject(error.message);
+    if (error instanceof TokenError) throw rejected(error.message);
     throw error;
   }
-  if (claims.expiresAt <= Date.now()) throw reject('token expired');
-  if (claims.epoch === null || claims.epoch < currentEpoch) throw reject('access to this project has changed since it was minted; ask for a new one');
-  return true;
+  if (claims.expiresAt <= Date.now()) throw rejected('token expired');
+  return claims;
+}
+
+/** A token minted before access to its project was last taken away no longer opens anything. */
+export function assertCurrentEpoch(claims: ResourceClaims, currentEpoch: number): void {
+  if (claims.epoch === null || claims.epoch < currentEpoch) throw rejected('access to this project has changed since it was minted; ask for a new one');
 }
 
 // ---------------------------------------------------------------- objects and data products
@@ -144,7 +149,14 @@ export async function grantObjectKey(c: Context<AppEnv>, key: string, token: str
   const product = await remembered(c, productsByKey, key, () => loadProduct(c, { key }));
   const grant = { key, version: product ? `p${product.version}` : 'k', dataProductId: product?.id ?? null };
   if (c.var.principal?.isAdmin) return grant;
-  if (product && token && (await tokenOpens(c, token, dataProductScope(product.id), product.epoch))) return grant;
+  if (token) {
+    // A key with no product has no token that opens it: the same 401 as another product's token.
+    const claims = await verifiedToken(c, token, dataProductScope(product?.id ?? 'none'));
+    if (product) {
+      assertCurrentEpoch(claims, product.epoch);
+      return grant;
+    }
+  }
   if (product?.isPublic) return grant;
   const projectId = projectOfKey(key);
   if (!projectId || !(await canReadProject(c, projectId))) throw notFound();
@@ -155,12 +167,12 @@ export async function grantObjectKey(c: Context<AppEnv>, key: string, token: str
 export async function grantDataProduct(c: Context<AppEnv>, id: string, token: string | undefined): Promise<ObjectGrant> {
   const missing = new ApiError(404, 'not-found', 'Data product not found.');
   if (!isUuid(id)) throw missing;
+  // A token is checked even where it is not needed (wrong credentials are a 401, not ignored), and first.
+  const claims = token ? await verifiedToken(c, token, dataProductScope(id)) : null;
   const product = await remembered(c, productsById, id, () => loadProduct(c, { id }), settled);
-  if (token) {
-    // A token is checked even where it is not needed: wrong credentials are a 401, not ignored.
-    if (!product) throw missing;
-    await tokenOpens(c, token, dataProductScope(id), product.epoch);
-  } else if (!product || (!product.isPublic && !(await canReadProject(c, product.projectId)))) throw missing;
+  if (!product) throw missing;
+  if (claims) assertCurrentEpoch(claims, product.epoch);
+  else if (!product.isPublic && !(await canReadProject(c, product.projectId))) throw missing;
   if (!product.r2Key) throw new ApiError(404, 'not-found', 'This data product has no file yet.');
   return { key: product.r2Key, version: `p${product.version}`, dataProductId: id };
 }

@@ -13,7 +13,7 @@ import { FeatureCollection } from '../vector/geojson';
 import { layersById, loadLayer, type LayerRow } from '../vector/layers';
 import { vectorTile } from '../vector/mvt';
 import { MAX_RESOURCE_TOKEN_TTL, vectorLayerScope } from '../auth/tokens';
-import { canReadProject, isolateCache, remembered, tokenOpens } from '../auth/grants';
+import { assertCurrentEpoch, canReadProject, isolateCache, remembered, verifiedToken } from '../auth/grants';
 import { numberVar } from '../config';
 import { ResourceTokenBody, ResourceTokenSchema, mintResourceToken } from './resource-token';
 
@@ -54,14 +54,16 @@ const tileLayers = isolateCache<LayerRow | null>(10_000);
 export async function readableLayers(c: Context<AppEnv>, ids: string[], options: { bounds?: boolean } = {}): Promise<LayerRow[]> {
   const missing = () => new ApiError(404, 'not-found', 'No such layer.');
   if (ids.length === 0 || ids.length > 16 || !ids.every(isUuid)) throw missing();
+  const token = c.req.query('token');
+  if (token && ids.length > 1) throw new ApiError(400, 'bad-request', 'A token opens one layer: ask for its tiles alone, or sign in to combine layers.');
+  const claims = token ? await verifiedToken(c, token, vectorLayerScope(ids[0]!)) : null;
   const layers = options.bounds
     ? await layersById(c.var.db, ids, options)
     : await Promise.all(ids.map((id) => remembered(c, tileLayers, id, async () => (await layersById(c.var.db, [id]))[0] ?? null, (l) => l !== null)));
-  const token = c.req.query('token');
   for (const id of ids) {
     const layer = layers.find((l) => l?.id === id);
     if (!layer) throw missing();
-    if (token && ids.length === 1) await tokenOpens(c, token, vectorLayerScope(id), layer.epoch);
+    if (claims) assertCurrentEpoch(claims, layer.epoch);
     else if (!(await canReadProject(c, layer.projectId))) throw missing();
   }
   return ids.map((id) => layers.find((l) => l?.id === id)!);
