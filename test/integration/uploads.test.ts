@@ -85,7 +85,8 @@ describe('tus uploads', () => {
       expect(version.headers.get('tus-version')).toBe('1.0.0');
       await problem(await create(target, 200 * 1024 ** 3), 413);
       await problem(await create({ ...target, auth: {} }, 10), 401);
-      await problem(await create({ ...target, auth: { authorization: `Bearer ${stranger.token}` } }, 10), 403);
+      // A private project is 404 to strangers, on writes too (issue 17): as if it did not exist.
+      await problem(await create({ ...target, auth: { authorization: `Bearer ${stranger.token}` } }, 10), 404, 'not-found');
       await problem(await create(target, 10, { 'upload-metadata': metadata(target, 'scene.zip', 'ortho') }), 415);
       await problem(await create(target, 10, { 'upload-metadata': `project ${b64(target.projectId)}` }), 400);
       const wrongType = await fetch(`${baseUrl}/uploads`, {

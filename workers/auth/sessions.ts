@@ -3,6 +3,7 @@ import type { Database } from '../db/client';
 import { sessions, users } from '../db/schema';
 import { randomToken, sha256Hex } from './crypto';
 import type { Principal } from './principal';
+import { forgetAccess } from './grants';
 
 /**
  * Refresh tokens are opaque and single-use: each refresh revokes the presented token and issues a
@@ -40,8 +41,13 @@ export async function rotateSession(db: Database, refreshToken: string, ttlSecon
   });
 }
 
+/**
+ * Ends a sign-in. The isolate doing it forgets the sessions it knew at once, even when the request
+ * itself fails (a reused refresh token revokes its family and answers 401).
+ */
 export async function revokeFamily(db: Database, familyId: string): Promise<void> {
   await db.update(sessions).set({ revokedAt: sql`now()` }).where(and(eq(sessions.familyId, familyId), isNull(sessions.revokedAt)));
+  forgetAccess();
 }
 
 /** The principal of an access token, provided its login has not been ended by logout or reuse. */
