@@ -12,7 +12,6 @@ import { dataProductScope, signResourceToken } from '../auth/tokens';
 import { numberVar } from '../config';
 import { validateCollection } from '../catalog/collection';
 import { assertSameId, collectionDocument, deleteCollection, getCollection, insertCollection, replaceCollection, searchCollections, type CollectionRow } from '../catalog/collection-store';
-import { parseDatetimeParameter } from '../catalog/datetime';
 import { CatalogError } from '../catalog/errors';
 import { selectFields } from '../catalog/fields';
 import { mergePatch, validateItem, STAC_VERSION } from '../catalog/item';
