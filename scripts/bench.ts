@@ -2,8 +2,7 @@
 // Not a test: it prints figures. Starts its own stack (database edge_tiles_bench, fresh bucket).
 import { readFileSync, rmSync } from 'node:fs';
 import pg from 'pg';
-import { PMTiles } from 'pmtiles';
-import { DiskSource } from './lib/disk-source';
+import { BENCH_ARCHIVE, benchArchiveTiles } from './lib/bench-archive';
 import { log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
 import { RASTER_BENCH_HEAD, benchRaster, rasterBenchObjects } from './lib/raster-bench';
@@ -12,6 +11,7 @@ import { freePort, prepareStack, startWorker, stopStack, stopWorker, type StackO
 import { benchStac } from './lib/stac-bench';
 import { benchUploads } from './lib/upload-bench';
 import { benchJobs, JOB_BENCH_HEAD } from './lib/job-bench';
+import { ACCESS_BENCH_HEAD, ACCESS_BENCH_TITLE, benchAccess } from './lib/access-bench';
 import { mean, percentile, round, serverTimingDur } from './lib/figures';
 
 /** Runs `count` requests through `concurrency` workers; latencies in ms, and requests per second. */
@@ -43,17 +43,8 @@ async function benchVector(stack: Awaited<ReturnType<typeof prepareStack>>, rest
   const rows: string[][] = [];
   const headers = { 'x-api-key': stack.seed.admin.apiKey };
   // PMTiles: every tile the USGS archive holds at zooms 12–15, through wrangler dev.
-  const file = 'usgs-mt-whitney-8-15-webp-512.pmtiles';
-  const local = new PMTiles(new DiskSource(`${FIXTURES}/pmtiles/${file}`));
-  const header = await local.getHeader();
-  const tiles: Array<[number, number, number]> = [];
-  for (const z of [12, 13, 14, 15]) {
-    const n = 2 ** z;
-    const x0 = Math.floor(((header.minLon + 180) / 360) * n);
-    const x1 = Math.floor(((header.maxLon + 180) / 360) * n);
-    const yOf = (lat: number) => Math.floor(((1 - Math.log(Math.tan((lat * Math.PI) / 180) + 1 / Math.cos((lat * Math.PI) / 180)) / Math.PI) / 2) * n);
-    for (let x = x0; x <= x1; x++) for (let y = yOf(header.maxLat); y <= yOf(header.minLat); y++) if (await local.getZxy(z, x, y)) tiles.push([z, x, y]);
-  }
+  const file = BENCH_ARCHIVE;
+  const { local, tiles } = await benchArchiveTiles();
   const name = stack.seed.dataProducts[file]!.key.replace(/\.pmtiles$/, '');
   const run = Date.now();
   const urls = (suffix: string) => tiles.map(([z, x, y]) => `${stack.baseUrl}/pmtiles/${name}/${z}/${x}/${y}.webp?${suffix}`);
@@ -139,7 +130,7 @@ async function benchVector(stack: Awaited<ReturnType<typeof prepareStack>>, rest
 }
 
 // `npm run bench -- raster vector` runs only those parts; no argument runs them all.
-const PARTS = ['raster', 'vector', 'uploads', 'jobs', 'stac'] as const;
+const PARTS = ['raster', 'vector', 'access', 'uploads', 'jobs', 'stac'] as const;
 const asked = process.argv.slice(2);
 for (const part of asked) if (!(PARTS as readonly string[]).includes(part)) throw new Error(`unknown bench part ${part}: choose from ${PARTS.join(', ')}`);
 const runs = (part: (typeof PARTS)[number]) => asked.length === 0 || asked.includes(part);
@@ -176,6 +167,10 @@ try {
   }
   if (runs('vector')) {
     printed.push({ title: 'bench: vector tiles (client latency through wrangler dev\'s local proxy)', table: table(['what', 'cache miss', 'cache hit / in-Worker', 'floor', 'ratio'], await benchVector(stack, restartWorker)) });
+  }
+  if (runs('access')) {
+    const access = await benchAccess(stack, worker, options.persistTo);
+    printed.push({ title: ACCESS_BENCH_TITLE, table: [table(ACCESS_BENCH_HEAD, access.rows), '', ...access.notes].join('\n') });
   }
   if (runs('uploads')) {
     printed.push({ title: 'bench: tus uploads through wrangler dev (tus-js-client, median of 5) beside one R2.put of the same bytes by a Worker under wrangler dev too (target: ≥ 70 %)',

@@ -9,5 +9,5 @@ export const round = (v: number, digits = 1): number => Math.round(v * 10 ** dig
 export const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 
 /** A metric's duration from a response's Server-Timing header (NaN when absent). */
-export const serverTimingDur = (response: Response, name: string): number =>
+export const serverTimingDur = (response: { headers: Headers }, name: string): number =>
   Number(new RegExp(`(?:^|, )${name};dur=([\\d.]+)`).exec(response.headers.get('server-timing') ?? '')?.[1] ?? NaN);

@@ -10,6 +10,8 @@ const PGBOUNCER = '/usr/sbin/pgbouncer';
 export interface Pooler {
   /** What the Worker connects to: the same database, through the pooler. */
   url: string;
+  /** Its admin console, read-only (`SHOW STATS`): how many transactions the Worker ran, for the bench. */
+  statsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startPooler(databaseUrl: string, port: number): Promise<Po
     'max_client_conn = 1000',
     'default_pool_size = 8',
     'ignore_startup_parameters = statement_timeout',
+    `stats_users = ${user}`,
     '',
   ].join('\n'), { mode: 0o644 });
   const child: ChildProcess = spawn(PGBOUNCER, [...(isRoot() ? ['-u', 'postgres'] : []), `${dir}/pgbouncer.ini`], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -62,8 +65,11 @@ export async function startPooler(databaseUrl: string, port: number): Promise<Po
   url.hostname = '127.0.0.1';
   url.port = String(port);
   url.password = '';
+  const statsUrl = new URL(url);
+  statsUrl.pathname = '/pgbouncer';
   return {
     url: url.toString(),
+    statsUrl: statsUrl.toString(),
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());

@@ -1,13 +1,14 @@
 // The uploads part of `npm run bench`: tus-js-client through `wrangler dev` into R2 multipart parts,
 // beside the floor (a Worker under its own wrangler dev putting the same bytes into R2 in one go),
 // with the peak memory of the workerd process that runs the Worker.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as tus from 'tus-js-client';
 import { ROOT } from './dev-env';
 import { round } from './figures';
 import { freePort, stopWorker, type Stack } from './stack';
+import { descendantPids } from './system';
 
 const MiB = 1024 * 1024;
 const SIZE = 256 * MiB;
@@ -15,14 +16,9 @@ const ROUNDS = 5;
 
 /** RSS of the workerd processes under `parent` (wrangler spawns workerd), in bytes. */
 function workerdRss(parent: ChildProcess): number {
-  const pids = execFileSync('pgrep', ['-f', 'workerd'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
   let total = 0;
-  for (const pid of pids) {
+  for (const pid of descendantPids(parent.pid!, 'workerd')) {
     try {
-      // Only the workerd that belongs to this wrangler (its descendant).
-      let ancestor = pid;
-      while (ancestor > 1 && ancestor !== parent.pid) ancestor = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${ancestor}/status`, 'utf8'))![1]);
-      if (ancestor !== parent.pid) continue;
       total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
     } catch {
       // The process ended while being read.

@@ -15,9 +15,9 @@ const invalid = (detail: string) =>
   new ApiError(401, 'invalid-token', detail, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
 
 /** Who an API key or a session is, as this isolate recently learnt it (./grants.ts says for how long). */
-const principals = isolateCache<Principal | null>(10_000);
+const principals = isolateCache<Principal | null>(5_000);
 /** Access tokens whose signature was verified, until they expire. */
-const accessTokens = isolateCache<AccessClaims & { expiresAt: number }>(10_000);
+const accessTokens = isolateCache<AccessClaims & { expiresAt: number }>(2_000);
 
 /**
  * Resolves `Authorization: Bearer <access token | API key>` or `X-API-Key` to a principal.

@@ -45,7 +45,7 @@ export async function readableLayerIds(c: Context<AppEnv>): Promise<string[]> {
 }
 
 /** Layers as tiles need them (no bounds), remembered like every other grant (../auth/grants.ts). */
-const tileLayers = isolateCache<LayerRow | null>(10_000);
+const tileLayers = isolateCache<LayerRow | null>(2_000);
 
 /**
  * The layers, if the caller may read every one: their project's readers, anyone for public
