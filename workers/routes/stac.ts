@@ -6,7 +6,7 @@ import { isRefusedInput } from '../db/errors';
 import { rowsOf } from '../db/rows';
 import { createRouter, errors, handBuilt, jsonBody, jsonResponse, bearerSecurity } from '../http/openapi';
 import { ApiError } from '../http/problem';
-import { requireProjectRole, type ProjectRole } from '../auth/access';
+import { canReadSql, requireProjectRole, type ProjectRole } from '../auth/access';
 import { signingKeys } from '../auth/signing-keys';
 import { dataProductScope, signResourceToken } from '../auth/tokens';
 import { numberVar } from '../config';
@@ -71,7 +71,7 @@ async function itemDocuments(c: Context<AppEnv>, rows: ItemRow[]): Promise<Array
   const tokens = new Map<string, string | null>();
   if (productIds.length) {
     const products = rowsOf<{ id: string; open: boolean; epoch: number }>(await c.var.db.execute(sql`
-      SELECT dp.id, (dp.is_public OR p.is_public) AS open, p.access_epoch AS epoch FROM data_products dp JOIN projects p ON p.id = dp.project_id
+      SELECT dp.id, (dp.is_public OR ${canReadSql(sql`p.id`, null)}) AS open, p.access_epoch AS epoch FROM data_products dp JOIN projects p ON p.id = dp.project_id
       WHERE dp.id IN (${sqlList(productIds, 'uuid')})`));
     const keys = await signingKeys(c.env.JWT_SIGNING_KEYS);
     const ttl = numberVar(c.env, 'RESOURCE_TOKEN_TTL');
