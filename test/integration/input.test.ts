@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, json, newUser, problem, type TestUser } from './helpers';
+import { call, json, newUser, problem, seed, type TestUser } from './helpers';
 
 /** Strings shaped like SQL, HTML, template, path and header attacks: data, never code. */
 const HOSTILE = [
@@ -98,5 +98,29 @@ describe('malformed and oversized requests', () => {
       await problem(await call(`/projects/${project.id}/flights/${flight.id}/data-products`, { token: user.token, json: { type: 'ortho', r2_key: key } }), 400, 'validation-error');
     }
     await json(await call(`/projects/${project.id}/flights/${flight.id}/data-products`, { token: user.token, json: { type: 'ortho', r2_key: `projects/${project.id}/a/b.tif` } }), 201);
+  });
+});
+
+describe('hostile parameters that used to reach a 500 (issue 18)', () => {
+  const admin = { apiKey: seed.admin.apiKey };
+  const product = () => seed.dataProducts['cog.tif']!.id;
+  const tile = (query: string) => `/data-products/${product()}/tiles/WebMercatorQuad/0/0/0.png?rescale=0,8000&${query}`;
+
+  it('each is a 4xx problem+json that says what is wrong', async () => {
+    const cases: Array<[path: string, status: number, detail: RegExp]> = [
+      ['/cog/info?url=projects%2Fa%00b.tif', 400, /control characters/],
+      ['/pmtiles/a%00b/metadata', 400, /control characters/],
+      [tile('colormap_name=__proto__'), 400, /Unknown colormap_name "__proto__"/],
+      [tile('colormap_name=constructor'), 400, /Unknown colormap_name "constructor"/],
+      [tile('colormap_name=hasOwnProperty_r'), 400, /Unknown colormap_name/],
+      [`/stac/search?sortby=${Array.from({ length: 200 }, (_, i) => `p${i}`).join(',')}`, 400, /16 fields at most/],
+      [`/stac/search?filter-lang=cql2-text&filter=${encodeURIComponent(`${'('.repeat(4000)}a=1${')'.repeat(4000)}`)}`, 400, /nests too deeply/],
+      [`/stac/search?filter-lang=cql2-text&filter=${encodeURIComponent(`${'NOT '.repeat(1000)}a=1`)}`, 400, /nests too deeply/],
+      [`/stac/search?filter-lang=cql2-text&filter=${encodeURIComponent(`S_INTERSECTS(geometry, POLYGON(${'('.repeat(1000)}0 0${')'.repeat(1000)}))`)}`, 400, /nests too deeply/],
+    ];
+    for (const [path, status, detail] of cases) {
+      const body = await problem(await call(path, admin), status);
+      expect(body.detail, path).toMatch(detail);
+    }
   });
 });

@@ -149,6 +149,8 @@ export function projectOfKey(key: string): string | null {
  * product's key, or a data product's key with a `token` scoped to it. Keys never leave the bucket.
  */
 export async function grantObjectKey(c: Context<AppEnv>, key: string, token: string | undefined): Promise<ObjectGrant> {
+  // No bucket key holds a control character (PostgreSQL text cannot hold NUL at all).
+  if (/[\u0000-\u001f\u007f]/.test(key)) throw new ApiError(400, 'bad-request', 'Object keys hold no control characters.');
   if (!isPlainKey(key)) throw notFound();
   const product = await remembered(c, productsByKey, key, () => loadProduct(c, { key }));
   const grant = { key, version: product ? `p${product.version}` : 'k', dataProductId: product?.id ?? null };

@@ -1,4 +1,4 @@
-import { FilterError, type Cql2 } from './cql2';
+import { FilterError, MAX_DEPTH, type Cql2 } from './cql2';
 
 /**
  * CQL2 text → the CQL2 JSON encoding (OGC 21-065): basic CQL2, advanced comparison operators,
@@ -8,6 +8,16 @@ import { FilterError, type Cql2 } from './cql2';
 export function parseCql2Text(text: string): Cql2 {
   const tokens = tokenize(text);
   let i = 0;
+  // Parentheses and NOTs nest by recursion: past the compiler's own limit, the parser stops first.
+  let depth = 0;
+  const nested = <T>(parse: () => T): T => {
+    if (++depth > MAX_DEPTH) throw new FilterError('The filter nests too deeply.');
+    try {
+      return parse();
+    } finally {
+      depth -= 1;
+    }
+  };
   const peek = (offset = 0) => tokens[i + offset];
   const isWord = (word: string, offset = 0) => peek(offset)?.kind === 'word' && peek(offset)!.value.toUpperCase() === word;
   const isPunct = (value: string) => peek()?.kind === 'punct' && peek()!.value === value;
@@ -59,7 +69,7 @@ export function parseCql2Text(text: string): Cql2 {
   };
 
   /** A parenthesised WKT coordinate list as nested arrays; a run of numbers is one position. */
-  const coordinates = (): unknown[] => {
+  const coordinates = (): unknown[] => nested(() => {
     expect('(');
     const items: unknown[] = [];
     for (;;) {
@@ -75,7 +85,7 @@ export function parseCql2Text(text: string): Cql2 {
     }
     expect(')');
     return items;
-  };
+  });
 
   const geometry = (): Cql2 => {
     const token = peek();
@@ -102,7 +112,7 @@ export function parseCql2Text(text: string): Cql2 {
   const predicate = (): Cql2 => {
     if (isPunct('(')) {
       take();
-      const inner = or();
+      const inner = nested(or);
       expect(')');
       return inner;
     }
@@ -159,7 +169,7 @@ export function parseCql2Text(text: string): Cql2 {
   const not = (): Cql2 => {
     if (isWord('NOT')) {
       take();
-      return { op: 'not', args: [not()] };
+      return { op: 'not', args: [nested(not)] };
     }
     return predicate();
   };

@@ -81,7 +81,7 @@ const TEMPORAL: Record<string, (a: Span, b: Span) => SQL> = {
   t_startedby: ([a1, a2], [b1, b2]) => sql`${a1} = ${b1} AND ${a2} > ${b2}`,
   t_starts: ([a1, a2], [b1, b2]) => sql`${a1} = ${b1} AND ${a2} < ${b2}`,
 };
-const MAX_DEPTH = 64;
+export const MAX_DEPTH = 64;
 const MAX_NODES = 2000;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

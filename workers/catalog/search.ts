@@ -12,6 +12,8 @@ import { sqlList } from '../db/sql';
 
 export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 10_000;
+/** Fields a search sorts by, at most (GET and POST alike). */
+const MAX_SORT_FIELDS = 16;
 
 export interface SortField {
   field: string;
@@ -59,9 +61,11 @@ function checkFilter(filter: unknown, lang: string | undefined, crs: string | un
   return filter as Cql2;
 }
 
-/** `sortby=-datetime,+id,properties.gsd` */
+/** `sortby=-datetime,+id,properties.gsd`, as many fields as POST's `sortby` allows. */
 function parseSortbyParameter(value: string): SortField[] {
-  return list(value).map((s) => ({ field: s.replace(/^[+-]/, ''), direction: s.startsWith('-') ? 'desc' : 'asc' }));
+  const fields = list(value);
+  if (fields.length > MAX_SORT_FIELDS) throw new CatalogError('sortby', `sorts by ${MAX_SORT_FIELDS} fields at most`);
+  return fields.map((s) => ({ field: s.replace(/^[+-]/, ''), direction: s.startsWith('-') ? 'desc' : 'asc' }));
 }
 
 function parseJsonParameter(value: string, field: string): unknown {
@@ -119,7 +123,7 @@ const searchBody = z.object({
   'filter-lang': z.string().optional(),
   'filter-crs': z.string().optional(),
   query: z.unknown().optional(),
-  sortby: z.array(z.object({ field: z.string().min(1).max(256), direction: z.enum(['asc', 'desc']).default('asc') })).max(16).optional(),
+  sortby: z.array(z.object({ field: z.string().min(1).max(256), direction: z.enum(['asc', 'desc']).default('asc') })).max(MAX_SORT_FIELDS).optional(),
   fields: z.object({ include: z.array(z.string()).nullish(), exclude: z.array(z.string()).nullish() }).optional(),
   token: z.string().optional(),
 });

@@ -50,7 +50,9 @@ export function namedColormap(name: string): Lut {
   const cached = luts.get(key);
   if (cached) return cached;
   const reversed = key.endsWith('_r');
-  const interpolate = INTERPOLATORS[reversed ? key.slice(0, -2) : key];
+  const base = reversed ? key.slice(0, -2) : key;
+  // Own keys only: `__proto__` and `constructor` are names a plain object answers too.
+  const interpolate = Object.hasOwn(INTERPOLATORS, base) ? INTERPOLATORS[base] : undefined;
   if (!interpolate) throw new RasterError(400, `Unknown colormap_name "${name}". Known: ${COLORMAP_NAMES.join(', ')}.`);
   const lut = new Uint8Array(256 * 4);
   for (let i = 0; i < 256; i++) {
