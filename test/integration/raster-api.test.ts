@@ -316,6 +316,21 @@ describe('rendering options', () => {
     expect(mask[0]).toBe(0);
     expect(mask[199]).toBe(0);
     expect(mask[79 * 200 + 100]).toBe(255);
+
+    // The same URL with another polygon is another image: the body is part of the cache key (issue 18).
+    const flipped = { ...triangle, geometry: { type: 'Polygon', coordinates: [[[lon - 0.5, lat + 0.2], [lon + 0.5, lat + 0.2], [lon, lat - 0.2], [lon - 0.5, lat + 0.2]]] } };
+    const url = `/data-products/${cog.id}/feature.npy?width=200&height=80&run=${Date.now()}`;
+    expect((await call(url, { apiKey, json: triangle })).headers.get('x-cache')).toBe('MISS');
+    const second = await call(url, { apiKey, json: flipped });
+    expect(second.headers.get('x-cache')).toBe('MISS');
+    const flippedMask = parseNpy(await second.arrayBuffer()).bands.at(-1)!;
+    // Row 0 near the left is outside the triangle and inside the flipped one; the last row, the other way round.
+    expect([mask[40], mask[79 * 200 + 40]]).toEqual([0, 255]);
+    expect([flippedMask[40], flippedMask[79 * 200 + 40]]).toEqual([255, 0]);
+    // And the first polygon again is its own cached image.
+    const again = await call(url, { apiKey, json: triangle });
+    expect(again.headers.get('x-cache')).toBe('HIT');
+    expect(parseNpy(await again.arrayBuffer()).bands.at(-1)![40]).toBe(0);
   });
 
   it('a stripped, non-COG GeoTIFF still renders, and /info says it is not cloud optimized', async () => {

@@ -7,13 +7,16 @@ import { metric } from './server-timing';
 
 /**
  * The Varnish layer: renderings kept in the Cache API under a key that holds everything that
- * changes the bytes (path, parameters without `token`, the data version and the object's etag)
- * and nothing that does not. Authorization has already happened when this runs.
+ * changes the bytes (path, parameters without `token`, the data version and the object's etag, and
+ * for a POST a digest of its body) and nothing that does not. Authorization has already happened
+ * when this runs.
  */
-export function cacheKey(c: Context<AppEnv>, versions: string[]): string {
+export async function cacheKey(c: Context<AppEnv>, versions: string[]): Promise<string> {
   const url = new URL(c.req.url);
   const params = [...url.searchParams].filter(([k]) => k !== 'token').sort(([a, av], [b, bv]) => (a === b ? av.localeCompare(bv) : a.localeCompare(b)));
-  const query = new URLSearchParams([...params, ['_v', versions.join('.')]]);
+  // A POSTed feature is part of what is drawn: without it, one polygon's image would answer another's.
+  const body = c.req.method === 'POST' ? [`b${(await sha256Hex(await c.req.text())).slice(0, 32)}`] : [];
+  const query = new URLSearchParams([...params, ['_v', [...versions, ...body].join('.')]]);
   return `https://render-cache.edge-tiles.internal${url.pathname}?${query}`;
 }
 

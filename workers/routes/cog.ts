@@ -136,7 +136,7 @@ function serverTiming(stats: ReadStats, timings: Timings, encode: number, opened
 
 /** Renders a grid to the requested format, cached at the edge; Server-Timing tells where time went. */
 async function respondWithImage(c: Context<AppEnv>, cog: Cog, opened: Opened, format: ImageFormat, make: (timings: Timings) => Promise<{ block: Block; planned: Plan } | null>) {
-  const key = cacheKey(c, [opened.grant.version, cog.etag]);
+  const key = await cacheKey(c, [opened.grant.version, cog.etag]);
   return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: () => [r2Metric(opened.stats), metric('total', performance.now() - opened.started)] }, async () => {
     const rendering = performance.now();
     const timings: Timings = { read: 0, warp: 0 };

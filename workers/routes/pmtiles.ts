@@ -63,7 +63,7 @@ async function tile(c: Context<AppEnv>, request: Extract<Request, { kind: 'tile'
   const { z: zoom, x, y } = request;
   if (x >= 2 ** zoom || y >= 2 ** zoom) throw new ApiError(400, 'bad-request', `Tile ${zoom}/${x}/${y} does not exist.`);
   if (zoom < header.minZoom || zoom > header.maxZoom) throw new ApiError(404, 'not-found', `The archive covers zooms ${header.minZoom}–${header.maxZoom}.`);
-  const key = cacheKey(c, [granted.version, header.etag ?? '']);
+  const key = await cacheKey(c, [granted.version, header.etag ?? '']);
   return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: () => [metric('total', performance.now() - started)] }, async () => {
     const found = await guard(() => archive.getZxy(zoom, x, y));
     if (!found) {

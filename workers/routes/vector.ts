@@ -150,7 +150,7 @@ router.openapi(
     const layers = await readableLayers(c, p.layers.split(','));
     const properties = c.req.valid('query').properties?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     const started = performance.now();
-    const key = cacheKey(c, layers.map((l) => `${l.id.slice(0, 8)}v${l.version}`));
+    const key = await cacheKey(c, layers.map((l) => `${l.id.slice(0, 8)}v${l.version}`));
     return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: () => [metric('total', performance.now() - started)] }, async () => {
       const queried = performance.now();
       const tile = await vectorTile(c.var.db, layers, zoom, x, y, {
