@@ -1,4 +1,5 @@
 import type { Bindings } from './env';
+import { ApiError } from './http/problem';
 
 const DEFAULTS = {
   MAX_BODY_BYTES: 1_048_576,
@@ -32,4 +33,16 @@ export const MAX_REQUEST_BODY = 100_000_000;
 export function numberVar(env: Bindings, name: keyof typeof DEFAULTS): number {
   const value = Number(env[name]);
   return Number.isFinite(value) && value > 0 ? value : DEFAULTS[name];
+}
+
+/**
+ * The Worker's public URL from PUBLIC_BASE_URL, for the converter's callbacks; a 503 when it is not
+ * set: a job whose URLs came from the request's Host header would follow wherever the client said.
+ */
+export function publicBaseUrl(env: Bindings): string {
+  try {
+    return new URL(env.PUBLIC_BASE_URL?.trim() ?? '').origin;
+  } catch {
+    throw new ApiError(503, 'service-unavailable', 'Processing is not configured on this server (PUBLIC_BASE_URL is not a URL).');
+  }
 }

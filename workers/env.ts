@@ -14,6 +14,12 @@ export interface Bindings {
   JOBS: DurableObjectNamespace<Job>;
   /** The converter as a Container (production); absent where CONVERTER_URL names a local process. */
   CONVERTER?: DurableObjectNamespace<Converter>;
+  /**
+   * The Worker's public URL (`https://tiles.example.org`): where the converter fetches a job's input
+   * and sends its outputs, signed job URLs included. Never taken from a request's Host header,
+   * which the client chooses. Jobs cannot start without it.
+   */
+  PUBLIC_BASE_URL?: string;
   /** A converter process reached over HTTP (dev and tests, where there is no Docker engine). */
   CONVERTER_URL?: string;
   /** Shared secret between the Worker and the converter (a secret, never in wrangler.toml). */

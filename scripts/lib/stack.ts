@@ -47,8 +47,8 @@ export async function prepareStack(options: StackOptions): Promise<Stack> {
   const databaseUrl = await prepareDatabase(options.database, { explicitUrl: options.databaseUrl, fresh: options.fresh });
   const converter = await startConverter({ port: options.converterPort ?? (await freePort()), databaseUrl, partSize: options.converterPartSize });
   const pooler = await startPooler(databaseUrl, await freePort());
-  const envFile = await writeWorkerEnvFile(options.envName, pooler.url, converter);
   const baseUrl = `http://127.0.0.1:${options.port}`;
+  const envFile = await writeWorkerEnvFile(options.envName, pooler.url, converter, baseUrl);
   log('seeding demo data');
   const seeded = await seed({ databaseUrl, baseUrl, persistTo: options.persistTo, bucketName: BUCKET, outFile: options.seedFile, extraObjects: options.extraObjects });
   return { databaseUrl, pooler, envFile, baseUrl, seed: seeded, converter };

@@ -1,5 +1,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import pg from 'pg';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -218,6 +219,28 @@ describe('GeoTIFF → COG', () => {
     expect(ingested.dataProductId).not.toBe(uploaded.dataProductId);
     const item = await json<{ properties: Record<string, unknown> }>(await call(`/stac/collections/${target.projectId}/items/${ingested.dataProductId}`, { token: target.user.token }), 200);
     expect(item.properties).toMatchObject({ datetime: '2024-06-02T10:00:00Z', 'survey:site': 'test site' });
+  });
+
+  it('a job calls back the configured public URL, whatever Host header its request carried', async () => {
+    // fetch() drops a Host header; node:http sends it as given, and wrangler dev passes it on.
+    const body = JSON.stringify({ key: uploaded.key, flight: target.flightId });
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = httpRequest(`${baseUrl}/ingest`, {
+        method: 'POST',
+        headers: { host: 'attacker.invalid:9', authorization: `Bearer ${target.user.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+    expect(answer.status, answer.text).toBe(202);
+    const done = await waitFor((JSON.parse(answer.text) as JobView).id, target.user, finished);
+    // Had the converter been sent to attacker.invalid, its first fetch would have failed.
+    expect(done.state, done.log.join('\n')).toBe('succeeded');
+    expect(done.attempts).toBe(1);
   });
 
   it('reprojects on request: a COG in EPSG:3857 with the same footprint', async () => {

@@ -15,7 +15,7 @@ import { jobKindFor } from '../jobs/kinds';
 import { isPlainKey, projectOfKey } from '../auth/grants';
 import { productTypeOf } from '../uploads/tus';
 import { jobIoScope } from '../jobs/io';
-import { MAX_REQUEST_BODY } from '../config';
+import { MAX_REQUEST_BODY, publicBaseUrl } from '../config';
 import type { JobView } from '../../durable-objects/job';
 import { findFlight } from './flights';
 import { requireCollectionWrite } from './stac';
@@ -205,12 +205,13 @@ router.openapi(
       throw new ApiError(400, 'bad-request', 'properties.datetime must be an RFC 3339 date-time.');
     }
     if (!(await c.env.DATA.head(body.key))) throw new ApiError(404, 'not-found', `No object "${body.key}" in the bucket.`);
+    const origin = publicBaseUrl(c.env);
     const [product] = await c.var.db.insert(dataProducts).values({
       projectId, flightId: body.flight, type, status: 'pending', r2Key: body.key, filename,
     }).returning({ id: dataProducts.id });
     const id = crypto.randomUUID();
     const job = await stub(c, id).start({
-      id, kind, uploadId: null, origin: new URL(c.req.url).origin,
+      id, kind, uploadId: null, origin,
       input: { key: body.key, filename, projectId, dataProductId: product!.id, productType: type, ...(body.compression ? { compression: body.compression } : {}), ...(body.crs ? { crs: body.crs } : {}) },
       catalog: { ...(body.collection ? { collectionId: body.collection } : {}), ...(body.properties ? { properties: body.properties } : {}) },
     });

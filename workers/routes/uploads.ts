@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { and, eq } from 'drizzle-orm';
 import type { AppEnv } from '../env';
-import { MAX_REQUEST_BODY, numberVar } from '../config';
+import { MAX_REQUEST_BODY, numberVar, publicBaseUrl } from '../config';
 import { flights, uploads } from '../db/schema';
 import { createRouter, ProblemSchema } from '../http/openapi';
 import { drain } from '../http/drain';
@@ -134,6 +134,7 @@ router.post('/uploads', tus(async (c) => {
   if (!flight) throw new TusError(400, 'Upload-Metadata: the flight is not one of the project’s.');
   const fileChecksum = metadata.checksum ? parseChecksum(metadata.checksum) ?? null : null;
 
+  const origin = publicBaseUrl(c.env);
   const id = crypto.randomUUID().replace(/-/g, '');
   const expirySeconds = numberVar(c.env, 'UPLOAD_EXPIRY_SECONDS');
   await c.var.db.insert(uploads).values({
@@ -143,7 +144,7 @@ router.post('/uploads', tus(async (c) => {
   const stub = session(c, id);
   let status: UploadStatus = await stub.create({
     id, userId: who.userId, target, metadata: metadataHeader, length: length ?? null, maxSize, partSize: partSize(c), expirySeconds,
-    fileChecksum, dataProductId: crypto.randomUUID(), jobId: jobKindFor(target.type) ? crypto.randomUUID() : null, origin: new URL(c.req.url).origin,
+    fileChecksum, dataProductId: crypto.randomUUID(), jobId: jobKindFor(target.type) ? crypto.randomUUID() : null, origin,
   });
   // creation-with-upload: the first chunk rides on the POST. The upload exists either way, so a chunk
   // that is refused (a failed checksum, say) still answers 201 with the offset reached (tus 1.0).
