@@ -7,6 +7,7 @@ import { notFound, onError } from './http/problem';
 import { database, limitBody } from './http/middleware';
 import { corsAllowList } from './http/cors';
 import { appTiming } from './http/server-timing';
+import { securityHeaders } from './http/security-headers';
 import { authenticate } from './auth/middleware';
 import { mountDocs } from './routes/docs';
 import health from './routes/health';
@@ -29,7 +30,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError(onError);
   app.notFound(notFound);
-  app.use('*', appTiming, corsAllowList, limitBody, database, authenticate);
+  app.use('*', securityHeaders, appTiming, corsAllowList, limitBody, database, authenticate);
   for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles, vector, features, stac, uploads, jobs]) app.route('/', routes);
   mountDocs(app);
   return app;

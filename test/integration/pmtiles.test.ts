@@ -112,3 +112,23 @@ describe('PMTiles errors', () => {
     expect((await call(path, { apiKey, headers: { 'if-none-match': etag } })).status).toBe(304);
   });
 });
+
+describe('a tile from a map on another origin', () => {
+  it('varies by Origin once, and carries the security headers every answer has (issue 18)', async () => {
+    const archive = local('usgs-mt-whitney-8-15-webp-512.pmtiles');
+    const header = await archive.getHeader();
+    // Any tile the archive holds at its top zoom's first populated column will do: take the centre's.
+    const n = 2 ** 12;
+    const x = Math.floor(((header.centerLon + 180) / 360) * n);
+    const lat = (header.centerLat * Math.PI) / 180;
+    const y = Math.floor(((1 - Math.log(Math.tan(lat) + 1 / Math.cos(lat)) / Math.PI) / 2) * n);
+    expect(await archive.getZxy(12, x, y)).toBeTruthy();
+    for (const pass of ['miss or hit', 'hit from memory']) {
+      const response = await call(`/pmtiles/${seed.dataProducts['usgs-mt-whitney-8-15-webp-512.pmtiles']!.id}/12/${x}/${y}.webp`, { apiKey, headers: { origin: 'https://viewer.example' } });
+      expect(response.status, pass).toBe(200);
+      expect(response.headers.get('vary'), pass).toBe('Origin');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    }
+  });
+});

@@ -118,6 +118,38 @@ describe('HTTP conventions (no database needed)', () => {
   });
 });
 
+describe('security headers (issue 18)', () => {
+  const sha256 = async (text: string) => btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))));
+
+  it('every answer, problems and failures included, forbids sniffing, referrers and framing, and varies by Origin once', async () => {
+    const answers = [
+      await call('/openapi.json', { headers: { origin: 'https://qgis.example' } }),
+      await call('/no/such/route', { headers: { origin: 'https://qgis.example' } }),
+      await call('/health'),
+      await call('/projects', { method: 'OPTIONS', headers: { origin: 'https://viewer.example', 'access-control-request-method': 'POST' } }),
+    ];
+    for (const answer of answers) {
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(answer.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(answer.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    }
+    expect(answers[0]!.headers.get('vary')).toBe('Origin');
+  });
+
+  it('the docs page runs its own inline script and style, by hash, and nothing else', async () => {
+    const page = await call('/docs');
+    const html = await page.text();
+    const inner = (tag: string) => html.slice(html.indexOf(`<${tag}>`) + tag.length + 2, html.indexOf(`</${tag}>`));
+    const policy = page.headers.get('content-security-policy')!;
+    expect(policy).toContain(`script-src 'sha256-${await sha256(inner('script'))}'`);
+    expect(policy).toContain(`style-src 'sha256-${await sha256(inner('style'))}'`);
+    expect(policy).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+    // One inline script and one inline style, and no inline style attributes the policy would block.
+    expect(html.match(/<script/g)).toHaveLength(1);
+    expect(html).not.toMatch(/ style="/);
+  });
+});
+
 describe('the tile cache', () => {
   /** A route that renders `size` bytes once per key; `renders` counts what reached the renderer. */
   function tileRoute(memoryBytes: string) {

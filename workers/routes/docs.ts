@@ -19,7 +19,20 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
   app.doc31('/openapi.json', (c) => ({ ...OPENAPI_INFO, servers: [{ url: new URL(c.req.url).origin }] }));
-  app.get('/docs', (c) => c.html(DOCS_PAGE));
+  app.get('/docs', async (c) => c.html(DOCS_PAGE, 200, { 'content-security-policy': await docsPolicy() }));
+}
+
+/**
+ * The page's own policy: its one inline script and one inline style, by hash, and requests to this
+ * origin only (it fetches /openapi.json). Hashed once per isolate.
+ */
+let policy: Promise<string> | undefined;
+function docsPolicy(): Promise<string> {
+  const hash = async (text: string) => `'sha256-${btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))))}'`;
+  const inner = (tag: string) => DOCS_PAGE.slice(DOCS_PAGE.indexOf(`<${tag}>`) + tag.length + 2, DOCS_PAGE.indexOf(`</${tag}>`));
+  policy ??= Promise.all([hash(inner('script')), hash(inner('style'))]).then(([script, style]) =>
+    `default-src 'none'; script-src ${script}; style-src ${style}; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`);
+  return policy;
 }
 
 // Self-contained on purpose: the docs must render without reaching a CDN.
@@ -28,7 +41,7 @@ const DOCS_PAGE = `<!doctype html>
 <title>edge-tiles API</title>
 <style>
 body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1d2433;background:#f7f8fa}
-header{background:#1d2433;color:#fff;padding:1.2rem 2rem}header p{margin:.3rem 0 0;opacity:.8}
+header{background:#1d2433;color:#fff;padding:1.2rem 2rem}header p{margin:.3rem 0 0;opacity:.8}header a{color:#9cf}
 main{max-width:70rem;margin:0 auto;padding:1rem 2rem}h2{margin-top:2rem;text-transform:capitalize}
 details{background:#fff;border:1px solid #dde1e8;border-radius:6px;margin:.4rem 0}
 summary{cursor:pointer;padding:.5rem .8rem;display:flex;gap:.8rem;align-items:baseline}
@@ -37,7 +50,7 @@ summary{cursor:pointer;padding:.5rem .8rem;display:flex;gap:.8rem;align-items:ba
 code,pre{font-family:ui-monospace,monospace}.body{padding:0 1rem 1rem}pre{background:#f0f2f5;padding:.6rem;overflow:auto;border-radius:4px;font-size:12px}
 table{border-collapse:collapse}td{padding:.15rem .6rem .15rem 0;vertical-align:top}
 </style></head>
-<body><header><h1 id="title">edge-tiles API</h1><p id="desc"></p><p><a style="color:#9cf" href="/openapi.json">openapi.json</a></p></header>
+<body><header><h1 id="title">edge-tiles API</h1><p id="desc"></p><p><a href="/openapi.json">openapi.json</a></p></header>
 <main id="ops">Loading…</main>
 <script>
 const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (ch) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[ch]));
