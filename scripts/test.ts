@@ -108,6 +108,9 @@ const options: StackOptions = {
   extraObjects: testObjects(),
   // Small parts, so that the converter's multipart path carries the bigger test outputs.
   converterPartSize: 8 * 1024 * 1024,
+  // The suite plays Cloudflare's part and names each client's address in CF-Connecting-IP, so
+  // that throttling by address can be tested; `npm run dev` trusts no such header.
+  workerVars: { CLIENT_ADDRESS_HEADER: 'cf-connecting-ip' },
 };
 
 log('typecheck');

@@ -44,6 +44,12 @@ export interface Bindings {
   TILE_CACHE_CONTROL?: string;
   /** Bytes of rendered tiles each isolate keeps in front of the Cache API (default 16 MiB; 0 turns it off). */
   TILE_MEMORY_CACHE_BYTES?: string;
+  /**
+   * The request header that holds the client's address, set by what stands in front of the Worker
+   * (`cf-connecting-ip` on Cloudflare). Unset, every client is one address (wrangler dev, where a
+   * client could send any value).
+   */
+  CLIENT_ADDRESS_HEADER?: string;
   /** Origins allowed by CORS, comma-separated, or `*`. */
   CORS_ORIGINS?: string;
   /** "204" answers tiles missing from a PMTiles archive with 204 instead of 404. */

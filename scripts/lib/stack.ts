@@ -23,6 +23,8 @@ export interface StackOptions {
   /** The local converter's port (a free one when absent) and its multipart part size. */
   converterPort?: number;
   converterPartSize?: number;
+  /** More settings for the Worker's env file. */
+  workerVars?: Record<string, string>;
 }
 
 export interface Stack {
@@ -48,7 +50,7 @@ export async function prepareStack(options: StackOptions): Promise<Stack> {
   const converter = await startConverter({ port: options.converterPort ?? (await freePort()), databaseUrl, partSize: options.converterPartSize });
   const pooler = await startPooler(databaseUrl, await freePort());
   const baseUrl = `http://127.0.0.1:${options.port}`;
-  const envFile = await writeWorkerEnvFile(options.envName, pooler.url, converter, baseUrl);
+  const envFile = await writeWorkerEnvFile(options.envName, pooler.url, converter, baseUrl, options.workerVars);
   log('seeding demo data');
   const seeded = await seed({ databaseUrl, baseUrl, persistTo: options.persistTo, bucketName: BUCKET, outFile: options.seedFile, extraObjects: options.extraObjects });
   return { databaseUrl, pooler, envFile, baseUrl, seed: seeded, converter };

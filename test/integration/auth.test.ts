@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT, base64url, createRemoteJWKSet, generateKeyPair, importJWK, jwtVerify, type JWK } from 'jose';
 import { baseUrl, call, json, login, newUser, problem, signingKeysJson, unique } from './helpers';
+import { OwnWorker } from './own-worker';
 
 describe('registration and sign-in', () => {
   it('registers, signs in and answers /users/me', async () => {
@@ -119,21 +120,56 @@ describe('hostile access tokens all get 401', () => {
 });
 
 describe('sign-in throttling', () => {
-  it('locks an account after repeated failures, even for the right password', async () => {
+  const address = (net: string) => `${net}.${(Date.now() % 200) + 1}`;
+
+  it('locks one address out of an account after repeated failures; the owner elsewhere still signs in (issue 18)', async () => {
     const user = await newUser('throttle');
-    const ip = `198.51.100.${(Date.now() % 200) + 1}`;
-    for (let i = 0; i < 5; i++) await problem(await login(user.email, `wrong-${i}-pw`, ip), 401, 'invalid-credentials');
-    const locked = await login(user.email, user.password, `203.0.113.${(Date.now() % 200) + 1}`);
+    const attacker = address('198.51.100');
+    for (let i = 0; i < 5; i++) await problem(await login(user.email, `wrong-${i}-pw`, attacker), 401, 'invalid-credentials');
+    const locked = await login(user.email, user.password, attacker);
     await problem(locked, 429, 'too-many-requests');
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    await json(await login(user.email, user.password, address('203.0.113')), 200);
+  });
+
+  it('locks an account everywhere only past a ceiling that takes many addresses to reach', async () => {
+    const user = await newUser('ceiling');
+    // 100 failures from 20 addresses, 5 each (each pair then locked on its own).
+    for (let a = 0; a < 20; a++) {
+      await Promise.all(Array.from({ length: 5 }, (_, i) => login(user.email, `wrong-${a}-${i}`, `198.18.${a}.7`).then((r) => problem(r, 401, 'invalid-credentials'))));
+    }
+    await problem(await login(user.email, user.password, '198.19.0.1'), 429, 'too-many-requests');
   });
 
   it('limits one address trying many accounts', async () => {
-    const ip = `192.0.2.${(Date.now() % 200) + 1}`;
+    const ip = address('192.0.2');
     for (let i = 0; i < 30; i++) await problem(await login(`${unique('spray')}@example.org`, 'guess-1234', ip), 401, 'invalid-credentials');
     const user = await newUser('bystander');
     await problem(await login(user.email, user.password, ip), 429, 'too-many-requests');
     // The same account from another address is unaffected.
     await json(await login(user.email, user.password, '192.0.2.254'), 200);
+  });
+
+  it('trusts no client-sent address where nothing in front of the Worker sets it (wrangler dev)', async () => {
+    const server = new OwnWorker('untrusted-address', { CLIENT_ADDRESS_HEADER: '' });
+    await server.start();
+    try {
+      const at = (path: string, init: RequestInit) => fetch(`${server.baseUrl}${path}`, init);
+      const post = (path: string, body: unknown, ip: string) =>
+        at(path, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip }, body: JSON.stringify(body) });
+      const email = `${unique('bystander')}@example.org`;
+      expect((await post('/auth/register', { email, password: 'right-password-1', name: 'bystander' }, '10.0.0.1')).status).toBe(201);
+      // A password spray, each guess claiming another address: they all count against the one address
+      // there is, so the per-address limit (30) stops it (sooner if earlier tests failed from it too).
+      const statuses: number[] = [];
+      for (let i = 0; i <= 30 && !statuses.includes(429); i++) {
+        statuses.push((await post('/auth/token', { email: `${unique('sprayed')}@example.org`, password: 'guess-1234' }, `10.0.1.${i}`)).status);
+      }
+      expect(statuses.at(-1)).toBe(429);
+      expect(statuses.slice(0, -1).every((status) => status === 401)).toBe(true);
+      await problem(await post('/auth/token', { email, password: 'right-password-1' }, '10.0.2.1'), 429, 'too-many-requests');
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -24,9 +24,11 @@ export class OwnWorker {
       this.options.port = await freePort();
       this.baseUrl = `http://127.0.0.1:${this.options.port}`;
       rmSync(this.options.persistTo, { recursive: true, force: true });
-      // The suite's settings, but this Worker's own public URL (its jobs call it back, not the suite's).
-      const suite = readFileSync(process.env.EDGE_TILES_ENV_FILE ?? `${ROOT}.dev/dev.env`, 'utf8').trimEnd().split('\n').filter((l) => !l.startsWith('PUBLIC_BASE_URL='));
-      const settings = { PUBLIC_BASE_URL: this.baseUrl, ...this.extra };
+      // The suite's settings, but this Worker's own public URL (its jobs call it back, not the
+      // suite's) and the test's own settings in place of the suite's.
+      const settings: Record<string, string> = { PUBLIC_BASE_URL: this.baseUrl, ...this.extra };
+      const suite = readFileSync(process.env.EDGE_TILES_ENV_FILE ?? `${ROOT}.dev/dev.env`, 'utf8').trimEnd().split('\n')
+        .filter((line) => !Object.hasOwn(settings, line.slice(0, line.indexOf('='))));
       writeFileSync(this.envFile, `${[...suite, ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)].join('\n')}\n`);
     }
     this.child = await startWorker({ envFile: this.envFile, baseUrl: this.baseUrl }, this.options, process.env.OWN_WORKER_LOG ? 'inherit' : 'ignore', true);

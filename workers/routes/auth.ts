@@ -8,7 +8,7 @@ import { ApiError } from '../http/problem';
 import { email, text } from '../http/schemas';
 import { numberVar } from '../config';
 import { DECOY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/password';
-import { DEFAULT_THROTTLE, loginRetryAfter, recordLoginAttempt } from '../auth/login-throttle';
+import { DEFAULT_THROTTLE, clientAddress, loginRetryAfter, recordLoginAttempt } from '../auth/login-throttle';
 import { revokeFamily, rotateSession, startSession } from '../auth/sessions';
 import { signingKeys } from '../auth/signing-keys';
 import { signAccessToken } from '../auth/tokens';
@@ -65,14 +65,14 @@ router.openapi(
     path: '/auth/token',
     tags: ['auth'],
     summary: 'Sign in with email and password',
-    description: 'Failed attempts are limited per account and per client address; over the limit the answer is 429 with Retry-After.',
+    description: 'Failed attempts are limited per account and client address (5 in 15 min), per account from all addresses (100) and per address (30); over a limit the answer is 429 with Retry-After, for that address only unless the account-wide ceiling is reached.',
     request: { body: jsonBody(z.object({ email, password: text(1024) })) },
     responses: { 200: jsonResponse(TokenPairSchema, 'Access and refresh tokens'), ...errors(400, 401, 413, 429) },
   }),
   async (c) => {
     const { email: address, password: given } = c.req.valid('json');
     const db = c.var.db;
-    const ip = c.req.header('cf-connecting-ip') ?? 'unknown';
+    const ip = clientAddress(c);
     const retryAfter = await loginRetryAfter(db, address, ip, DEFAULT_THROTTLE);
     if (retryAfter > 0) {
       throw new ApiError(429, 'too-many-requests', `Too many failed sign-ins; retry in ${retryAfter} s.`, {
