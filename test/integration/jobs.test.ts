@@ -248,6 +248,9 @@ describe('GeoTIFF → COG', () => {
     const done = await waitFor(queued.id, target.user, finished);
     expect(done.state, done.log.join('\n')).toBe('succeeded');
     expect(done.log.some((line) => line.startsWith('$ gdalwarp -of COG -t_srs EPSG:3857'))).toBe(true);
+    // Readers see GDAL's commands and words, not the converter's file system (issue 18).
+    expect(done.log.some((line) => line.includes('<work>/source.tif'))).toBe(true);
+    expect(done.log.join('\n')).not.toMatch(/edge-tiles-converter|\/tmp\/|\.dev\//);
     const product = await json<{ crs: string; footprint: { coordinates: number[][][][] } }>(await call(`/data-products/${done.dataProductId}`, { token: target.user.token }), 200);
     expect(product.crs).toBe('EPSG:3857');
     await download(`/data-products/${done.dataProductId}/file`, target.user, `${WORK}/mercator.tif`);

@@ -47,8 +47,23 @@ export class Run {
     this.push({ type: 'progress', progress: Math.round(progress), message, ...(this.phase ? { phase: this.phase } : {}) });
   }
 
+  /** Paths of this machine that the job's log names: shown to the project's readers as `<work>`. */
+  private readonly hidden: string[] = [];
+
+  /**
+   * Keeps `path` out of every log line and error from now on. A job's log is for the project's
+   * readers (GDAL's own words help them), the converter's file system is not.
+   */
+  hide(path: string): void {
+    this.hidden.push(path);
+  }
+
+  private redact(text: string): string {
+    return this.hidden.reduce((out, path) => out.split(path).join('<work>'), text);
+  }
+
   log(message: string): void {
-    if (message.trim()) this.push({ type: 'log', message: message.slice(0, 2000) });
+    if (message.trim()) this.push({ type: 'log', message: this.redact(message).slice(0, 2000) });
   }
 
   /** Starts timing a phase (the time of the one before is added to its total). */
@@ -90,7 +105,7 @@ export class Run {
   fail(error: unknown): void {
     this.closePhase();
     if (this.state !== 'running') return;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = this.redact(error instanceof Error ? error.message : String(error));
     this.error = { message, transient: error instanceof TransientError };
     this.log(`failed: ${message}`);
     this.state = 'failed';

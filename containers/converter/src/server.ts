@@ -39,6 +39,7 @@ async function execute(run: Run): Promise<void> {
   const dir = join(WORK_DIR, `${request.jobId}-${request.attempt}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
+  run.hide(dir);
   try {
     const store = new SignedUrlStore(run, request.io.baseUrl, request.io.token);
     run.succeed(await WORK[request.kind as keyof typeof WORK]({ run, request, store, db, dir }));
