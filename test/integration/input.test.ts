@@ -113,6 +113,8 @@ describe('hostile parameters that used to reach a 500 (issue 18)', () => {
       [tile('colormap_name=__proto__'), 400, /Unknown colormap_name "__proto__"/],
       [tile('colormap_name=constructor'), 400, /Unknown colormap_name "constructor"/],
       [tile('colormap_name=hasOwnProperty_r'), 400, /Unknown colormap_name/],
+      [tile(Array.from({ length: 4000 }, () => 'bidx=1').join('&')), 400, /bidx lists 3 bands at most/],
+      [tile(`expression=${encodeURIComponent(Array.from({ length: 682 }, () => 'b1').join(';'))}`), 400, /4 bands at most \(got 682\)/],
       [`/stac/search?sortby=${Array.from({ length: 200 }, (_, i) => `p${i}`).join(',')}`, 400, /16 fields at most/],
       [`/stac/search?filter-lang=cql2-text&filter=${encodeURIComponent(`${'('.repeat(4000)}a=1${')'.repeat(4000)}`)}`, 400, /nests too deeply/],
       [`/stac/search?filter-lang=cql2-text&filter=${encodeURIComponent(`${'NOT '.repeat(1000)}a=1`)}`, 400, /nests too deeply/],

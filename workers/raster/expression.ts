@@ -132,10 +132,15 @@ function parseOne(text: string, bandCount: number, used: Set<number>): Node {
   return node;
 }
 
+/** Bands an expression may make: an image shows 1 or 3 (and alpha); `.npy` takes up to this many. */
+export const MAX_OUTPUTS = 4;
+
 export function parseExpression(text: string, bandCount: number): Expression {
   if (text.length > 2048) throw new RasterError(400, 'Expression too long (2048 characters at most).');
   const parts = text.split(';').map((p) => p.trim()).filter((p) => p.length > 0);
   if (parts.length === 0) throw new RasterError(400, 'Empty expression.');
+  // Each output is a plane of the whole window: bounded before anything is read.
+  if (parts.length > MAX_OUTPUTS) throw new RasterError(400, `An expression makes ${MAX_OUTPUTS} bands at most (got ${parts.length}).`);
   const used = new Set<number>();
   const outputs = parts.map((p) => parseOne(p, bandCount, used));
   return { bands: [...used].sort((a, b) => a - b), outputs, source: text };

@@ -69,6 +69,9 @@ interface Plan {
 function plan(cog: Cog, query: DatasetParams): Plan {
   const expression = query.expression ? parseExpression(query.expression, cog.bandCount) : undefined;
   const requested = list(query.bidx).map(Number);
+  // A band may be named twice (bidx=1&bidx=1&bidx=1 draws gray as RGB), but each is a plane of the window.
+  const most = Math.max(3, Math.min(cog.bandCount, 16));
+  if (requested.length > most) throw new ApiError(400, 'validation-error', `bidx lists ${most} bands at most (the file has ${cog.bandCount}).`);
   if (requested.some((b) => !Number.isInteger(b) || b < 1 || b > cog.bandCount)) {
     throw new ApiError(400, 'validation-error', `bidx must list bands from 1 to ${cog.bandCount}.`);
   }
