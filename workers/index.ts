@@ -9,6 +9,7 @@ import { corsAllowList } from './http/cors';
 import { appTiming } from './http/server-timing';
 import { securityHeaders } from './http/security-headers';
 import { authenticate } from './auth/middleware';
+import { REVOKING_WRITES, revokesAccess } from './auth/grants';
 import { mountDocs } from './routes/docs';
 import health from './routes/health';
 import auth from './routes/auth';
@@ -31,6 +32,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.onError(onError);
   app.notFound(notFound);
   app.use('*', securityHeaders, appTiming, corsAllowList, limitBody, database, authenticate);
+  for (const [methods, path] of REVOKING_WRITES) app.on(methods, path, revokesAccess);
   for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles, vector, features, stac, uploads, jobs]) app.route('/', routes);
   mountDocs(app);
   return app;

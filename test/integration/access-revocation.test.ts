@@ -24,10 +24,10 @@ afterAll(() => db.end());
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-interface Setup { owner: TestUser; viewer: TestUser; project: string; product: string; token: string }
+interface Setup { owner: TestUser; viewer: TestUser; project: string; product: string; token: string; apiKeyId: string | null }
 
 /** A project with a PMTiles product (uploaded with tus, registered by its job), a viewer, and the viewer's tile token. */
-async function setup(isPublic: boolean, teamViewer = false): Promise<Setup> {
+async function setup(isPublic: boolean, teamViewer = false, mintWithKey = false): Promise<Setup> {
   const [owner, viewer] = await Promise.all([newUser('revoke-owner'), newUser('revoke-viewer')]);
   let teamId: string | null = null;
   if (teamViewer) {
@@ -59,8 +59,11 @@ async function setup(isPublic: boolean, teamViewer = false): Promise<Setup> {
     if (!product) await new Promise((r) => setTimeout(r, 250));
   }
   expect(product).not.toBeNull();
-  const token = (await json<{ token: string }>(await call(`/data-products/${product}/token`, { method: 'POST', token: viewer.token }), 201)).token;
-  return { owner, viewer, project, product: product!, token };
+  // The viewer mints the token with their sign-in, or with an API key of theirs.
+  const key = mintWithKey ? await json<{ id: string; key: string }>(await call('/api-keys', { token: viewer.token, json: { name: 'tiles' } }), 201) : null;
+  const credentials = key ? { apiKey: key.key } : { token: viewer.token };
+  const token = (await json<{ token: string }>(await call(`/data-products/${product}/token`, { method: 'POST', ...credentials }), 201)).token;
+  return { owner, viewer, project, product: product!, token, apiKeyId: key?.id ?? null };
 }
 
 /** An anonymous request with the token, through the tile path (the archive's metadata). */
@@ -83,9 +86,9 @@ async function msUntilRefused(request: () => Promise<Response>, expected: number
 
 describe(`tokens die with access (within ${STATED_DELAY_MS / 1000} s elsewhere, at once here)`, () => {
   it('a viewer’s token stops working when the viewer is removed, the team membership ends, the project is made private or the product deleted elsewhere', async () => {
-    const [removed, team, madePrivate, deleted] = await Promise.all([setup(false), setup(false, true), setup(true), setup(false)]);
+    const [removed, team, madePrivate, deleted, keyDeleted] = await Promise.all([setup(false), setup(false, true), setup(true), setup(false), setup(false, false, true)]);
     // Every token works, and this isolate has seen (and so remembers) each product's access.
-    for (const s of [removed, team, madePrivate, deleted]) expect((await withToken(s)).status).toBe(200);
+    for (const s of [removed, team, madePrivate, deleted, keyDeleted]) expect((await withToken(s)).status).toBe(200);
     // A public project's product needs no token at all, until it is private.
     expect((await call(`/pmtiles/${madePrivate.product}/metadata`)).status).toBe(200);
 
@@ -93,6 +96,8 @@ describe(`tokens die with access (within ${STATED_DELAY_MS / 1000} s elsewhere, 
     await db.query('DELETE FROM team_members WHERE user_id = $1', [team.viewer.id]);
     await db.query('UPDATE projects SET is_public = false WHERE id = $1', [madePrivate.project]);
     await db.query('DELETE FROM data_products WHERE id = $1', [deleted.product]);
+    // The API key the token was minted with is deleted: the viewer still reads the project, the token dies.
+    await db.query('DELETE FROM api_keys WHERE id = $1', [keyDeleted.apiKeyId]);
 
     const delays = await Promise.all([
       msUntilRefused(() => withToken(removed), 401),
@@ -100,8 +105,9 @@ describe(`tokens die with access (within ${STATED_DELAY_MS / 1000} s elsewhere, 
       msUntilRefused(() => withToken(madePrivate), 401),
       msUntilRefused(() => call(`/pmtiles/${madePrivate.product}/metadata`), 404),
       msUntilRefused(() => withToken(deleted), 404),
+      msUntilRefused(() => withToken(keyDeleted), 401),
     ]);
-    console.log('revocation delays, ms (member removed, team membership ended, made private: token, anonymous; product deleted):', delays.join(', '));
+    console.log('revocation delays, ms (member removed, team membership ended, made private: token, anonymous; product deleted; minting key deleted):', delays.join(', '));
     for (const delay of delays) expect(delay).toBeLessThanOrEqual(STATED_DELAY_MS + SLACK_MS);
     // The viewer's new token, minted now, is refused as its access is gone (404: nothing to mint for).
     await problem(await call(`/data-products/${removed.product}/token`, { method: 'POST', token: removed.viewer.token }), 404, 'not-found');
@@ -116,5 +122,11 @@ describe(`tokens die with access (within ${STATED_DELAY_MS / 1000} s elsewhere, 
     expect((await call(`/pmtiles/${s.product}/metadata`)).status).toBe(200);
     await json(await call(`/projects/${s.project}`, { method: 'PATCH', token: s.owner.token, json: { is_public: false } }), 200);
     await problem(await call(`/pmtiles/${s.product}/metadata`), 404, 'not-found');
+
+    // A token minted with a sign-in dies with it: logout here ends it at once.
+    const other = await setup(false);
+    expect((await withToken(other)).status).toBe(200);
+    expect((await call('/auth/logout', { method: 'POST', token: other.viewer.token })).status).toBe(204);
+    await problem(await withToken(other), 401, 'invalid-token');
   });
 });

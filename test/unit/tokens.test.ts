@@ -85,7 +85,9 @@ describe('resource (tile) tokens', () => {
     const set = await keys();
     const token = await signResourceToken(set, { sub: null, scope: dataProductScope(product), epoch: 7 }, 60);
     const payload = JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1]!)));
-    expect(await verifyResourceToken(set, token, dataProductScope(product))).toEqual({ sub: null, scope: dataProductScope(product), epoch: 7, expiresAt: payload.exp * 1000 });
+    expect(await verifyResourceToken(set, token, dataProductScope(product))).toEqual({ sub: null, scope: dataProductScope(product), epoch: 7, credential: null, expiresAt: payload.exp * 1000 });
+    const held = await signResourceToken(set, { sub: claims.sub, scope: dataProductScope(product), epoch: 7, credential: `key:${product}` }, 60);
+    expect((await verifyResourceToken(set, held, dataProductScope(product))).credential).toBe(`key:${product}`);
     await expect(verifyResourceToken(set, token, dataProductScope(claims.sub))).rejects.toThrow(/another resource/);
   });
 

@@ -21,8 +21,11 @@ export function roleAtLeast(role: ProjectRole | null, minimum: ProjectRole): boo
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => UUID.test(value);
 
+/** Who is asking: a principal, or just a user's id (a token's holder). */
+type Who = Pick<Principal, 'userId'> | null;
+
 /** The caller as the rule's argument: anonymous callers are NULL, which no membership matches. */
-const userOf = (principal: Principal | null): SQL => sql`${principal?.userId ?? null}::uuid`;
+const userOf = (principal: Who): SQL => sql`${principal?.userId ?? null}::uuid`;
 
 /**
  * The caller's role on the project whose id is `projectId`, as SQL: a column or expression of the
@@ -33,7 +36,7 @@ export const roleSql = (projectId: SQLWrapper, principal: Principal | null): SQL
   sql<ProjectRole | null>`project_role(${projectId}, ${userOf(principal)})`;
 
 /** Whether the caller may read the project (it is public, or they have a role), as SQL. */
-export const canReadSql = (projectId: SQLWrapper, principal: Principal | null): SQL<boolean> =>
+export const canReadSql = (projectId: SQLWrapper, principal: Who): SQL<boolean> =>
   sql<boolean>`can_read_project(${projectId}, ${userOf(principal)})`;
 
 /** Whether the caller has at least `minimum` on the project, as SQL. */

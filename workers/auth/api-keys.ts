@@ -8,6 +8,8 @@ import type { Principal } from './principal';
 const KEY_PATTERN = /^etk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 const PREFIX_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 
+export const isWellFormedApiKey = (value: string): boolean => KEY_PATTERN.test(value);
+
 export function looksLikeApiKey(value: string): boolean {
   return value.startsWith('etk_');
 }

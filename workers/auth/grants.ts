@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import type { AppEnv, Bindings } from '../env';
 import { numberVar } from '../config';
 import { rowsOf } from '../db/rows';
@@ -15,10 +16,39 @@ import { TokenError, dataProductScope, verifyResourceToken, type ResourceClaims 
  * default) who a credential is, which projects a caller may read and what a data product's object,
  * version and access epoch are; the same rule (./access.ts) answers when it does not know. That
  * time is also how long a revocation made elsewhere (a member removed, a key revoked, a project
- * made private) takes to reach every isolate; a write answered by this isolate forgets everything
- * at once (`forgetAccess`), so a client sees its own change on its next request.
+ * made private) takes to reach every isolate; the writes that take access away forget everything
+ * at once on the isolate that answers them (`REVOKING_WRITES`).
  */
-export const accessTtlMs = (env: Bindings): number => numberVar(env, 'ACCESS_CACHE_SECONDS') * 1000;
+export const accessTtlMs = (env: Bindings): number => Math.min(numberVar(env, 'ACCESS_CACHE_SECONDS'), MAX_ACCESS_CACHE_SECONDS) * 1000;
+
+/** The promise made about revocation: within a minute, whatever ACCESS_CACHE_SECONDS says. */
+const MAX_ACCESS_CACHE_SECONDS = 60;
+
+/**
+ * The writes that can take access away (a key deleted, a sign-in ended, a member removed or
+ * demoted, a project made private or moved, a team or its membership changed, a product made
+ * private or deleted): answered by this isolate, they empty its access caches at once, so that the
+ * caller's next request already sees the change. Only these: any write would let anyone empty
+ * them, and send every tile back to the database.
+ */
+export const REVOKING_WRITES: Array<[methods: string[], path: string]> = [
+  [['DELETE'], '/api-keys/:id'],
+  [['POST'], '/auth/logout'],
+  [['PATCH', 'DELETE'], '/projects/:projectId'],
+  [['POST'], '/projects/:projectId/members'],
+  [['DELETE'], '/projects/:projectId/members/:userId'],
+  [['DELETE'], '/projects/:projectId/flights/:flightId'],
+  [['PATCH', 'DELETE'], '/teams/:teamId'],
+  [['POST'], '/teams/:teamId/members'],
+  [['DELETE'], '/teams/:teamId/members/:userId'],
+  [['PATCH', 'DELETE'], '/data-products/:dataProductId'],
+];
+
+/** Per-route middleware for REVOKING_WRITES. */
+export const revokesAccess = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  if (c.res.status < 400) forgetAccess();
+});
 
 /** Where a request's authorization time went: `db` once any part of it asked the database. */
 export interface AuthTiming {
@@ -61,10 +91,13 @@ export async function remembered<V>(c: Context<AppEnv>, cache: TtlCache<V>, key:
 const readers = isolateCache<boolean>(10_000);
 
 /** Whether the caller may read the project (the one rule), as this isolate recently learnt it. */
-export function canReadProject(c: Context<AppEnv>, projectId: string): Promise<boolean> {
-  const principal = c.var.principal;
-  return remembered(c, readers, `${principal?.userId ?? ''}|${projectId}`, async () => {
-    const [row] = rowsOf<{ readable: boolean }>(await c.var.db.execute(sql`SELECT ${canReadSql(sql`${projectId}::uuid`, principal)} AS readable`));
+export const canReadProject = (c: Context<AppEnv>, projectId: string): Promise<boolean> => canReadProjectAs(c, c.var.principal?.userId ?? null, projectId);
+
+/** The same for any user (a token's holder), or anonymous callers (null). */
+function canReadProjectAs(c: Context<AppEnv>, userId: string | null, projectId: string): Promise<boolean> {
+  return remembered(c, readers, `${userId ?? ''}|${projectId}`, async () => {
+    const who = userId === null ? null : { userId };
+    const [row] = rowsOf<{ readable: boolean }>(await c.var.db.execute(sql`SELECT ${canReadSql(sql`${projectId}::uuid`, who)} AS readable`));
     return row?.readable === true;
   });
 }
@@ -93,9 +126,37 @@ export async function verifiedToken(c: Context<AppEnv>, token: string, scope: st
   return claims;
 }
 
-/** A token minted before access to its project was last taken away no longer opens anything. */
-export function assertCurrentEpoch(claims: ResourceClaims, currentEpoch: number): void {
-  if (claims.epoch === null || claims.epoch < currentEpoch) throw rejected('access to this project has changed since it was minted; ask for a new one');
+const liveCredentials = isolateCache<boolean>(5_000);
+
+/** Whether the sign-in or API key a token names still stands (remembered like any grant). */
+function credentialStands(c: Context<AppEnv>, credential: string): Promise<boolean> {
+  return remembered(c, liveCredentials, credential, async () => {
+    const [kind, id] = [credential.slice(0, credential.indexOf(':')), credential.slice(credential.indexOf(':') + 1)];
+    if (!isUuid(id)) return false;
+    const query = kind === 'key'
+      ? sql`SELECT EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${id}) AS stands`
+      : sql`SELECT EXISTS (SELECT 1 FROM sessions s WHERE s.family_id = ${id} AND s.revoked_at IS NULL AND s.expires_at > now()) AS stands`;
+    return rowsOf<{ stands: boolean }>(await c.var.db.execute(query))[0]?.stands === true;
+  });
+}
+
+/** What a token opens: the object's project, its access epoch, and whether the object is public. */
+interface Opened {
+  projectId: string;
+  epoch: number;
+  isPublic: boolean;
+}
+
+/**
+ * A token still opens its object while nothing taken away since it was minted says otherwise: the
+ * project's access epoch has not moved, the sign-in or API key that minted it stands, and its
+ * holder still reads the object (an administrator demoted, say, moves no project's epoch).
+ */
+export async function assertTokenStands(c: Context<AppEnv>, claims: ResourceClaims, target: Opened): Promise<void> {
+  if (claims.epoch === null || claims.epoch < target.epoch) throw rejected('access to this project has changed since it was minted; ask for a new one');
+  if (claims.sub === null) return;
+  if (claims.credential && !(await credentialStands(c, claims.credential))) throw rejected('the sign-in or API key that minted it has ended');
+  if (!target.isPublic && !(await canReadProjectAs(c, claims.sub, target.projectId))) throw rejected('its holder no longer reads this project');
 }
 
 // ---------------------------------------------------------------- objects and data products
@@ -159,7 +220,7 @@ export async function grantObjectKey(c: Context<AppEnv>, key: string, token: str
     // A key with no product has no token that opens it: the same 401 as another product's token.
     const claims = await verifiedToken(c, token, dataProductScope(product?.id ?? 'none'));
     if (product) {
-      assertCurrentEpoch(claims, product.epoch);
+      await assertTokenStands(c, claims, product);
       return grant;
     }
   }
@@ -177,7 +238,7 @@ export async function grantDataProduct(c: Context<AppEnv>, id: string, token: st
   const claims = token ? await verifiedToken(c, token, dataProductScope(id)) : null;
   const product = await remembered(c, productsById, id, () => loadProduct(c, { id }), settled);
   if (!product) throw missing;
-  if (claims) assertCurrentEpoch(claims, product.epoch);
+  if (claims) await assertTokenStands(c, claims, product);
   else if (!product.isPublic && !(await canReadProject(c, product.projectId))) throw missing;
   if (!product.r2Key) throw new ApiError(404, 'not-found', 'This data product has no file yet.');
   return { key: product.r2Key, version: `p${product.version}`, dataProductId: id };

@@ -3,16 +3,18 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { withDatabase } from '../db/client';
 import { ApiError } from '../http/problem';
-import { authenticateApiKey, countUse, keyUsesDue, looksLikeApiKey, writeKeyUses } from './api-keys';
+import { authenticateApiKey, countUse, isWellFormedApiKey, keyUsesDue, looksLikeApiKey, writeKeyUses } from './api-keys';
 import { sessionPrincipal } from './sessions';
 import { signingKeys } from './signing-keys';
 import { TokenError, verifyAccessToken, type AccessClaims } from './tokens';
 import type { Principal } from './principal';
-import { forgetAccess, isolateCache, remembered } from './grants';
+import { isolateCache, remembered } from './grants';
 import { errorMessage } from '../util/error-message';
 
 const invalid = (detail: string) =>
   new ApiError(401, 'invalid-token', detail, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+
+const MAX_CREDENTIAL_LENGTH = 4096;
 
 /** Who an API key or a session is, as this isolate recently learnt it (./grants.ts says for how long). */
 const principals = isolateCache<Principal | null>(5_000);
@@ -29,9 +31,6 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   c.set('principal', principal);
   if (principal?.apiKeyId) countUse(principal.apiKeyId);
   await next();
-  // A write this isolate answered may have taken access away: it forgets what it knew, so that the
-  // caller's next request already sees the change (other isolates within ACCESS_CACHE_SECONDS).
-  if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.res.status < 400) forgetAccess();
   // Off the response's path, on a connection of its own; losing a count is no reason to fail anything.
   if (keyUsesDue()) c.executionCtx.waitUntil(
     withDatabase({ url: c.env.DATABASE_URL, driver: c.env.DB_DRIVER }, (db) => writeKeyUses(db)).catch((error: unknown) =>
@@ -50,9 +49,12 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | null> {
     credential = match[1];
   }
   if (credential === undefined) return null;
+  // Nothing this long is a credential of ours; and nothing unchecked becomes a cache key.
+  if (credential.length > MAX_CREDENTIAL_LENGTH) throw invalid('Credentials are at most 4096 characters.');
 
   if (apiKeyHeader !== undefined || looksLikeApiKey(credential)) {
     const key = credential;
+    if (!isWellFormedApiKey(key)) throw invalid('Unknown or revoked API key.');
     const principal = await remembered(c, principals, `key|${key}`, () => authenticateApiKey(c.var.db, key));
     if (!principal) throw invalid('Unknown or revoked API key.');
     return principal;

@@ -26,6 +26,14 @@ export type RotateResult =
   | { ok: false; reason: 'unknown' | 'expired' | 'reused' };
 
 export async function rotateSession(db: Database, refreshToken: string, ttlSeconds: number): Promise<RotateResult> {
+  const result = await rotate(db, refreshToken, ttlSeconds);
+  // A reuse revoked the whole sign-in though the request fails (401): once that has committed, the
+  // isolate forgets the sessions it knew, so that the family's access tokens stop here at once.
+  if (!result.ok && result.reason === 'reused') forgetAccess();
+  return result;
+}
+
+async function rotate(db: Database, refreshToken: string, ttlSeconds: number): Promise<RotateResult> {
   const tokenHash = await sha256Hex(refreshToken);
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(sessions).where(eq(sessions.tokenHash, tokenHash)).for('update');
@@ -41,13 +49,8 @@ export async function rotateSession(db: Database, refreshToken: string, ttlSecon
   });
 }
 
-/**
- * Ends a sign-in. The isolate doing it forgets the sessions it knew at once, even when the request
- * itself fails (a reused refresh token revokes its family and answers 401).
- */
 export async function revokeFamily(db: Database, familyId: string): Promise<void> {
   await db.update(sessions).set({ revokedAt: sql`now()` }).where(and(eq(sessions.familyId, familyId), isNull(sessions.revokedAt)));
-  forgetAccess();
 }
 
 /** The principal of an access token, provided its login has not been ended by logout or reuse. */

@@ -23,6 +23,11 @@ export interface ResourceClaims {
    * once the epoch moves (workers/auth/grants.ts). Null for scopes outside projects (job I/O).
    */
   epoch: number | null;
+  /**
+   * The sign-in (`session:<family>`) or API key (`key:<id>`) it was minted with: ending that ends
+   * the token too. Null for anonymous tokens and job I/O.
+   */
+  credential: string | null;
 }
 
 async function sign(keys: SigningKeySet, claims: JWTPayload, audience: string, ttlSeconds: number): Promise<string> {
@@ -63,9 +68,14 @@ export async function verifyAccessToken(keys: SigningKeySet, token: string): Pro
   return { sub: payload.sub, sid: payload.sid, expiresAt: (payload.exp ?? 0) * 1000 };
 }
 
-export function signResourceToken(keys: SigningKeySet, claims: Omit<ResourceClaims, 'epoch'> & { epoch?: number }, ttlSeconds: number): Promise<string> {
+export function signResourceToken(
+  keys: SigningKeySet,
+  claims: Pick<ResourceClaims, 'sub' | 'scope'> & { epoch?: number; credential?: string | null },
+  ttlSeconds: number,
+): Promise<string> {
   const ttl = Math.min(ttlSeconds, MAX_RESOURCE_TOKEN_TTL);
-  return sign(keys, { sub: claims.sub ?? 'anonymous', scope: claims.scope, ...(claims.epoch === undefined ? {} : { ep: claims.epoch }) }, TILES_AUDIENCE, ttl);
+  const optional = { ...(claims.epoch === undefined ? {} : { ep: claims.epoch }), ...(claims.credential ? { cred: claims.credential } : {}) };
+  return sign(keys, { sub: claims.sub ?? 'anonymous', scope: claims.scope, ...optional }, TILES_AUDIENCE, ttl);
 }
 
 /** Checks signature, `kid`, audience, expiry and that the token opens exactly `scope`. */
@@ -73,7 +83,15 @@ export async function verifyResourceToken(keys: SigningKeySet, token: string, sc
   const payload = await verify(keys, token, TILES_AUDIENCE);
   if (payload.scope !== scope) throw new TokenError('token is for another resource');
   const epoch = typeof payload.ep === 'number' && Number.isSafeInteger(payload.ep) ? payload.ep : null;
-  return { sub: payload.sub === 'anonymous' ? null : (payload.sub ?? null), scope, epoch, expiresAt: (payload.exp ?? 0) * 1000 };
+  const credential = typeof payload.cred === 'string' ? payload.cred : null;
+  return { sub: payload.sub === 'anonymous' ? null : (payload.sub ?? null), scope, epoch, credential, expiresAt: (payload.exp ?? 0) * 1000 };
+}
+
+/** What a resource token minted by `principal` names as its credential (see ResourceClaims). */
+export function credentialOf(principal: { apiKeyId?: string; sessionFamilyId?: string } | null): string | null {
+  if (principal?.apiKeyId) return `key:${principal.apiKeyId}`;
+  if (principal?.sessionFamilyId) return `session:${principal.sessionFamilyId}`;
+  return null;
 }
 
 export const dataProductScope = (id: string): string => `data_product:${id}`;

@@ -113,7 +113,7 @@ router.openapi(
     path: '/auth/logout',
     tags: ['auth'],
     summary: 'End a sign-in',
-    description: 'Ends the session of the access token used, or of the refresh token given; its access tokens stop working at once.',
+    description: 'Ends the session of the access token used, or of the refresh token given; its access tokens stop working at once where this request was answered, and everywhere within ACCESS_CACHE_SECONDS.',
     security: bearerSecurity,
     request: { body: { ...jsonBody(RefreshBody.partial().optional()), required: false } },
     responses: { 204: { description: 'Signed out' }, ...errors(400, 401, 413) },

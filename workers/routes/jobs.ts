@@ -8,7 +8,8 @@ import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, ProblemSc
 import { ApiError } from '../http/problem';
 import { drain } from '../http/drain';
 import { serveObject } from '../http/object-response';
-import { roleSql, isUuid, requireProjectRole, type ProjectRole } from '../auth/access';
+import { canRead, projectAccess, roleSql, isUuid, requireProjectRole, type ProjectRole } from '../auth/access';
+import { withDatabase } from '../db/client';
 import { signingKeys } from '../auth/signing-keys';
 import { TokenError, verifyResourceToken } from '../auth/tokens';
 import { jobKindFor } from '../jobs/kinds';
@@ -140,9 +141,16 @@ for (const action of ['cancel', 'retry'] as const) {
 }
 
 /** Server-sent events: `state` and `progress`, each with its sequence number as the event id. */
+/** How often an open event stream checks that its reader still reads the job's project. */
+const STREAM_RECHECK_MS = 15_000;
+
 router.get('/jobs/:jobId/events', async (c) => {
   const jobId = c.req.param('jobId');
-  await authorizedJob(c, jobId, 'viewer');
+  const { projectId } = await authorizedJob(c, jobId, 'viewer');
+  const principal = c.var.principal;
+  // The stream outlives the request's database connection: later checks open their own.
+  const stillReads = () => withDatabase({ url: c.env.DATABASE_URL, driver: c.env.DB_DRIVER }, async (db) => canRead(await projectAccess(db, principal, projectId)));
+  let checked = Date.now();
   const resume = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0);
   let after = Number.isSafeInteger(resume) && resume > 0 ? resume : 0;
   const job = stub(c, jobId);
@@ -161,6 +169,11 @@ router.get('/jobs/:jobId/events', async (c) => {
         }
         if (batch.events.length === 0) await writer.write(encoder.encode(': still working\n\n'));
         if (batch.done) break;
+        // Access taken away mid-stream ends the stream (within STREAM_RECHECK_MS).
+        if (Date.now() - checked >= STREAM_RECHECK_MS) {
+          checked = Date.now();
+          if (!(await stillReads())) break;
+        }
       }
       await writer.close();
     } catch {

@@ -5,7 +5,7 @@ import { jsonBody } from '../http/openapi';
 import { isoDateTime } from '../http/schemas';
 import { numberVar } from '../config';
 import { signingKeys } from '../auth/signing-keys';
-import { MAX_RESOURCE_TOKEN_TTL, TILES_AUDIENCE, signResourceToken } from '../auth/tokens';
+import { MAX_RESOURCE_TOKEN_TTL, TILES_AUDIENCE, credentialOf, signResourceToken } from '../auth/tokens';
 
 /** The request and answer of every "mint a tile token" route (data products, vector layers). */
 export const ResourceTokenBody = {
@@ -30,7 +30,8 @@ export const ResourceTokenSchema = z
  */
 export async function mintResourceToken(c: Context<AppEnv>, scope: string, epoch: number, expiresIn: number | undefined): Promise<z.infer<typeof ResourceTokenSchema>> {
   const ttl = Math.min(expiresIn ?? numberVar(c.env, 'RESOURCE_TOKEN_TTL'), MAX_RESOURCE_TOKEN_TTL);
-  const token = await signResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), { sub: c.var.principal?.userId ?? null, scope, epoch }, ttl);
+  const principal = c.var.principal;
+  const token = await signResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), { sub: principal?.userId ?? null, scope, epoch, credential: credentialOf(principal) }, ttl);
   c.header('cache-control', 'no-store');
   return { token, token_type: 'resource', audience: TILES_AUDIENCE, scope, expires_in: ttl, expires_at: new Date(Date.now() + ttl * 1000).toISOString() };
 }

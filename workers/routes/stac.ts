@@ -8,7 +8,7 @@ import { createRouter, errors, handBuilt, jsonBody, jsonResponse, bearerSecurity
 import { ApiError } from '../http/problem';
 import { canReadSql, requireProjectRole, type ProjectRole } from '../auth/access';
 import { signingKeys } from '../auth/signing-keys';
-import { dataProductScope, signResourceToken } from '../auth/tokens';
+import { credentialOf, dataProductScope, signResourceToken } from '../auth/tokens';
 import { numberVar } from '../config';
 import { validateCollection } from '../catalog/collection';
 import { assertSameId, collectionDocument, deleteCollection, getCollection, insertCollection, replaceCollection, searchCollections, type CollectionRow } from '../catalog/collection-store';
@@ -70,13 +70,17 @@ async function itemDocuments(c: Context<AppEnv>, rows: ItemRow[]): Promise<Array
   const productIds = [...new Set(rows.map((r) => r.data_product_id).filter((id): id is string => id !== null))];
   const tokens = new Map<string, string | null>();
   if (productIds.length) {
-    const products = rowsOf<{ id: string; open: boolean; epoch: number }>(await c.var.db.execute(sql`
-      SELECT dp.id, (dp.is_public OR ${canReadSql(sql`p.id`, null)}) AS open, p.access_epoch AS epoch FROM data_products dp JOIN projects p ON p.id = dp.project_id
+    // Open to anyone: no token. Readable by the caller: a token of theirs. Neither (an item catalogued
+    // somewhere they can see, of a product they cannot read): no token, and the link stays shut.
+    const products = rowsOf<{ id: string; open: boolean; readable: boolean; epoch: number }>(await c.var.db.execute(sql`
+      SELECT dp.id, (dp.is_public OR ${canReadSql(sql`p.id`, null)}) AS open, (dp.is_public OR ${canReadSql(sql`p.id`, c.var.principal)}) AS readable,
+        p.access_epoch AS epoch FROM data_products dp JOIN projects p ON p.id = dp.project_id
       WHERE dp.id IN (${sqlList(productIds, 'uuid')})`));
     const keys = await signingKeys(c.env.JWT_SIGNING_KEYS);
     const ttl = numberVar(c.env, 'RESOURCE_TOKEN_TTL');
-    for (const p of products) {
-      tokens.set(p.id, p.open ? null : await signResourceToken(keys, { sub: c.var.principal?.userId ?? null, scope: dataProductScope(p.id), epoch: p.epoch }, ttl));
+    const principal = c.var.principal;
+    for (const p of products.filter((product) => product.readable && !product.open)) {
+      tokens.set(p.id, await signResourceToken(keys, { sub: principal?.userId ?? null, scope: dataProductScope(p.id), epoch: p.epoch, credential: credentialOf(principal) }, ttl));
     }
   }
   const root = stacRoot(c);

@@ -48,6 +48,9 @@ function caller(c: Context<AppEnv>): Caller {
   return { userId: principal.userId, isAdmin: principal.isAdmin };
 }
 
+/** One answer for what does not exist and what the caller may not see (as the session says it). */
+const NOT_FOUND = { Project: 'Project not found.', Upload: 'No such upload.' } as const;
+
 /**
  * Uploading needs the manager role on the project, for the whole upload, not only its creation:
  * whoever cannot read the project is told it does not exist, as for any other route.
@@ -57,7 +60,7 @@ async function requireManager(c: Context<AppEnv>, projectId: string, what: 'Proj
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager', what);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    throw error.status === 404 ? new TusError(404, `${what} not found.`) : new TusError(403, 'Uploading needs the manager or owner role on the project.');
+    throw error.status === 404 ? new TusError(404, NOT_FOUND[what]) : new TusError(403, 'Uploading needs the manager or owner role on the project.');
   }
 }
 
@@ -66,7 +69,9 @@ async function managedSession(c: Context<AppEnv>) {
   const id = c.req.param('uploadId') ?? '';
   const stub = session(c, id);
   const [upload] = await c.var.db.select({ projectId: uploads.projectId }).from(uploads).where(eq(uploads.id, id));
-  if (upload) await requireManager(c, upload.projectId, 'Upload');
+  // No row: never made, or its project was deleted (the row with it). Either way it is gone.
+  if (!upload) throw new TusError(404, NOT_FOUND.Upload);
+  await requireManager(c, upload.projectId, 'Upload');
   return stub;
 }
 

@@ -13,7 +13,7 @@ import { FeatureCollection } from '../vector/geojson';
 import { layersById, loadLayer, type LayerRow } from '../vector/layers';
 import { vectorTile } from '../vector/mvt';
 import { MAX_RESOURCE_TOKEN_TTL, vectorLayerScope } from '../auth/tokens';
-import { assertCurrentEpoch, canReadProject, isolateCache, remembered, verifiedToken } from '../auth/grants';
+import { assertTokenStands, canReadProject, isolateCache, remembered, verifiedToken } from '../auth/grants';
 import { numberVar } from '../config';
 import { ResourceTokenBody, ResourceTokenSchema, mintResourceToken } from './resource-token';
 
@@ -63,7 +63,7 @@ export async function readableLayers(c: Context<AppEnv>, ids: string[], options:
   for (const id of ids) {
     const layer = layers.find((l) => l?.id === id);
     if (!layer) throw missing();
-    if (claims) assertCurrentEpoch(claims, layer.epoch);
+    if (claims) await assertTokenStands(c, claims, { projectId: layer.projectId, epoch: layer.epoch, isPublic: false });
     else if (!(await canReadProject(c, layer.projectId))) throw missing();
   }
   return ids.map((id) => layers.find((l) => l?.id === id)!);
@@ -173,8 +173,11 @@ router.openapi(
   }),
   async (c) => {
     const { layerId } = c.req.valid('param');
-    const [layer] = await readableLayers(c, [layerId]);
-    return c.json(await mintResourceToken(c, vectorLayerScope(layerId), layer!.epoch, c.req.valid('json')?.expires_in), 201);
+    // Minting asks the database of now, with the caller's own credentials: no token mints a token.
+    const [layer] = await layersById(c.var.db, [layerId]);
+    if (!layer) throw new ApiError(404, 'not-found', 'Layer not found.');
+    const access = await requireProjectRole(c.var.db, c.var.principal, layer.projectId, 'viewer', 'Layer');
+    return c.json(await mintResourceToken(c, vectorLayerScope(layerId), access.epoch, c.req.valid('json')?.expires_in), 201);
   },
 );
 
