@@ -81,3 +81,9 @@ export async function writeKeyUses(db: Database, now = false): Promise<void> {
     throw error;
   }
 }
+
+/** Whether the key still exists (a deleted key has no row). */
+export async function apiKeyExists(db: Database, id: string): Promise<boolean> {
+  const [row] = await db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.id, id));
+  return row !== undefined;
+}

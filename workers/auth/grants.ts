@@ -8,6 +8,8 @@ import { ApiError } from '../http/problem';
 import { TtlCache } from '../util/ttl-cache';
 import { canReadSql, isUuid } from './access';
 import { signingKeys } from './signing-keys';
+import { apiKeyExists } from './api-keys';
+import { sessionStands } from './sessions';
 import { TokenError, dataProductScope, verifyResourceToken, type ResourceClaims } from './tokens';
 
 /**
@@ -56,7 +58,7 @@ export interface AuthTiming {
   db: boolean;
 }
 
-const caches: Array<TtlCache<unknown>> = [];
+const caches: Array<{ clear(): void }> = [];
 /**
  * A cache of what this isolate learnt about credentials or access; `forgetAccess` empties them all.
  * Their bounds keep them under ~15 MB together at worst (a few hundred bytes an entry; tokens, the
@@ -64,7 +66,7 @@ const caches: Array<TtlCache<unknown>> = [];
  */
 export function isolateCache<V>(maxEntries: number): TtlCache<V> {
   const cache = new TtlCache<V>(maxEntries);
-  caches.push(cache as TtlCache<unknown>);
+  caches.push(cache);
   return cache;
 }
 
@@ -111,10 +113,12 @@ const rejected = (reason: string) => new ApiError(401, 'invalid-token', `Tile to
 /**
  * A signed token's claims, if it is one for `scope`: a token that fails its signature, scope or
  * expiry is a 401, never a fallback to anonymous. It is checked before the object is looked up,
- * so that a wrong token gets the same answer whether the object exists or not. Signatures verified
- * once stay verified (they cannot change) until the token expires.
+ * so that a wrong token gets the same answer whether the object exists or not. A signature once
+ * verified is remembered like a grant (it cannot change), never past the token's expiry.
  */
 export async function verifiedToken(c: Context<AppEnv>, token: string, scope: string): Promise<ResourceClaims> {
+  // Ours are a few hundred characters; nothing longer is verified, or kept.
+  if (token.length > 4096) throw rejected('not a token of this service');
   let claims;
   try {
     claims = await remembered(c, verifiedTokens, `${scope}|${token}`, async () => verifyResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), token, scope));
@@ -133,10 +137,7 @@ function credentialStands(c: Context<AppEnv>, credential: string): Promise<boole
   return remembered(c, liveCredentials, credential, async () => {
     const [kind, id] = [credential.slice(0, credential.indexOf(':')), credential.slice(credential.indexOf(':') + 1)];
     if (!isUuid(id)) return false;
-    const query = kind === 'key'
-      ? sql`SELECT EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${id}) AS stands`
-      : sql`SELECT EXISTS (SELECT 1 FROM sessions s WHERE s.family_id = ${id} AND s.revoked_at IS NULL AND s.expires_at > now()) AS stands`;
-    return rowsOf<{ stands: boolean }>(await c.var.db.execute(query))[0]?.stands === true;
+    return kind === 'key' ? apiKeyExists(c.var.db, id) : sessionStands(c.var.db, id);
   });
 }
 

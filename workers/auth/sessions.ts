@@ -63,3 +63,10 @@ export async function sessionPrincipal(db: Database, userId: string, familyId: s
     .limit(1);
   return row ? { userId, email: row.email, isAdmin: row.isAdmin, via: 'session', sessionFamilyId: familyId } : null;
 }
+
+/** Whether a sign-in (a refresh-token family) still stands: not ended by logout or reuse, not expired. */
+export async function sessionStands(db: Database, familyId: string): Promise<boolean> {
+  const [row] = await db.select({ id: sessions.id }).from(sessions)
+    .where(and(eq(sessions.familyId, familyId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`))).limit(1);
+  return row !== undefined;
+}
