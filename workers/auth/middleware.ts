@@ -18,7 +18,7 @@ const MAX_CREDENTIAL_LENGTH = 4096;
 
 /** Who an API key or a session is, as this isolate recently learnt it (./grants.ts says for how long). */
 const principals = isolateCache<Principal | null>(5_000);
-/** Access tokens whose signature was verified, until they expire. */
+/** Access tokens whose signature was verified (kept like the principals, never past their expiry). */
 const accessTokens = isolateCache<AccessClaims & { expiresAt: number }>(2_000);
 
 /**
