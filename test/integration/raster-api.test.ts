@@ -333,6 +333,14 @@ describe('rendering options', () => {
     expect(parseNpy(await again.arrayBuffer()).bands.at(-1)![40]).toBe(0);
   });
 
+  it('full-resolution statistics stay within the pixel budget: a 400 that says to set max_size (issue 18)', async () => {
+    const key = byKey(seed.objects['big-sparse.tif']!);
+    const refused = await problem(await call(`/cog/statistics?${key}&max_size=0`, { apiKey }), 400);
+    expect(refused.detail).toMatch(/25000000 pixels, over the 16777216 .* set max_size/);
+    const decimated = await json<Record<string, { count: number }>>(await call(`/cog/statistics?${key}&max_size=256`, { apiKey }), 200);
+    expect(decimated.b1!.count).toBe(256 * 256);
+  });
+
   it('a stripped, non-COG GeoTIFF still renders, and /info says it is not cloud optimized', async () => {
     const info = await json<{ cloud_optimized: boolean; is_tiled: boolean }>(await call(`/cog/info?${byKey(seed.objects['stripped.tif']!)}`, { apiKey }), 200);
     expect(info).toMatchObject({ cloud_optimized: false, is_tiled: false });

@@ -77,6 +77,17 @@ export interface StatisticsRequest extends Omit<RenderOptions, 'resampling'>, St
 }
 
 /**
+ * Pixels one statistics request may read: as many as `max_size=4096` reads, ~0.5 s of CPU. Checked
+ * before reading, since a full-resolution pass over a large file takes seconds per hundred million.
+ */
+export const STATISTICS_PIXEL_BUDGET = 4096 * 4096;
+
+function assertWithinBudget(pixels: number, what: string): void {
+  if (pixels <= STATISTICS_PIXEL_BUDGET) return;
+  throw new RasterError(400, `${what} ${pixels} pixels, over the ${STATISTICS_PIXEL_BUDGET} one request reads: set max_size (4096 at most) to read the overviews instead.`);
+}
+
+/**
  * Per-band statistics of the dataset (or of polygons over it). `maxSize` 0 reads the full
  * resolution in chunks, so the result is what `gdalinfo -stats` computes.
  */
@@ -105,11 +116,12 @@ export async function statistics(cog: Cog, source: Source, request: StatisticsRe
       width,
       height,
     };
-    if (width * height > 64 * 1024 * 1024) throw new RasterError(400, 'The geometry covers too many pixels; set max_size.');
+    assertWithinBudget(width * height, 'The geometry covers');
     add(await renderGrid(cog, source, grid, { ...request, resampling: 'nearest' }), rasterize(request.polygons, grid));
   } else if (request.maxSize > 0 && Math.max(cog.width, cog.height) > request.maxSize) {
     add(await renderGrid(cog, source, datasetGrid(cog, request.maxSize), { ...request, resampling: 'nearest' }));
   } else {
+    assertWithinBudget(cog.width * cog.height, 'The full resolution holds');
     for (let y = 0; y < cog.height; y += FULL_RES_CHUNK) {
       for (let x = 0; x < cog.width; x += FULL_RES_CHUNK) {
         const window = { x, y, width: Math.min(FULL_RES_CHUNK, cog.width - x), height: Math.min(FULL_RES_CHUNK, cog.height - y) };
