@@ -50,8 +50,8 @@ function testObjects(): Array<{ name: string; file: string }> {
     // User-defined projections (no EPSG code), written by gdalwarp.
     ['lcc.tif', 'gdalwarp', ['-t_srs', '+proj=lcc +lat_1=70 +lat_2=76 +lat_0=73 +lon_0=-57 +datum=WGS84 +units=m', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', `${FIXTURES}/cog/cog.tif`]],
     ['robinson.tif', 'gdalwarp', ['-t_srs', '+proj=robin +datum=WGS84', '-co', 'TILED=YES', '-co', 'COMPRESS=DEFLATE', `${FIXTURES}/cog/cog.tif`]],
-    // 25 million pixels in 3.5 KB (sparse: no tile written): more than one statistics request may read at full resolution.
-    ['big-sparse.tif', 'gdal_create', ['-outsize', '5000', '5000', '-bands', '1', '-ot', 'Byte', '-co', 'TILED=YES', '-co', 'SPARSE_OK=YES', '-co', 'COMPRESS=DEFLATE', '-a_srs', 'EPSG:3857', '-a_ullr', '0', '500000', '500000', '0']],
+    // 100 million pixels in a few KB (sparse: no tile written): more than one statistics request may read at full resolution.
+    ['big-sparse.tif', 'gdal_create', ['-outsize', '10000', '10000', '-bands', '1', '-ot', 'Byte', '-co', 'TILED=YES', '-co', 'SPARSE_OK=YES', '-co', 'COMPRESS=DEFLATE', '-a_srs', 'EPSG:3857', '-a_ullr', '0', '500000', '500000', '0']],
     // No projection at all: an engineering CRS, which cannot be put on a map.
     ['local-crs.tif', 'gdal_translate', ['-a_srs', 'LOCAL_CS["arbitrary grid",UNIT["metre",1]]', '-co', 'TILED=YES', `${FIXTURES}/cog/cog.tif`]],
   ];

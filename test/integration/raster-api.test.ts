@@ -336,7 +336,7 @@ describe('rendering options', () => {
   it('full-resolution statistics stay within the pixel budget: a 400 that says to set max_size (issue 18)', async () => {
     const key = byKey(seed.objects['big-sparse.tif']!);
     const refused = await problem(await call(`/cog/statistics?${key}&max_size=0`, { apiKey }), 400);
-    expect(refused.detail).toMatch(/25000000 pixels, over the 16777216 .* set max_size/);
+    expect(refused.detail).toMatch(/100000000 pixels, over the 67108864 .* set max_size/);
     const decimated = await json<Record<string, { count: number }>>(await call(`/cog/statistics?${key}&max_size=256`, { apiKey }), 200);
     expect(decimated.b1!.count).toBe(256 * 256);
   });

@@ -77,10 +77,11 @@ export interface StatisticsRequest extends Omit<RenderOptions, 'resampling'>, St
 }
 
 /**
- * Pixels one statistics request may read: as many as `max_size=4096` reads, ~0.5 s of CPU. Checked
- * before reading, since a full-resolution pass over a large file takes seconds per hundred million.
+ * Pixels one statistics request may read: 8192 × 8192 (a 7168 × 8704 orthomosaic fits, ~1.5 s of
+ * CPU). Checked before reading, since a full-resolution pass over a large file takes seconds per
+ * hundred million pixels; past it, max_size reads the overviews.
  */
-export const STATISTICS_PIXEL_BUDGET = 4096 * 4096;
+export const STATISTICS_PIXEL_BUDGET = 8192 * 8192;
 
 function assertWithinBudget(pixels: number, what: string): void {
   if (pixels <= STATISTICS_PIXEL_BUDGET) return;
