@@ -39,6 +39,10 @@ export const roleSql = (projectId: SQLWrapper, principal: Principal | null): SQL
 export const canReadSql = (projectId: SQLWrapper, principal: Who): SQL<boolean> =>
   sql<boolean>`can_read_project(${projectId}, ${userOf(principal)})`;
 
+/** Whether the caller may read a data product (it is public, or its project is readable), as SQL. */
+export const canReadProductSql = (product: { isPublic: SQLWrapper; projectId: SQLWrapper }, principal: Who): SQL<boolean> =>
+  sql<boolean>`(${product.isPublic} OR ${canReadSql(product.projectId, principal)})`;
+
 /** Whether the caller has at least `minimum` on the project, as SQL. */
 export const hasRoleSql = (projectId: SQLWrapper, principal: Principal | null, minimum: ProjectRole): SQL<boolean> =>
   sql<boolean>`coalesce(project_role(${projectId}, ${userOf(principal)}) >= ${minimum}::project_role, false)`;

@@ -119,14 +119,21 @@ const rejected = (reason: string) => new ApiError(401, 'invalid-token', `Tile to
 export async function verifiedToken(c: Context<AppEnv>, token: string, scope: string): Promise<ResourceClaims> {
   // Ours are a few hundred characters; nothing longer is verified, or kept.
   if (token.length > 4096) throw rejected('not a token of this service');
-  let claims;
   try {
-    claims = await remembered(c, verifiedTokens, `${scope}|${token}`, async () => verifyResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), token, scope));
+    return await verifiedClaims(c, verifiedTokens, `${scope}|${token}`, async () => verifyResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), token, scope));
   } catch (error) {
     if (error instanceof TokenError) throw rejected(error.message);
     throw error;
   }
-  if (claims.expiresAt <= Date.now()) throw rejected('token expired');
+}
+
+/**
+ * A token's claims as `verify` gives them, remembered like a grant (a signature cannot change),
+ * never past the token's expiry: a TokenError otherwise, as from `verify` itself.
+ */
+export async function verifiedClaims<C extends { expiresAt: number }>(c: Context<AppEnv>, cache: TtlCache<C>, key: string, verify: () => Promise<C>): Promise<C> {
+  const claims = await remembered(c, cache, key, verify);
+  if (claims.expiresAt <= Date.now()) throw new TokenError('token expired');
   return claims;
 }
 

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import type { Database } from '../db/client';
@@ -39,8 +39,8 @@ export async function loginRetryAfter(db: Database, email: string, address: stri
   const forAccount = sql`lower(${loginAttempts.email}) = lower(${email}) AND ${sinceLastSuccess}`;
   const fromAddress = sql`${loginAttempts.ip} = ${address}`;
   const forPair = sql`${forAccount} AND ${fromAddress}`;
-  const count = (filter: ReturnType<typeof sql>) => sql<number>`count(*) FILTER (WHERE ${filter})::int`;
-  const oldest = (filter: ReturnType<typeof sql>) => sql<number | null>`extract(epoch FROM min(${loginAttempts.at}) FILTER (WHERE ${filter}))::float8`;
+  const count = (filter: SQL) => sql<number>`count(*) FILTER (WHERE ${filter})::int`;
+  const oldest = (filter: SQL) => sql<number | null>`extract(epoch FROM min(${loginAttempts.at}) FILTER (WHERE ${filter}))::float8`;
   const [row] = await db
     .select({
       pair: count(forPair), oldestPair: oldest(forPair),

@@ -8,7 +8,7 @@ import { sessionPrincipal } from './sessions';
 import { signingKeys } from './signing-keys';
 import { TokenError, verifyAccessToken, type AccessClaims } from './tokens';
 import type { Principal } from './principal';
-import { isolateCache, remembered } from './grants';
+import { isolateCache, remembered, verifiedClaims } from './grants';
 import { errorMessage } from '../util/error-message';
 
 const invalid = (detail: string) =>
@@ -62,12 +62,11 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | null> {
   const token = credential;
   let claims;
   try {
-    claims = await remembered(c, accessTokens, token, async () => verifyAccessToken(await signingKeys(c.env.JWT_SIGNING_KEYS), token));
+    claims = await verifiedClaims(c, accessTokens, token, async () => verifyAccessToken(await signingKeys(c.env.JWT_SIGNING_KEYS), token));
   } catch (error) {
     if (error instanceof TokenError) throw invalid(`Access token rejected: ${error.message}.`);
     throw error;
   }
-  if (claims.expiresAt <= Date.now()) throw invalid('Access token rejected: token expired.');
   const { sub, sid } = claims;
   const principal = await remembered(c, principals, `session|${sub}|${sid}`, () => sessionPrincipal(c.var.db, sub, sid));
   if (!principal) throw invalid('The session of this token has ended.');

@@ -70,7 +70,8 @@ export async function cached(c: Context<AppEnv>, options: CachedOptions, produce
   const tier = memoryTier(c);
   const kept = tier?.get(options.key);
   const etag = kept?.etag ?? `"${(await sha256Hex(options.key)).slice(0, 32)}"`;
-  const common = { etag, 'cache-control': options.cacheControl, vary: 'Origin' };
+  // Vary: Origin comes from the CORS middleware, on every answer.
+  const common = { etag, 'cache-control': options.cacheControl };
   const ifNoneMatch = c.req.header('if-none-match');
   if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
     return new Response(null, { status: 304, headers: common });

@@ -6,7 +6,7 @@ import { isRefusedInput } from '../db/errors';
 import { rowsOf } from '../db/rows';
 import { createRouter, errors, handBuilt, jsonBody, jsonResponse, bearerSecurity } from '../http/openapi';
 import { ApiError } from '../http/problem';
-import { canReadSql, requireProjectRole, type ProjectRole } from '../auth/access';
+import { canReadProductSql, requireProjectRole, type ProjectRole } from '../auth/access';
 import { signingKeys } from '../auth/signing-keys';
 import { credentialOf, dataProductScope, signResourceToken } from '../auth/tokens';
 import { numberVar } from '../config';
@@ -72,8 +72,9 @@ async function itemDocuments(c: Context<AppEnv>, rows: ItemRow[]): Promise<Array
   if (productIds.length) {
     // Open to anyone: no token. Readable by the caller: a token of theirs. Neither (an item catalogued
     // somewhere they can see, of a product they cannot read): no token, and the link stays shut.
+    const product = { isPublic: sql`dp.is_public`, projectId: sql`p.id` };
     const products = rowsOf<{ id: string; open: boolean; readable: boolean; epoch: number }>(await c.var.db.execute(sql`
-      SELECT dp.id, (dp.is_public OR ${canReadSql(sql`p.id`, null)}) AS open, (dp.is_public OR ${canReadSql(sql`p.id`, c.var.principal)}) AS readable,
+      SELECT dp.id, ${canReadProductSql(product, null)} AS open, ${canReadProductSql(product, c.var.principal)} AS readable,
         p.access_epoch AS epoch FROM data_products dp JOIN projects p ON p.id = dp.project_id
       WHERE dp.id IN (${sqlList(productIds, 'uuid')})`));
     const keys = await signingKeys(c.env.JWT_SIGNING_KEYS);
