@@ -5,6 +5,7 @@ import { BandAccumulator, accumulate, type BandStatistics, type StatisticsOption
 import { renderGrid, type RenderOptions } from './tile';
 import { cogProj4, transformer, type Grid } from './warp';
 import { RasterError } from './errors';
+import { BUDGET } from './budget';
 
 /** GeoJSON Polygon/MultiPolygon rings, in some CRS. */
 export type Polygons = number[][][][];
@@ -56,7 +57,7 @@ export function toDatasetCrs(cog: Cog, polygons: Polygons, fromProj4: string): P
   return polygons.map((polygon) => polygon.map((ring) => ring.map(([x, y]) => transform(x!, y!))));
 }
 
-function polygonBounds(polygons: Polygons): [number, number, number, number] {
+export function polygonBounds(polygons: Polygons): [number, number, number, number] {
   let minx = Infinity, miny = Infinity, maxx = -Infinity, maxy = -Infinity;
   for (const polygon of polygons) for (const ring of polygon) for (const [x, y] of ring) {
     minx = Math.min(minx, x!); maxx = Math.max(maxx, x!); miny = Math.min(miny, y!); maxy = Math.max(maxy, y!);
@@ -65,6 +66,28 @@ function polygonBounds(polygons: Polygons): [number, number, number, number] {
 }
 
 const FULL_RES_CHUNK = 1024;
+
+/**
+ * Bytes a statistics pass holds per pixel at most: the values read, an expression's or unscale's
+ * float64 results, the mask and the polygon coverage.
+ */
+const statisticsBytesPerPixel = (bands: number) => bands * 16 + 2;
+
+/** Runs of whole rows of `grid`, each within the pixel budget: the same pixels, read a part at a time. */
+function rowChunks(grid: Grid, bytesPerPixel: number): Grid[] {
+  const rows = Math.max(1, Math.floor(BUDGET.pixelBytes / (grid.width * bytesPerPixel)));
+  const dy = (grid.bounds[3] - grid.bounds[1]) / grid.height;
+  const chunks: Grid[] = [];
+  for (let y = 0; y < grid.height; y += rows) {
+    const height = Math.min(rows, grid.height - y);
+    chunks.push({ ...grid, height, bounds: [grid.bounds[0], grid.bounds[3] - (y + height) * dy, grid.bounds[2], grid.bounds[3] - y * dy] });
+  }
+  return chunks;
+}
+
+/** Side of the square windows a full-resolution pass reads: 1024, or less where many bands would pass the budget. */
+const fullResolutionChunk = (bands: number) =>
+  Math.min(FULL_RES_CHUNK, Math.max(256, Math.floor(Math.sqrt(BUDGET.pixelBytes / statisticsBytesPerPixel(bands)) / 256) * 256));
 
 export interface StatisticsRequest extends Omit<RenderOptions, 'resampling'>, StatisticsOptions {
   maxSize: number;
@@ -118,14 +141,19 @@ export async function statistics(cog: Cog, source: Source, request: StatisticsRe
       height,
     };
     assertWithinBudget(width * height, 'The geometry covers');
-    add(await renderGrid(cog, source, grid, { ...request, resampling: 'nearest' }), rasterize(request.polygons, grid));
+    for (const chunk of rowChunks(grid, statisticsBytesPerPixel(request.bands.length))) {
+      add(await renderGrid(cog, source, chunk, { ...request, resampling: 'nearest' }), rasterize(request.polygons, chunk));
+    }
   } else if (request.maxSize > 0 && Math.max(cog.width, cog.height) > request.maxSize) {
-    add(await renderGrid(cog, source, datasetGrid(cog, request.maxSize), { ...request, resampling: 'nearest' }));
+    for (const chunk of rowChunks(datasetGrid(cog, request.maxSize), statisticsBytesPerPixel(request.bands.length))) {
+      add(await renderGrid(cog, source, chunk, { ...request, resampling: 'nearest' }));
+    }
   } else {
     assertWithinBudget(cog.width * cog.height, 'The full resolution holds');
-    for (let y = 0; y < cog.height; y += FULL_RES_CHUNK) {
-      for (let x = 0; x < cog.width; x += FULL_RES_CHUNK) {
-        const window = { x, y, width: Math.min(FULL_RES_CHUNK, cog.width - x), height: Math.min(FULL_RES_CHUNK, cog.height - y) };
+    const side = fullResolutionChunk(request.bands.length);
+    for (let y = 0; y < cog.height; y += side) {
+      for (let x = 0; x < cog.width; x += side) {
+        const window = { x, y, width: Math.min(side, cog.width - x), height: Math.min(side, cog.height - y) };
         add(await readWindow(cog, full, window, request.bands, source, request));
       }
     }

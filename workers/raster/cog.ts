@@ -201,6 +201,25 @@ function indexBeyond(image: GeoTIFFImage, end: number): boolean {
   return false;
 }
 
+/**
+ * Refuses an image whose block index does not match its declared size or lies past the file's
+ * end: a few bytes may not claim what only gigabytes could hold.
+ */
+async function checkBlockIndex(image: GeoTIFFImage, size: number): Promise<void> {
+  const fd = image.getFileDirectory();
+  const [number, name] = image.isTiled ? [324, 'TileOffsets'] as const : [273, 'StripOffsets'] as const;
+  const deferred = fd.deferredArrays.get(number);
+  const loaded = deferred ? null : await tag<ArrayLike<number> | number>(fd, name);
+  const count = deferred ? deferred.length : typeof loaded === 'number' ? 1 : loaded?.length ?? 0;
+  const [width, height, blockWidth, blockHeight] = [image.getWidth(), image.getHeight(), image.getTileWidth(), image.getTileHeight()];
+  if (!(blockWidth > 0 && blockHeight > 0)) throw new RasterError(422, `The file declares ${blockWidth} × ${blockHeight}-pixel blocks.`);
+  const expected = Math.ceil(width / blockWidth) * Math.ceil(height / blockHeight) * (image.planarConfiguration === 2 ? image.getSamplesPerPixel() : 1);
+  if (count < expected) {
+    throw new RasterError(422, `The file declares ${width} × ${height} pixels in ${blockWidth} × ${blockHeight} blocks (${expected} of them) but indexes ${count}: it is damaged.`);
+  }
+  if (indexBeyond(image, size)) throw new RasterError(422, `The file declares ${width} × ${height} pixels, but its block index runs past its ${size} bytes: it is truncated or damaged.`);
+}
+
 async function tag<T>(fd: ImageFileDirectory, name: TagName): Promise<T | undefined> {
   return fd.hasTag(name) ? ((await fd.loadValue(name)) as T) : undefined;
 }
@@ -266,6 +285,7 @@ export async function parseCog(bytes: ByteSource): Promise<Cog> {
   }
   const full = images[0];
   if (!full) throw new RasterError(422, 'The TIFF holds no image.');
+  for (const image of images) await checkBlockIndex(image, bytes.size);
   const fd = full.getFileDirectory();
   const width = full.getWidth();
   const height = full.getHeight();

@@ -6,14 +6,18 @@ import { decompress as zstdDecompress } from 'fzstd';
 import Lerc from 'lerc';
 import decodeWebp, { init as initWebp } from '@jsquash/webp/decode';
 import decodeJpeg, { init as initJpeg } from '@jsquash/jpeg/decode';
+import { decodeLzw } from './codecs/lzw';
+import { decodePackbits } from './codecs/packbits';
+import { jpegSize, lercBytes, webpSize, zstdContentSize, type Size } from './codecs/declared-size';
 // Bundled as compiled WebAssembly.Modules, the one form workerd lets code instantiate.
 import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
 import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 
 /**
- * geotiff's stock LERC, ZSTD and WEBP decoders fail inside workerd (run-time WebAssembly
- * compilation, createImageBitmap); these replace them, and JPEG is decoded by libjpeg-turbo to match
- * GDAL. The others (none, DEFLATE, LZW, PackBits) are geotiff's own, pure JS.
+ * Every TIFF codec, each held to the block's decoded size: a stream that decodes past it (a
+ * compression bomb) or declares a larger image is refused before the memory is taken. geotiff's
+ * stock LERC, ZSTD and WEBP decoders also fail inside workerd (run-time WebAssembly compilation,
+ * createImageBitmap), and JPEG is decoded by libjpeg-turbo to match GDAL.
  */
 type Parameters = ConstructorParameters<typeof BaseDecoder>[0] & {
   LercParameters?: number[];
@@ -45,18 +49,70 @@ const toBuffer = (bytes: Uint8Array): ArrayBuffer =>
     : new Uint8Array(bytes).buffer;
 
 /**
- * DEFLATE through the runtime's native zlib (node:zlib, synchronous) instead of geotiff's pako:
- * several times faster on the tiles of a typical COG, and no stream set up per tile.
+ * Bytes one block decodes to: its rows of samples, bit-packed ones (masks) rounded up per row, or
+ * four a pixel from a browser-style (RGBA) decoder.
  */
-class DeflateDecoder extends BaseDecoder {
-  override decodeBlock(buffer: ArrayBufferLike): ArrayBuffer {
-    return toBuffer(inflateSync(new Uint8Array(buffer)));
+export function decodedBytes(decoder: BaseDecoder): number {
+  const p = decoder.parameters as Parameters;
+  if (decoder instanceof RgbaDecoder) return p.tileWidth * p.tileHeight * 4;
+  const perSample = typeof p.bitsPerSample === 'number' ? [p.bitsPerSample] : Array.from(p.bitsPerSample);
+  const bits = p.planarConfiguration === 2 ? perSample[0]! : perSample.reduce((sum, b) => sum + b, 0);
+  return Math.ceil((p.tileWidth * bits) / 8) * p.tileHeight;
+}
+
+/** A decoder that knows the most its block may decode to. */
+abstract class BoundedDecoder extends BaseDecoder {
+  protected get limit(): number {
+    return decodedBytes(this);
+  }
+
+  protected refuse(what: string, size: number): never {
+    throw new RangeError(`${what} decodes to ${size} bytes, more than the block's ${this.limit}`);
   }
 }
 
-class ZstdDecoder extends BaseDecoder {
+class RawDecoder extends BoundedDecoder {
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
+    if (buffer.byteLength > this.limit) this.refuse('Uncompressed data', buffer.byteLength);
+    return buffer;
+  }
+}
+
+class LzwDecoder extends BoundedDecoder {
   override decodeBlock(buffer: ArrayBufferLike): ArrayBuffer {
-    return toBuffer(zstdDecompress(new Uint8Array(buffer)));
+    return toBuffer(decodeLzw(new Uint8Array(buffer), this.limit));
+  }
+}
+
+class PackbitsDecoder extends BoundedDecoder {
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBuffer {
+    return toBuffer(decodePackbits(new Uint8Array(buffer), this.limit));
+  }
+}
+
+/** DEFLATE stopped at `limit` bytes: past it zlib throws rather than grows. */
+const inflate = (bytes: Uint8Array, limit: number): Uint8Array => inflateSync(bytes, { maxOutputLength: Math.max(1, limit) });
+
+/** Zstandard into a buffer of `limit` bytes, refused up front when its frame declares more. */
+function unzstd(bytes: Uint8Array, limit: number): Uint8Array {
+  const declared = zstdContentSize(bytes);
+  if (declared !== null && declared > limit) throw new RangeError(`ZSTD data decodes to ${declared} bytes, more than the block's ${limit}`);
+  return zstdDecompress(bytes, new Uint8Array(limit));
+}
+
+/**
+ * DEFLATE through the runtime's native zlib (node:zlib, synchronous) instead of geotiff's pako:
+ * several times faster on the tiles of a typical COG, and no stream set up per tile.
+ */
+class DeflateDecoder extends BoundedDecoder {
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBuffer {
+    return toBuffer(inflate(new Uint8Array(buffer), this.limit));
+  }
+}
+
+class ZstdDecoder extends BoundedDecoder {
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBuffer {
+    return toBuffer(unzstd(new Uint8Array(buffer), this.limit));
   }
 }
 
@@ -64,14 +120,20 @@ const LERC_NONE = 0;
 const LERC_DEFLATE = 1;
 const LERC_ZSTD = 2;
 
-class LercDecoder extends BaseDecoder {
+/** A LERC blob is never much larger than its pixels; past this its inner DEFLATE or ZSTD is a bomb. */
+const lercBlobLimit = (limit: number) => 2 * limit + 65536;
+
+class LercDecoder extends BoundedDecoder {
   override decodeBlock(buffer: ArrayBufferLike): ArrayBuffer {
     const { LercParameters: lercParameters, planarConfiguration } = this.parameters as Parameters;
     const extra = lercParameters?.[1] ?? LERC_NONE;
     let blob = new Uint8Array(buffer);
-    if (extra === LERC_DEFLATE) blob = inflateSync(blob);
-    else if (extra === LERC_ZSTD) blob = zstdDecompress(blob);
+    if (extra === LERC_DEFLATE) blob = inflate(blob, lercBlobLimit(this.limit));
+    else if (extra === LERC_ZSTD) blob = unzstd(blob, lercBlobLimit(this.limit));
     else if (extra !== LERC_NONE) throw new Error(`unsupported LERC additional compression ${extra}`);
+    const declared = lercBytes(blob);
+    if (declared === null) throw new Error('not a LERC2 blob');
+    if (declared > this.limit) this.refuse('LERC data', declared);
     const decoded = Lerc.decode(toBuffer(blob));
     const pixels = decoded.pixels[0];
     if (!pixels) throw new Error('LERC block holds no pixels');
@@ -93,7 +155,14 @@ class LercDecoder extends BaseDecoder {
  * A browser-style decoder: it gives four samples a pixel (RGBA) whatever the block holds, gray
  * repeated, and the reader steps over the extra ones rather than copying them out first.
  */
-export abstract class RgbaDecoder extends BaseDecoder {}
+export abstract class RgbaDecoder extends BoundedDecoder {
+  /** Refuses a stream whose image is larger than the block (JPEG pads nothing in a TIFF tile). */
+  protected checkSize(size: Size | null, codec: string): void {
+    const { tileWidth, tileHeight } = this.parameters as Parameters;
+    if (!size) throw new Error(`no ${codec} image size found`);
+    if (size.width > tileWidth || size.height > tileHeight) this.refuse(`A ${size.width} × ${size.height} ${codec} image`, size.width * size.height * 4);
+  }
+}
 
 const rgbaBuffer = (rgba: Uint8ClampedArray): ArrayBuffer => toBuffer(new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength));
 
@@ -103,7 +172,9 @@ class WebpDecoder extends RgbaDecoder {
   override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBuffer> {
     webpReady ??= initWebp(webpWasm);
     await webpReady;
-    return rgbaBuffer((await decodeWebp(toBuffer(new Uint8Array(buffer)))).data);
+    const stream = new Uint8Array(buffer);
+    this.checkSize(webpSize(stream), 'WebP');
+    return rgbaBuffer((await decodeWebp(toBuffer(stream))).data);
   }
 }
 
@@ -126,6 +197,7 @@ class JpegDecoder extends RgbaDecoder {
       joined.set(stream.subarray(2), tables.length - 2);
       stream = joined;
     }
+    this.checkSize(jpegSize(stream), 'JPEG');
     return rgbaBuffer((await decodeJpeg(toBuffer(stream))).data);
   }
 }
@@ -135,6 +207,9 @@ let registered = false;
 export function registerDecoders(): void {
   if (registered) return;
   registered = true;
+  addDecoder([1, undefined], async () => RawDecoder, decoderParameters, false);
+  addDecoder(5, async () => LzwDecoder, decoderParameters, false);
+  addDecoder(32773, async () => PackbitsDecoder, decoderParameters, false);
   addDecoder(50000, async () => ZstdDecoder, decoderParameters, false);
   addDecoder(34887, async () => LercDecoder, decoderParameters, false);
   addDecoder(50001, async () => WebpDecoder, decoderParameters, false);

@@ -2,7 +2,8 @@ import { getDecoder, type BaseDecoder, type GeoTIFFImage } from 'geotiff';
 import { SAMPLE_ARRAYS, type Cog, type Level, type Samples } from './cog';
 import type { Source } from './source';
 import { RasterError } from './errors';
-import { RgbaDecoder, decoderParameters } from './decoders';
+import { RgbaDecoder, decodedBytes, decoderParameters } from './decoders';
+import { assertBlock, assertFetch, assertPixels } from './budget';
 import { ByteLru } from '../util/lru';
 import { errorMessage } from '../util/error-message';
 
@@ -229,6 +230,7 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
   const { image } = level;
   const { width, height } = window;
   const Typed = SAMPLE_ARRAYS[cog.dataType];
+  assertPixels(width, height, bands.length * Typed.BYTES_PER_ELEMENT + 1, 'This read needs');
   const out: Block = {
     width,
     height,
@@ -247,9 +249,14 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
   const down = Math.ceil(level.height / bh);
   const planar = image.planarConfiguration === 2;
   const samples = [...new Set(cog.alphaBand === null ? bands : [...bands, cog.alphaBand])];
+  const [bx0, bx1, by0, by1] = [Math.floor(x0 / bw), Math.floor((x1 - 1) / bw), Math.floor(y0 / bh), Math.floor((y1 - 1) / bh)];
+  assertFetch((bx1 - bx0 + 1) * (by1 - by0 + 1) * ((planar ? samples.length : 1) + (level.mask ? 1 : 0)), 0);
+  const decoder = await decoderFor(image);
+  const maskDecoder = level.mask ? await decoderFor(level.mask) : null;
+  for (const d of [decoder, maskDecoder]) if (d) assertBlock(decodedBytes(d), bw, bh);
   const blockCoords: Array<[number, number]> = [];
-  for (let by = Math.floor(y0 / bh); by <= Math.floor((y1 - 1) / bh); by++) {
-    for (let bx = Math.floor(x0 / bw); bx <= Math.floor((x1 - 1) / bw); bx++) blockCoords.push([bx, by]);
+  for (let by = by0; by <= by1; by++) {
+    for (let bx = bx0; bx <= bx1; bx++) blockCoords.push([bx, by]);
   }
   const dataIndex = (bx: number, by: number, sample: number) => (planar ? sample * across * down : 0) + by * across + bx;
   const wanted: Array<[string, GeoTIFFImage, number]> = [];
@@ -262,11 +269,10 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
   }
   await cog.bytes.preload(wanted.flatMap(([, ifd, index]) => indexRanges(ifd, index)), source, options.signal);
   const requests = new Map(await Promise.all(wanted.map(async ([key, ifd, index]) => [key, await locate(ifd, index)] as const)));
+  assertFetch(wanted.length, [...requests.values()].reduce((sum, r) => sum + r.length, 0));
   await fetchBlocks([...requests.values()], source, cog.etag, cog.size, options.signal);
 
   const size = Typed.BYTES_PER_ELEMENT;
-  const decoder = await decoderFor(image);
-  const maskDecoder = level.mask ? await decoderFor(level.mask) : null;
   const nodata = options.nodata === undefined ? cog.nodata : options.nodata;
   const isFloat = cog.dataType === 'float32' || cog.dataType === 'float64';
   // Samples per decoded pixel: RGBA from a browser-style decoder, else the file's own.

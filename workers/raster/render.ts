@@ -1,4 +1,4 @@
-import type { Cog, DataType } from './cog';
+import { SAMPLE_ARRAYS, type Cog, type DataType } from './cog';
 import type { Block } from './read';
 import type { Expression } from './expression';
 import { lookupCustom, type CustomColormap, type Lut } from './colormaps';
@@ -85,6 +85,20 @@ function colorize(processed: Processed, colormap: NonNullable<RenderParams['colo
     }
   }
   return { width: block.width, height: block.height, rgba };
+}
+
+/**
+ * Bytes a rendering holds per output pixel, at most: the bands read, what unscale and an
+ * expression make of them, and the image's own (RGBA or PNG rows, and the encoded file).
+ */
+export function renderBytesPerPixel(cog: Cog, bands: number[], params: RenderParams, format: ImageFormat): number {
+  const outputs = params.expression?.outputs.length ?? bands.length;
+  let bytes = bands.length * SAMPLE_ARRAYS[cog.dataType].BYTES_PER_ELEMENT + 1;
+  if (params.unscale) bytes += bands.length * 8;
+  if (params.expression) bytes += outputs * 8 + 1;
+  if (format === 'npy') return bytes + outputs * 8 + 1;
+  if (params.rescale) bytes += outputs;
+  return bytes + 4 + (outputs * 2 + 1) * 2;
 }
 
 export interface Rendered {

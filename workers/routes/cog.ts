@@ -15,8 +15,9 @@ import { TILE_MATRIX_SETS, isValidTile, tileMatrixSet, tileMatrixSetDocument, zo
 import { parseFormat, type ImageFormat } from '../raster/image';
 import { parseExpression, type Expression } from '../raster/expression';
 import { namedColormap, parseColormap } from '../raster/colormaps';
-import { process, render, type RenderParams } from '../raster/render';
-import { datasetGrid, fitSize, pointValues, statistics, toDatasetCrs, rasterize, type Polygons } from '../raster/analysis';
+import { process, render, renderBytesPerPixel, type RenderParams } from '../raster/render';
+import { datasetGrid, fitSize, pointValues, polygonBounds, statistics, toDatasetCrs, rasterize, type Polygons } from '../raster/analysis';
+import { BUDGET, assertPixels } from '../raster/budget';
 import { proj4ForCrs } from '../raster/crs';
 import { boundsIn, naturalResolution, transformBounds, transformer, type Grid, type Resampling } from '../raster/warp';
 import type { Block } from '../raster/read';
@@ -137,16 +138,20 @@ function serverTiming(stats: ReadStats, timings: Timings, encode: number, opened
   ].join(', ');
 }
 
-/** Renders a grid to the requested format, cached at the edge; Server-Timing tells where time went. */
-async function respondWithImage(c: Context<AppEnv>, cog: Cog, opened: Opened, format: ImageFormat, make: (timings: Timings) => Promise<{ block: Block; planned: Plan } | null>) {
+/**
+ * Renders a grid of `size` to the requested format, cached at the edge; Server-Timing tells where
+ * time went. What the rendering will hold is checked against the budget before anything is read.
+ */
+async function respondWithImage(c: Context<AppEnv>, cog: Cog, opened: Opened, format: ImageFormat, planned: Plan, size: [number, number], make: (timings: Timings) => Promise<Block | null>) {
+  assertPixels(size[0], size[1], renderBytesPerPixel(cog, planned.bands, planned.render, format), 'The image is');
   const key = await cacheKey(c, [opened.grant.version, cog.etag]);
   return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: () => [r2Metric(opened.stats), metric('total', performance.now() - opened.started)] }, async () => {
     const rendering = performance.now();
     const timings: Timings = { read: 0, warp: 0 };
-    const made = await make(timings);
-    if (!made) throw new ApiError(404, 'not-found', 'This tile lies outside the dataset.');
+    const block = await make(timings);
+    if (!block) throw new ApiError(404, 'not-found', 'This tile lies outside the dataset.');
     const encodeStart = performance.now();
-    const { body, contentType } = await render(made.block, cog, made.planned.bands, made.planned.render, format);
+    const { body, contentType } = await render(block, cog, planned.bands, planned.render, format);
     const encode = performance.now() - encodeStart;
     return new Response(body, {
       headers: { 'content-type': contentType, 'server-timing': serverTiming(opened.stats, timings, encode, opened, rendering) },
@@ -207,14 +212,19 @@ function polygonsOf(feature: FeatureLike): Polygons {
   throw new ApiError(400, 'validation-error', 'Each feature needs a Polygon or MultiPolygon geometry with closed rings of [x, y] positions.');
 }
 
-function featuresOf(body: Record<string, unknown>): FeatureLike[] {
+/** The body's features with their polygons, within the feature and vertex caps (rasterizing costs rows × vertices). */
+function featuresOf(body: Record<string, unknown>): Array<{ feature: FeatureLike; polygons: Polygons }> {
   const features = body.type === 'FeatureCollection' ? body.features : [body];
-  if (!Array.isArray(features) || features.length === 0 || features.length > 1000) {
-    throw new ApiError(400, 'validation-error', 'Send a Feature or a FeatureCollection of 1 to 1000 features.');
+  if (!Array.isArray(features) || features.length === 0 || features.length > BUDGET.features) {
+    throw new ApiError(400, 'validation-error', `Send a Feature or a FeatureCollection of 1 to ${BUDGET.features} features.`);
   }
+  let vertices = 0;
   return features.map((f) => {
     if (!f || typeof f !== 'object' || (f as { type?: unknown }).type !== 'Feature') throw new ApiError(400, 'validation-error', 'FeatureCollection members must be Features.');
-    return f as FeatureLike;
+    const polygons = polygonsOf(f as FeatureLike);
+    for (const polygon of polygons) for (const ring of polygon) vertices += ring.length;
+    if (vertices > BUDGET.vertices) throw new ApiError(400, 'validation-error', `The geometries have more than ${BUDGET.vertices} vertices in all: simplify them or send fewer.`);
+    return { feature: f as FeatureLike, polygons };
   });
 }
 
@@ -283,10 +293,9 @@ function mount(prefix: Prefix) {
       const size = Number(query.tilesize ?? 256) * Number(scaleText ?? 1);
       return withDataset(c, prefix, access(query), async (cog, source, opened) => {
         const planned = plan(cog, query);
-        return respondWithImage(c, cog, opened, format, async (timings) => {
-          const block = await renderTile(cog, source, tms, z, x, y, { size, buffer: query.buffer, padding: query.padding, bands: planned.bands, resampling: query.resampling as Resampling, nodata: planned.nodata, timings });
-          return block && { block, planned };
-        });
+        const side = size + 2 * query.buffer;
+        return respondWithImage(c, cog, opened, format, planned, [side, side], (timings) =>
+          renderTile(cog, source, tms, z, x, y, { size, buffer: query.buffer, padding: query.padding, bands: planned.bands, resampling: query.resampling as Resampling, nodata: planned.nodata, timings }));
       });
     },
   );
@@ -440,8 +449,8 @@ function mount(prefix: Prefix) {
       const features = featuresOf(body);
       const result = await withDataset(c, prefix, access(query), async (cog, source) => {
         const out = [];
-        for (const feature of features) {
-          const stats = await runStatistics(c, cog, source, query, polygonsOf(feature));
+        for (const { feature, polygons } of features) {
+          const stats = await runStatistics(c, cog, source, query, polygons);
           out.push({ ...feature, properties: { ...(feature.properties ?? {}), statistics: stats } });
         }
         return body.type === 'FeatureCollection' ? { ...body, features: out } : out[0];
@@ -478,10 +487,8 @@ function mount(prefix: Prefix) {
         const planned = plan(cog, query);
         const [width, height] = sizeFor(query, cog.width, cog.height);
         const grid: Grid = { ...datasetGrid(cog, 0), width, height };
-        return respondWithImage(c, cog, opened, format, async (timings) => ({
-          block: await renderGrid(cog, source, grid, { bands: planned.bands, resampling: query.resampling as Resampling, nodata: planned.nodata, timings }),
-          planned,
-        }));
+        return respondWithImage(c, cog, opened, format, planned, [width, height], (timings) =>
+          renderGrid(cog, source, grid, { bands: planned.bands, resampling: query.resampling as Resampling, nodata: planned.nodata, timings }));
       });
     },
   );
@@ -500,13 +507,13 @@ function mount(prefix: Prefix) {
       const natural = naturalResolution(cog, dstProj);
       const [width, height] = size ?? sizeFor(query, Math.max(1, Math.round((bounds[2] - bounds[0]) / natural)), Math.max(1, Math.round((bounds[3] - bounds[1]) / natural)));
       const grid: Grid = { proj4: dstProj, bounds, width, height };
-      return respondWithImage(c, cog, opened, format, async (timings) => {
+      return respondWithImage(c, cog, opened, format, planned, [width, height], async (timings) => {
         const block = await renderGrid(cog, source, grid, { bands: planned.bands, resampling: query.resampling as Resampling, nodata: planned.nodata, timings });
         if (polygons) {
           const inside = rasterize(dstProj === coordProj ? polygons : polygons.map((p) => p.map((r) => r.map(([px, py]) => transformer(coordProj, dstProj)(px!, py!)))), grid);
           for (let i = 0; i < inside.length; i++) if (!inside[i]) block.mask[i] = 0;
         }
-        return { block, planned };
+        return block;
       });
     });
 
@@ -558,11 +565,9 @@ function mount(prefix: Prefix) {
     async (c) => {
       const features = featuresOf(c.req.valid('json') as Record<string, unknown>);
       if (features.length !== 1) throw new ApiError(400, 'validation-error', 'Send exactly one Feature.');
-      const polygons = polygonsOf(features[0]!);
-      const xs = polygons.flat(2).map((p) => p[0]!);
-      const ys = polygons.flat(2).map((p) => p[1]!);
+      const { polygons } = features[0]!;
       const format = formatOf(segment(c, c.req.valid('param').feature, 'feature'));
-      return renderPart(c, c.req.valid('query') as ImageParams, [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)], format, null, polygons);
+      return renderPart(c, c.req.valid('query') as ImageParams, polygonBounds(polygons), format, null, polygons);
     },
   );
 }

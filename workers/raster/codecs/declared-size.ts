@@ -1,0 +1,93 @@
+/**
+ * The size an image stream says it decodes to, read from its header before a decoder allocates
+ * for it: a block's stream may not claim more than the block holds.
+ */
+export interface Size {
+  width: number;
+  height: number;
+}
+
+const u16be = (b: Uint8Array, i: number) => (b[i]! << 8) | b[i + 1]!;
+const u16le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8);
+const u24le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16);
+
+/** A JPEG's frame size, from its first SOFn marker; null when it has none. */
+export function jpegSize(stream: Uint8Array): Size | null {
+  let i = 2;
+  while (i + 9 < stream.length) {
+    if (stream[i] !== 0xff) return null;
+    const marker = stream[i + 1]!;
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    // SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC).
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { height: u16be(stream, i + 5), width: u16be(stream, i + 7) };
+    }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      i += 2;
+      continue;
+    }
+    i += 2 + u16be(stream, i + 2);
+  }
+  return null;
+}
+
+const fourcc = (b: Uint8Array, i: number) => String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!);
+
+/** A WebP's canvas size (simple lossy, lossless or extended format); null when it is not WebP. */
+export function webpSize(stream: Uint8Array): Size | null {
+  if (stream.length < 30 || fourcc(stream, 0) !== 'RIFF' || fourcc(stream, 8) !== 'WEBP') return null;
+  const chunk = fourcc(stream, 12);
+  if (chunk === 'VP8 ') return { width: u16le(stream, 26) & 0x3fff, height: u16le(stream, 28) & 0x3fff };
+  if (chunk === 'VP8L') {
+    const bits = stream[21]! | (stream[22]! << 8) | (stream[23]! << 16) | (stream[24]! << 24);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  if (chunk === 'VP8X') return { width: u24le(stream, 24) + 1, height: u24le(stream, 27) + 1 };
+  return null;
+}
+
+const LERC_TYPE_BYTES = [1, 1, 2, 2, 4, 4, 4, 8];
+
+/**
+ * Bytes a LERC2 blob decodes to, every plane of it (lerc decodes planes until the blob ends); null
+ * when it is not LERC2 or a header is broken. Each plane's header gives its size and the next's start.
+ */
+export function lercBytes(blob: Uint8Array): number | null {
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  let total = 0;
+  for (let at = 0; at < blob.length - 10;) {
+    if (at + 66 > blob.length || String.fromCharCode(...blob.subarray(at, at + 6)) !== 'Lerc2 ') return null;
+    const version = view.getInt32(at + 6, true);
+    let p = at + 10 + (version >= 3 ? 4 : 0);
+    const height = view.getUint32(p, true);
+    const width = view.getUint32(p + 4, true);
+    p += 8;
+    const depth = version >= 4 ? view.getUint32(p, true) : 1;
+    if (version >= 4) p += 4;
+    const blobSize = view.getInt32(p + 8, true);
+    const type = view.getInt32(p + 12, true);
+    const size = LERC_TYPE_BYTES[type];
+    if (size === undefined || blobSize <= 0) return null;
+    total += height * width * depth * size;
+    at += blobSize;
+  }
+  return total;
+}
+
+/** The content size a Zstandard frame declares, or null when its header leaves it out. */
+export function zstdContentSize(frame: Uint8Array): number | null {
+  if (frame.length < 6 || frame[0] !== 0x28 || frame[1] !== 0xb5 || frame[2] !== 0x2f || frame[3] !== 0xfd) return null;
+  const descriptor = frame[4]!;
+  const singleSegment = (descriptor >> 5) & 1;
+  const sizeFlag = descriptor >> 6;
+  const dictionaryBytes = [0, 1, 2, 4][descriptor & 3]!;
+  const sizeBytes = sizeFlag === 0 ? singleSegment : 1 << sizeFlag;
+  if (sizeBytes === 0) return null;
+  const at = 5 + (singleSegment ? 0 : 1) + dictionaryBytes;
+  let size = 0;
+  for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + (frame[at + i] ?? 0);
+  return sizeBytes === 2 ? size + 256 : size;
+}
