@@ -8,7 +8,7 @@ import decodeWebp, { init as initWebp } from '@jsquash/webp/decode';
 import decodeJpeg, { init as initJpeg } from '@jsquash/jpeg/decode';
 import { decodeLzw } from './codecs/lzw';
 import { decodePackbits } from './codecs/packbits';
-import { jpegSize, lercBytes, webpSize, zstdContentSize, type Size } from './codecs/declared-size';
+import { jpegSize, lercExtent, webpSize, zstdContentSize, type Size } from './codecs/declared-size';
 // Bundled as compiled WebAssembly.Modules, the one form workerd lets code instantiate.
 import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
 import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
@@ -93,11 +93,14 @@ class PackbitsDecoder extends BoundedDecoder {
 /** DEFLATE stopped at `limit` bytes: past it zlib throws rather than grows. */
 const inflate = (bytes: Uint8Array, limit: number): Uint8Array => inflateSync(bytes, { maxOutputLength: Math.max(1, limit) });
 
-/** Zstandard into a buffer of `limit` bytes, refused up front when its frame declares more. */
+/**
+ * Zstandard into a buffer of the size its frame declares, refused up front past `limit`; a frame
+ * that declares none gets `limit` bytes, which fzstd does not write past.
+ */
 function unzstd(bytes: Uint8Array, limit: number): Uint8Array {
   const declared = zstdContentSize(bytes);
   if (declared !== null && declared > limit) throw new RangeError(`ZSTD data decodes to ${declared} bytes, more than the block's ${limit}`);
-  return zstdDecompress(bytes, new Uint8Array(limit));
+  return zstdDecompress(bytes, new Uint8Array(declared ?? limit));
 }
 
 /**
@@ -131,10 +134,10 @@ class LercDecoder extends BoundedDecoder {
     if (extra === LERC_DEFLATE) blob = inflate(blob, lercBlobLimit(this.limit));
     else if (extra === LERC_ZSTD) blob = unzstd(blob, lercBlobLimit(this.limit));
     else if (extra !== LERC_NONE) throw new Error(`unsupported LERC additional compression ${extra}`);
-    const declared = lercBytes(blob);
-    if (declared === null) throw new Error('not a LERC2 blob');
-    if (declared > this.limit) this.refuse('LERC data', declared);
-    const decoded = Lerc.decode(toBuffer(blob));
+    const extent = lercExtent(blob);
+    if (!extent) throw new Error('not a LERC2 blob');
+    if (extent.bytes > this.limit) this.refuse('LERC data', extent.bytes);
+    const decoded = Lerc.decode(toBuffer(blob.subarray(0, extent.end)));
     const pixels = decoded.pixels[0];
     if (!pixels) throw new Error('LERC block holds no pixels');
     const dims = decoded.dimCount ?? 1;

@@ -52,14 +52,15 @@ export function webpSize(stream: Uint8Array): Size | null {
 const LERC_TYPE_BYTES = [1, 1, 2, 2, 4, 4, 4, 8];
 
 /**
- * Bytes a LERC2 blob decodes to, every plane of it (lerc decodes planes until the blob ends); null
- * when it is not LERC2 or a header is broken. Each plane's header gives its size and the next's start.
+ * What a LERC2 blob decodes to, every plane of it (lerc decodes planes until the blob ends), and
+ * where its last plane ends: a blob inflated into a block-sized buffer is followed by zeros. Null
+ * when it does not begin with a LERC2 plane. Each plane's header gives its size and where the next begins.
  */
-export function lercBytes(blob: Uint8Array): number | null {
+export function lercExtent(blob: Uint8Array): { bytes: number; end: number } | null {
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  let total = 0;
-  for (let at = 0; at < blob.length - 10;) {
-    if (at + 66 > blob.length || String.fromCharCode(...blob.subarray(at, at + 6)) !== 'Lerc2 ') return null;
+  let bytes = 0;
+  let at = 0;
+  while (at + 66 <= blob.length && String.fromCharCode(...blob.subarray(at, at + 6)) === 'Lerc2 ') {
     const version = view.getInt32(at + 6, true);
     let p = at + 10 + (version >= 3 ? 4 : 0);
     const height = view.getUint32(p, true);
@@ -68,13 +69,12 @@ export function lercBytes(blob: Uint8Array): number | null {
     const depth = version >= 4 ? view.getUint32(p, true) : 1;
     if (version >= 4) p += 4;
     const blobSize = view.getInt32(p + 8, true);
-    const type = view.getInt32(p + 12, true);
-    const size = LERC_TYPE_BYTES[type];
+    const size = LERC_TYPE_BYTES[view.getInt32(p + 12, true)];
     if (size === undefined || blobSize <= 0) return null;
-    total += height * width * depth * size;
+    bytes += height * width * depth * size;
     at += blobSize;
   }
-  return total;
+  return at === 0 ? null : { bytes, end: Math.min(at, blob.length) };
 }
 
 /** The content size a Zstandard frame declares, or null when its header leaves it out. */

@@ -1,0 +1,134 @@
+// Small GeoTIFFs that claim far more than they hold: the inputs an attacker uploads to exhaust a
+// Worker isolate. GDAL refuses to write most of them, so they are written here, byte by byte.
+import { deflateSync } from 'node:zlib';
+
+interface TiffSpec {
+  width: number;
+  height: number;
+  tileWidth: number;
+  tileHeight: number;
+  /** 1 none, 8 DEFLATE, 32773 PackBits. */
+  compression: number;
+  /** Entries of the tile index; tiles beyond `data` are sparse (offset and count 0). */
+  tileCount: number;
+  /** Compressed bytes of the first tiles. */
+  data: Uint8Array[];
+}
+
+const SHORT = 3;
+const LONG = 4;
+const DOUBLE = 12;
+const TYPE_BYTES: Record<number, number> = { [SHORT]: 2, [LONG]: 4, [DOUBLE]: 8 };
+
+/** A little-endian classic TIFF: one 8-bit band, tiled, georeferenced in EPSG:4326 over the world. */
+export function writeTiff(spec: TiffSpec): Uint8Array {
+  const offsets = new Array<number>(spec.tileCount).fill(0);
+  const counts = new Array<number>(spec.tileCount).fill(0);
+  const entries: Array<[tag: number, type: number, values: number[]]> = [
+    [256, LONG, [spec.width]],
+    [257, LONG, [spec.height]],
+    [258, SHORT, [8]],
+    [259, SHORT, [spec.compression]],
+    [262, SHORT, [1]],
+    [277, SHORT, [1]],
+    [284, SHORT, [1]],
+    [322, LONG, [spec.tileWidth]],
+    [323, LONG, [spec.tileHeight]],
+    [324, LONG, offsets],
+    [325, LONG, counts],
+    [339, SHORT, [1]],
+    [33550, DOUBLE, [360 / spec.width, 180 / spec.height, 0]],
+    [33922, DOUBLE, [0, 0, 0, -180, 90, 0]],
+    // GeoKeys: geographic model, pixel-is-area, EPSG:4326.
+    [34735, SHORT, [1, 1, 0, 3, 1024, 0, 1, 2, 1025, 0, 1, 1, 2048, 0, 1, 4326]],
+  ];
+  const ifdBytes = 2 + entries.length * 12 + 4;
+  const outOfLine = entries.reduce((sum, [, type, values]) => sum + (values.length * TYPE_BYTES[type]! > 4 ? values.length * TYPE_BYTES[type]! : 0), 0);
+  let dataAt = 8 + ifdBytes + outOfLine;
+  spec.data.forEach((tile, i) => {
+    offsets[i] = dataAt;
+    counts[i] = tile.length;
+    dataAt += tile.length;
+  });
+  const out = new Uint8Array(dataAt);
+  const view = new DataView(out.buffer);
+  out.set([0x49, 0x49, 42, 0]);
+  view.setUint32(4, 8, true);
+  view.setUint16(8, entries.length, true);
+  let arrays = 8 + ifdBytes;
+  const write = (at: number, type: number, values: number[]) => values.forEach((v, i) => {
+    if (type === SHORT) view.setUint16(at + i * 2, v, true);
+    else if (type === LONG) view.setUint32(at + i * 4, v, true);
+    else view.setFloat64(at + i * 8, v, true);
+  });
+  entries.forEach(([tag, type, values], i) => {
+    const at = 10 + i * 12;
+    view.setUint16(at, tag, true);
+    view.setUint16(at + 2, type, true);
+    view.setUint32(at + 4, values.length, true);
+    const bytes = values.length * TYPE_BYTES[type]!;
+    if (bytes <= 4) write(at + 8, type, values);
+    else {
+      view.setUint32(at + 8, arrays, true);
+      write(arrays, type, values);
+      arrays += bytes;
+    }
+  });
+  view.setUint32(10 + entries.length * 12, 0, true);
+  let at = 8 + ifdBytes + outOfLine;
+  for (const tile of spec.data) {
+    out.set(tile, at);
+    at += tile.length;
+  }
+  return out;
+}
+
+/** PackBits runs of 128 zeros, two bytes each: 64 times their size. */
+function packbitsZeros(bytes: number): Uint8Array {
+  const out = new Uint8Array(Math.ceil(bytes / 128) * 2);
+  for (let i = 0; i < out.length; i += 2) out[i] = 0x81;
+  return out;
+}
+
+const MIB = 1024 * 1024;
+
+/** Each hostile file by name: what it claims, and the request that used to exhaust an isolate with it. */
+export const HOSTILE_TIFFS: Record<string, { claim: string; file: () => Uint8Array }> = {
+  'declared-100k.tif': {
+    claim: 'a 100000 × 100000 image in one tile, in a few hundred bytes',
+    file: () => writeTiff({ width: 100000, height: 100000, tileWidth: 100000, tileHeight: 100000, compression: 8, tileCount: 1, data: [deflateSync(new Uint8Array(4096))] }),
+  },
+  'declared-100k-tiled.tif': {
+    claim: 'a 100000 × 100000 image in 256-px tiles whose index the file cannot hold',
+    file: () => {
+      const tiff = writeTiff({ width: 100000, height: 100000, tileWidth: 256, tileHeight: 256, compression: 8, tileCount: 1, data: [] });
+      // Claim the 152,881 entries the size needs; the file keeps one.
+      const view = new DataView(tiff.buffer);
+      for (let i = 0; i < view.getUint16(8, true); i++) {
+        const at = 10 + i * 12;
+        if (view.getUint16(at, true) === 324 || view.getUint16(at, true) === 325) view.setUint32(at + 4, 391 * 391, true);
+      }
+      return tiff;
+    },
+  },
+  'declared-2g.tif': {
+    claim: 'a 46352 × 46352 image (more than 2^31 pixels) in one tile',
+    file: () => writeTiff({ width: 46352, height: 46352, tileWidth: 46352, tileHeight: 46352, compression: 8, tileCount: 1, data: [deflateSync(new Uint8Array(4096))] }),
+  },
+  'deflate-bomb.tif': {
+    claim: 'a 256 × 256 tile whose DEFLATE stream inflates to 64 MiB',
+    file: () => writeTiff({ width: 256, height: 256, tileWidth: 256, tileHeight: 256, compression: 8, tileCount: 1, data: [deflateSync(new Uint8Array(64 * MIB), { level: 9 })] }),
+  },
+  'packbits-bomb.tif': {
+    claim: 'a 256 × 256 tile whose PackBits runs unpack to 64 MiB',
+    file: () => writeTiff({ width: 256, height: 256, tileWidth: 256, tileHeight: 256, compression: 32773, tileCount: 1, data: [packbitsZeros(64 * MIB)] }),
+  },
+  'tiny-tiles.tif': {
+    claim: 'a 512 × 512 image in 1 × 1-pixel tiles (262,144 of them)',
+    file: () => writeTiff({ width: 512, height: 512, tileWidth: 1, tileHeight: 1, compression: 1, tileCount: 512 * 512, data: [] }),
+  },
+  'huge-block.tif': {
+    claim: 'an 8192 × 4096 tile (32 MiB of 8-bit pixels) inflating from 32 KB',
+    file: () => writeTiff({ width: 8192, height: 4096, tileWidth: 8192, tileHeight: 4096, compression: 8, tileCount: 1, data: [deflateSync(new Uint8Array(32 * MIB), { level: 9 })] }),
+  },
+};
