@@ -6,7 +6,7 @@ import { log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
 import { ensureGdal, freePort, prepareStack, startWorker, stopStack, stopWorker, type StackOptions } from './lib/stack';
 import { FIXTURES } from './lib/seed';
-import { HOSTILE_TIFFS } from './lib/hostile-tiffs';
+import { HOSTILE_FILES } from './lib/hostile-files';
 
 function gdal(command: string, args: string[]): void {
   const result = spawnSync(command, ['-q', ...args], { stdio: 'inherit' });
@@ -74,7 +74,7 @@ function testObjects(): Array<{ name: string; file: string }> {
     'invalid_v4.pmtiles': readFileSync(`${FIXTURES}/pmtiles/invalid_v4.pmtiles`),
     'empty.pmtiles': readFileSync(`${FIXTURES}/pmtiles/empty.pmtiles`),
     // Files that claim far more than they hold (issue 18): each must be refused before it is allocated.
-    ...Object.fromEntries(Object.entries(HOSTILE_TIFFS).map(([name, { file }]) => [name, file()])),
+    ...Object.fromEntries(Object.entries(HOSTILE_FILES).map(([name, { file }]) => [name, file()])),
     // More small COGs than an isolate would keep if each header were charged 1 MiB.
     ...Object.fromEntries(Array.from({ length: HEADER_COPIES }, (_, i) => [`headers-${i}.tif`, small])),
   };

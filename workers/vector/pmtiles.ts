@@ -1,9 +1,23 @@
-import { EtagMismatch, PMTiles, SharedPromiseCache, TileType, type Entry, type Header, type RangeResponse, type Source } from 'pmtiles';
+import { gunzipSync } from 'node:zlib';
+import { Compression, EtagMismatch, PMTiles, SharedPromiseCache, TileType, type Entry, type Header, type RangeResponse, type Source } from 'pmtiles';
 
 /** What header and directories may hold in one isolate. */
 const CACHE_BYTES = 32 * 1024 * 1024;
 /** Rough in-memory cost of one directory entry (four numbers in an object). */
 const ENTRY_BYTES = 48;
+/**
+ * Bytes one read (a leaf directory, the metadata, a tile) may fetch, and what one may inflate
+ * to: an archive's own lengths are only claims, and a small gzip stream can claim gigabytes.
+ */
+export const ARCHIVE_READ_BYTES = 16 * 1024 * 1024;
+
+/** pmtiles' decompression (directories, metadata and tiles), stopped past ARCHIVE_READ_BYTES. */
+async function boundedDecompress(buffer: ArrayBuffer, compression: Compression): Promise<ArrayBuffer> {
+  if (compression === Compression.None || compression === Compression.Unknown) return buffer;
+  if (compression !== Compression.Gzip) throw new Error(`${Compression[compression] ?? compression} compression is not supported`);
+  const inflated = gunzipSync(new Uint8Array(buffer), { maxOutputLength: ARCHIVE_READ_BYTES });
+  return new Uint8Array(inflated).buffer;
+}
 
 /** A PMTiles archive in R2; every read after the header names the etag it expects. */
 export class R2ArchiveSource implements Source {
@@ -14,6 +28,7 @@ export class R2ArchiveSource implements Source {
   }
 
   async getBytes(offset: number, length: number, _signal?: AbortSignal, etag?: string): Promise<RangeResponse> {
+    if (length > ARCHIVE_READ_BYTES) throw new Error(`a read of ${length} bytes, over the ${ARCHIVE_READ_BYTES} one request may make`);
     const object = await this.bucket.get(this.key, { range: { offset, length }, onlyIf: etag ? { etagMatches: etag } : undefined });
     if (!object) throw new ArchiveNotFound(this.key);
     // With onlyIf, R2 answers a failed precondition with metadata only: the archive was replaced.
@@ -33,7 +48,7 @@ class BytesBoundedCache extends SharedPromiseCache {
   private total = 0;
 
   constructor(private readonly maxBytes: number) {
-    super(Number.MAX_SAFE_INTEGER);
+    super(Number.MAX_SAFE_INTEGER, undefined, boundedDecompress);
   }
 
   private track(key: string, bytes: number): void {
@@ -81,7 +96,7 @@ class BytesBoundedCache extends SharedPromiseCache {
 const cache = new BytesBoundedCache(CACHE_BYTES);
 
 export function openArchive(bucket: R2Bucket, key: string): PMTiles {
-  return new PMTiles(new R2ArchiveSource(bucket, key), cache);
+  return new PMTiles(new R2ArchiveSource(bucket, key), cache, boundedDecompress);
 }
 
 /** Path extensions per tile type (what a client may ask for) and the media type served. */

@@ -1,6 +1,7 @@
-// Small GeoTIFFs that claim far more than they hold: the inputs an attacker uploads to exhaust a
-// Worker isolate. GDAL refuses to write most of them, so they are written here, byte by byte.
-import { deflateSync } from 'node:zlib';
+// Small GeoTIFFs and PMTiles archives that claim far more than they hold: the inputs an attacker
+// uploads to exhaust a Worker isolate. GDAL and the pmtiles tools refuse to write them, so they are
+// written here, byte by byte.
+import { deflateSync, gzipSync } from 'node:zlib';
 
 interface TiffSpec {
   width: number;
@@ -92,8 +93,55 @@ function packbitsZeros(bytes: number): Uint8Array {
 
 const MIB = 1024 * 1024;
 
+/** Unsigned LEB128, as PMTiles directories store their numbers. */
+function varints(values: number[]): number[] {
+  const out: number[] = [];
+  for (let v of values) {
+    while (v >= 0x80) {
+      out.push((v & 0x7f) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+/** A PMTiles v3 archive with one tile (0/0/0) and gzip-compressed directory and metadata. */
+function writePmtiles(options: { metadata: Uint8Array; tile: Uint8Array; tileCompression: number }): Uint8Array {
+  // One entry: tile id 0, run length 1, its length, offset 0 (stored as offset + 1).
+  const root = gzipSync(new Uint8Array(varints([1, 0, 1, options.tile.length, 1])));
+  const header = new Uint8Array(127);
+  const view = new DataView(header.buffer);
+  header.set(new TextEncoder().encode('PMTiles'));
+  header[7] = 3;
+  const u64 = (at: number, value: number) => {
+    view.setUint32(at, value % 2 ** 32, true);
+    view.setUint32(at + 4, Math.floor(value / 2 ** 32), true);
+  };
+  const metadataAt = 127 + root.length;
+  const tileAt = metadataAt + options.metadata.length;
+  [[8, 127], [16, root.length], [24, metadataAt], [32, options.metadata.length], [40, tileAt], [48, 0], [56, tileAt], [64, options.tile.length], [72, 1], [80, 1], [88, 1]]
+    .forEach(([at, value]) => u64(at!, value!));
+  header[96] = 1; // clustered
+  header[97] = 2; // internal compression: gzip
+  header[98] = options.tileCompression;
+  header[99] = 1; // MVT
+  header[100] = 0;
+  header[101] = 0;
+  [[102, -1800000000], [106, -850000000], [110, 1800000000], [114, 850000000]].forEach(([at, value]) => view.setInt32(at!, value!, true));
+  const out = new Uint8Array(tileAt + options.tile.length);
+  out.set(header);
+  out.set(root, 127);
+  out.set(options.metadata, metadataAt);
+  out.set(options.tile, tileAt);
+  return out;
+}
+
+/** JSON of about `bytes` bytes: one long string. */
+const longJson = (bytes: number) => new TextEncoder().encode(`{"name":"${'x'.repeat(bytes)}"}`);
+
 /** Each hostile file by name: what it claims, and the request that used to exhaust an isolate with it. */
-export const HOSTILE_TIFFS: Record<string, { claim: string; file: () => Uint8Array }> = {
+export const HOSTILE_FILES: Record<string, { claim: string; file: () => Uint8Array }> = {
   'declared-100k.tif': {
     claim: 'a 100000 × 100000 image in one tile, in a few hundred bytes',
     file: () => writeTiff({ width: 100000, height: 100000, tileWidth: 100000, tileHeight: 100000, compression: 8, tileCount: 1, data: [deflateSync(new Uint8Array(4096))] }),
@@ -130,5 +178,13 @@ export const HOSTILE_TIFFS: Record<string, { claim: string; file: () => Uint8Arr
   'huge-block.tif': {
     claim: 'an 8192 × 4096 tile (32 MiB of 8-bit pixels) inflating from 32 KB',
     file: () => writeTiff({ width: 8192, height: 4096, tileWidth: 8192, tileHeight: 4096, compression: 8, tileCount: 1, data: [deflateSync(new Uint8Array(32 * MIB), { level: 9 })] }),
+  },
+  'metadata-bomb.pmtiles': {
+    claim: 'PMTiles metadata whose gzip stream inflates to 64 MiB of JSON',
+    file: () => writePmtiles({ metadata: gzipSync(longJson(64 * MIB), { level: 9 }), tile: gzipSync(new Uint8Array(16)), tileCompression: 2 }),
+  },
+  'tile-bomb.pmtiles': {
+    claim: 'a PMTiles tile whose gzip stream inflates to 64 MiB',
+    file: () => writePmtiles({ metadata: gzipSync(longJson(8)), tile: gzipSync(new Uint8Array(64 * MIB), { level: 9 }), tileCompression: 2 }),
   },
 };
