@@ -28,7 +28,6 @@ export class R2ArchiveSource implements Source {
   }
 
   async getBytes(offset: number, length: number, _signal?: AbortSignal, etag?: string): Promise<RangeResponse> {
-    if (length > ARCHIVE_READ_BYTES) throw new Error(`a read of ${length} bytes, over the ${ARCHIVE_READ_BYTES} one request may make`);
     const object = await this.bucket.get(this.key, { range: { offset, length }, onlyIf: etag ? { etagMatches: etag } : undefined });
     if (!object) throw new ArchiveNotFound(this.key);
     // With onlyIf, R2 answers a failed precondition with metadata only: the archive was replaced.
@@ -95,8 +94,27 @@ class BytesBoundedCache extends SharedPromiseCache {
 
 const cache = new BytesBoundedCache(CACHE_BYTES);
 
+/** A source whose reads are refused past ARCHIVE_READ_BYTES: lengths come from the archive itself. */
+class BoundedSource implements Source {
+  constructor(private readonly inner: Source) {}
+
+  getKey(): string {
+    return this.inner.getKey();
+  }
+
+  getBytes(offset: number, length: number, signal?: AbortSignal, etag?: string): Promise<RangeResponse> {
+    if (length > ARCHIVE_READ_BYTES) throw new Error(`a read of ${length} bytes, over the ${ARCHIVE_READ_BYTES} one request may make`);
+    return this.inner.getBytes(offset, length, signal, etag);
+  }
+}
+
+/** An archive from any source, read within the bounds above, its directories in this isolate's cache. */
+export function openArchiveFrom(source: Source): PMTiles {
+  return new PMTiles(new BoundedSource(source), cache, boundedDecompress);
+}
+
 export function openArchive(bucket: R2Bucket, key: string): PMTiles {
-  return new PMTiles(new R2ArchiveSource(bucket, key), cache, boundedDecompress);
+  return openArchiveFrom(new R2ArchiveSource(bucket, key));
 }
 
 /** Path extensions per tile type (what a client may ask for) and the media type served. */
