@@ -6,7 +6,8 @@
 //   npm run fuzz -- --minutes 30    as many as fit in 30 minutes, shared between the targets
 //   npm run fuzz -- --seed 7 tiff   another seed, some targets only
 // Prints one JSON line per target, then a summary; exits 1 when a target found something.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { DEV_DIR } from './lib/dev-env';
 import fc from 'fast-check';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { FIXTURES } from './lib/seed';
@@ -113,8 +114,25 @@ async function exercisePmtiles({ bytes, zoom }: { bytes: Uint8Array; zoom: numbe
   await archive.getZxy(z, (2 ** z) >> 1, (2 ** z) >> 1);
 }
 
-/** CQL2 text from its own words, so that most inputs get past the tokenizer, and plain strings. */
+/** Well-formed CQL2 text: comparisons, spatial and temporal predicates joined by AND, OR and NOT. */
+const cql2Predicate = fc.letrec<{ predicate: string }>((tie) => ({
+  predicate: fc.oneof(
+    { depthSize: 'small' },
+    fc.tuple(fc.constantFrom('id', 'collection', 'eo:cloud_cover', 'gsd', 'platform', 'nope'), fc.constantFrom('=', '<>', '<', '>=', 'LIKE'), fc.oneof(fc.double().map(String), fc.string({ maxLength: 10 }).map((t) => `'${t.replace(/'/g, "''")}'`)))
+      .map(([p, op, v]) => `${p} ${op} ${v}`),
+    fc.tuple(fc.constantFrom('S_INTERSECTS', 'S_WITHIN', 'S_DISJOINT'), fc.array(fc.double({ noNaN: true }), { minLength: 4, maxLength: 4 }))
+      .map(([f, [a, b, c, d]]) => `${f}(geometry, BBOX(${a},${b},${c},${d}))`),
+    fc.tuple(fc.constantFrom('T_INTERSECTS', 'T_BEFORE', 'T_AFTER'), fc.date({ noInvalidDate: true }), fc.date({ noInvalidDate: true }))
+      .map(([f, a, b]) => `${f}(datetime, INTERVAL('${a.toISOString()}', '${b.toISOString()}'))`),
+    fc.tuple(fc.constantFrom('id', 'eo:cloud_cover'), fc.array(fc.integer(), { minLength: 1, maxLength: 5 })).map(([p, v]) => `${p} IN (${v.join(', ')})`),
+    fc.tuple(tie('predicate'), fc.constantFrom('AND', 'OR'), tie('predicate')).map(([a, op, b]) => `(${a}) ${op} (${b})`),
+    tie('predicate').map((p) => `NOT (${p})`),
+  ),
+})).predicate;
+
+/** CQL2 text: well formed, from its own words (most past the tokenizer), and plain strings. */
 const cql2Text = fc.oneof(
+  cql2Predicate,
   fc.array(fc.oneof(
     fc.constantFrom('id', 'collection', 'datetime', 'eo:cloud_cover', 'properties.gsd', '"quoted name"', 'geometry'),
     fc.constantFrom('=', '<>', '<', '<=', '>', '>=', '(', ')', ',', 'AND', 'OR', 'NOT', 'LIKE', 'IN', 'BETWEEN', 'IS', 'NULL', 'TRUE', 'FALSE',
@@ -245,6 +263,13 @@ async function fuzz<T>(target: Target<T>, seed: number, runs: number, millis: nu
     const error = details.errorInstance instanceof Error ? `${details.errorInstance.name}: ${details.errorInstance.message}\n${details.errorInstance.stack ?? ''}` : String(details.errorInstance);
     const example = JSON.stringify(details.counterexample, (_, v) => (v instanceof Uint8Array ? `<${v.length} bytes>` : typeof v === 'bigint' ? String(v) : v))?.slice(0, 2000);
     outcome.failure = `${error.slice(0, 2000)}\ncounterexample (seed ${seed}, path ${details.counterexamplePath}): ${example}`;
+    // A file that broke an engine is kept, to be opened again by hand.
+    const file = (details.counterexample?.[0] as { bytes?: unknown } | undefined)?.bytes;
+    if (file instanceof Uint8Array) {
+      mkdirSync(`${DEV_DIR}/fuzz`, { recursive: true });
+      writeFileSync(`${DEV_DIR}/fuzz/${target.name}.bin`, file);
+      outcome.failure += `\nthe input is in .dev/fuzz/${target.name}.bin`;
+    }
   }
   return outcome;
 }

@@ -2,8 +2,9 @@ import { GeoTIFF, type GeoTIFFImage, type ImageFileDirectory } from 'geotiff';
 import { toProj4 } from 'geotiff-geokeys-to-proj4';
 import proj4 from 'proj4';
 import type { Source } from './source';
-import { EtagMismatch } from './source';
+import { EtagMismatch, ObjectNotFound } from './source';
 import { registerDecoders } from './decoders';
+import { checkTiffStructure } from './tiff-structure';
 import { RasterError } from './errors';
 import { errorMessage } from '../util/error-message';
 import { ByteLru } from '../util/lru';
@@ -202,11 +203,14 @@ function indexBeyond(image: GeoTIFFImage, end: number): boolean {
 }
 
 /**
- * Refuses an image whose block index does not match its declared size or lies past the file's
- * end: a few bytes may not claim what only gigabytes could hold.
+ * Refuses an image (a level or a mask) in a compression no decoder reads, or whose block index
+ * does not match its declared size or lies past the file's end: a few bytes may not claim what
+ * only gigabytes could hold.
  */
-async function checkBlockIndex(image: GeoTIFFImage, size: number): Promise<void> {
+async function checkImage(image: GeoTIFFImage, size: number): Promise<void> {
   const fd = image.getFileDirectory();
+  const compression = (await tag<number>(fd, 'Compression')) ?? 1;
+  if (!SUPPORTED_COMPRESSIONS.has(compression)) throw new RasterError(422, `Unsupported TIFF compression ${compression}.`);
   const [number, name] = image.isTiled ? [324, 'TileOffsets'] as const : [273, 'StripOffsets'] as const;
   const deferred = fd.deferredArrays.get(number);
   const loaded = deferred ? null : await tag<ArrayLike<number> | number>(fd, name);
@@ -270,9 +274,23 @@ async function levelOf(image: GeoTIFFImage, fullWidth: number, fullHeight: numbe
   };
 }
 
-/** Parses a (Cloud Optimized) GeoTIFF's header into what rendering needs; no pixel data is read. */
+/**
+ * Parses a (Cloud Optimized) GeoTIFF's header into what rendering needs; no pixel data is read.
+ * Whatever fails while the header is interpreted is the file's doing (geotiff throws plain errors
+ * on malformed fields and GeoKeys): a 422 that says what geotiff said.
+ */
 export async function parseCog(bytes: ByteSource): Promise<Cog> {
+  try {
+    return await interpret(bytes);
+  } catch (error) {
+    if (error instanceof RasterError || error instanceof EtagMismatch || error instanceof ObjectNotFound) throw error;
+    throw new RasterError(422, `Not a readable GeoTIFF: ${errorMessage(error)}`);
+  }
+}
+
+async function interpret(bytes: ByteSource): Promise<Cog> {
   registerDecoders();
+  await checkTiffStructure((offset, length) => bytes.read(offset, length), bytes.size);
   let tiff: GeoTIFF;
   let images: GeoTIFFImage[];
   try {
@@ -285,7 +303,7 @@ export async function parseCog(bytes: ByteSource): Promise<Cog> {
   }
   const full = images[0];
   if (!full) throw new RasterError(422, 'The TIFF holds no image.');
-  for (const image of images) await checkBlockIndex(image, bytes.size);
+  for (const image of images) await checkImage(image, bytes.size);
   const fd = full.getFileDirectory();
   const width = full.getWidth();
   const height = full.getHeight();
@@ -295,7 +313,6 @@ export async function parseCog(bytes: ByteSource): Promise<Cog> {
   const dataType = dataTypeOf(format, bits);
   if (!dataType) throw new RasterError(422, `Unsupported sample type: ${bits}-bit, SampleFormat ${format}.`);
   const compressionCode = (await tag<number>(fd, 'Compression')) ?? 1;
-  if (!SUPPORTED_COMPRESSIONS.has(compressionCode)) throw new RasterError(422, `Unsupported TIFF compression ${compressionCode}.`);
 
   let origin: number[];
   let resolution: number[];
@@ -312,6 +329,9 @@ export async function parseCog(bytes: ByteSource): Promise<Cog> {
   const crs = crsOf(full);
   const resX = Math.abs(resolution[0]!);
   const resY = Math.abs(resolution[1]!);
+  if (![origin[0], origin[1]].every(Number.isFinite) || !(resX > 0 && resX < Infinity && resY > 0 && resY < Infinity)) {
+    throw new RasterError(422, `The file's georeferencing is not usable: origin ${origin[0]}, ${origin[1]}, pixel size ${resX} × ${resY}.`);
+  }
   let originX = origin[0]!;
   let originY = origin[1]!;
   // GDAL treats PixelIsPoint tie points as pixel centres.

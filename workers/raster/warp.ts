@@ -32,6 +32,8 @@ export function transformer(from: string, to: string): Transform {
 function throughProj4(from: string, to: string): Transform {
   const converter = proj4(from, to);
   return (x, y) => {
+    // proj4 throws on what is not a finite number; here a point with no answer is NaN, as elsewhere.
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return [NaN, NaN];
     const p = converter.forward([x, y]);
     return [p[0]!, p[1]!];
   };
