@@ -134,6 +134,25 @@ const stack = await prepareStack(options);
 log('unit tests (workerd)');
 const unit = await vitest('unit', 'test/unit/vitest.config.mts');
 
+/** The fuzzers (`npm run fuzz`), a fixed number of inputs per target and fixed seeds: a target that finds something fails. */
+async function fuzzers(): Promise<SuiteResult> {
+  if (FILTERS.length > 0 && !FILTERS.includes('fuzz')) return { ok: true, passed: 0, failed: 0 };
+  const child = spawn(process.execPath, ['--expose-gc', '--import', './scripts/lib/wasm-loader.mjs', '--import', 'tsx', 'scripts/fuzz.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    process.stdout.write(chunk);
+  });
+  const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const targets = out.split('\n').filter((line) => line.startsWith('{"target"')).map((line) => JSON.parse(line) as { failure?: string });
+  const failed = targets.filter((t) => t.failure).length;
+  const ok = status === 0 && targets.length > 0 && failed === 0;
+  return { ok, passed: targets.length - failed, failed: failed + (ok || failed > 0 ? 0 : 1) };
+}
+
+log('fuzzers (Node, fixed seeds)');
+const fuzz = await fuzzers();
+
 
 log(`integration tests against wrangler dev at ${stack.baseUrl}`);
 const worker = await startWorker(stack, options, process.env.CI ? 'ignore' : 'inherit');
@@ -148,6 +167,6 @@ try {
   await stopStack(stack);
 }
 
-log(`unit: ${unit.ok ? 'ok' : 'FAILED'}, integration: ${integration.ok ? 'ok' : 'FAILED'}`);
-console.log(`${unit.passed + integration.passed} passed, ${unit.failed + integration.failed} failed`);
-process.exit(unit.ok && integration.ok ? 0 : 1);
+log(`unit: ${unit.ok ? 'ok' : 'FAILED'}, fuzz: ${fuzz.ok ? 'ok' : 'FAILED'}, integration: ${integration.ok ? 'ok' : 'FAILED'}`);
+console.log(`${unit.passed + fuzz.passed + integration.passed} passed, ${unit.failed + fuzz.failed + integration.failed} failed`);
+process.exit(unit.ok && fuzz.ok && integration.ok ? 0 : 1);
