@@ -13,6 +13,7 @@ import { benchUploads } from './lib/upload-bench';
 import { benchJobs, JOB_BENCH_HEAD } from './lib/job-bench';
 import { ACCESS_BENCH_HEAD, ACCESS_BENCH_TITLE, benchAccess } from './lib/access-bench';
 import { mean, percentile, round, serverTimingDur } from './lib/figures';
+import { HOSTILE_BENCH_HEAD, benchHostile, hostileBenchObjects } from './lib/hostile-bench';
 
 /** Runs `count` requests through `concurrency` workers; latencies in ms, and requests per second. */
 async function load(urls: string[], concurrency: number, headers: Record<string, string>) {
@@ -130,7 +131,7 @@ async function benchVector(stack: Awaited<ReturnType<typeof prepareStack>>, rest
 }
 
 // `npm run bench -- raster vector` runs only those parts; no argument runs them all.
-const PARTS = ['raster', 'vector', 'access', 'uploads', 'jobs', 'stac'] as const;
+const PARTS = ['raster', 'vector', 'access', 'uploads', 'jobs', 'stac', 'hostile'] as const;
 const asked = process.argv.slice(2);
 for (const part of asked) if (!(PARTS as readonly string[]).includes(part)) throw new Error(`unknown bench part ${part}: choose from ${PARTS.join(', ')}`);
 const runs = (part: (typeof PARTS)[number]) => asked.length === 0 || asked.includes(part);
@@ -149,7 +150,7 @@ const options: StackOptions = {
   persistTo: `${ROOT}.wrangler/bench-state`,
   port: await freePort(),
   seedFile: `${DEV_DIR}/seed.bench.json`,
-  extraObjects: runs('raster') ? rasterBenchObjects() : [],
+  extraObjects: [...(runs('raster') ? rasterBenchObjects() : []), ...(runs('hostile') ? hostileBenchObjects() : [])],
 };
 rmSync(options.persistTo, { recursive: true, force: true });
 const stack = await prepareStack(options);
@@ -175,6 +176,10 @@ try {
   if (runs('uploads')) {
     printed.push({ title: 'bench: tus uploads through wrangler dev (tus-js-client, median of 5) beside one R2.put of the same bytes by a Worker under wrangler dev too (target: ≥ 70 %)',
       table: table(['upload', 'ours', 'direct R2.put', 'ours / direct', 'workerd RSS growth (peak)'], await benchUploads(stack, worker)) });
+  }
+  if (runs('hostile')) {
+    printed.push({ title: 'bench: hostile inputs (issue 18), each once on a warm wrangler dev: status, client time, workerd RSS growth while it ran (targets: 4xx, < 1 s, growth well under 128 MB)',
+      table: table(HOSTILE_BENCH_HEAD, await benchHostile(stack, worker)) });
   }
   if (runs('jobs')) {
     printed.push({ title: 'bench: a GeoTIFF → COG job (tus upload of RGB.byte.tif, converter process, GDAL, Postgres, STAC item), job wall time from creation to success by phase, beside bare gdal_translate -of COG on the same file (target: overhead < 2 s)',

@@ -149,6 +149,9 @@ const cql2Json: fc.Arbitrary<unknown> = fc.letrec<{ node: unknown }>((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     fc.jsonValue({ maxDepth: 3 }),
     fc.record({ property: fc.constantFrom('id', 'datetime', 'eo:cloud_cover', 'geometry', 'nope', '__proto__') }),
+    // Comparisons of the right shape, most of which compile.
+    fc.tuple(fc.constantFrom('=', '<>', '<', '>=', 'like'), fc.constantFrom('id', 'collection', 'eo:cloud_cover', 'gsd'), fc.oneof(fc.string({ maxLength: 8 }), fc.double(), fc.integer()))
+      .map(([op, property, value]) => ({ op, args: [{ property }, value] })),
     fc.record({
       op: fc.constantFrom('and', 'or', 'not', '=', '<', 'like', 'in', 'between', 'isNull', 's_intersects', 't_intersects', 'a_contains', 'casei', 'accenti', '+', 'div', 'constructor'),
       args: fc.array(tie('node'), { maxLength: 4 }),
@@ -161,7 +164,11 @@ const expressionText = fc.oneof(
   fc.string({ maxLength: 100 }),
 );
 
+const rgba = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }));
 const colormapJson = fc.oneof(
+  // Well-formed discrete maps and interval lists, as TiTiler takes them.
+  fc.dictionary(fc.integer({ min: -1000, max: 65535 }).map(String), rgba, { minKeys: 1, maxKeys: 20 }).map((v) => JSON.stringify(v)),
+  fc.array(fc.tuple(fc.tuple(fc.double({ noNaN: true }), fc.double({ noNaN: true })), rgba), { minLength: 1, maxLength: 10 }).map((v) => JSON.stringify(v)),
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
   fc.dictionary(fc.oneof(fc.integer().map(String), fc.string({ maxLength: 6 })), fc.array(fc.oneof(fc.integer({ min: -10, max: 300 }), fc.double()), { maxLength: 5 }), { maxKeys: 20 }).map((v) => JSON.stringify(v)),
   fc.array(fc.tuple(fc.tuple(fc.double(), fc.double()), fc.array(fc.integer({ min: -1, max: 256 }), { maxLength: 5 })), { maxLength: 10 }).map((v) => JSON.stringify(v)),
@@ -173,6 +180,12 @@ const tusHeaders = fc.record({
   metadata: fc.oneof(
     fc.array(fc.tuple(fc.constantFrom('project', 'flight', 'type', 'filename', 'x', '', ' ', 'a b'), fc.oneof(fc.string({ maxLength: 30 }).map(base64), fc.string({ maxLength: 10 }))), { maxLength: 6 })
       .map((pairs) => pairs.map(([k, v]) => `${k} ${v}`).join(',')),
+    // Complete metadata with plausible values, most of which name a target.
+    fc.record({
+      project: fc.uuid(), flight: fc.uuid(),
+      type: fc.constantFrom('ortho', 'dsm', 'raw', 'point_cloud', 'pmtiles', 'vector', 'nope'),
+      filename: fc.oneof(fc.constantFrom('a.tif', 'b.TIFF', 'c.pmtiles', 'd.geojson', 'e.laz', '../x.tif', 'a/b.tif', '.tif'), fc.string({ maxLength: 300 })),
+    }).map((m) => Object.entries(m).map(([k, v]) => `${k} ${base64(v)}`).join(',')),
     fc.string({ maxLength: 300 }),
   ),
   length: fc.oneof(fc.bigInt({ min: -1n, max: 2n ** 70n }).map(String), fc.string({ maxLength: 20 })),
@@ -212,10 +225,18 @@ const TARGETS: Fuzzer[] = [
   }),
   define({
     name: 'tus-headers', arbitrary: tusHeaders,
+    // Each header through its own parser, so that one refusal does not hide the others' inputs.
     run: ({ metadata, length, checksum }: { metadata: string; length: string; checksum: string }) => {
-      parseSize(length, 'Upload-Length');
-      parseChecksum(checksum);
-      uploadTarget(parseMetadata(metadata));
+      const refusals: unknown[] = [];
+      for (const parse of [() => parseSize(length, 'Upload-Length'), () => parseChecksum(checksum), () => uploadTarget(parseMetadata(metadata))]) {
+        try {
+          parse();
+        } catch (error) {
+          if (!(error instanceof TusError)) throw error;
+          refusals.push(error);
+        }
+      }
+      if (refusals.length > 0) throw refusals[0];
     },
     refused: (e) => e instanceof TusError,
   }),

@@ -179,6 +179,10 @@ export const HOSTILE_FILES: Record<string, { claim: string; file: () => Uint8Arr
     claim: 'an 8192 × 4096 tile (32 MiB of 8-bit pixels) inflating from 32 KB',
     file: () => writeTiff({ width: 8192, height: 4096, tileWidth: 8192, tileHeight: 4096, compression: 8, tileCount: 1, data: [deflateSync(new Uint8Array(32 * MIB), { level: 9 })] }),
   },
+  'sparse-100mpx.tif': {
+    claim: 'a 10000 × 10000 image of sparse (unwritten) tiles, and no overviews',
+    file: () => writeTiff({ width: 10000, height: 10000, tileWidth: 256, tileHeight: 256, compression: 8, tileCount: 40 * 40, data: [] }),
+  },
   'metadata-bomb.pmtiles': {
     claim: 'PMTiles metadata whose gzip stream inflates to 64 MiB of JSON',
     file: () => writePmtiles({ metadata: gzipSync(longJson(64 * MIB), { level: 9 }), tile: gzipSync(new Uint8Array(16)), tileCompression: 2 }),

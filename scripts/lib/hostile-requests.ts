@@ -37,7 +37,8 @@ export function hostileRequests(seed: SeedFile): HostileRequest[] {
     { name: 'an expression with 682 outputs on a 512-px tile', path: `/cog/tiles/WebMercatorQuad/0/0/0.npy?${cog}&tilesize=512&expression=${encodeURIComponent(Array(682).fill('b1').join(';'))}`, status: 400 },
     { name: 'a 2048-px tile (tilesize 512 @4x)', path: `/cog/tiles/WebMercatorQuad/0/0/0@4x.png?${cog}&tilesize=512`, status: 400 },
     { name: 'a 4096 × 4096 preview', path: `/cog/preview.png?${cog}&width=4096&height=4096`, status: 400 },
-    { name: 'full-resolution statistics of a 100-Mpx sparse COG', path: `/cog/statistics?${byKey('big-sparse.tif')}&max_size=0`, status: 400 },
+    { name: 'full-resolution statistics of a 100-Mpx sparse TIFF', path: `/cog/statistics?${byKey('sparse-100mpx.tif')}&max_size=0`, status: 400 },
+    { name: 'statistics of a 100-Mpx TIFF without overviews, max_size=256', path: `/cog/statistics?${byKey('sparse-100mpx.tif')}&max_size=256`, status: 400 },
     {
       name: 'POST statistics with a 25000-vertex polygon', path: `/cog/statistics?${cog}`, method: 'POST', status: 400,
       body: { type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [circle(-60.5, 72.5, 25000)] } },

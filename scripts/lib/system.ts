@@ -90,3 +90,16 @@ export function cpuMillis(pids: number[]): number {
   }
   return (ticks / clockTicks) * 1000;
 }
+
+/** RSS of the workerd processes under `parent` (wrangler spawns workerd), in bytes. */
+export function workerdRss(parent: { pid?: number }): number {
+  let total = 0;
+  for (const pid of descendantPids(parent.pid!, 'workerd')) {
+    try {
+      total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return total;
+}

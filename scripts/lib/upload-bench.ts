@@ -3,29 +3,16 @@
 // with the peak memory of the workerd process that runs the Worker.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as tus from 'tus-js-client';
 import { ROOT } from './dev-env';
 import { round } from './figures';
 import { freePort, stopWorker, type Stack } from './stack';
-import { descendantPids } from './system';
+import { workerdRss } from './system';
 
 const MiB = 1024 * 1024;
 const SIZE = 256 * MiB;
 const ROUNDS = 5;
-
-/** RSS of the workerd processes under `parent` (wrangler spawns workerd), in bytes. */
-function workerdRss(parent: ChildProcess): number {
-  let total = 0;
-  for (const pid of descendantPids(parent.pid!, 'workerd')) {
-    try {
-      total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
-    } catch {
-      // The process ended while being read.
-    }
-  }
-  return total;
-}
 
 function upload(stack: Stack, data: Buffer, chunkSize: number, apiKey: string): Promise<number> {
   const seed = stack.seed;

@@ -1,11 +1,33 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { users } from '../db/schema';
+import { memberLookups, users } from '../db/schema';
 import { ApiError } from '../http/problem';
 import { isUuid } from './access';
 
-/** The user a membership request names, by `user_id` or `email`. */
-export async function findMemberUser(db: Database, ref: { user_id?: string; email?: string }): Promise<{ id: string; email: string; name: string }> {
+/**
+ * Look-ups by e-mail one account may make in an hour. Adding a member by e-mail tells the caller
+ * whether an account exists and its name (a project's members see each other's); this bounds how
+ * fast that can list accounts. By user id nothing is learnt: ids are only shown to those who share
+ * a project or team with the user.
+ */
+export const MEMBER_LOOKUPS_PER_HOUR = 60;
+
+/** The user a membership request names, by `user_id` or `email` (throttled per caller). */
+export async function findMemberUser(db: Database, callerId: string, ref: { user_id?: string; email?: string }): Promise<{ id: string; email: string; name: string }> {
+  if (ref.email !== undefined) {
+    const hourAgo = sql`now() - interval '1 hour'`;
+    const [row] = await db
+      .select({ count: sql<number>`count(*)::int`, oldest: sql<number | null>`extract(epoch FROM min(${memberLookups.at}))::float8` })
+      .from(memberLookups)
+      .where(and(eq(memberLookups.userId, callerId), gt(memberLookups.at, hourAgo)));
+    if (row && row.count >= MEMBER_LOOKUPS_PER_HOUR) {
+      const retryAfter = Math.max(1, Math.ceil((row.oldest ?? Date.now() / 1000) + 3600 - Date.now() / 1000));
+      throw new ApiError(429, 'too-many-requests', `At most ${MEMBER_LOOKUPS_PER_HOUR} members may be looked up by e-mail an hour; retry in ${retryAfter} s, or add them by user_id.`, {
+        headers: { 'retry-after': String(retryAfter) },
+      });
+    }
+    await db.insert(memberLookups).values({ userId: callerId });
+  }
   const where = ref.user_id !== undefined
     ? (isUuid(ref.user_id) ? eq(users.id, ref.user_id) : undefined)
     : ref.email !== undefined ? sql`lower(${users.email}) = lower(${ref.email})` : undefined;

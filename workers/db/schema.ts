@@ -49,6 +49,12 @@ export const loginAttempts = pgTable('login_attempts', {
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index('login_attempts_email_at_idx').on(sql`lower(${t.email})`, t.at), index('login_attempts_ip_at_idx').on(t.ip, t.at)]);
 
+export const memberLookups = pgTable('member_lookups', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index('member_lookups_user_at_idx').on(t.userId, t.at)]);
+
 export const apiKeys = pgTable('api_keys', {
   id: id(),
   userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),

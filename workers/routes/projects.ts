@@ -229,14 +229,15 @@ const MemberBody = z
 router.openapi(
   createRoute({
     method: 'post', path: '/projects/{projectId}/members', tags: ['projects'], summary: 'Add a member or change their role (owners)', security: bearerSecurity,
+    description: 'By `user_id` or `email`. Look-ups by e-mail are limited to 60 an hour per caller (429 with Retry-After past that), so that adding members cannot list accounts.',
     request: { params: ProjectParams, body: jsonBody(MemberBody) },
-    responses: { 200: jsonResponse(ProjectMemberSchema, 'The membership'), ...errors(400, 401, 403, 404, 409, 413) },
+    responses: { 200: jsonResponse(ProjectMemberSchema, 'The membership'), ...errors(400, 401, 403, 404, 409, 413, 429) },
   }),
   async (c) => {
     const { projectId } = c.req.valid('param');
     const body = c.req.valid('json');
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'owner');
-    const user = await findMemberUser(c.var.db, body);
+    const user = await findMemberUser(c.var.db, requirePrincipal(c).userId, body);
     await c.var.db.transaction(async (tx) => {
       await tx.insert(projectMembers).values({ projectId, userId: user.id, role: body.role })
         .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { role: body.role } });

@@ -143,13 +143,14 @@ const MemberRef = z
 router.openapi(
   createRoute({
     method: 'post', path: '/teams/{teamId}/members', tags: ['teams'], summary: 'Add or update a team member (owners)', security: bearerSecurity,
+    description: 'By `user_id` or `email`. Look-ups by e-mail are limited to 60 an hour per caller (429 with Retry-After past that), so that adding members cannot list accounts.',
     request: { params: TeamParams, body: jsonBody(MemberRef) },
-    responses: { 200: jsonResponse(TeamMemberSchema, 'The membership'), ...errors(400, 401, 403, 404, 409, 413) },
+    responses: { 200: jsonResponse(TeamMemberSchema, 'The membership'), ...errors(400, 401, 403, 404, 409, 413, 429) },
   }),
   async (c) => {
     const { team } = await requireTeam(c, c.req.valid('param').teamId, 'owner');
     const body = c.req.valid('json');
-    const user = await findMemberUser(c.var.db, body);
+    const user = await findMemberUser(c.var.db, requirePrincipal(c).userId, body);
     await c.var.db.transaction(async (tx) => {
       await tx.insert(teamMembers).values({ teamId: team.id, userId: user.id, role: body.role })
         .onConflictDoUpdate({ target: [teamMembers.teamId, teamMembers.userId], set: { role: body.role } });
