@@ -83,8 +83,9 @@ export interface Cog {
   bytes: ByteSource;
 }
 
+/** Codecs the bounded decoders read (old-style JPEG, 6, has none: GDAL rewrites it as 7). */
 const COMPRESSIONS: Record<number, string> = {
-  1: 'none', 5: 'lzw', 6: 'jpeg', 7: 'jpeg', 8: 'deflate', 32773: 'packbits', 32946: 'deflate',
+  1: 'none', 5: 'lzw', 7: 'jpeg', 8: 'deflate', 32773: 'packbits', 32946: 'deflate',
   34887: 'lerc', 50000: 'zstd', 50001: 'webp',
 };
 const SUPPORTED_COMPRESSIONS = new Set(Object.keys(COMPRESSIONS).map(Number));
