@@ -22,7 +22,7 @@ function lzwStream(codes: number[]): Uint8Array {
     }
   }
   const out = new Uint8Array(Math.ceil(bits.length / 8));
-  bits.forEach((bit, i) => (out[i >> 3] |= bit << (7 - (i & 7))));
+  bits.forEach((bit, i) => (out[i >> 3] = out[i >> 3]! | (bit << (7 - (i & 7)))));
   return out;
 }
 

@@ -6,6 +6,7 @@ import { decompress as zstdDecompress } from 'fzstd';
 import Lerc from 'lerc';
 import decodeWebp, { init as initWebp } from '@jsquash/webp/decode';
 import decodeJpeg, { init as initJpeg } from '@jsquash/jpeg/decode';
+import { toBuffer } from '../util/bytes';
 import { decodeLzw } from './codecs/lzw';
 import { decodePackbits } from './codecs/packbits';
 import { jpegSize, lercExtent, webpSize, zstdContentSize, type Size } from './codecs/declared-size';
@@ -39,14 +40,6 @@ export async function decoderParameters(fd: ImageFileDirectory): Promise<Paramet
   };
 }
 
-/**
- * The bytes as an ArrayBuffer of their own. A copy is made with the Uint8Array constructor: node:zlib
- * returns a Buffer, whose slice() is a view on a shared pool, not a copy.
- */
-const toBuffer = (bytes: Uint8Array): ArrayBuffer =>
-  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
-    ? bytes.buffer
-    : new Uint8Array(bytes).buffer;
 
 /**
  * Bytes one block decodes to: its rows of samples, bit-packed ones (masks) rounded up per row, or

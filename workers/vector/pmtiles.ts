@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib';
+import { toBuffer } from '../util/bytes';
 import { Compression, EtagMismatch, PMTiles, SharedPromiseCache, TileType, type Entry, type Header, type RangeResponse, type Source } from 'pmtiles';
 
 /** What header and directories may hold in one isolate. */
@@ -15,8 +16,7 @@ export const ARCHIVE_READ_BYTES = 16 * 1024 * 1024;
 async function boundedDecompress(buffer: ArrayBuffer, compression: Compression): Promise<ArrayBuffer> {
   if (compression === Compression.None || compression === Compression.Unknown) return buffer;
   if (compression !== Compression.Gzip) throw new Error(`${Compression[compression] ?? compression} compression is not supported`);
-  const inflated = gunzipSync(new Uint8Array(buffer), { maxOutputLength: ARCHIVE_READ_BYTES });
-  return new Uint8Array(inflated).buffer;
+  return toBuffer(gunzipSync(new Uint8Array(buffer), { maxOutputLength: ARCHIVE_READ_BYTES }));
 }
 
 /** A PMTiles archive in R2; every read after the header names the etag it expects. */
