@@ -71,19 +71,19 @@ class RawDecoder extends BoundedDecoder {
   }
 }
 
-class LzwDecoder extends BoundedDecoder {
-  override decodeBlock(buffer: ArrayBufferLike): ArrayBuffer {
-    return toBuffer(decodeLzw(new Uint8Array(buffer), this.limit));
-  }
-}
+/** A decoder for a codec that decodes into at most `limit` bytes. */
+const bounded = (decode: (bytes: Uint8Array, limit: number) => Uint8Array) =>
+  class extends BoundedDecoder {
+    override decodeBlock(buffer: ArrayBufferLike): ArrayBuffer {
+      return toBuffer(decode(new Uint8Array(buffer), this.limit));
+    }
+  };
 
-class PackbitsDecoder extends BoundedDecoder {
-  override decodeBlock(buffer: ArrayBufferLike): ArrayBuffer {
-    return toBuffer(decodePackbits(new Uint8Array(buffer), this.limit));
-  }
-}
-
-/** DEFLATE stopped at `limit` bytes: past it zlib throws rather than grows. */
+/**
+ * DEFLATE through the runtime's native zlib (node:zlib, synchronous) instead of geotiff's pako:
+ * several times faster on the tiles of a typical COG, and no stream set up per tile. Past `limit`
+ * bytes zlib throws rather than grows.
+ */
 const inflate = (bytes: Uint8Array, limit: number): Uint8Array => inflateSync(bytes, { maxOutputLength: Math.max(1, limit) });
 
 /**
@@ -96,21 +96,10 @@ function unzstd(bytes: Uint8Array, limit: number): Uint8Array {
   return zstdDecompress(bytes, new Uint8Array(declared ?? limit));
 }
 
-/**
- * DEFLATE through the runtime's native zlib (node:zlib, synchronous) instead of geotiff's pako:
- * several times faster on the tiles of a typical COG, and no stream set up per tile.
- */
-class DeflateDecoder extends BoundedDecoder {
-  override decodeBlock(buffer: ArrayBufferLike): ArrayBuffer {
-    return toBuffer(inflate(new Uint8Array(buffer), this.limit));
-  }
-}
-
-class ZstdDecoder extends BoundedDecoder {
-  override decodeBlock(buffer: ArrayBufferLike): ArrayBuffer {
-    return toBuffer(unzstd(new Uint8Array(buffer), this.limit));
-  }
-}
+const LzwDecoder = bounded(decodeLzw);
+const PackbitsDecoder = bounded(decodePackbits);
+const DeflateDecoder = bounded(inflate);
+const ZstdDecoder = bounded(unzstd);
 
 const LERC_NONE = 0;
 const LERC_DEFLATE = 1;
