@@ -42,15 +42,16 @@ export async function decoderParameters(fd: ImageFileDirectory): Promise<Paramet
 
 
 /**
- * Bytes one block decodes to: its rows of samples, bit-packed ones (masks) rounded up per row, or
- * four a pixel from a browser-style (RGBA) decoder.
+ * Bytes `rows` rows of a block decode to (all of them by default): rows of samples, bit-packed
+ * ones (masks) rounded up per row, or four bytes a pixel from a browser-style (RGBA) decoder.
  */
-export function decodedBytes(decoder: BaseDecoder): number {
+export function decodedBytes(decoder: BaseDecoder, rows?: number): number {
   const p = decoder.parameters as Parameters;
-  if (decoder instanceof RgbaDecoder) return p.tileWidth * p.tileHeight * 4;
+  const height = rows ?? p.tileHeight;
+  if (decoder instanceof RgbaDecoder) return p.tileWidth * height * 4;
   const perSample = typeof p.bitsPerSample === 'number' ? [p.bitsPerSample] : Array.from(p.bitsPerSample);
   const bits = p.planarConfiguration === 2 ? perSample[0]! : perSample.reduce((sum, b) => sum + b, 0);
-  return Math.ceil((p.tileWidth * bits) / 8) * p.tileHeight;
+  return Math.ceil((p.tileWidth * bits) / 8) * height;
 }
 
 /** A decoder that knows the most its block may decode to. */

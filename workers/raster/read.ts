@@ -288,13 +288,16 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
       } catch (error) {
         throw new RasterError(422, `Corrupt tile data at byte ${request.offset}: ${errorMessage(error)}`);
       }
+      // Short of the rows it holds (a strip at the image's foot holds fewer), the data is cut or corrupt.
+      const needed = decodedBytes(d, blockRows);
+      if (decoded.byteLength < needed) throw new RasterError(422, `Corrupt tile data at byte ${request.offset}: it decodes to ${decoded.byteLength} bytes, not ${needed}.`);
       return decoded instanceof ArrayBuffer ? decoded : new Uint8Array(decoded).slice().buffer;
     };
     const planes = new Map<number, Samples>();
     for (const sample of planar ? samples : [0]) {
       const buffer = await decode(requests.get(`d${bx},${by},${sample}`), decoder);
       if (!buffer) continue;
-      planes.set(sample, new Typed(image.littleEndian ? buffer : swapBytes(buffer, size)));
+      planes.set(sample, new Typed(image.littleEndian ? buffer : swapBytes(buffer, size), 0, Math.floor(buffer.byteLength / size)));
     }
     let maskBits: Uint8Array | null = null;
     if (maskDecoder) {
