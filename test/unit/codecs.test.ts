@@ -75,9 +75,13 @@ describe('bounded codecs', () => {
     view.setInt32(6, 3, true);
     view.setUint32(14, 128, true);
     view.setUint32(18, 256, true);
+    view.setInt32(26, 8, true);
     view.setInt32(30, 90, true);
     view.setInt32(34, 6, true);
-    expect(lercExtent(blob)).toEqual({ bytes: 128 * 256 * 4, end: 90 });
+    expect(lercExtent(blob)).toEqual({ bytes: 128 * 256 * 4, end: 90, type: 6 });
+    // A micro block of 8192² would be allocated before anything is decoded.
+    view.setInt32(26, 8192, true);
+    expect(lercExtent(blob)).toBeNull();
     expect(lercExtent(deflateSync(blob))).toBeNull();
   });
 });

@@ -8,10 +8,12 @@ import { RasterError } from './errors';
 export const BUDGET = {
   /** Pixel buffers of one read (bands in their data type, plus the mask) and of one output grid. */
   pixelBytes: 24 * 1024 * 1024,
-  /** One decoded internal tile or strip: 2048 × 2048 four-byte samples, 1024 × 1024 × 4 float32. */
-  blockBytes: 16 * 1024 * 1024,
-  /** Compressed tile bytes one read fetches. */
-  fetchBytes: 24 * 1024 * 1024,
+  /** One decoded internal tile or strip, all its planes: 2048 × 2048 two-byte samples, 1024 × 1024 × 2 float32. */
+  blockBytes: 8 * 1024 * 1024,
+  /** Bytes one read decodes in all, blocks one after another (CPU: about half a second of inflating). */
+  decodedBytes: 128 * 1024 * 1024,
+  /** Compressed tile bytes one read fetches, the gaps between merged ranges included. */
+  fetchBytes: 16 * 1024 * 1024,
   /** Internal tiles one read touches: a 2048-px window over 32-px tiles. */
   blocks: 4096,
   /** Features of one POST statistics or feature request, and their vertices in all. */
@@ -43,6 +45,12 @@ export function assertFetch(blocks: number, bytes: number): void {
   if (bytes > BUDGET.fetchBytes) {
     throw new RasterError(400, `This read fetches ${mib(bytes)} of compressed tiles, over the ${mib(BUDGET.fetchBytes)} one request may: ${ASK_FOR_LESS}.`);
   }
+}
+
+/** Refuses a read that would decode more bytes in all than one request may spend its CPU on. */
+export function assertDecoded(bytes: number): void {
+  if (bytes <= BUDGET.decodedBytes) return;
+  throw new RasterError(400, `This read decodes ${mib(bytes)} of internal tiles, over the ${mib(BUDGET.decodedBytes)} one request may: ${ASK_FOR_LESS}, or add overviews to the file.`);
 }
 
 /** Refuses a file whose internal tiles (or strips) are each larger than any request may decode. */

@@ -212,10 +212,15 @@ async function checkImage(image: GeoTIFFImage, size: number): Promise<void> {
   const fd = image.getFileDirectory();
   const compression = (await tag<number>(fd, 'Compression')) ?? 1;
   if (!SUPPORTED_COMPRESSIONS.has(compression)) throw new RasterError(422, `Unsupported TIFF compression ${compression}.`);
-  const [number, name] = image.isTiled ? [324, 'TileOffsets'] as const : [273, 'StripOffsets'] as const;
-  const deferred = fd.deferredArrays.get(number);
-  const loaded = deferred ? null : await tag<ArrayLike<number> | number>(fd, name);
-  const count = deferred ? deferred.length : typeof loaded === 'number' ? 1 : loaded?.length ?? 0;
+  if (!fd.hasTag('BitsPerSample')) throw new RasterError(422, 'The file does not say how many bits its samples have (no BitsPerSample).');
+  // Offsets and byte counts alike: a block is read from one entry of each.
+  const fields = image.isTiled ? [[324, 'TileOffsets'], [325, 'TileByteCounts']] as const : [[273, 'StripOffsets'], [279, 'StripByteCounts']] as const;
+  const counts = await Promise.all(fields.map(async ([number, name]) => {
+    const deferred = fd.deferredArrays.get(number);
+    const loaded = deferred ? null : await tag<ArrayLike<number> | number>(fd, name);
+    return deferred ? deferred.length : typeof loaded === 'number' ? 1 : loaded?.length ?? 0;
+  }));
+  const count = Math.min(...counts);
   const [width, height, blockWidth, blockHeight] = [image.getWidth(), image.getHeight(), image.getTileWidth(), image.getTileHeight()];
   if (!(blockWidth > 0 && blockHeight > 0)) throw new RasterError(422, `The file declares ${blockWidth} × ${blockHeight}-pixel blocks.`);
   const expected = Math.ceil(width / blockWidth) * Math.ceil(height / blockHeight) * (image.planarConfiguration === 2 ? image.getSamplesPerPixel() : 1);
@@ -351,7 +356,12 @@ async function interpret(bytes: ByteSource): Promise<Cog> {
   levels.sort((a, b) => b.width - a.width);
   for (const mask of masks) {
     const level = levels.find((l) => l.width === mask.getWidth() && l.height === mask.getHeight());
-    if (level) level.mask = mask;
+    if (!level) continue;
+    // The reader takes a mask block by its image's block coordinates, as GDAL writes them.
+    if (mask.getTileWidth() !== level.blockWidth || mask.getTileHeight() !== level.blockHeight) {
+      throw new RasterError(422, `The file's mask is in ${mask.getTileWidth()} × ${mask.getTileHeight()} blocks, its image in ${level.blockWidth} × ${level.blockHeight}: rewrite it with GDAL.`);
+    }
+    level.mask = mask;
   }
 
   const nodata = full.getGDALNoData();

@@ -9,7 +9,7 @@ import decodeJpeg, { init as initJpeg } from '@jsquash/jpeg/decode';
 import { toBuffer } from '../util/bytes';
 import { decodeLzw } from './codecs/lzw';
 import { decodePackbits } from './codecs/packbits';
-import { jpegSize, lercExtent, webpSize, zstdContentSize, type Size } from './codecs/declared-size';
+import { jpegScans, jpegSize, lercExtent, webpSize, zstdContentSize, type Size } from './codecs/declared-size';
 // Bundled as compiled WebAssembly.Modules, the one form workerd lets code instantiate.
 import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
 import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
@@ -31,7 +31,8 @@ export async function decoderParameters(fd: ImageFileDirectory): Promise<Paramet
   const height = (await fd.loadValue('ImageLength')) as number;
   return {
     tileWidth: (await fd.loadValue(tiled ? 'TileWidth' : 'ImageWidth')) as number,
-    tileHeight: tiled ? ((await fd.loadValue('TileLength')) as number) : (((await fd.loadValue('RowsPerStrip')) as number | undefined) ?? height),
+    // A strip of more rows than the image (2^32 − 1 means "all of them") holds the whole image.
+    tileHeight: tiled ? ((await fd.loadValue('TileLength')) as number) : Math.min(((await fd.loadValue('RowsPerStrip')) as number | undefined) ?? height, height),
     planarConfiguration: ((await fd.loadValue('PlanarConfiguration')) as number | undefined) ?? 1,
     bitsPerSample: (await fd.loadValue('BitsPerSample')) as number[],
     predictor: ((await fd.loadValue('Predictor')) as number | undefined) ?? 1,
@@ -105,6 +106,9 @@ const ZstdDecoder = bounded(unzstd);
 const LERC_NONE = 0;
 const LERC_DEFLATE = 1;
 const LERC_ZSTD = 2;
+/** LERC data types of one byte. */
+const LERC_CHAR = 0;
+const LERC_BYTE = 1;
 
 /** A LERC blob is never much larger than its pixels; past this its inner DEFLATE or ZSTD is a bomb. */
 const lercBlobLimit = (limit: number) => 2 * limit + 65536;
@@ -118,8 +122,10 @@ class LercDecoder extends BoundedDecoder {
     else if (extra === LERC_ZSTD) blob = unzstd(blob, lercBlobLimit(this.limit));
     else if (extra !== LERC_NONE) throw new Error(`unsupported LERC additional compression ${extra}`);
     const extent = lercExtent(blob);
-    if (!extent) throw new Error('not a LERC2 blob');
+    if (!extent) throw new Error('not a LERC2 blob, or one with a micro block size past 256');
     if (extent.bytes > this.limit) this.refuse('LERC data', extent.bytes);
+    // 8-bit LERC is Huffman-coded, and lerc sizes its code table from the blob unchecked.
+    if (extent.type === LERC_CHAR || extent.type === LERC_BYTE) throw new Error('8-bit LERC is not read: rewrite the file with DEFLATE or ZSTD');
     const decoded = Lerc.decode(toBuffer(blob.subarray(0, extent.end)));
     const pixels = decoded.pixels[0];
     if (!pixels) throw new Error('LERC block holds no pixels');
@@ -165,6 +171,8 @@ class WebpDecoder extends RgbaDecoder {
 }
 
 let jpegReady: Promise<void> | undefined;
+/** Scans a JPEG tile may have: a progressive one has about 10, a scan bomb thousands. */
+const MAX_JPEG_SCANS = 64;
 
 /**
  * JPEG through libjpeg-turbo (mozjpeg's decoder, compiled to WebAssembly): the same IDCT, chroma
@@ -184,6 +192,8 @@ class JpegDecoder extends RgbaDecoder {
       stream = joined;
     }
     this.checkSize(jpegSize(stream), 'JPEG');
+    const scans = jpegScans(stream);
+    if (scans > MAX_JPEG_SCANS) throw new RangeError(`a JPEG of ${scans} scans (${MAX_JPEG_SCANS} at most)`);
     return rgbaBuffer((await decodeJpeg(toBuffer(stream))).data);
   }
 }

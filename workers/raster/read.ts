@@ -3,7 +3,7 @@ import { SAMPLE_ARRAYS, type Cog, type Level, type Samples } from './cog';
 import type { Source } from './source';
 import { RasterError } from './errors';
 import { RgbaDecoder, decodedBytes, decoderParameters } from './decoders';
-import { assertBlock, assertFetch, assertPixels } from './budget';
+import { assertBlock, assertDecoded, assertFetch, assertPixels } from './budget';
 import { ByteLru } from '../util/lru';
 import { errorMessage } from '../util/error-message';
 
@@ -105,6 +105,8 @@ async function fetchBlocks(blocks: BlockRequest[], source: Source, etag: string,
       groups.push([block]);
     }
   }
+  // What the reads will fetch, the gaps merged across included, before any is made.
+  assertFetch(blocks.length, groups.reduce((sum, g) => sum + Math.max(...g.map((b) => b.offset + b.length)) - g[0]!.offset, 0));
   let next = 0;
   const worker = async () => {
     while (next < groups.length) {
@@ -253,7 +255,10 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
   assertFetch((bx1 - bx0 + 1) * (by1 - by0 + 1) * ((planar ? samples.length : 1) + (level.mask ? 1 : 0)), 0);
   const decoder = await decoderFor(image);
   const maskDecoder = level.mask ? await decoderFor(level.mask) : null;
-  for (const d of [decoder, maskDecoder]) if (d) assertBlock(decodedBytes(d), bw, bh);
+  // A block's planes are held together (all samples of a band-interleaved file); every block is decoded once.
+  const blockDecoded = decodedBytes(decoder) * (planar ? samples.length : 1) + (maskDecoder ? decodedBytes(maskDecoder) : 0);
+  assertBlock(blockDecoded, bw, bh);
+  assertDecoded(blockDecoded * (bx1 - bx0 + 1) * (by1 - by0 + 1));
   const blockCoords: Array<[number, number]> = [];
   for (let by = by0; by <= by1; by++) {
     for (let bx = bx0; bx <= bx1; bx++) blockCoords.push([bx, by]);
@@ -269,7 +274,6 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
   }
   await cog.bytes.preload(wanted.flatMap(([, ifd, index]) => indexRanges(ifd, index)), source, options.signal);
   const requests = new Map(await Promise.all(wanted.map(async ([key, ifd, index]) => [key, await locate(ifd, index)] as const)));
-  assertFetch(wanted.length, [...requests.values()].reduce((sum, r) => sum + r.length, 0));
   await fetchBlocks([...requests.values()], source, cog.etag, cog.size, options.signal);
 
   const size = Typed.BYTES_PER_ELEMENT;
@@ -278,7 +282,8 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
   // Samples per decoded pixel: RGBA from a browser-style decoder, else the file's own.
   const stride = decoder instanceof RgbaDecoder ? 4 : planar ? 1 : cog.bandCount;
 
-  await Promise.all(blockCoords.map(async ([bx, by]) => {
+  // One block at a time: its decoded planes are dropped before the next is decoded.
+  for (const [bx, by] of blockCoords) {
     const blockRows = Math.min(bh, level.height - by * bh);
     const decode = async (request: BlockRequest | undefined, d: BaseDecoder): Promise<ArrayBuffer | null> => {
       if (!request?.bytes) return null;
@@ -318,6 +323,6 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
       maskBits, sparse: planes.size === 0, nodata, isFloat,
       blockX: bx * bw, blockY: by * bh, blockWidth: bw, x0: bxs, x1: bxe, y0: bys, y1: bye,
     });
-  }));
+  }
   return out;
 }

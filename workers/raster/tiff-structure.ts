@@ -5,13 +5,19 @@ const TYPE_BYTES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1,
 /** More images than any COG has (a level and a mask per overview); a longer chain is a loop or a forgery. */
 const MAX_IFDS = 256;
 const MAX_ENTRIES = 1024;
+/**
+ * What geotiff may allocate for the fields of all directories together (an array of each field's
+ * type and count, 64-bit integers as JavaScript arrays): a large COG's tile indexes take a few MB.
+ */
+const MAX_FIELD_BYTES = 16 * 1024 * 1024;
 
 type Read = (offset: number, length: number) => Promise<ArrayBuffer>;
 
 /**
  * Walks the file's image directories before geotiff does, and refuses a file whose fields claim
- * more values than the file holds: geotiff allocates an array of a field's declared count before
- * reading it, so four bytes claiming 2^32 values would take gigabytes.
+ * more values than the file holds, or more than MAX_FIELD_BYTES together: geotiff allocates an
+ * array of a field's declared count before reading it, so four bytes claiming 2^32 values would take
+ * gigabytes, and sixty fields each claiming the whole file would take sixty times its size.
  */
 export async function checkTiffStructure(read: Read, size: number): Promise<void> {
   const refuse = (why: string): never => {
@@ -29,6 +35,7 @@ export async function checkTiffStructure(read: Read, size: number): Promise<void
   if (big && head.byteLength < 16) refuse('the file is too short');
   let next = big ? u64(head, 8) : head.getUint32(4, little);
   const seen = new Set<number>();
+  let allocated = 0;
   while (next !== 0) {
     if (seen.has(next)) refuse(`its image directories loop back to byte ${next}`);
     if (seen.size >= MAX_IFDS) refuse(`more than ${MAX_IFDS} image directories`);
@@ -53,6 +60,8 @@ export async function checkTiffStructure(read: Read, size: number): Promise<void
       const inline = bytes <= (big ? 8 : 4);
       const offset = inline ? 0 : big ? u64(view, at + 12) : view.getUint32(at + 8, little);
       if (!inline && offset + bytes > size) refuse(`field ${tag} claims ${count} values (${bytes} bytes) at byte ${offset} of a ${size}-byte file`);
+      allocated += bytes;
+      if (allocated > MAX_FIELD_BYTES) refuse(`its fields claim more than ${MAX_FIELD_BYTES} bytes in all`);
     }
     next = big ? u64(view, entries * entryBytes) : view.getUint32(entries * entryBytes, little);
   }

@@ -7,17 +7,28 @@ const CACHE_BYTES = 32 * 1024 * 1024;
 /** Rough in-memory cost of one directory entry (four numbers in an object). */
 const ENTRY_BYTES = 48;
 /**
- * Bytes one read (a leaf directory, the metadata, a tile) may fetch, and what one may inflate
+ * Bytes one read (a leaf directory, the metadata, a tile) may fetch, and what a tile may inflate
  * to: an archive's own lengths are only claims, and a small gzip stream can claim gigabytes.
  */
 export const ARCHIVE_READ_BYTES = 16 * 1024 * 1024;
+/**
+ * What a directory or the metadata may inflate to. pmtiles makes an object of every directory
+ * entry (four bytes or more each) and the metadata is parsed as JSON: a megabyte of either becomes
+ * tens of megabytes of objects. Real directories hold a few thousand entries, real metadata kilobytes.
+ */
+export const ARCHIVE_INDEX_BYTES = 1024 * 1024;
 
-/** pmtiles' decompression (directories, metadata and tiles), stopped past ARCHIVE_READ_BYTES. */
-async function boundedDecompress(buffer: ArrayBuffer, compression: Compression): Promise<ArrayBuffer> {
-  if (compression === Compression.None || compression === Compression.Unknown) return buffer;
+/** pmtiles' decompression, stopped past `limit` bytes. */
+const boundedDecompress = (limit: number) => async (buffer: ArrayBuffer, compression: Compression): Promise<ArrayBuffer> => {
+  if (compression === Compression.None || compression === Compression.Unknown) {
+    if (buffer.byteLength > limit) throw new Error(`${buffer.byteLength} bytes, over the ${limit} one read may hold`);
+    return buffer;
+  }
   if (compression !== Compression.Gzip) throw new Error(`${Compression[compression] ?? compression} compression is not supported`);
-  return toBuffer(gunzipSync(new Uint8Array(buffer), { maxOutputLength: ARCHIVE_READ_BYTES }));
-}
+  return toBuffer(gunzipSync(new Uint8Array(buffer), { maxOutputLength: limit }));
+};
+const decompressTile = boundedDecompress(ARCHIVE_READ_BYTES);
+const decompressIndex = boundedDecompress(ARCHIVE_INDEX_BYTES);
 
 /** A PMTiles archive in R2; every read after the header names the etag it expects. */
 export class R2ArchiveSource implements Source {
@@ -47,7 +58,8 @@ class BytesBoundedCache extends SharedPromiseCache {
   private total = 0;
 
   constructor(private readonly maxBytes: number) {
-    super(Number.MAX_SAFE_INTEGER, undefined, boundedDecompress);
+    // The cache reads the header and directories: their own, tighter bound.
+    super(Number.MAX_SAFE_INTEGER, undefined, decompressIndex);
   }
 
   private track(key: string, bytes: number): void {
@@ -108,9 +120,29 @@ class BoundedSource implements Source {
   }
 }
 
+/** pmtiles decompresses the metadata and tiles alike; the metadata is held to the index's bound. */
+class BoundedArchive extends PMTiles {
+  override async getMetadata(): Promise<unknown> {
+    try {
+      return await this.readMetadata();
+    } catch (error) {
+      // The archive was replaced since its header was read: once more, on the new one (as pmtiles does).
+      if (!(error instanceof EtagMismatch)) throw error;
+      await this.cache.invalidate(this.source);
+      return this.readMetadata();
+    }
+  }
+
+  private async readMetadata(): Promise<unknown> {
+    const header = await this.getHeader();
+    const { data } = await this.source.getBytes(header.jsonMetadataOffset, header.jsonMetadataLength, undefined, header.etag);
+    return JSON.parse(new TextDecoder().decode(await decompressIndex(data, header.internalCompression)));
+  }
+}
+
 /** An archive from any source, read within the bounds above, its directories in this isolate's cache. */
 export function openArchiveFrom(source: Source): PMTiles {
-  return new PMTiles(new BoundedSource(source), cache, boundedDecompress);
+  return new BoundedArchive(new BoundedSource(source), cache, decompressTile);
 }
 
 export function openArchive(bucket: R2Bucket, key: string): PMTiles {

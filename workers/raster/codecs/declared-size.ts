@@ -11,6 +11,17 @@ const u16be = (b: Uint8Array, i: number) => (b[i]! << 8) | b[i + 1]!;
 const u16le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8);
 const u24le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16);
 
+/**
+ * Scans in a JPEG stream (start-of-scan markers: entropy-coded data stuffs every 0xFF with a 0x00,
+ * so a marker cannot hide in it). A baseline image has 1 to 3, a progressive one about 10; libjpeg
+ * takes seconds over thousands.
+ */
+export function jpegScans(stream: Uint8Array): number {
+  let scans = 0;
+  for (let i = stream.indexOf(0xff); i >= 0 && i + 1 < stream.length; i = stream.indexOf(0xff, i + 1)) if (stream[i + 1] === 0xda) scans++;
+  return scans;
+}
+
 /** A JPEG's frame size, from its first SOFn marker; null when it has none. */
 export function jpegSize(stream: Uint8Array): Size | null {
   let i = 2;
@@ -50,16 +61,18 @@ export function webpSize(stream: Uint8Array): Size | null {
 }
 
 const LERC_TYPE_BYTES = [1, 1, 2, 2, 4, 4, 4, 8];
+const MAX_MICRO_BLOCK = 256;
 
 /**
  * What a LERC2 blob decodes to, every plane of it (lerc decodes planes until the blob ends), and
  * where its last plane ends: a blob inflated into a block-sized buffer is followed by zeros. Null
  * when it does not begin with a LERC2 plane. Each plane's header gives its size and where the next begins.
  */
-export function lercExtent(blob: Uint8Array): { bytes: number; end: number } | null {
+export function lercExtent(blob: Uint8Array): { bytes: number; end: number; type: number } | null {
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   let bytes = 0;
   let at = 0;
+  let type = -1;
   while (at + 66 <= blob.length && String.fromCharCode(...blob.subarray(at, at + 6)) === 'Lerc2 ') {
     const version = view.getInt32(at + 6, true);
     let p = at + 10 + (version >= 3 ? 4 : 0);
@@ -68,13 +81,16 @@ export function lercExtent(blob: Uint8Array): { bytes: number; end: number } | n
     p += 8;
     const depth = version >= 4 ? view.getUint32(p, true) : 1;
     if (version >= 4) p += 4;
+    const microBlockSize = view.getInt32(p + 4, true);
     const blobSize = view.getInt32(p + 8, true);
-    const size = LERC_TYPE_BYTES[view.getInt32(p + 12, true)];
-    if (size === undefined || blobSize <= 0) return null;
+    type = view.getInt32(p + 12, true);
+    const size = LERC_TYPE_BYTES[type];
+    // lerc allocates a micro block's square before decoding it: encoders use 8 or 16.
+    if (size === undefined || blobSize <= 0 || microBlockSize < 1 || microBlockSize > MAX_MICRO_BLOCK) return null;
     bytes += height * width * depth * size;
     at += blobSize;
   }
-  return at === 0 ? null : { bytes, end: Math.min(at, blob.length) };
+  return at === 0 ? null : { bytes, end: Math.min(at, blob.length), type };
 }
 
 /** The content size a Zstandard frame declares, or null when its header leaves it out. */
