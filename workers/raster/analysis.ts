@@ -97,6 +97,8 @@ export interface StatisticsRequest extends Omit<RenderOptions, 'resampling'>, St
   transform?: (block: Block) => Block;
   /** Raw values are nodata band by band (not with a transform, whose outputs are new values). */
   perBandNodata?: number | null;
+  /** Pixels already read by this request (the features of one POST share its budget); added to. */
+  spent?: { pixels: number };
 }
 
 /**
@@ -106,9 +108,17 @@ export interface StatisticsRequest extends Omit<RenderOptions, 'resampling'>, St
  */
 export const STATISTICS_PIXEL_BUDGET = 8192 * 8192;
 
-function assertWithinBudget(pixels: number, what: string): void {
-  if (pixels <= STATISTICS_PIXEL_BUDGET) return;
-  throw new RasterError(400, `${what} ${pixels} pixels, over the ${STATISTICS_PIXEL_BUDGET} one request reads: set max_size (4096 at most) to read the overviews instead.`);
+/** Longest side of a statistics grid: a one-row chunk of it must still fit the pixel budget. */
+const MAX_GRID_SIDE = 16384;
+
+function assertWithinBudget(width: number, height: number, what: string, spent: { pixels: number } = { pixels: 0 }): void {
+  const pixels = width * height;
+  if (pixels + spent.pixels <= STATISTICS_PIXEL_BUDGET && Math.max(width, height) <= MAX_GRID_SIDE) {
+    spent.pixels += pixels;
+    return;
+  }
+  const before = spent.pixels > 0 ? ` after ${spent.pixels} for the features before it` : '';
+  throw new RasterError(400, `${what} ${width} × ${height} pixels${before}, over the ${STATISTICS_PIXEL_BUDGET} (and ${MAX_GRID_SIDE} a side) one request reads: set max_size (4096 at most) to read the overviews instead.`);
 }
 
 /**
@@ -140,7 +150,7 @@ export async function statistics(cog: Cog, source: Source, request: StatisticsRe
       width,
       height,
     };
-    assertWithinBudget(width * height, 'The geometry covers');
+    assertWithinBudget(width, height, 'The geometry covers', request.spent);
     for (const chunk of rowChunks(grid, statisticsBytesPerPixel(request.bands.length))) {
       add(await renderGrid(cog, source, chunk, { ...request, resampling: 'nearest' }), rasterize(request.polygons, chunk));
     }
@@ -149,7 +159,7 @@ export async function statistics(cog: Cog, source: Source, request: StatisticsRe
       add(await renderGrid(cog, source, chunk, { ...request, resampling: 'nearest' }));
     }
   } else {
-    assertWithinBudget(cog.width * cog.height, 'The full resolution holds');
+    assertWithinBudget(cog.width, cog.height, 'The full resolution holds', request.spent);
     const side = fullResolutionChunk(request.bands.length);
     for (let y = 0; y < cog.height; y += side) {
       for (let x = 0; x < cog.width; x += side) {

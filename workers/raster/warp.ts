@@ -1,4 +1,6 @@
 import proj4 from 'proj4';
+import { RasterError } from './errors';
+import { BUDGET } from './budget';
 import type { ProjectionDefinition } from 'proj4';
 import { INTEGER_RANGES, SAMPLE_ARRAYS, type Cog, type DataType, type Level } from './cog';
 import type { Block, Window } from './read';
@@ -143,13 +145,19 @@ export interface Mapping {
 
 const RUN_FIELDS = 6;
 
-/** Runs as they are found, in a buffer that doubles when full. */
+/**
+ * Runs as they are found, in a buffer that doubles when full, up to the pixel budget: where the
+ * projection fails point after point every pixel is a run of its own.
+ */
 class RunList {
   private data = new Float64Array(RUN_FIELDS * 1024);
   private length = 0;
 
   push(o: number, count: number, x: number, y: number, dx: number, dy: number): void {
     if (this.length === this.data.length) {
+      if (this.data.byteLength * 2 > BUDGET.pixelBytes) {
+        throw new RasterError(400, 'Mapping this output onto the dataset takes more points than one request may hold: the area reaches where one of the two CRSs has no answer. Ask for a smaller area or another CRS.');
+      }
       const grown = new Float64Array(this.data.length * 2);
       grown.set(this.data);
       this.data = grown;

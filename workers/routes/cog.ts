@@ -397,7 +397,7 @@ function mount(prefix: Prefix) {
   }));
   type StatisticsParams = DatasetParams & { max_size: number; p?: string | string[]; histogram_bins: number; histogram_range?: string; coord_crs: string };
 
-  const runStatistics = (c: Context<AppEnv>, cog: Cog, source: R2Source, query: StatisticsParams, polygons?: Polygons) => {
+  const runStatistics = (c: Context<AppEnv>, cog: Cog, source: R2Source, query: StatisticsParams, polygons?: Polygons, spent?: { pixels: number }) => {
     const planned = plan(cog, query);
     const percentiles = list(query.p).map(Number);
     if (percentiles.some((p) => !(p >= 0 && p <= 100))) throw new ApiError(400, 'validation-error', 'p must be percentiles between 0 and 100.');
@@ -419,6 +419,7 @@ function mount(prefix: Prefix) {
       polygons: polygons && toDatasetCrs(cog, polygons, proj4ForCrs(query.coord_crs)),
       transform: (block) => process(block, cog, planned.bands, planned.render).block,
       perBandNodata: planned.expression || planned.render.unscale ? null : planned.nodata === undefined ? cog.nodata : planned.nodata,
+      spent,
     }).then((bands) => {
       const names = planned.expression ? planned.expression.source.split(';').map((e) => e.trim()) : planned.bands.map((b) => `b${b + 1}`);
       return Object.fromEntries(bands.map((s, i) => [names[i]!, s]));
@@ -449,8 +450,10 @@ function mount(prefix: Prefix) {
       const features = featuresOf(body);
       const result = await withDataset(c, prefix, access(query), async (cog, source) => {
         const out = [];
+        // The features share one request's pixel budget.
+        const spent = { pixels: 0 };
         for (const { feature, polygons } of features) {
-          const stats = await runStatistics(c, cog, source, query, polygons);
+          const stats = await runStatistics(c, cog, source, query, polygons, spent);
           out.push({ ...feature, properties: { ...(feature.properties ?? {}), statistics: stats } });
         }
         return body.type === 'FeatureCollection' ? { ...body, features: out } : out[0];
