@@ -84,6 +84,41 @@ export function writeTiff(spec: TiffSpec): Uint8Array {
   return out;
 }
 
+/** Packs codes MSB-first at TIFF's widths (9 bits, growing one code early), as libtiff writes them. */
+export function lzwStream(codes: number[]): Uint8Array {
+  const bits: number[] = [];
+  let next = 258;
+  let width = 9;
+  // The first code after a clear code defines nothing; each later one defines the next entry.
+  let defines = false;
+  for (const code of codes) {
+    for (let i = width - 1; i >= 0; i--) bits.push((code >> i) & 1);
+    if (code === 256) {
+      [next, width, defines] = [258, 9, false];
+    } else if (code !== 257) {
+      if (defines) next++;
+      defines = true;
+      if (next + 1 >= 1 << width && width < 12) width++;
+    }
+  }
+  const out = new Uint8Array(Math.ceil(bits.length / 8));
+  bits.forEach((bit, i) => (out[i >> 3] = out[i >> 3]! | (bit << (7 - (i & 7)))));
+  return out;
+}
+
+/**
+ * LZW codes each naming the string being defined: 1, 2, 3 … zeros, so 4096 codes (6 KB) decode
+ * to 8 MB; cleared and repeated `rounds` times.
+ */
+export function lzwBombCodes(rounds = 1): number[] {
+  const codes: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    codes.push(256, 0);
+    for (let code = 258; code < 4094; code++) codes.push(code);
+  }
+  return [...codes, 257];
+}
+
 /** PackBits runs of 128 zeros, two bytes each: 64 times their size. */
 function packbitsZeros(bytes: number): Uint8Array {
   const out = new Uint8Array(Math.ceil(bytes / 128) * 2);
@@ -107,9 +142,9 @@ function varints(values: number[]): number[] {
 }
 
 /** A PMTiles v3 archive with one tile (0/0/0) and gzip-compressed directory and metadata. */
-function writePmtiles(options: { metadata: Uint8Array; tile: Uint8Array; tileCompression: number }): Uint8Array {
+function writePmtiles(options: { metadata: Uint8Array; tile: Uint8Array; tileCompression: number; root?: Uint8Array }): Uint8Array {
   // One entry: tile id 0, run length 1, its length, offset 0 (stored as offset + 1).
-  const root = gzipSync(new Uint8Array(varints([1, 0, 1, options.tile.length, 1])));
+  const root = options.root ?? gzipSync(new Uint8Array(varints([1, 0, 1, options.tile.length, 1])));
   const header = new Uint8Array(127);
   const view = new DataView(header.buffer);
   header.set(new TextEncoder().encode('PMTiles'));
@@ -182,6 +217,21 @@ export const HOSTILE_FILES: Record<string, { claim: string; file: () => Uint8Arr
   'sparse-100mpx.tif': {
     claim: 'a 10000 × 10000 image of sparse (unwritten) tiles, and no overviews',
     file: () => writeTiff({ width: 10000, height: 10000, tileWidth: 256, tileHeight: 256, compression: 8, tileCount: 40 * 40, data: [] }),
+  },
+  'lzw-bomb.tif': {
+    claim: 'a 256 × 256 tile whose LZW codes decode to 64 MB',
+    file: () => writeTiff({ width: 256, height: 256, tileWidth: 256, tileHeight: 256, compression: 5, tileCount: 1, data: [lzwStream(lzwBombCodes(8))] }),
+  },
+  'directory-bomb.pmtiles': {
+    claim: 'a PMTiles root directory of 4 million entries, gzipped into the first 16 KB',
+    file: () => {
+      // Entry count, then per entry a tile-id delta of 1, run length 1, length 1, offset 0 (follows the previous).
+      const n = 4_000_000;
+      const entries = new Uint8Array(varints([n]).length + 4 * n).fill(1);
+      entries.set(varints([n]));
+      entries.fill(0, entries.length - n);
+      return writePmtiles({ metadata: gzipSync(longJson(8)), tile: new Uint8Array(1), tileCompression: 1, root: gzipSync(entries, { level: 9 }) });
+    },
   },
   'metadata-bomb.pmtiles': {
     claim: 'PMTiles metadata whose gzip stream inflates to 64 MiB of JSON',

@@ -2,29 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { deflateSync } from 'node:zlib';
 import { decodeLzw } from '../../workers/raster/codecs/lzw';
 import { decodePackbits } from '../../workers/raster/codecs/packbits';
-import { jpegSize, lercExtent, webpSize, zstdContentSize } from '../../workers/raster/codecs/declared-size';
-
-/** Packs codes MSB-first at TIFF's widths (9 bits, growing one code early), as libtiff writes them. */
-function lzwStream(codes: number[]): Uint8Array {
-  const bits: number[] = [];
-  let next = 258;
-  let width = 9;
-  // The first code after a clear code defines nothing; each later one defines the next entry.
-  let defines = false;
-  for (const code of codes) {
-    for (let i = width - 1; i >= 0; i--) bits.push((code >> i) & 1);
-    if (code === 256) {
-      [next, width, defines] = [258, 9, false];
-    } else if (code !== 257) {
-      if (defines) next++;
-      defines = true;
-      if (next + 1 >= 1 << width && width < 12) width++;
-    }
-  }
-  const out = new Uint8Array(Math.ceil(bits.length / 8));
-  bits.forEach((bit, i) => (out[i >> 3] = out[i >> 3]! | (bit << (7 - (i & 7)))));
-  return out;
-}
+import { jpegScans, jpegSize, lercExtent, webpSize, zstdContentSize } from '../../workers/raster/codecs/declared-size';
+import { lzwBombCodes, lzwStream } from '../../scripts/lib/hostile-files';
 
 describe('bounded codecs', () => {
   it("PackBits decodes Apple's example (TN1023) and stops at the block's size", () => {
@@ -42,10 +21,7 @@ describe('bounded codecs', () => {
     const stream = lzwStream([256, 65, 66, 258, 260, 257]);
     expect(new TextDecoder().decode(decodeLzw(stream, 7))).toBe('ABABABA');
     expect(() => decodeLzw(stream, 6)).toThrow(/past the block's 6 bytes/);
-    // Each code the one being defined: strings of 1, 2, 3 … zeros, 4095 codes ≈ 8 MB from 6 KB.
-    const codes = [256, 0];
-    for (let code = 258; code < 4094; code++) codes.push(code);
-    const bomb = lzwStream([...codes, 257]);
+    const bomb = lzwStream(lzwBombCodes());
     expect(bomb.length).toBeLessThan(7000);
     expect(() => decodeLzw(bomb, 65536)).toThrow(RangeError);
   });
@@ -54,6 +30,8 @@ describe('bounded codecs', () => {
     // JPEG: SOI, then SOF0 with height 300, width 200.
     expect(jpegSize(Uint8Array.from([0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0x2c, 0x00, 0xc8, 0x03, 0, 0, 0, 0, 0, 0, 0]))).toEqual({ width: 200, height: 300 });
     expect(jpegSize(Uint8Array.from([0xff, 0xd8, 0x00, 0x00]))).toBeNull();
+    // Start-of-scan markers count; a stuffed 0xFF 0x00 in the data does not.
+    expect(jpegScans(Uint8Array.from([0xff, 0xd8, 0xff, 0xda, 0x12, 0xff, 0x00, 0xff, 0xda, 0xff, 0xd9]))).toBe(2);
     // WebP lossless (VP8L): 14-bit width − 1 and height − 1 after the signature byte 0x2f.
     const vp8l = new Uint8Array(30);
     vp8l.set(new TextEncoder().encode('RIFF'), 0);
