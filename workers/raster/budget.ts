@@ -2,8 +2,8 @@ import { RasterError } from './errors';
 
 /**
  * What one raster request may hold, checked before anything is allocated. A Worker isolate has
- * 128 MB shared by the requests in flight: at these figures four requests at their ceiling, with
- * the isolate's caches (16 MiB of tile bytes, headers), still fit. docs/security.md lists them.
+ * 128 MB shared by the requests in flight and the isolate's caches: a request at every ceiling at
+ * once holds 48 MiB (docs/security.md adds it up); a typical tile a few MiB.
  */
 export const BUDGET = {
   /** Pixel buffers of one read (bands in their data type, plus the mask) and of one output grid. */

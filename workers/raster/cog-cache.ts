@@ -5,8 +5,8 @@ import { ByteLru } from '../util/lru';
 
 /** Enough for the ghost header, every IFD and the tile index arrays of a typical COG. */
 const HEADER_BYTES = 64 * 1024;
-/** What parsed headers may hold in one isolate. */
-const LRU_BYTES = 32 * 1024 * 1024;
+/** What parsed headers may hold in one isolate (docs/security.md adds up the isolate's caches). */
+const LRU_BYTES = 16 * 1024 * 1024;
 
 /** Parsed headers by object key; an entry is the promise, so concurrent requests share one read. */
 const headers = new ByteLru<Promise<Cog>>(LRU_BYTES);

@@ -30,8 +30,8 @@ export interface Block {
 const MERGE_GAP = 16 * 1024;
 const MAX_MERGED = 8 * 1024 * 1024;
 const MAX_IN_FLIGHT = 6;
-/** What compressed tile bytes may hold in one isolate. */
-const BLOCK_CACHE_BYTES = 16 * 1024 * 1024;
+/** What compressed tile bytes may hold in one isolate (docs/security.md adds up the isolate's caches). */
+const BLOCK_CACHE_BYTES = 8 * 1024 * 1024;
 
 interface BlockRequest {
   image: GeoTIFFImage;

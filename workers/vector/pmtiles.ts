@@ -2,8 +2,8 @@ import { gunzipSync } from 'node:zlib';
 import { toBuffer } from '../util/bytes';
 import { Compression, EtagMismatch, PMTiles, SharedPromiseCache, TileType, type Entry, type Header, type RangeResponse, type Source } from 'pmtiles';
 
-/** What header and directories may hold in one isolate. */
-const CACHE_BYTES = 32 * 1024 * 1024;
+/** What header and directories may hold in one isolate (docs/security.md adds up the isolate's caches). */
+const CACHE_BYTES = 16 * 1024 * 1024;
 /** Rough in-memory cost of one directory entry (four numbers in an object). */
 const ENTRY_BYTES = 48;
 /**
