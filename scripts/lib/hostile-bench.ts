@@ -7,12 +7,15 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { DEV_DIR } from './dev-env';
 import { round } from './figures';
 import { HOSTILE_FILES } from './hostile-files';
-import { hostileRequests } from './hostile-requests';
+import { hostileRequests, type HostileRequest } from './hostile-requests';
 import { FIXTURES } from './seed';
 import type { Stack } from './stack';
 import { workerdRss } from './system';
 
 const MiB = 1024 * 1024;
+
+/** A request to weigh: a hostile one, or an ordinary one answered 200. */
+type Probe = Omit<HostileRequest, 'status'> & { status: number };
 
 export const HOSTILE_BENCH_HEAD = ['input', 'status (expected)', 'time ms', 'workerd RSS growth MiB, peak during'];
 
@@ -33,7 +36,14 @@ export async function benchHostile(stack: Stack, worker: ChildProcess): Promise<
   // Warm: the isolate's code, its database connections and the header of the ordinary COG.
   for (let i = 0; i < 3; i++) await (await fetch(`${stack.baseUrl}/cog/info?url=${encodeURIComponent(stack.seed.objects['reads.tif']!)}`, { headers })).arrayBuffer();
   const rows: string[][] = [];
-  for (const request of hostileRequests(stack.seed)) {
+  const cog = `url=${encodeURIComponent(stack.seed.objects['reads.tif']!)}`;
+  // Ordinary requests first, for scale.
+  const ordinary: Probe[] = [
+    { name: 'ordinary: a 256-px tile (bilinear)', path: `/cog/tiles/WebMercatorQuad/12/1381/1004.png?${cog}&resampling=bilinear&rescale=0,3000`, status: 200 },
+    { name: 'ordinary: a 1024-px preview', path: `/cog/preview.png?${cog}&rescale=0,3000`, status: 200 },
+  ];
+  const probes: Probe[] = [...ordinary, ...hostileRequests(stack.seed)];
+  for (const request of probes) {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const before = workerdRss(worker);
     let peak = before;

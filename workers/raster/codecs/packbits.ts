@@ -9,6 +9,7 @@ export function decodePackbits(input: Uint8Array, limit: number): Uint8Array {
     const header = (input[i++]! << 24) >> 24;
     if (header >= 0) {
       const n = header + 1;
+      if (i + n > input.length) throw new RangeError('PackBits data ends inside a literal run');
       room(n);
       out.set(input.subarray(i, i + n), written);
       written += n;
