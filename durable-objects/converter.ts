@@ -10,7 +10,7 @@ export class Converter extends Container<Bindings> {
   override defaultPort = 8080;
   override sleepAfter = '15m';
 
-  constructor(ctx: DurableObjectState<{}>, env: Bindings) {
+  constructor(ctx: DurableObjectState<Record<string, never>>, env: Bindings) {
     super(ctx, env);
     this.envVars = { CONVERTER_SECRET: env.CONVERTER_SECRET ?? '', DATABASE_URL: env.DATABASE_URL, PORT: '8080' };
   }

@@ -408,7 +408,7 @@ async function judgeTenant(c: TenantCase, where: string, persona: Persona): Prom
     const expected = outcome(c, persona);
     if (expected === 'as-nonexistent') {
       // The twin first: had the real request changed something, the twin would not tell.
-      const twinReq = c.req(ghostIds(idsNow), world);
+      const twinReq = c.req(ghostIds(), world);
       const twin = await send(caller, twinReq);
       const got = await send(caller, req);
       expect(twin.status, `${persona} ${twinReq.method ?? 'GET'} ${twinReq.path}: a nonexistent object must not be a server error (${show(twin)})`).toBeLessThan(500);

@@ -54,8 +54,8 @@ const ghostOf: Record<(typeof ID_KINDS)[keyof typeof ID_KINDS], (ghostProject: s
   key: (p) => `projects/${p}/ghost/${randomBytes(6).toString('hex')}`,
 };
 
-/** The same ids, every one replaced by a random one of its kind (keys under a random project). */
-export function ghostIds(ids: Ids): Ids {
+/** Ids of every kind the world has, each a random one (keys under a random project). */
+export function ghostIds(): Ids {
   const project = randomUUID();
   const out = {} as Ids;
   for (const [name, kind] of Object.entries(ID_KINDS) as Array<[keyof Ids, (typeof ID_KINDS)[keyof Ids]]>) {

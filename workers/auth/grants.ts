@@ -219,6 +219,7 @@ export function projectOfKey(key: string): string | null {
  */
 export async function grantObjectKey(c: Context<AppEnv>, key: string, token: string | undefined): Promise<ObjectGrant> {
   // No bucket key holds a control character (PostgreSQL text cannot hold NUL at all).
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (/[\u0000-\u001f\u007f]/.test(key)) throw new ApiError(400, 'bad-request', 'Object keys hold no control characters.');
   if (!isPlainKey(key)) throw notFound();
   const product = await remembered(c, productsByKey, key, () => loadProduct(c, { key }));
