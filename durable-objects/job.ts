@@ -125,7 +125,10 @@ export class Job extends DurableObject<Bindings> {
   }
 
   private save(job: JobRecord): void {
-    this.ctx.storage.sql.exec('INSERT INTO job (k, doc) VALUES (1, ?) ON CONFLICT (k) DO UPDATE SET doc = excluded.doc', JSON.stringify(job));
+    this.ctx.storage.sql.exec(
+      'INSERT INTO job (k, doc) VALUES (1, ?) ON CONFLICT (k) DO UPDATE SET doc = excluded.doc',
+      JSON.stringify(job),
+    );
   }
 
   /** Stores a change of state and tells the event readers. */
@@ -135,7 +138,14 @@ export class Job extends DurableObject<Bindings> {
   }
 
   private emit(job: JobRecord, type: JobEvent['type']): void {
-    const event = { at: Date.now(), type, state: job.state, progress: job.progress, message: job.message, attempt: job.attempts };
+    const event = {
+      at: Date.now(),
+      type,
+      state: job.state,
+      progress: job.progress,
+      message: job.message,
+      attempt: job.attempts,
+    };
     this.ctx.storage.sql.exec('INSERT INTO events (doc) VALUES (?)', JSON.stringify(event));
     this.ctx.storage.sql.exec('DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?', EVENTS_KEPT);
     for (const wake of this.waiters) wake();
@@ -147,11 +157,26 @@ export class Job extends DurableObject<Bindings> {
   }
 
   private view(job: JobRecord): JobView {
-    const log = this.ctx.storage.sql.exec<{ line: string }>('SELECT line FROM log ORDER BY seq').toArray().map((r) => r.line);
+    const log = this.ctx.storage.sql
+      .exec<{ line: string }>('SELECT line FROM log ORDER BY seq')
+      .toArray()
+      .map((r) => r.line);
     return {
-      id: job.id, kind: job.kind, state: job.state, progress: job.progress, message: job.message, attempts: job.attempts, log,
-      result: job.result, error: job.error, projectId: job.input.projectId, dataProductId: job.input.dataProductId, uploadId: job.uploadId,
-      createdAt: new Date(job.createdAt).toISOString(), startedAt: iso(job.startedAt), finishedAt: iso(job.finishedAt),
+      id: job.id,
+      kind: job.kind,
+      state: job.state,
+      progress: job.progress,
+      message: job.message,
+      attempts: job.attempts,
+      log,
+      result: job.result,
+      error: job.error,
+      projectId: job.input.projectId,
+      dataProductId: job.input.dataProductId,
+      uploadId: job.uploadId,
+      createdAt: new Date(job.createdAt).toISOString(),
+      startedAt: iso(job.startedAt),
+      finishedAt: iso(job.finishedAt),
     };
   }
 
@@ -161,8 +186,22 @@ export class Job extends DurableObject<Bindings> {
     if (existing) return this.view(existing);
     const now = Date.now();
     const job: JobRecord = {
-      ...spec, state: 'queued', progress: 0, message: 'queued', attempts: 0, attemptBase: 0, result: null, error: null,
-      createdAt: now, startedAt: null, finishedAt: null, queuedAt: now, queueSeconds: 0, heartbeatAt: now, cursor: 0, pollMs: POLL_MIN_MS,
+      ...spec,
+      state: 'queued',
+      progress: 0,
+      message: 'queued',
+      attempts: 0,
+      attemptBase: 0,
+      result: null,
+      error: null,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+      queuedAt: now,
+      queueSeconds: 0,
+      heartbeatAt: now,
+      cursor: 0,
+      pollMs: POLL_MIN_MS,
     };
     this.changeState(job);
     await this.ctx.storage.setAlarm(now);
@@ -179,9 +218,19 @@ export class Job extends DurableObject<Bindings> {
    * Events after `after`; with none yet and the job still going, waits up to `waitMs` for the next.
    * `done`: the job has ended and these are its last events.
    */
-  async events(after: number, waitMs: number): Promise<{ events: Array<JobEvent>; state: JobState; done: boolean } | null> {
-    const read = () => this.ctx.storage.sql.exec<{ seq: number; doc: string }>('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?', after, EVENTS_PER_READ)
-      .toArray().map((r) => ({ seq: r.seq, ...(JSON.parse(r.doc) as Omit<JobEvent, 'seq'>) }));
+  async events(
+    after: number,
+    waitMs: number,
+  ): Promise<{ events: Array<JobEvent>; state: JobState; done: boolean } | null> {
+    const read = () =>
+      this.ctx.storage.sql
+        .exec<{ seq: number; doc: string }>(
+          'SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
+          after,
+          EVENTS_PER_READ,
+        )
+        .toArray()
+        .map((r) => ({ seq: r.seq, ...(JSON.parse(r.doc) as Omit<JobEvent, 'seq'>) }));
     const job = this.load();
     if (!job) return null;
     let events = read();
@@ -205,7 +254,10 @@ export class Job extends DurableObject<Bindings> {
   async ioGrant(attempt: number): Promise<{ readKey: string; writePrefix: string } | null> {
     const job = this.load();
     if (!job || job.state !== 'running' || job.attempts !== attempt) return null;
-    return { readKey: job.input.key, writePrefix: `projects/${job.input.projectId}/data-products/${job.input.dataProductId}/` };
+    return {
+      readKey: job.input.key,
+      writePrefix: `projects/${job.input.projectId}/data-products/${job.input.dataProductId}/`,
+    };
   }
 
   async cancel(): Promise<Outcome<JobView>> {
@@ -236,8 +288,17 @@ export class Job extends DurableObject<Bindings> {
   async retry(): Promise<Outcome<JobView>> {
     const job = this.load();
     if (!job) return { ok: false, status: 404, message: 'No such job.' };
-    if (!TERMINAL.has(job.state)) return { ok: false, status: 409, message: `The job is ${job.state}; cancel it first to run it again.` };
-    Object.assign(job, { state: 'queued', progress: 0, message: 'queued again', attemptBase: job.attempts, error: null, finishedAt: null, queuedAt: Date.now() });
+    if (!TERMINAL.has(job.state))
+      return { ok: false, status: 409, message: `The job is ${job.state}; cancel it first to run it again.` };
+    Object.assign(job, {
+      state: 'queued',
+      progress: 0,
+      message: 'queued again',
+      attemptBase: job.attempts,
+      error: null,
+      finishedAt: null,
+      queuedAt: Date.now(),
+    });
     this.changeState(job);
     await this.ctx.storage.setAlarm(Date.now());
     await this.mirror(job);
@@ -290,10 +351,21 @@ export class Job extends DurableObject<Bindings> {
       const response = await this.converter(job).fetch('/runs', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jobId: job.id, attempt, kind: job.kind, input: job.input, io: { baseUrl: `${job.origin}/jobs/${job.id}/io/${attempt}`, token } }),
+        body: JSON.stringify({
+          jobId: job.id,
+          attempt,
+          kind: job.kind,
+          input: job.input,
+          io: { baseUrl: `${job.origin}/jobs/${job.id}/io/${attempt}`, token },
+        }),
       });
       const text = await response.text();
-      if (!response.ok) return await this.failAttempt(attempt, `the converter refused the job (${response.status}): ${text.slice(0, 300)}`, response.status >= 500);
+      if (!response.ok)
+        return await this.failAttempt(
+          attempt,
+          `the converter refused the job (${response.status}): ${text.slice(0, 300)}`,
+          response.status >= 500,
+        );
     } catch (error) {
       return await this.failAttempt(attempt, `the converter could not be reached: ${errorMessage(error)}`, true);
     }
@@ -320,14 +392,23 @@ export class Job extends DurableObject<Bindings> {
       const current = this.stillRunning(attempt);
       if (!current) return;
       if (Date.now() - current.heartbeatAt > timeoutMs) {
-        return await this.failAttempt(attempt, `no heartbeat from the converter for ${timeoutMs / 1000} s (${errorMessage(error)})`, true);
+        return await this.failAttempt(
+          attempt,
+          `no heartbeat from the converter for ${timeoutMs / 1000} s (${errorMessage(error)})`,
+          true,
+        );
       }
       await this.ctx.storage.setAlarm(Date.now() + POLL_MAX_MS);
       return;
     }
     const current = this.stillRunning(attempt);
     if (!current) return;
-    if (status.attempt !== attempt) return await this.failAttempt(attempt, `the converter is running attempt ${status.attempt}, not ${attempt}`, true);
+    if (status.attempt !== attempt)
+      return await this.failAttempt(
+        attempt,
+        `the converter is running attempt ${status.attempt}, not ${attempt}`,
+        true,
+      );
     current.heartbeatAt = Date.now();
     const lines: string[] = [];
     let moved = false;
@@ -348,7 +429,12 @@ export class Job extends DurableObject<Bindings> {
     if (status.state === 'succeeded' && status.result) {
       return this.succeed(attempt, status.result);
     }
-    if (status.state === 'failed') return this.failAttempt(attempt, status.error?.message ?? 'the conversion failed', status.error?.transient ?? false);
+    if (status.state === 'failed')
+      return this.failAttempt(
+        attempt,
+        status.error?.message ?? 'the conversion failed',
+        status.error?.transient ?? false,
+      );
     if (status.state === 'cancelled') return this.failAttempt(attempt, 'the converter cancelled this attempt', true);
     await this.ctx.storage.setAlarm(Date.now() + current.pollMs);
   }
@@ -363,15 +449,28 @@ export class Job extends DurableObject<Bindings> {
       this.emit(job, 'progress');
       const started = Date.now();
       try {
-        result.stacItem = await this.withDatabase((db) => catalogProduct(db, job.input.dataProductId, (key) => new R2Source(this.env.DATA, key), {}, job.catalog));
+        result.stacItem = await this.withDatabase((db) =>
+          catalogProduct(db, job.input.dataProductId, (key) => new R2Source(this.env.DATA, key), {}, job.catalog),
+        );
       } catch (error) {
-        return this.failAttempt(attempt, `the STAC item could not be written: ${errorMessage(error)}`, !(error instanceof RasterError));
+        return this.failAttempt(
+          attempt,
+          `the STAC item could not be written: ${errorMessage(error)}`,
+          !(error instanceof RasterError),
+        );
       }
       result.phases.catalog = (Date.now() - started) / 1000;
     }
     const current = this.stillRunning(attempt);
     if (!current) return;
-    Object.assign(current, { state: 'succeeded', progress: 100, message: 'done', result, error: null, finishedAt: Date.now() });
+    Object.assign(current, {
+      state: 'succeeded',
+      progress: 100,
+      message: 'done',
+      result,
+      error: null,
+      finishedAt: Date.now(),
+    });
     this.changeState(current);
     await this.ctx.storage.deleteAlarm();
     await this.mirror(current);
@@ -410,7 +509,8 @@ export class Job extends DurableObject<Bindings> {
   private async mirror(job: JobRecord): Promise<void> {
     const productStatus = job.state === 'running' ? 'processing' : job.state === 'failed' ? 'failed' : null;
     try {
-      await this.withDatabase((db) => db.execute(sql`
+      await this.withDatabase((db) =>
+        db.execute(sql`
         WITH product AS (
           UPDATE data_products SET status = ${productStatus}::data_product_status, updated_at = now()
           WHERE id = ${job.input.dataProductId} AND ${productStatus}::text IS NOT NULL AND status <> 'ready'
@@ -421,7 +521,8 @@ export class Job extends DurableObject<Bindings> {
           ${iso(job.startedAt)}::timestamptz, ${iso(job.finishedAt)}::timestamptz)
         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, state = excluded.state, progress = excluded.progress, message = excluded.message,
           attempts = excluded.attempts, result = excluded.result, error = excluded.error, started_at = excluded.started_at,
-          finished_at = excluded.finished_at, updated_at = now()`));
+          finished_at = excluded.finished_at, updated_at = now()`),
+      );
     } catch (error) {
       // The driver's own error (its wrapper repeats the whole statement and its parameters).
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
@@ -429,4 +530,3 @@ export class Job extends DurableObject<Bindings> {
     }
   }
 }
-

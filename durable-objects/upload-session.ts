@@ -4,7 +4,14 @@ import type { Bindings } from '../workers/env';
 import { withDatabase } from '../workers/db/client';
 import { drain } from '../workers/http/drain';
 import { jobKindFor } from '../workers/jobs/kinds';
-import { CHECKSUM_MISMATCH, DIGEST_NAMES, toBase64, type Checksum, type UploadStatus, type UploadTarget } from '../workers/uploads/tus';
+import {
+  CHECKSUM_MISMATCH,
+  DIGEST_NAMES,
+  toBase64,
+  type Checksum,
+  type UploadStatus,
+  type UploadTarget,
+} from '../workers/uploads/tus';
 
 export interface UploadInit {
   id: string;
@@ -50,7 +57,8 @@ export interface PatchRequest {
 }
 
 /** RPC answers: errors travel as values (thrown errors lose their class across RPC). */
-export type Outcome<T> = { ok: true; value: T } | { ok: false; status: 400 | 404 | 409 | 410 | 413 | 423 | 460; message: string };
+export type Outcome<T> =
+  { ok: true; value: T } | { ok: false; status: 400 | 404 | 409 | 410 | 413 | 423 | 460; message: string };
 
 /** SQLite rows hold at most 2 MB: buffered bytes are kept in rows of 1 MiB. */
 const ROW_BYTES = 1024 * 1024;
@@ -85,7 +93,10 @@ export class UploadSession extends DurableObject<Bindings> {
   }
 
   private save(record: UploadRecord): void {
-    this.ctx.storage.sql.exec('INSERT INTO upload (k, doc) VALUES (1, ?) ON CONFLICT (k) DO UPDATE SET doc = excluded.doc', JSON.stringify(record));
+    this.ctx.storage.sql.exec(
+      'INSERT INTO upload (k, doc) VALUES (1, ?) ON CONFLICT (k) DO UPDATE SET doc = excluded.doc',
+      JSON.stringify(record),
+    );
   }
 
   private tail(): Uint8Array {
@@ -102,29 +113,41 @@ export class UploadSession extends DurableObject<Bindings> {
   }
 
   private appendTail(bytes: Uint8Array): void {
-    const [{ next }] = this.ctx.storage.sql.exec<{ next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM tail').toArray() as [{ next: number }];
+    const [{ next }] = this.ctx.storage.sql
+      .exec<{ next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM tail')
+      .toArray() as [{ next: number }];
     for (let at = 0, seq = next; at < bytes.length; at += ROW_BYTES, seq++) {
       this.ctx.storage.sql.exec('INSERT INTO tail (seq, bytes) VALUES (?, ?)', seq, bytes.slice(at, at + ROW_BYTES));
     }
   }
 
   private parts(): R2UploadedPart[] {
-    return this.ctx.storage.sql.exec<{ part_number: number; etag: string }>('SELECT part_number, etag FROM parts ORDER BY part_number')
-      .toArray().map((r) => ({ partNumber: r.part_number, etag: r.etag }));
+    return this.ctx.storage.sql
+      .exec<{ part_number: number; etag: string }>('SELECT part_number, etag FROM parts ORDER BY part_number')
+      .toArray()
+      .map((r) => ({ partNumber: r.part_number, etag: r.etag }));
   }
 
   private status(record: UploadRecord): UploadStatus {
     return {
-      id: record.id, offset: record.offset, length: record.length, state: record.state, metadata: record.metadata,
-      expiresAt: record.expiresAt, key: record.key, dataProductId: record.completed ? record.dataProductId : null,
-      jobId: record.completed ? record.jobId : null, error: record.error,
+      id: record.id,
+      offset: record.offset,
+      length: record.length,
+      state: record.state,
+      metadata: record.metadata,
+      expiresAt: record.expiresAt,
+      key: record.key,
+      dataProductId: record.completed ? record.dataProductId : null,
+      jobId: record.completed ? record.jobId : null,
+      error: record.error,
     };
   }
 
   /** The record, if `caller` may touch it; an upload of someone else does not exist for them. */
   private access(caller: Caller): Outcome<UploadRecord> {
     const record = this.load();
-    if (!record || (record.userId !== caller.userId && !caller.isAdmin)) return { ok: false, status: 404, message: 'No such upload.' };
+    if (!record || (record.userId !== caller.userId && !caller.isAdmin))
+      return { ok: false, status: 404, message: 'No such upload.' };
     if (record.state === 'terminated') return { ok: false, status: 404, message: 'This upload was terminated.' };
     if (record.state === 'expired') return { ok: false, status: 410, message: 'This upload expired; start a new one.' };
     return { ok: true, value: record };
@@ -145,8 +168,14 @@ export class UploadSession extends DurableObject<Bindings> {
     const existing = this.load();
     if (existing) return this.status(existing);
     const record: UploadRecord = {
-      ...init, offset: 0, expiresAt: 0, key: `projects/${init.target.projectId}/uploads/${init.id}/${init.target.filename}`,
-      multipartUploadId: null, state: 'created', completed: false, error: null,
+      ...init,
+      offset: 0,
+      expiresAt: 0,
+      key: `projects/${init.target.projectId}/uploads/${init.id}/${init.target.filename}`,
+      multipartUploadId: null,
+      state: 'created',
+      completed: false,
+      error: null,
     };
     await this.touch(record);
     if (record.length === 0) await this.complete(record);
@@ -157,11 +186,16 @@ export class UploadSession extends DurableObject<Bindings> {
     const access = this.access(caller);
     if (!access.ok) return access;
     // A completion cut short (the process died after the last byte) is finished by the next look at it.
-    if (!access.value.completed && access.value.length !== null && access.value.offset === access.value.length) await this.complete(access.value);
+    if (!access.value.completed && access.value.length !== null && access.value.offset === access.value.length)
+      await this.complete(access.value);
     return { ok: true, value: this.status(access.value) };
   }
 
-  async patch(caller: Caller, request: PatchRequest, body: ReadableStream<Uint8Array> | null): Promise<Outcome<UploadStatus>> {
+  async patch(
+    caller: Caller,
+    request: PatchRequest,
+    body: ReadableStream<Uint8Array> | null,
+  ): Promise<Outcome<UploadStatus>> {
     const refuse = async <T>(outcome: Outcome<T>): Promise<Outcome<T>> => {
       await drain(body);
       return outcome;
@@ -170,11 +204,19 @@ export class UploadSession extends DurableObject<Bindings> {
     const access = this.access(caller);
     if (!access.ok) return refuse(access);
     const record = access.value;
-    if (request.offset !== record.offset) return refuse({ ok: false, status: 409, message: `Upload-Offset is ${request.offset} but the upload is at ${record.offset}.` });
+    if (request.offset !== record.offset)
+      return refuse({
+        ok: false,
+        status: 409,
+        message: `Upload-Offset is ${request.offset} but the upload is at ${record.offset}.`,
+      });
     if (request.length !== undefined) {
-      if (record.length !== null && record.length !== request.length) return refuse({ ok: false, status: 400, message: `Upload-Length is already ${record.length}.` });
-      if (request.length < record.offset) return refuse({ ok: false, status: 400, message: 'Upload-Length is less than what was already uploaded.' });
-      if (request.length > record.maxSize) return refuse({ ok: false, status: 413, message: `Uploads are limited to ${record.maxSize} bytes.` });
+      if (record.length !== null && record.length !== request.length)
+        return refuse({ ok: false, status: 400, message: `Upload-Length is already ${record.length}.` });
+      if (request.length < record.offset)
+        return refuse({ ok: false, status: 400, message: 'Upload-Length is less than what was already uploaded.' });
+      if (request.length > record.maxSize)
+        return refuse({ ok: false, status: 413, message: `Uploads are limited to ${record.maxSize} bytes.` });
       record.length = request.length;
     }
     if (record.completed) return refuse({ ok: true, value: this.status(record) });
@@ -202,11 +244,19 @@ export class UploadSession extends DurableObject<Bindings> {
    * Streams a PATCH body into parts. Nothing is recorded until the end: with a checksum, only a
    * verified chunk counts; without one, whatever arrived before the client went away counts.
    */
-  private async receive(record: UploadRecord, request: PatchRequest, body: ReadableStream<Uint8Array> | null): Promise<Outcome<null>> {
+  private async receive(
+    record: UploadRecord,
+    request: PatchRequest,
+    body: ReadableStream<Uint8Array> | null,
+  ): Promise<Outcome<null>> {
     const limit = record.length ?? record.maxSize;
     const old = this.tail();
     // Two part buffers: one uploading to R2 while the next fills from the request.
-    const parts = { filling: new Uint8Array(record.partSize), spare: null as Uint8Array<ArrayBuffer> | null, inFlight: null as { upload: Promise<R2UploadedPart>; bytes: Uint8Array<ArrayBuffer> } | null };
+    const parts = {
+      filling: new Uint8Array(record.partSize),
+      spare: null as Uint8Array<ArrayBuffer> | null,
+      inFlight: null as { upload: Promise<R2UploadedPart>; bytes: Uint8Array<ArrayBuffer> } | null,
+    };
     parts.filling.set(old);
     let filled = old.length;
     let received = 0;
@@ -262,16 +312,30 @@ export class UploadSession extends DurableObject<Bindings> {
     }
     const buffer = parts.filling;
     if (hasher && digest && request.checksum) {
-      if (interrupted) return { ok: false, status: 400, message: 'The chunk was cut short, so its checksum cannot be verified; it was discarded.' };
+      if (interrupted)
+        return {
+          ok: false,
+          status: 400,
+          message: 'The chunk was cut short, so its checksum cannot be verified; it was discarded.',
+        };
       await hasher.close();
       const actual = toBase64(await digest.digest);
       if (actual !== request.checksum.digest) {
-        return { ok: false, status: CHECKSUM_MISMATCH, message: `Upload-Checksum does not match the chunk (${request.checksum.algorithm} ${actual}); it was discarded.` };
+        return {
+          ok: false,
+          status: CHECKSUM_MISMATCH,
+          message: `Upload-Checksum does not match the chunk (${request.checksum.algorithm} ${actual}); it was discarded.`,
+        };
       }
     }
     this.ctx.storage.transactionSync(() => {
       for (const part of flushed) {
-        this.ctx.storage.sql.exec('INSERT INTO parts (part_number, etag, size) VALUES (?, ?, ?) ON CONFLICT (part_number) DO UPDATE SET etag = excluded.etag, size = excluded.size', part.partNumber, part.etag, part.size);
+        this.ctx.storage.sql.exec(
+          'INSERT INTO parts (part_number, etag, size) VALUES (?, ?, ?) ON CONFLICT (part_number) DO UPDATE SET etag = excluded.etag, size = excluded.size',
+          part.partNumber,
+          part.etag,
+          part.size,
+        );
       }
       if (flushed.length) {
         this.ctx.storage.sql.exec('DELETE FROM tail');
@@ -300,12 +364,21 @@ export class UploadSession extends DurableObject<Bindings> {
       let parts = this.parts();
       if (parts.length === 0) {
         await bucket.put(record.key, tail);
-        if (record.multipartUploadId) await bucket.resumeMultipartUpload(record.key, record.multipartUploadId).abort().catch(() => undefined);
+        if (record.multipartUploadId)
+          await bucket
+            .resumeMultipartUpload(record.key, record.multipartUploadId)
+            .abort()
+            .catch(() => undefined);
       } else {
         const upload = await this.multipart(record);
         if (tail.length) {
           const last = await upload.uploadPart(parts.at(-1)!.partNumber + 1, tail);
-          this.ctx.storage.sql.exec('INSERT INTO parts (part_number, etag, size) VALUES (?, ?, ?)', last.partNumber, last.etag, tail.length);
+          this.ctx.storage.sql.exec(
+            'INSERT INTO parts (part_number, etag, size) VALUES (?, ?, ?)',
+            last.partNumber,
+            last.etag,
+            tail.length,
+          );
           this.ctx.storage.sql.exec('DELETE FROM tail');
           this.cachedTail = null;
           parts = this.parts();
@@ -324,7 +397,10 @@ export class UploadSession extends DurableObject<Bindings> {
       const actual = toBase64(await digest.digest);
       if (actual !== record.fileChecksum.digest) {
         await bucket.delete(record.key);
-        return this.fail(record, `The file's ${record.fileChecksum.algorithm} is ${actual}, not ${record.fileChecksum.digest} as its metadata says; it was deleted.`);
+        return this.fail(
+          record,
+          `The file's ${record.fileChecksum.algorithm} is ${actual}, not ${record.fileChecksum.digest} as its metadata says; it was deleted.`,
+        );
       }
     }
     await this.register(record);
@@ -344,7 +420,8 @@ export class UploadSession extends DurableObject<Bindings> {
   private async register(record: UploadRecord): Promise<void> {
     const t = record.target;
     const kind = jobKindFor(t.type);
-    await withDatabase(this.database(), (db) => db.execute(sql`
+    await withDatabase(this.database(), (db) =>
+      db.execute(sql`
         WITH product AS (
           INSERT INTO data_products (id, project_id, flight_id, type, status, r2_key, filename)
           VALUES (${record.dataProductId}, ${t.projectId}, ${t.flightId}, ${t.type}, ${kind ? 'pending' : 'ready'}, ${record.key}, ${t.filename})
@@ -352,11 +429,21 @@ export class UploadSession extends DurableObject<Bindings> {
         )
         UPDATE uploads SET state = 'completed', "offset" = ${record.offset}, length = ${record.length}, r2_key = ${record.key},
           data_product_id = ${record.dataProductId}, job_id = ${record.jobId}, completed_at = now(), updated_at = now()
-        WHERE id = ${record.id}`));
+        WHERE id = ${record.id}`),
+    );
     if (!kind || !record.jobId) return;
     await this.env.JOBS.get(this.env.JOBS.idFromName(record.jobId)).start({
-      id: record.jobId, kind, uploadId: record.id, origin: record.origin,
-      input: { key: record.key, filename: t.filename, projectId: t.projectId, dataProductId: record.dataProductId, productType: t.type },
+      id: record.jobId,
+      kind,
+      uploadId: record.id,
+      origin: record.origin,
+      input: {
+        key: record.key,
+        filename: t.filename,
+        projectId: t.projectId,
+        dataProductId: record.dataProductId,
+        productType: t.type,
+      },
     });
   }
 
@@ -374,7 +461,11 @@ export class UploadSession extends DurableObject<Bindings> {
    */
   private async mirror(record: UploadRecord): Promise<void> {
     try {
-      await withDatabase(this.database(), (db) => db.execute(sql`UPDATE uploads SET state = ${record.state}, "offset" = ${record.offset}, updated_at = now() WHERE id = ${record.id}`));
+      await withDatabase(this.database(), (db) =>
+        db.execute(
+          sql`UPDATE uploads SET state = ${record.state}, "offset" = ${record.offset}, updated_at = now() WHERE id = ${record.id}`,
+        ),
+      );
     } catch (error) {
       console.error('uploads row not updated', record.id, record.state, (error as Error).message);
     }
@@ -383,7 +474,9 @@ export class UploadSession extends DurableObject<Bindings> {
   /** Frees everything the upload holds in R2 and here: its multipart upload and its buffered bytes. */
   private async release(record: UploadRecord, state: 'expired' | 'terminated'): Promise<void> {
     if (record.multipartUploadId) {
-      await this.env.DATA.resumeMultipartUpload(record.key, record.multipartUploadId).abort().catch(() => undefined);
+      await this.env.DATA.resumeMultipartUpload(record.key, record.multipartUploadId)
+        .abort()
+        .catch(() => undefined);
     }
     this.cachedTail = null;
     this.ctx.storage.transactionSync(() => {
@@ -400,14 +493,22 @@ export class UploadSession extends DurableObject<Bindings> {
     if (this.busy) return { ok: false, status: 423, message: 'A PATCH of this upload is in progress.' };
     const access = this.access(caller);
     if (!access.ok) return access;
-    if (access.value.completed) return { ok: false, status: 409, message: 'This upload is complete; delete its data product instead.' };
+    if (access.value.completed)
+      return { ok: false, status: 409, message: 'This upload is complete; delete its data product instead.' };
     await this.release(access.value, 'terminated');
     return { ok: true, value: null };
   }
 
   override async alarm(): Promise<void> {
     const record = this.load();
-    if (!record || record.completed || record.state === 'expired' || record.state === 'terminated' || record.state === 'failed') return;
+    if (
+      !record ||
+      record.completed ||
+      record.state === 'expired' ||
+      record.state === 'terminated' ||
+      record.state === 'failed'
+    )
+      return;
     if (record.length !== null && record.offset === record.length) return this.complete(record);
     if (Date.now() < record.expiresAt) {
       await this.ctx.storage.setAlarm(record.expiresAt);

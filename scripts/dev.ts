@@ -27,6 +27,12 @@ log(`ready: ${stack.baseUrl}
   everything (API keys, data product ids) is in .dev/seed.json`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => void stopWorker(worker).then(() => stopStack(stack)).then(() => process.exit(0)));
+  process.on(
+    signal,
+    () =>
+      void stopWorker(worker)
+        .then(() => stopStack(stack))
+        .then(() => process.exit(0)),
+  );
 }
 worker.on('exit', (code) => void stopStack(stack).then(() => process.exit(code ?? 0)));

@@ -11,7 +11,10 @@ import { TILE_MATRIX_SETS } from '../workers/raster/tms';
 class FileSource implements Source {
   private fd: number;
   private size: number;
-  constructor(readonly key: string) { this.fd = openSync(key, 'r'); this.size = fstatSync(this.fd).size; }
+  constructor(readonly key: string) {
+    this.fd = openSync(key, 'r');
+    this.size = fstatSync(this.fd).size;
+  }
   async getBytes(offset: number, length: number): Promise<RangeResponse> {
     const len = Math.min(length, this.size - offset);
     const buf = Buffer.alloc(len);
@@ -21,7 +24,8 @@ class FileSource implements Source {
 }
 const file = process.argv[2];
 const [z, cx, cy] = process.argv.slice(3).map(Number);
-if (!file || z === undefined || cx === undefined || cy === undefined) throw new Error('usage: profile-render <file.tif> <z> <x> <y>');
+if (!file || z === undefined || cx === undefined || cy === undefined)
+  throw new Error('usage: profile-render <file.tif> <z> <x> <y>');
 const source = new FileSource(file);
 const cog = await openCog(source);
 const tms = TILE_MATRIX_SETS.WebMercatorQuad;
@@ -31,12 +35,28 @@ const times: number[] = [];
 for (let round = 0; round < 60; round++) {
   for (let dx = -1; dx <= 1; dx++) {
     const t0 = performance.now();
-    const block = await renderTile(cog, source, tms, z, cx + dx, cy, { size: 256, bands: [...Array(cog.bandCount).keys()].filter((b) => b !== cog.alphaBand), resampling: 'nearest' });
+    const block = await renderTile(cog, source, tms, z, cx + dx, cy, {
+      size: 256,
+      bands: [...Array(cog.bandCount).keys()].filter((b) => b !== cog.alphaBand),
+      resampling: 'nearest',
+    });
     const t1 = performance.now();
     if (block) await render(block, cog, [...Array(cog.bandCount).keys()], {}, 'png');
     const t2 = performance.now();
-    if (round >= 10) { phases.tile += t1 - t0; phases.render += t2 - t1; times.push(t2 - t0); }
+    if (round >= 10) {
+      phases.tile += t1 - t0;
+      phases.render += t2 - t1;
+      times.push(t2 - t0);
+    }
   }
 }
 times.sort((a, b) => a - b);
-console.log(file, 'per tile ms p50', times[times.length >> 1]!.toFixed(2), 'tile', (phases.tile / times.length).toFixed(2), 'encode', (phases.render / times.length).toFixed(2));
+console.log(
+  file,
+  'per tile ms p50',
+  times[times.length >> 1]!.toFixed(2),
+  'tile',
+  (phases.tile / times.length).toFixed(2),
+  'encode',
+  (phases.render / times.length).toFixed(2),
+);

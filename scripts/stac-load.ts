@@ -16,9 +16,13 @@ try {
   const lines = createInterface({ input: createReadStream(positionals[0]!), crlfDelay: Infinity });
   const result = await loadStac(handle.db, lines, {
     collection: values.collection,
-    progress: (n) => { if (n % 50_000 === 0) log(`${n} items`); },
+    progress: (n) => {
+      if (n % 50_000 === 0) log(`${n} items`);
+    },
   });
-  log(`loaded ${result.collections} collections and ${result.items} items in ${result.seconds.toFixed(1)} s (${Math.round(result.items / result.seconds)} items/s)`);
+  log(
+    `loaded ${result.collections} collections and ${result.items} items in ${result.seconds.toFixed(1)} s (${Math.round(result.items / result.seconds)} items/s)`,
+  );
 } catch (error) {
   fail((error as Error).message);
 } finally {

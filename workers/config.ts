@@ -43,6 +43,10 @@ export function publicBaseUrl(env: Bindings): string {
   try {
     return new URL(env.PUBLIC_BASE_URL?.trim() ?? '').origin;
   } catch {
-    throw new ApiError(503, 'service-unavailable', 'Processing is not configured on this server (PUBLIC_BASE_URL is not a URL).');
+    throw new ApiError(
+      503,
+      'service-unavailable',
+      'Processing is not configured on this server (PUBLIC_BASE_URL is not a URL).',
+    );
   }
 }

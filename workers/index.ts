@@ -33,7 +33,24 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.notFound(notFound);
   app.use('*', securityHeaders, appTiming, corsAllowList, limitBody, database, authenticate);
   for (const [methods, path] of REVOKING_WRITES) app.on(methods, path, revokesAccess);
-  for (const routes of [health, auth, users, apiKeys, teams, projects, flights, dataProducts, cog, pmtiles, vector, features, stac, uploads, jobs]) app.route('/', routes);
+  for (const routes of [
+    health,
+    auth,
+    users,
+    apiKeys,
+    teams,
+    projects,
+    flights,
+    dataProducts,
+    cog,
+    pmtiles,
+    vector,
+    features,
+    stac,
+    uploads,
+    jobs,
+  ])
+    app.route('/', routes);
   mountDocs(app);
   return app;
 }

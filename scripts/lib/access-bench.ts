@@ -114,23 +114,55 @@ async function startPeer(persistTo: string, archiveKey: string): Promise<Peer> {
   writeFileSync(`${dir}/worker.js`, PEER_WORKER);
   // Archives are named by the last segment of the URL; PMTILES_PATH, as in protomaps' worker, maps it to the key.
   const path = archiveKey.replace(BENCH_ARCHIVE, '{name}.pmtiles');
-  writeFileSync(`${dir}/wrangler.toml`, [
-    'name = "pmtiles-peer"', 'main = "worker.js"', 'compatibility_date = "2026-04-20"', '',
-    '[vars]', `PMTILES_PATH = ${JSON.stringify(path)}`, '',
-    '[[r2_buckets]]', 'binding = "BUCKET"', `bucket_name = ${JSON.stringify(BUCKET)}`, '',
-  ].join('\n'));
+  writeFileSync(
+    `${dir}/wrangler.toml`,
+    [
+      'name = "pmtiles-peer"',
+      'main = "worker.js"',
+      'compatibility_date = "2026-04-20"',
+      '',
+      '[vars]',
+      `PMTILES_PATH = ${JSON.stringify(path)}`,
+      '',
+      '[[r2_buckets]]',
+      'binding = "BUCKET"',
+      `bucket_name = ${JSON.stringify(BUCKET)}`,
+      '',
+    ].join('\n'),
+  );
   const port = await freePort();
-  const wrangler = spawn(`${ROOT}node_modules/.bin/wrangler`, [
-    'dev', '--config', `${dir}/wrangler.toml`, '--persist-to', persistTo, '--ip', '127.0.0.1', '--port', String(port),
-    '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false',
-  ], { cwd: dir, stdio: 'ignore', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
+  const wrangler = spawn(
+    `${ROOT}node_modules/.bin/wrangler`,
+    [
+      'dev',
+      '--config',
+      `${dir}/wrangler.toml`,
+      '--persist-to',
+      persistTo,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(await freePort()),
+      '--show-interactive-dev-session=false',
+    ],
+    { cwd: dir, stdio: 'ignore', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  );
   const origin = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await stopWorker(wrangler);
     rmSync(dir, { recursive: true, force: true });
   };
   // Any answer (the root is a 404) means the Worker is up.
-  for (let tries = 0; !(await fetch(`${origin}/`).then((r) => r.status === 404, () => false)); tries++) {
+  for (
+    let tries = 0;
+    !(await fetch(`${origin}/`).then(
+      (r) => r.status === 404,
+      () => false,
+    ));
+    tries++
+  ) {
     if (tries > 240 || wrangler.exitCode !== null) {
       await stop();
       throw new Error('the PMTiles peer did not start');
@@ -177,15 +209,25 @@ async function pooledTransactions(admin: pg.Client, database: string): Promise<n
  * in ms, and the wall time from the start to the last response (autocannon itself only finishes on
  * its next one-second tick, which would quantize every rate).
  */
-function fire(target: Target, connections: number, limit: { amount: number }): Promise<{ result: autocannon.Result; latencies: number[]; wall: number }> {
+function fire(
+  target: Target,
+  connections: number,
+  limit: { amount: number },
+): Promise<{ result: autocannon.Result; latencies: number[]; wall: number }> {
   const latencies: number[] = [];
   const started = performance.now();
   let last = started;
   return new Promise((resolve, reject) => {
-    const instance = autocannon({
-      url: target.origin, connections, headers: target.headers, ...limit,
-      requests: target.paths.map((path) => ({ method: 'GET' as const, path })),
-    }, (error: unknown, result) => (error ? reject(error) : resolve({ result, latencies, wall: last - started })));
+    const instance = autocannon(
+      {
+        url: target.origin,
+        connections,
+        headers: target.headers,
+        ...limit,
+        requests: target.paths.map((path) => ({ method: 'GET' as const, path })),
+      },
+      (error: unknown, result) => (error ? reject(error) : resolve({ result, latencies, wall: last - started })),
+    );
     instance.on('response', (_client, _status, _bytes, ms) => {
       latencies.push(ms);
       last = performance.now();
@@ -194,19 +236,45 @@ function fire(target: Target, connections: number, limit: { amount: number }): P
 }
 
 /** A timed run of `amount` requests, with the CPU the target's workerd processes and this process spent, and the pooler's transactions. */
-async function measure(target: Target, connections: number, amount: number, admin: pg.Client, database: string): Promise<Run> {
-  const [workerd, node] = [descendantPids(target.wrangler.pid!, 'workerd'), descendantPids(target.wrangler.pid!, 'node')];
-  const [cpu0, node0, xacts0, client0] = [cpuMillis(workerd), cpuMillis(node), await pooledTransactions(admin, database), process.cpuUsage()];
+async function measure(
+  target: Target,
+  connections: number,
+  amount: number,
+  admin: pg.Client,
+  database: string,
+): Promise<Run> {
+  const [workerd, node] = [
+    descendantPids(target.wrangler.pid!, 'workerd'),
+    descendantPids(target.wrangler.pid!, 'node'),
+  ];
+  const [cpu0, node0, xacts0, client0] = [
+    cpuMillis(workerd),
+    cpuMillis(node),
+    await pooledTransactions(admin, database),
+    process.cpuUsage(),
+  ];
   const { result, latencies, wall } = await fire(target, connections, { amount });
   const client = process.cpuUsage(client0);
-  const [cpu, nodeCpu, xacts] = [cpuMillis(workerd) - cpu0, cpuMillis(node) - node0, (await pooledTransactions(admin, database)) - xacts0];
+  const [cpu, nodeCpu, xacts] = [
+    cpuMillis(workerd) - cpu0,
+    cpuMillis(node) - node0,
+    (await pooledTransactions(admin, database)) - xacts0,
+  ];
   if (result.non2xx > 0 || result.errors > 0 || latencies.length !== amount) {
-    throw new Error(`${target.label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${latencies.length} of ${amount} answered`);
+    throw new Error(
+      `${target.label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${latencies.length} of ${amount} answered`,
+    );
   }
   const clientMs = (client.user + client.system) / 1000;
   return {
-    rps: amount / (wall / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99),
-    cpu: cpu / amount, wranglerCpu: nodeCpu / amount, xacts: xacts / amount, clientCpu: clientMs / amount, clientBusy: clientMs / wall,
+    rps: amount / (wall / 1000),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpu: cpu / amount,
+    wranglerCpu: nodeCpu / amount,
+    xacts: xacts / amount,
+    clientCpu: clientMs / amount,
+    clientBusy: clientMs / wall,
   };
 }
 
@@ -218,7 +286,8 @@ async function warm(target: Target): Promise<{ headers: Headers[]; hashes: strin
     for (const path of target.paths) {
       const response = await fetch(`${target.origin}${path}`, { headers: target.headers });
       const body = await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`${target.label} ${path}: ${response.status} ${new TextDecoder().decode(body).slice(0, 200)}`);
+      if (response.status !== 200)
+        throw new Error(`${target.label} ${path}: ${response.status} ${new TextDecoder().decode(body).slice(0, 200)}`);
       last.headers.push(response.headers);
       last.hashes.push(createHash('sha256').update(new Uint8Array(body)).digest('hex'));
     }
@@ -228,15 +297,31 @@ async function warm(target: Target): Promise<{ headers: Headers[]; hashes: strin
 
 const median = (values: number[]) => percentile(values, 50);
 /** Median and range over rounds: `1.23× (1.1–1.4)`. */
-const ratioFigure = (ratios: number[]) => `${round(median(ratios), 2)}× (${round(Math.min(...ratios), 2)}–${round(Math.max(...ratios), 2)})`;
+const ratioFigure = (ratios: number[]) =>
+  `${round(median(ratios), 2)}× (${round(Math.min(...ratios), 2)}–${round(Math.max(...ratios), 2)})`;
 
 export const ACCESS_BENCH_TITLE = `bench: warm PMTiles tiles under load, ours beside a minimal PMTiles Worker (protomaps' Cloudflare worker design: pmtiles with a module-level ResolvedValueCache, R2 range reads with an etag check, the Cache API), both under the project's wrangler dev on the same --persist-to state and bucket, ${BENCH_ARCHIVE}, every tile at z12–15; a and b read the seeded data product, private in a private project, with the seed user's API key (a viewer through the demo team); c a second data product registered on the same object, public, read anonymously; caches warmed by ${WARM_PASSES} passes on each side (the last all hits), the timed requests on the same URLs. Load: autocannon, keep-alive, each connection cycling the URLs; per concurrency ${ROUNDS} rounds, each a fixed request count sized to take ~${ROUND_SECONDS} s, peer and ours a/b/c taking turns in an order rotated each round. req/s = requests ÷ the run's wall time; p50/p99 over every response's time at the client; ratios are per-round ours ÷ peer, median (range) over rounds; CPU = user + system time of the workerd processes under each side's wrangler dev (/proc/<pid>/stat), its change over the run ÷ requests; DB = PgBouncer's SHOW STATS total_xact_count for the database (only the Worker connects through it; the console's own queries are not counted), its change ÷ requests. Targets: ours ≥ 0.9× the peer's req/s with an API key, ≥ 1.2× for the public product, 0 DB transactions per warm request.`;
 
-export const ACCESS_BENCH_HEAD = ['ours', 'connections', 'req/s ours / peer (median)', 'req/s ours ÷ peer', 'target', 'p50 ms ours / peer', 'p50 ours ÷ peer', 'p99 ms ours / peer', 'p99 ours ÷ peer',
-  'workerd CPU ms/request ours / peer', 'DB transactions/request ours (target 0)'];
+export const ACCESS_BENCH_HEAD = [
+  'ours',
+  'connections',
+  'req/s ours / peer (median)',
+  'req/s ours ÷ peer',
+  'target',
+  'p50 ms ours / peer',
+  'p50 ours ÷ peer',
+  'p99 ms ours / peer',
+  'p99 ours ÷ peer',
+  'workerd CPU ms/request ours / peer',
+  'DB transactions/request ours (target 0)',
+];
 
 /** The rows of the table, and notes: what the load generator cost, the peer's pooler count, our Server-Timing on hits. */
-export async function benchAccess(stack: Stack, worker: ChildProcess, persistTo: string): Promise<{ rows: string[][]; notes: string[] }> {
+export async function benchAccess(
+  stack: Stack,
+  worker: ChildProcess,
+  persistTo: string,
+): Promise<{ rows: string[][]; notes: string[] }> {
   const { local, tiles } = await benchArchiveTiles();
   const product = stack.seed.dataProducts[BENCH_ARCHIVE]!;
   const tilePaths = (prefix: string) => tiles.map(([z, x, y]) => `${prefix}/${z}/${x}/${y}.webp`);
@@ -245,20 +330,42 @@ export async function benchAccess(stack: Stack, worker: ChildProcess, persistTo:
   // the same object, public (lookups by key find the older, private one). Registering needs a
   // manager, and the seed user is a viewer: the admin's key.
   const asAdmin = { 'x-api-key': stack.seed.admin.apiKey, 'content-type': 'application/json' };
-  const registered = await fetch(`${stack.baseUrl}/projects/${stack.seed.demoProjectId}/flights/${stack.seed.demoFlightId}/data-products`, {
-    method: 'POST', headers: asAdmin, body: JSON.stringify({ type: 'pmtiles', r2_key: product.key, is_public: true, filename: BENCH_ARCHIVE }),
-  });
-  if (registered.status !== 201) throw new Error(`registering the public product: ${registered.status} ${await registered.text()}`);
+  const registered = await fetch(
+    `${stack.baseUrl}/projects/${stack.seed.demoProjectId}/flights/${stack.seed.demoFlightId}/data-products`,
+    {
+      method: 'POST',
+      headers: asAdmin,
+      body: JSON.stringify({ type: 'pmtiles', r2_key: product.key, is_public: true, filename: BENCH_ARCHIVE }),
+    },
+  );
+  if (registered.status !== 201)
+    throw new Error(`registering the public product: ${registered.status} ${await registered.text()}`);
   const publicProduct = (await registered.json()) as { id: string };
   const peer = await startPeer(persistTo, product.key);
   const admin = new pg.Client({ connectionString: stack.pooler.statsUrl });
   await admin.connect();
   const database = decodeURIComponent(new URL(stack.pooler.url).pathname.slice(1));
   try {
-    const ours = (label: string, prefix: string, headers: Record<string, string>): Target => ({ label, origin: stack.baseUrl, paths: tilePaths(prefix), headers, wrangler: worker });
-    const peerTarget: Target = { label: 'peer', origin: peer.origin, paths: tilePaths(`/${BENCH_ARCHIVE.replace(/\.pmtiles$/, '')}`), headers: {}, wrangler: peer.wrangler };
+    const ours = (label: string, prefix: string, headers: Record<string, string>): Target => ({
+      label,
+      origin: stack.baseUrl,
+      paths: tilePaths(prefix),
+      headers,
+      wrangler: worker,
+    });
+    const peerTarget: Target = {
+      label: 'peer',
+      origin: peer.origin,
+      paths: tilePaths(`/${BENCH_ARCHIVE.replace(/\.pmtiles$/, '')}`),
+      headers: {},
+      wrangler: peer.wrangler,
+    };
     const variants = [
-      ours('a: /pmtiles/{bucket key}/…, X-API-Key (seed user)', `/pmtiles/${product.key.replace(/\.pmtiles$/, '')}`, userKey),
+      ours(
+        'a: /pmtiles/{bucket key}/…, X-API-Key (seed user)',
+        `/pmtiles/${product.key.replace(/\.pmtiles$/, '')}`,
+        userKey,
+      ),
       ours('b: /pmtiles/{data product id}/…, X-API-Key (seed user)', `/pmtiles/${product.id}`, userKey),
       ours('c: /pmtiles/{data product id}/…, public product, anonymous', `/pmtiles/${publicProduct.id}`, {}),
     ];
@@ -266,16 +373,28 @@ export async function benchAccess(stack: Stack, worker: ChildProcess, persistTo:
 
     // Warm each side in turn (the two runtimes share the Cache API's files: no concurrent writes),
     // checking that every side serves the archive's own bytes and that the last pass hit.
-    const expected = await Promise.all(tiles.map(async ([z, x, y]) => createHash('sha256').update(new Uint8Array((await local.getZxy(z, x, y))!.data)).digest('hex')));
+    const expected = await Promise.all(
+      tiles.map(async ([z, x, y]) =>
+        createHash('sha256')
+          .update(new Uint8Array((await local.getZxy(z, x, y))!.data))
+          .digest('hex'),
+      ),
+    );
     const serverTiming: string[] = [];
     for (const target of targets) {
       const { headers, hashes } = await warm(target);
-      if (hashes.some((h, i) => h !== expected[i])) throw new Error(`${target.label}: tile bytes differ from the archive on disk`);
+      if (hashes.some((h, i) => h !== expected[i]))
+        throw new Error(`${target.label}: tile bytes differ from the archive on disk`);
       const misses = headers.filter((h) => h.get('x-cache') !== 'HIT').length;
-      if (misses > 0) throw new Error(`${target.label}: ${misses} of ${headers.length} tiles still missed after ${WARM_PASSES} passes`);
+      if (misses > 0)
+        throw new Error(
+          `${target.label}: ${misses} of ${headers.length} tiles still missed after ${WARM_PASSES} passes`,
+        );
       if (target !== peerTarget) {
         const means = (name: string) => round(mean(headers.map((h) => serverTimingDur({ headers: h }, name))), 2);
-        serverTiming.push(`${target.label.slice(0, 1)}: means total ${means('total')} ms, cache ${means('cache')} ms, app ${means('app')} ms; e.g. "${headers.at(-1)!.get('server-timing')}"`);
+        serverTiming.push(
+          `${target.label.slice(0, 1)}: means total ${means('total')} ms, cache ${means('cache')} ms, app ${means('app')} ms; e.g. "${headers.at(-1)!.get('server-timing')}"`,
+        );
       }
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -296,29 +415,47 @@ export async function benchAccess(stack: Stack, worker: ChildProcess, persistTo:
       const runs = new Map<Target, Run[]>(targets.map((t) => [t, []]));
       for (let r = 0; r < ROUNDS; r++) {
         const order = [...targets.slice(r % targets.length), ...targets.slice(0, r % targets.length)];
-        for (const target of order) runs.get(target)!.push(await measure(target, connections, amounts.get(target)!, admin, database));
+        for (const target of order)
+          runs.get(target)!.push(await measure(target, connections, amounts.get(target)!, admin, database));
       }
       const peerRuns = runs.get(peerTarget)!;
       for (const [k, variant] of variants.entries()) {
         const ourRuns = runs.get(variant)!;
         const ratios = (figure: keyof Run) => ourRuns.map((run, i) => run[figure] / peerRuns[i]![figure]);
-        const both = (figure: keyof Run, digits = 1) => `${round(median(ourRuns.map((r) => r[figure])), digits)} / ${round(median(peerRuns.map((r) => r[figure])), digits)}`;
+        const both = (figure: keyof Run, digits = 1) =>
+          `${round(median(ourRuns.map((r) => r[figure])), digits)} / ${round(median(peerRuns.map((r) => r[figure])), digits)}`;
         const goal = k === 2 ? 1.2 : 0.9;
         const rpsRatio = median(ratios('rps'));
         const xacts = ourRuns.map((r) => r.xacts);
-        rows.push([variant.label, String(connections), both('rps', 0), ratioFigure(ratios('rps')), `≥ ${goal}×: ${rpsRatio >= goal ? 'met' : 'not met'}`,
-          both('p50'), ratioFigure(ratios('p50')), both('p99'), ratioFigure(ratios('p99')), `${both('cpu', 2)} (${round(median(ratios('cpu')), 1)}×)`,
-          `${round(median(xacts), 3)} (${round(Math.min(...xacts), 3)}–${round(Math.max(...xacts), 3)}): ${Math.max(...xacts) === 0 ? 'met' : 'not met'}`]);
+        rows.push([
+          variant.label,
+          String(connections),
+          both('rps', 0),
+          ratioFigure(ratios('rps')),
+          `≥ ${goal}×: ${rpsRatio >= goal ? 'met' : 'not met'}`,
+          both('p50'),
+          ratioFigure(ratios('p50')),
+          both('p99'),
+          ratioFigure(ratios('p99')),
+          `${both('cpu', 2)} (${round(median(ratios('cpu')), 1)}×)`,
+          `${round(median(xacts), 3)} (${round(Math.min(...xacts), 3)}–${round(Math.max(...xacts), 3)}): ${Math.max(...xacts) === 0 ? 'met' : 'not met'}`,
+        ]);
       }
       const all = [...runs.values()].flat();
       const ourRuns = variants.flatMap((v) => runs.get(v)!);
-      notes.push(`${connections} connections: load generator (autocannon, in the bench's Node process) ${round(median(all.map((r) => r.clientCpu)), 2)} ms CPU per request, ${Math.round(median(peerRuns.map((r) => r.clientBusy)) * 100)} % of one core in the peer's runs; wrangler's own Node process (not in the CPU column) ours ${round(median(ourRuns.map((r) => r.wranglerCpu)), 2)} / peer ${round(median(peerRuns.map((r) => r.wranglerCpu)), 2)} ms CPU per request; pooler transactions during the peer's runs: ${round(peerRuns.reduce((sum, r) => sum + r.xacts * amounts.get(peerTarget)!, 0), 0)} (it has no database: any would be another client of the pooler); requests per run: ${targets.map((t) => `${t === peerTarget ? 'peer' : t.label.slice(0, 1)} ${amounts.get(t)}`).join(', ')}.`);
+      notes.push(
+        `${connections} connections: load generator (autocannon, in the bench's Node process) ${round(median(all.map((r) => r.clientCpu)), 2)} ms CPU per request, ${Math.round(median(peerRuns.map((r) => r.clientBusy)) * 100)} % of one core in the peer's runs; wrangler's own Node process (not in the CPU column) ours ${round(median(ourRuns.map((r) => r.wranglerCpu)), 2)} / peer ${round(median(peerRuns.map((r) => r.wranglerCpu)), 2)} ms CPU per request; pooler transactions during the peer's runs: ${round(
+          peerRuns.reduce((sum, r) => sum + r.xacts * amounts.get(peerTarget)!, 0),
+          0,
+        )} (it has no database: any would be another client of the pooler); requests per run: ${targets.map((t) => `${t === peerTarget ? 'peer' : t.label.slice(0, 1)} ${amounts.get(t)}`).join(', ')}.`,
+      );
     }
     notes.push(`Server-Timing of ours on the last warm pass (all hits): ${serverTiming.join('; ')}.`);
     return { rows, notes };
   } finally {
-    await fetch(`${stack.baseUrl}/data-products/${publicProduct.id}`, { method: 'DELETE', headers: asAdmin })
-      .catch((error: unknown) => console.error('deleting the public product failed', error));
+    await fetch(`${stack.baseUrl}/data-products/${publicProduct.id}`, { method: 'DELETE', headers: asAdmin }).catch(
+      (error: unknown) => console.error('deleting the public product failed', error),
+    );
     await admin.end();
     await peer.stop();
   }

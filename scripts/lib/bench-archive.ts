@@ -19,8 +19,13 @@ export async function benchArchiveTiles(): Promise<{ local: PMTiles; tiles: Tile
     const n = 2 ** z;
     const x0 = Math.floor(((header.minLon + 180) / 360) * n);
     const x1 = Math.floor(((header.maxLon + 180) / 360) * n);
-    const yOf = (lat: number) => Math.floor(((1 - Math.log(Math.tan((lat * Math.PI) / 180) + 1 / Math.cos((lat * Math.PI) / 180)) / Math.PI) / 2) * n);
-    for (let x = x0; x <= x1; x++) for (let y = yOf(header.maxLat); y <= yOf(header.minLat); y++) if (await local.getZxy(z, x, y)) tiles.push([z, x, y]);
+    const yOf = (lat: number) =>
+      Math.floor(
+        ((1 - Math.log(Math.tan((lat * Math.PI) / 180) + 1 / Math.cos((lat * Math.PI) / 180)) / Math.PI) / 2) * n,
+      );
+    for (let x = x0; x <= x1; x++)
+      for (let y = yOf(header.maxLat); y <= yOf(header.minLat); y++)
+        if (await local.getZxy(z, x, y)) tiles.push([z, x, y]);
   }
   return { local, tiles };
 }

@@ -36,8 +36,13 @@ export async function startConverter(options: ConverterOptions): Promise<Convert
       cwd: ROOT,
       stdio: ['ignore', options.output ?? 'ignore', options.output ?? 'ignore'],
       env: {
-        ...process.env, PORT: String(options.port), HOST: '127.0.0.1', CONVERTER_SECRET: secret, DATABASE_URL: options.databaseUrl,
-        CONVERTER_WORK_DIR: workDir, ...(options.partSize ? { CONVERTER_PART_SIZE: String(options.partSize) } : {}),
+        ...process.env,
+        PORT: String(options.port),
+        HOST: '127.0.0.1',
+        CONVERTER_SECRET: secret,
+        DATABASE_URL: options.databaseUrl,
+        CONVERTER_WORK_DIR: workDir,
+        ...(options.partSize ? { CONVERTER_PART_SIZE: String(options.partSize) } : {}),
       },
     });
     child.once('exit', () => {
@@ -56,13 +61,14 @@ export async function startConverter(options: ConverterOptions): Promise<Convert
     url,
     secret,
     pid: () => child?.pid,
-    stop: () => new Promise((resolve) => {
-      stopping = true;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child?.kill('SIGKILL'), 5000).unref();
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        stopping = true;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child?.kill('SIGKILL'), 5000).unref();
+      }),
   };
 }
 

@@ -23,12 +23,21 @@ export async function devSigningKeys(): Promise<string> {
 }
 
 /** Writes the secrets (and local-only settings) wrangler dev loads with --env-file; returns the file's path. */
-export async function writeWorkerEnvFile(name: string, databaseUrl: string, converter: { url: string; secret: string }, baseUrl: string, extra: Record<string, string> = {}): Promise<string> {
+export async function writeWorkerEnvFile(
+  name: string,
+  databaseUrl: string,
+  converter: { url: string; secret: string },
+  baseUrl: string,
+  extra: Record<string, string> = {},
+): Promise<string> {
   mkdirSync(DEV_DIR, { recursive: true });
   const file = `${DEV_DIR}/${name}.env`;
   const lines = [
-    `DATABASE_URL=${databaseUrl}`, `JWT_SIGNING_KEYS=${await devSigningKeys()}`,
-    `CONVERTER_URL=${converter.url}`, `CONVERTER_SECRET=${converter.secret}`, `PUBLIC_BASE_URL=${baseUrl}`,
+    `DATABASE_URL=${databaseUrl}`,
+    `JWT_SIGNING_KEYS=${await devSigningKeys()}`,
+    `CONVERTER_URL=${converter.url}`,
+    `CONVERTER_SECRET=${converter.secret}`,
+    `PUBLIC_BASE_URL=${baseUrl}`,
     ...Object.entries(extra).map(([k, v]) => `${k}=${v}`),
   ];
   writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });

@@ -34,12 +34,19 @@ export function hostileBenchObjects(): Array<{ name: string; file: string }> {
 export async function benchHostile(stack: Stack, worker: ChildProcess): Promise<string[][]> {
   const headers = { 'x-api-key': stack.seed.admin.apiKey };
   // Warm: the isolate's code, its database connections and the header of the ordinary COG.
-  for (let i = 0; i < 3; i++) await (await fetch(`${stack.baseUrl}/cog/info?url=${encodeURIComponent(stack.seed.objects['reads.tif']!)}`, { headers })).arrayBuffer();
+  for (let i = 0; i < 3; i++)
+    await (
+      await fetch(`${stack.baseUrl}/cog/info?url=${encodeURIComponent(stack.seed.objects['reads.tif']!)}`, { headers })
+    ).arrayBuffer();
   const rows: string[][] = [];
   const cog = `url=${encodeURIComponent(stack.seed.objects['reads.tif']!)}`;
   // Ordinary requests first, for scale.
   const ordinary: Probe[] = [
-    { name: 'ordinary: a 256-px tile (bilinear)', path: `/cog/tiles/WebMercatorQuad/10/350/198.png?${cog}&resampling=bilinear&rescale=0,3000`, status: 200 },
+    {
+      name: 'ordinary: a 256-px tile (bilinear)',
+      path: `/cog/tiles/WebMercatorQuad/10/350/198.png?${cog}&resampling=bilinear&rescale=0,3000`,
+      status: 200,
+    },
     { name: 'ordinary: a 1024-px preview', path: `/cog/preview.png?${cog}&rescale=0,3000`, status: 200 },
   ];
   const probes: Probe[] = [...ordinary, ...hostileRequests(stack.seed)];
@@ -47,7 +54,9 @@ export async function benchHostile(stack: Stack, worker: ChildProcess): Promise<
     await new Promise((resolve) => setTimeout(resolve, 200));
     const before = workerdRss(worker);
     let peak = before;
-    const sampler = setInterval(() => { peak = Math.max(peak, workerdRss(worker)); }, 5);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, workerdRss(worker));
+    }, 5);
     const started = performance.now();
     const response = await fetch(`${stack.baseUrl}${request.path}`, {
       method: request.method ?? 'GET',
@@ -58,7 +67,12 @@ export async function benchHostile(stack: Stack, worker: ChildProcess): Promise<
     const elapsed = performance.now() - started;
     clearInterval(sampler);
     peak = Math.max(peak, workerdRss(worker));
-    rows.push([request.name, `${response.status} (${request.status})`, String(round(elapsed)), String(round((peak - before) / MiB, 1))]);
+    rows.push([
+      request.name,
+      `${response.status} (${request.status})`,
+      String(round(elapsed)),
+      String(round((peak - before) / MiB, 1)),
+    ]);
   }
   return rows;
 }

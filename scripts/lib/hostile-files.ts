@@ -44,7 +44,10 @@ export function writeTiff(spec: TiffSpec): Uint8Array {
     [34735, SHORT, [1, 1, 0, 3, 1024, 0, 1, 2, 1025, 0, 1, 1, 2048, 0, 1, 4326]],
   ];
   const ifdBytes = 2 + entries.length * 12 + 4;
-  const outOfLine = entries.reduce((sum, [, type, values]) => sum + (values.length * TYPE_BYTES[type]! > 4 ? values.length * TYPE_BYTES[type]! : 0), 0);
+  const outOfLine = entries.reduce(
+    (sum, [, type, values]) => sum + (values.length * TYPE_BYTES[type]! > 4 ? values.length * TYPE_BYTES[type]! : 0),
+    0,
+  );
   let dataAt = 8 + ifdBytes + outOfLine;
   spec.data.forEach((tile, i) => {
     offsets[i] = dataAt;
@@ -57,11 +60,12 @@ export function writeTiff(spec: TiffSpec): Uint8Array {
   view.setUint32(4, 8, true);
   view.setUint16(8, entries.length, true);
   let arrays = 8 + ifdBytes;
-  const write = (at: number, type: number, values: number[]) => values.forEach((v, i) => {
-    if (type === SHORT) view.setUint16(at + i * 2, v, true);
-    else if (type === LONG) view.setUint32(at + i * 4, v, true);
-    else view.setFloat64(at + i * 8, v, true);
-  });
+  const write = (at: number, type: number, values: number[]) =>
+    values.forEach((v, i) => {
+      if (type === SHORT) view.setUint16(at + i * 2, v, true);
+      else if (type === LONG) view.setUint32(at + i * 4, v, true);
+      else view.setFloat64(at + i * 8, v, true);
+    });
   entries.forEach(([tag, type, values], i) => {
     const at = 10 + i * 12;
     view.setUint16(at, tag, true);
@@ -142,7 +146,12 @@ function varints(values: number[]): number[] {
 }
 
 /** A PMTiles v3 archive with one tile (0/0/0) and gzip-compressed directory and metadata. */
-function writePmtiles(options: { metadata: Uint8Array; tile: Uint8Array; tileCompression: number; root?: Uint8Array }): Uint8Array {
+function writePmtiles(options: {
+  metadata: Uint8Array;
+  tile: Uint8Array;
+  tileCompression: number;
+  root?: Uint8Array;
+}): Uint8Array {
   // One entry: tile id 0, run length 1, its length, offset 0 (stored as offset + 1).
   const root = options.root ?? gzipSync(new Uint8Array(varints([1, 0, 1, options.tile.length, 1])));
   const header = new Uint8Array(127);
@@ -155,15 +164,31 @@ function writePmtiles(options: { metadata: Uint8Array; tile: Uint8Array; tileCom
   };
   const metadataAt = 127 + root.length;
   const tileAt = metadataAt + options.metadata.length;
-  [[8, 127], [16, root.length], [24, metadataAt], [32, options.metadata.length], [40, tileAt], [48, 0], [56, tileAt], [64, options.tile.length], [72, 1], [80, 1], [88, 1]]
-    .forEach(([at, value]) => u64(at!, value!));
+  [
+    [8, 127],
+    [16, root.length],
+    [24, metadataAt],
+    [32, options.metadata.length],
+    [40, tileAt],
+    [48, 0],
+    [56, tileAt],
+    [64, options.tile.length],
+    [72, 1],
+    [80, 1],
+    [88, 1],
+  ].forEach(([at, value]) => u64(at!, value!));
   header[96] = 1; // clustered
   header[97] = 2; // internal compression: gzip
   header[98] = options.tileCompression;
   header[99] = 1; // MVT
   header[100] = 0;
   header[101] = 0;
-  [[102, -1800000000], [106, -850000000], [110, 1800000000], [114, 850000000]].forEach(([at, value]) => view.setInt32(at!, value!, true));
+  [
+    [102, -1800000000],
+    [106, -850000000],
+    [110, 1800000000],
+    [114, 850000000],
+  ].forEach(([at, value]) => view.setInt32(at!, value!, true));
   const out = new Uint8Array(tileAt + options.tile.length);
   out.set(header);
   out.set(root, 127);
@@ -179,48 +204,129 @@ const longJson = (bytes: number) => new TextEncoder().encode(`{"name":"${'x'.rep
 export const HOSTILE_FILES: Record<string, { claim: string; file: () => Uint8Array }> = {
   'declared-100k.tif': {
     claim: 'a 100000 × 100000 image in one tile, in a few hundred bytes',
-    file: () => writeTiff({ width: 100000, height: 100000, tileWidth: 100000, tileHeight: 100000, compression: 8, tileCount: 1, data: [deflateSync(new Uint8Array(4096))] }),
+    file: () =>
+      writeTiff({
+        width: 100000,
+        height: 100000,
+        tileWidth: 100000,
+        tileHeight: 100000,
+        compression: 8,
+        tileCount: 1,
+        data: [deflateSync(new Uint8Array(4096))],
+      }),
   },
   'declared-100k-tiled.tif': {
     claim: 'a 100000 × 100000 image in 256-px tiles whose index the file cannot hold',
     file: () => {
-      const tiff = writeTiff({ width: 100000, height: 100000, tileWidth: 256, tileHeight: 256, compression: 8, tileCount: 1, data: [] });
+      const tiff = writeTiff({
+        width: 100000,
+        height: 100000,
+        tileWidth: 256,
+        tileHeight: 256,
+        compression: 8,
+        tileCount: 1,
+        data: [],
+      });
       // Claim the 152,881 entries the size needs; the file keeps one.
       const view = new DataView(tiff.buffer);
       for (let i = 0; i < view.getUint16(8, true); i++) {
         const at = 10 + i * 12;
-        if (view.getUint16(at, true) === 324 || view.getUint16(at, true) === 325) view.setUint32(at + 4, 391 * 391, true);
+        if (view.getUint16(at, true) === 324 || view.getUint16(at, true) === 325)
+          view.setUint32(at + 4, 391 * 391, true);
       }
       return tiff;
     },
   },
   'declared-2g.tif': {
     claim: 'a 46352 × 46352 image (more than 2^31 pixels) in one tile',
-    file: () => writeTiff({ width: 46352, height: 46352, tileWidth: 46352, tileHeight: 46352, compression: 8, tileCount: 1, data: [deflateSync(new Uint8Array(4096))] }),
+    file: () =>
+      writeTiff({
+        width: 46352,
+        height: 46352,
+        tileWidth: 46352,
+        tileHeight: 46352,
+        compression: 8,
+        tileCount: 1,
+        data: [deflateSync(new Uint8Array(4096))],
+      }),
   },
   'deflate-bomb.tif': {
     claim: 'a 256 × 256 tile whose DEFLATE stream inflates to 64 MiB',
-    file: () => writeTiff({ width: 256, height: 256, tileWidth: 256, tileHeight: 256, compression: 8, tileCount: 1, data: [deflateSync(new Uint8Array(64 * MIB), { level: 9 })] }),
+    file: () =>
+      writeTiff({
+        width: 256,
+        height: 256,
+        tileWidth: 256,
+        tileHeight: 256,
+        compression: 8,
+        tileCount: 1,
+        data: [deflateSync(new Uint8Array(64 * MIB), { level: 9 })],
+      }),
   },
   'packbits-bomb.tif': {
     claim: 'a 256 × 256 tile whose PackBits runs unpack to 64 MiB',
-    file: () => writeTiff({ width: 256, height: 256, tileWidth: 256, tileHeight: 256, compression: 32773, tileCount: 1, data: [packbitsZeros(64 * MIB)] }),
+    file: () =>
+      writeTiff({
+        width: 256,
+        height: 256,
+        tileWidth: 256,
+        tileHeight: 256,
+        compression: 32773,
+        tileCount: 1,
+        data: [packbitsZeros(64 * MIB)],
+      }),
   },
   'tiny-tiles.tif': {
     claim: 'a 512 × 512 image in 1 × 1-pixel tiles (262,144 of them)',
-    file: () => writeTiff({ width: 512, height: 512, tileWidth: 1, tileHeight: 1, compression: 1, tileCount: 512 * 512, data: [] }),
+    file: () =>
+      writeTiff({
+        width: 512,
+        height: 512,
+        tileWidth: 1,
+        tileHeight: 1,
+        compression: 1,
+        tileCount: 512 * 512,
+        data: [],
+      }),
   },
   'huge-block.tif': {
     claim: 'an 8192 × 4096 tile (32 MiB of 8-bit pixels) inflating from 32 KB',
-    file: () => writeTiff({ width: 8192, height: 4096, tileWidth: 8192, tileHeight: 4096, compression: 8, tileCount: 1, data: [deflateSync(new Uint8Array(32 * MIB), { level: 9 })] }),
+    file: () =>
+      writeTiff({
+        width: 8192,
+        height: 4096,
+        tileWidth: 8192,
+        tileHeight: 4096,
+        compression: 8,
+        tileCount: 1,
+        data: [deflateSync(new Uint8Array(32 * MIB), { level: 9 })],
+      }),
   },
   'sparse-100mpx.tif': {
     claim: 'a 10000 × 10000 image of sparse (unwritten) tiles, and no overviews',
-    file: () => writeTiff({ width: 10000, height: 10000, tileWidth: 256, tileHeight: 256, compression: 8, tileCount: 40 * 40, data: [] }),
+    file: () =>
+      writeTiff({
+        width: 10000,
+        height: 10000,
+        tileWidth: 256,
+        tileHeight: 256,
+        compression: 8,
+        tileCount: 40 * 40,
+        data: [],
+      }),
   },
   'lzw-bomb.tif': {
     claim: 'a 256 × 256 tile whose LZW codes decode to 64 MB',
-    file: () => writeTiff({ width: 256, height: 256, tileWidth: 256, tileHeight: 256, compression: 5, tileCount: 1, data: [lzwStream(lzwBombCodes(8))] }),
+    file: () =>
+      writeTiff({
+        width: 256,
+        height: 256,
+        tileWidth: 256,
+        tileHeight: 256,
+        compression: 5,
+        tileCount: 1,
+        data: [lzwStream(lzwBombCodes(8))],
+      }),
   },
   'directory-bomb.pmtiles': {
     claim: 'a PMTiles root directory of 4 million entries, gzipped into the first 16 KB',
@@ -230,15 +336,30 @@ export const HOSTILE_FILES: Record<string, { claim: string; file: () => Uint8Arr
       const entries = new Uint8Array(varints([n]).length + 4 * n).fill(1);
       entries.set(varints([n]));
       entries.fill(0, entries.length - n);
-      return writePmtiles({ metadata: gzipSync(longJson(8)), tile: new Uint8Array(1), tileCompression: 1, root: gzipSync(entries, { level: 9 }) });
+      return writePmtiles({
+        metadata: gzipSync(longJson(8)),
+        tile: new Uint8Array(1),
+        tileCompression: 1,
+        root: gzipSync(entries, { level: 9 }),
+      });
     },
   },
   'metadata-bomb.pmtiles': {
     claim: 'PMTiles metadata whose gzip stream inflates to 64 MiB of JSON',
-    file: () => writePmtiles({ metadata: gzipSync(longJson(64 * MIB), { level: 9 }), tile: gzipSync(new Uint8Array(16)), tileCompression: 2 }),
+    file: () =>
+      writePmtiles({
+        metadata: gzipSync(longJson(64 * MIB), { level: 9 }),
+        tile: gzipSync(new Uint8Array(16)),
+        tileCompression: 2,
+      }),
   },
   'tile-bomb.pmtiles': {
     claim: 'a PMTiles tile whose gzip stream inflates to 64 MiB',
-    file: () => writePmtiles({ metadata: gzipSync(longJson(8)), tile: gzipSync(new Uint8Array(64 * MIB), { level: 9 }), tileCompression: 2 }),
+    file: () =>
+      writePmtiles({
+        metadata: gzipSync(longJson(8)),
+        tile: gzipSync(new Uint8Array(64 * MIB), { level: 9 }),
+        tileCompression: 2,
+      }),
   },
 };

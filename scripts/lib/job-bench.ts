@@ -22,9 +22,18 @@ interface JobView {
 function upload(stack: Stack, data: Buffer, headers: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
     const up = new tus.Upload(data, {
-      endpoint: `${stack.baseUrl}/uploads`, chunkSize: 8 * 1024 * 1024, headers, retryDelays: [0, 1000],
-      metadata: { project: stack.seed.demoProjectId, flight: stack.seed.demoFlightId, type: 'ortho', filename: 'RGB.byte.tif' },
-      onError: reject, onSuccess: () => resolve(up.url!),
+      endpoint: `${stack.baseUrl}/uploads`,
+      chunkSize: 8 * 1024 * 1024,
+      headers,
+      retryDelays: [0, 1000],
+      metadata: {
+        project: stack.seed.demoProjectId,
+        flight: stack.seed.demoFlightId,
+        type: 'ortho',
+        filename: 'RGB.byte.tif',
+      },
+      onError: reject,
+      onSuccess: () => resolve(up.url!),
     });
     up.start();
   });
@@ -34,7 +43,23 @@ function upload(stack: Stack, data: Buffer, headers: Record<string, string>): Pr
 function bareGdal(out: string): number {
   rmSync(out, { force: true });
   const started = performance.now();
-  execFileSync('gdal_translate', ['-q', '-of', 'COG', '-co', 'BLOCKSIZE=512', '-co', 'BIGTIFF=IF_SAFER', '-co', 'NUM_THREADS=ALL_CPUS', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=YES', FILE, out]);
+  execFileSync('gdal_translate', [
+    '-q',
+    '-of',
+    'COG',
+    '-co',
+    'BLOCKSIZE=512',
+    '-co',
+    'BIGTIFF=IF_SAFER',
+    '-co',
+    'NUM_THREADS=ALL_CPUS',
+    '-co',
+    'COMPRESS=DEFLATE',
+    '-co',
+    'PREDICTOR=YES',
+    FILE,
+    out,
+  ]);
   return (performance.now() - started) / 1000;
 }
 
@@ -53,7 +78,8 @@ export async function benchJobs(stack: Stack): Promise<string[][]> {
       if (['succeeded', 'failed', 'cancelled'].includes(job.state)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    if (job.state !== 'succeeded') throw new Error(`bench job ${status.jobId} ${job.state}: ${job.log.slice(-5).join(' / ')}`);
+    if (job.state !== 'succeeded')
+      throw new Error(`bench job ${status.jobId} ${job.state}: ${job.log.slice(-5).join(' / ')}`);
     runs.push({
       wall: (Date.parse(job.finishedAt!) - Date.parse(job.createdAt)) / 1000,
       observed: (performance.now() - uploaded) / 1000,
@@ -66,11 +92,32 @@ export async function benchJobs(stack: Stack): Promise<string[][]> {
   const wall = median((r) => r.wall);
   const floor = median((r) => r.floor);
   const accounted = ['queue', 'transfer', 'gdal', 'db', 'catalog'].reduce((sum, name) => sum + phase(name), 0);
-  return [[
-    `RGB.byte.tif (${round(data.length / 1024 / 1024, 1)} MiB, ${ROUNDS} runs, medians)`, `${round(wall, 2)}`,
-    ...['queue', 'transfer', 'gdal', 'db', 'catalog'].map((name) => `${round(phase(name), 2)}`),
-    `${round(Math.max(0, wall - accounted), 2)}`, `${round(median((r) => r.observed), 2)}`, `${round(floor, 2)}`, `${round(wall - floor, 2)}`,
-  ]];
+  return [
+    [
+      `RGB.byte.tif (${round(data.length / 1024 / 1024, 1)} MiB, ${ROUNDS} runs, medians)`,
+      `${round(wall, 2)}`,
+      ...['queue', 'transfer', 'gdal', 'db', 'catalog'].map((name) => `${round(phase(name), 2)}`),
+      `${round(Math.max(0, wall - accounted), 2)}`,
+      `${round(
+        median((r) => r.observed),
+        2,
+      )}`,
+      `${round(floor, 2)}`,
+      `${round(wall - floor, 2)}`,
+    ],
+  ];
 }
 
-export const JOB_BENCH_HEAD = ['job', 'wall s', 'queue s', 'transfer s', 'GDAL s (gdalinfo, gdal_translate, stats, preview)', 'DB s', 'STAC item s', 'other s', 'client sees it done s', 'bare gdal_translate s', 'overhead s (wall − bare)'];
+export const JOB_BENCH_HEAD = [
+  'job',
+  'wall s',
+  'queue s',
+  'transfer s',
+  'GDAL s (gdalinfo, gdal_translate, stats, preview)',
+  'DB s',
+  'STAC item s',
+  'other s',
+  'client sees it done s',
+  'bare gdal_translate s',
+  'overhead s (wall − bare)',
+];

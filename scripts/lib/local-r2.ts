@@ -5,7 +5,11 @@ import { Miniflare } from 'miniflare';
  * Writes files into the bucket that `wrangler dev --persist-to <persistTo>` serves, using the same
  * Miniflare storage wrangler uses. Must run while that wrangler dev is not running.
  */
-export async function putLocalObjects(persistTo: string, bucketName: string, objects: Array<{ key: string; file: string }>): Promise<void> {
+export async function putLocalObjects(
+  persistTo: string,
+  bucketName: string,
+  objects: Array<{ key: string; file: string }>,
+): Promise<void> {
   const mf = new Miniflare({
     modules: true,
     script: 'export default { fetch() { return new Response(null, { status: 204 }); } }',

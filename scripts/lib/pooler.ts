@@ -23,7 +23,8 @@ export interface Pooler {
  * converter keep connecting directly.
  */
 export async function startPooler(databaseUrl: string, port: number): Promise<Pooler> {
-  if (!commandExists(PGBOUNCER)) aptInstall(['pgbouncer'], 'PgBouncer (the local stand-in for Neon\'s connection pooler)');
+  if (!commandExists(PGBOUNCER))
+    aptInstall(['pgbouncer'], "PgBouncer (the local stand-in for Neon's connection pooler)");
   const upstream = new URL(databaseUrl);
   const database = decodeURIComponent(upstream.pathname.slice(1));
   const user = decodeURIComponent(upstream.username || 'postgres');
@@ -33,33 +34,42 @@ export async function startPooler(databaseUrl: string, port: number): Promise<Po
   chmodSync(dir, 0o755);
   const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
   const server = [
-    `host=${upstream.hostname || '127.0.0.1'}`, `port=${upstream.port || '5432'}`, `dbname=${quote(database)}`, `user=${quote(user)}`,
+    `host=${upstream.hostname || '127.0.0.1'}`,
+    `port=${upstream.port || '5432'}`,
+    `dbname=${quote(database)}`,
+    `user=${quote(user)}`,
     ...(upstream.password ? [`password=${quote(decodeURIComponent(upstream.password))}`] : []),
     // The statement timeout the Worker asks for at connection start, set on the pooled server connections instead.
     `connect_query=${quote(`SET statement_timeout = ${STATEMENT_TIMEOUT_MS}`)}`,
   ].join(' ');
   writeFileSync(`${dir}/users.txt`, `"${user}" ""\n`, { mode: 0o644 });
-  writeFileSync(`${dir}/pgbouncer.ini`, [
-    '[databases]',
-    `${database} = ${server}`,
-    '[pgbouncer]',
-    'listen_addr = 127.0.0.1',
-    `listen_port = ${port}`,
-    'unix_socket_dir =',
-    'auth_type = trust',
-    `auth_file = ${dir}/users.txt`,
-    'pool_mode = transaction',
-    'max_client_conn = 1000',
-    'default_pool_size = 8',
-    'ignore_startup_parameters = statement_timeout',
-    `stats_users = ${user}`,
-    '',
-  ].join('\n'), { mode: 0o644 });
-  const child: ChildProcess = spawn(PGBOUNCER, [...(isRoot() ? ['-u', 'postgres'] : []), `${dir}/pgbouncer.ini`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  writeFileSync(
+    `${dir}/pgbouncer.ini`,
+    [
+      '[databases]',
+      `${database} = ${server}`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      'unix_socket_dir =',
+      'auth_type = trust',
+      `auth_file = ${dir}/users.txt`,
+      'pool_mode = transaction',
+      'max_client_conn = 1000',
+      'default_pool_size = 8',
+      'ignore_startup_parameters = statement_timeout',
+      `stats_users = ${user}`,
+      '',
+    ].join('\n'),
+    { mode: 0o644 },
+  );
+  const child: ChildProcess = spawn(PGBOUNCER, [...(isRoot() ? ['-u', 'postgres'] : []), `${dir}/pgbouncer.ini`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   process.once('exit', () => child.kill('SIGKILL'));
-  await waitForPort(port, () => child.exitCode !== null ? `pgbouncer exited: ${stderr}` : null);
+  await waitForPort(port, () => (child.exitCode !== null ? `pgbouncer exited: ${stderr}` : null));
   log(`connection pooler (PgBouncer, transaction mode) at 127.0.0.1:${port}`);
   const url = new URL(databaseUrl);
   url.hostname = '127.0.0.1';
@@ -70,11 +80,12 @@ export async function startPooler(databaseUrl: string, port: number): Promise<Po
   return {
     url: url.toString(),
     statsUrl: statsUrl.toString(),
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }
 
@@ -84,7 +95,10 @@ async function waitForPort(port: number, failed: () => string | null, timeoutMs 
     const problem = failed();
     if (problem) throw new Error(problem);
     const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host: '127.0.0.1', port }, () => { socket.end(); resolve(true); });
+      const socket = createConnection({ host: '127.0.0.1', port }, () => {
+        socket.end();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
     });
     if (open) return;

@@ -48,7 +48,8 @@ async function ensureLocalServer(): Promise<string> {
     run('runuser', ['-u', 'postgres', '--', 'psql', '-q', '-c', "ALTER ROLE postgres PASSWORD 'postgres'"]);
     probe = await tryConnect(`${LOCAL_SERVER}/postgres`);
   }
-  if (!probe.ok) fail(`cannot reach PostgreSQL at 127.0.0.1:5432: ${probe.error.message}. Set DATABASE_URL to use another server.`);
+  if (!probe.ok)
+    fail(`cannot reach PostgreSQL at 127.0.0.1:5432: ${probe.error.message}. Set DATABASE_URL to use another server.`);
   return LOCAL_SERVER;
 }
 
@@ -72,7 +73,10 @@ async function ensurePostgis(adminUrl: string, local: boolean): Promise<void> {
  * Returns a migrated database: `explicitUrl` as given, or `databaseName` on the local server
  * (installed and started if needed). `fresh` drops a local database first, for tests.
  */
-export async function prepareDatabase(databaseName: string, options: { explicitUrl?: string; fresh?: boolean } = {}): Promise<string> {
+export async function prepareDatabase(
+  databaseName: string,
+  options: { explicitUrl?: string; fresh?: boolean } = {},
+): Promise<string> {
   let url: string;
   if (options.explicitUrl) {
     url = options.explicitUrl;
@@ -102,7 +106,9 @@ export async function prepareDatabase(databaseName: string, options: { explicitU
 export async function applyMigrations(url: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   try {
-    await migrate(drizzle({ client: pool }), { migrationsFolder: new URL('../../migrations', import.meta.url).pathname });
+    await migrate(drizzle({ client: pool }), {
+      migrationsFolder: new URL('../../migrations', import.meta.url).pathname,
+    });
   } finally {
     await pool.end();
   }

@@ -22,7 +22,9 @@ const WARM_RENDERS = 300;
 
 /** Objects the bench needs besides the seed: one copy of each file per cold render, PNG and .npy. */
 export function rasterBenchObjects(): Array<{ name: string; file: string }> {
-  return RASTER_FILES.flatMap((name) => Array.from({ length: 2 * RENDERS }, (_, i) => ({ name: copyName(name, i), file: `${FIXTURES}/cog/${name}` })));
+  return RASTER_FILES.flatMap((name) =>
+    Array.from({ length: 2 * RENDERS }, (_, i) => ({ name: copyName(name, i), file: `${FIXTURES}/cog/${name}` })),
+  );
 }
 const copyName = (name: string, i: number) => `bench-copy-${i}-${name}`;
 
@@ -36,28 +38,46 @@ function info(file: string) {
   return JSON.parse(out.stdout) as { size: [number, number]; wgs84Extent: { coordinates: number[][][] } };
 }
 
-interface Tile { z: number; x: number; y: number; bounds: number[] }
+interface Tile {
+  z: number;
+  x: number;
+  y: number;
+  bounds: number[];
+}
 
 /** Native-zoom tiles over the dataset, the most central first. */
 function nativeTiles(file: string): Tile[] {
   const meta = info(file);
   const ring = meta.wgs84Extent.coordinates[0]!;
-  const merc = ring.map(([lon, lat]) => [(lon! * HALF) / 180, (Math.log(Math.tan(((90 + lat!) * Math.PI) / 360)) * HALF) / Math.PI]);
+  const merc = ring.map(([lon, lat]) => [
+    (lon! * HALF) / 180,
+    (Math.log(Math.tan(((90 + lat!) * Math.PI) / 360)) * HALF) / Math.PI,
+  ]);
   const xs = merc.map((p) => p[0]!);
   const ys = merc.map((p) => p[1]!);
-  const natural = Math.hypot(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) / Math.hypot(...meta.size);
+  const natural =
+    Math.hypot(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) / Math.hypot(...meta.size);
   const z = Math.round(Math.log2((2 * HALF) / 256 / natural));
   const span = (2 * HALF) / 2 ** z;
   const [minx, maxx, miny, maxy] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   const tiles = [];
   for (let x = Math.floor((minx + HALF) / span); x <= Math.floor((maxx + HALF) / span); x++) {
     for (let y = Math.floor((HALF - maxy) / span); y <= Math.floor((HALF - miny) / span); y++) {
-      tiles.push({ z, x, y, bounds: [-HALF + x * span, HALF - (y + 1) * span, -HALF + (x + 1) * span, HALF - y * span] });
+      tiles.push({
+        z,
+        x,
+        y,
+        bounds: [-HALF + x * span, HALF - (y + 1) * span, -HALF + (x + 1) * span, HALF - y * span],
+      });
     }
   }
   // The tiles nearest the middle first: they are the ones wholly covered by data.
   const mid = [(minx + maxx) / 2, (miny + maxy) / 2];
-  tiles.sort((a, b) => Math.hypot(a.bounds[0]! - mid[0]!, a.bounds[1]! - mid[1]!) - Math.hypot(b.bounds[0]! - mid[0]!, b.bounds[1]! - mid[1]!));
+  tiles.sort(
+    (a, b) =>
+      Math.hypot(a.bounds[0]! - mid[0]!, a.bounds[1]! - mid[1]!) -
+      Math.hypot(b.bounds[0]! - mid[0]!, b.bounds[1]! - mid[1]!),
+  );
   return tiles.slice(0, RENDERS);
 }
 
@@ -76,12 +96,20 @@ async function rangeServer(file: string) {
       return void res.end();
     }
     served.bytes += end - start + 1;
-    res.writeHead(range ? 206 : 200, { 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}`, 'accept-ranges': 'bytes' });
+    res.writeHead(range ? 206 : 200, {
+      'content-length': end - start + 1,
+      'content-range': `bytes ${start}-${end}/${size}`,
+      'accept-ranges': 'bytes',
+    });
     createReadStream(file, { start, end }).pipe(res);
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${port}/file.tif`, counter: `http://127.0.0.1:${port}/counter`, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${port}/file.tif`,
+    counter: `http://127.0.0.1:${port}/counter`,
+    close: () => server.close(),
+  };
 }
 
 /** GDAL in one long-lived python3-gdal process, asked for one tile at a time (scripts/bench/gdal_warp.py). */
@@ -116,7 +144,15 @@ class GdalPeer {
 function serverTiming(response: Response) {
   const reads = /desc="(\d+) reads, (\d+) bytes"/.exec(response.headers.get('server-timing') ?? '');
   const dur = (name: string) => serverTimingDur(response, name);
-  return { reads: Number(reads?.[1] ?? 0), bytes: Number(reads?.[2] ?? 0), render: dur('render'), r2: dur('r2'), encode: dur('encode'), lookup: dur('cache'), total: dur('total') };
+  return {
+    reads: Number(reads?.[1] ?? 0),
+    bytes: Number(reads?.[2] ?? 0),
+    render: dur('render'),
+    r2: dur('r2'),
+    encode: dur('encode'),
+    lookup: dur('cache'),
+    total: dur('total'),
+  };
 }
 
 type Measured = ReturnType<typeof serverTiming> & { client: number };
@@ -130,13 +166,30 @@ async function get(url: string, headers: Record<string, string>): Promise<Measur
 }
 
 export const RASTER_BENCH_HEAD = [
-  'file', 'tiles', 'zoom', 'GDAL warp ms p50 / p95', 'ours .npy render ms p50 / p95', '.npy render ÷ GDAL warp (p50)', '.npy render ÷ GDAL warp (means)',
-  'GDAL warp back to back ms p50', '.npy render ÷ GDAL back-to-back warp (p50)',
-  'ours client ms p50', 'tile cache lookup (miss) ms p50', 'ours render ms p50 / p95', 'of which R2 / PNG encode ms p50',
-  'GDAL PNG encode ms p50', 'render ÷ GDAL warp (p50)', 'render ÷ (GDAL warp + PNG) (p50)',
-  'GDAL /vsicurl/ warp ms p50 / p95', 'render ÷ GDAL /vsicurl/ warp (p50)', 'render ÷ (GDAL /vsicurl/ warp + PNG) (p50)',
-  'decode + warp ÷ GDAL warp (means)', 'tile bytes cached: decode + warp ÷ GDAL warm warp (means)',
-  'our R2 reads / bytes per tile', 'GDAL /vsicurl/ requests / bytes per tile', 'cache hit ms p50 (client / in-Worker)',
+  'file',
+  'tiles',
+  'zoom',
+  'GDAL warp ms p50 / p95',
+  'ours .npy render ms p50 / p95',
+  '.npy render ÷ GDAL warp (p50)',
+  '.npy render ÷ GDAL warp (means)',
+  'GDAL warp back to back ms p50',
+  '.npy render ÷ GDAL back-to-back warp (p50)',
+  'ours client ms p50',
+  'tile cache lookup (miss) ms p50',
+  'ours render ms p50 / p95',
+  'of which R2 / PNG encode ms p50',
+  'GDAL PNG encode ms p50',
+  'render ÷ GDAL warp (p50)',
+  'render ÷ (GDAL warp + PNG) (p50)',
+  'GDAL /vsicurl/ warp ms p50 / p95',
+  'render ÷ GDAL /vsicurl/ warp (p50)',
+  'render ÷ (GDAL /vsicurl/ warp + PNG) (p50)',
+  'decode + warp ÷ GDAL warp (means)',
+  'tile bytes cached: decode + warp ÷ GDAL warm warp (means)',
+  'our R2 reads / bytes per tile',
+  'GDAL /vsicurl/ requests / bytes per tile',
+  'cache hit ms p50 (client / in-Worker)',
 ];
 
 /**
@@ -157,7 +210,8 @@ export async function benchRaster(stack: Stack): Promise<string[][]> {
     const file = `${FIXTURES}/cog/${name}`;
     const tiles = nativeTiles(file);
     const sequence = Array.from({ length: RENDERS }, (_, i) => tiles[i % tiles.length]!);
-    const copy = (i: number) => encodeURIComponent(stack.seed.objects[copyName(name, i)] ?? fail(`${copyName(name, i)} was not seeded`));
+    const copy = (i: number) =>
+      encodeURIComponent(stack.seed.objects[copyName(name, i)] ?? fail(`${copyName(name, i)} was not seeded`));
     const copies = sequence.map((_, i) => copy(i));
     const npyCopies = sequence.map((_, i) => copy(RENDERS + i));
     const base = `${stack.baseUrl}/data-products/${product.id}`;
@@ -184,8 +238,17 @@ export async function benchRaster(stack: Stack): Promise<string[][]> {
     const gdal = { cold: [] as number[], png: [] as number[], warm: [] as number[] };
     for (const [i, t] of sequence.entries()) {
       const turns = [
-        async () => npy.push(await get(`${stack.baseUrl}/cog/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.npy?url=${npyCopies[i]}`, headers)),
-        async () => cold.push(await get(`${stack.baseUrl}/cog/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.png?url=${copies[i]}`, headers)),
+        async () =>
+          npy.push(
+            await get(
+              `${stack.baseUrl}/cog/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.npy?url=${npyCopies[i]}`,
+              headers,
+            ),
+          ),
+        async () =>
+          cold.push(
+            await get(`${stack.baseUrl}/cog/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.png?url=${copies[i]}`, headers),
+          ),
         async () => {
           const { warp, png } = await peer.cold(i);
           gdal.cold.push(warp);
@@ -200,7 +263,8 @@ export async function benchRaster(stack: Stack): Promise<string[][]> {
       gdal.warm.push((await peer.warm(i)).warp);
     }
     const hits: Measured[] = [];
-    for (const [i, t] of sequence.entries()) hits.push(await get(`${base}/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.png?_again=${run}-${i}`, headers));
+    for (const [i, t] of sequence.entries())
+      hits.push(await get(`${base}/tiles/WebMercatorQuad/${t.z}/${t.x}/${t.y}.png?_again=${run}-${i}`, headers));
     const backToBack = (await peer.run()).warp;
     const remote = await peer.remote();
     peer.close();
@@ -214,7 +278,9 @@ export async function benchRaster(stack: Stack): Promise<string[][]> {
     const decodeWarp = (list: Measured[]) => list.map((m) => m.render - m.r2 - m.encode);
     const ratio = (a: number, b: number) => `${round(a / b, 2)}×`;
     rows.push([
-      name, `${tiles.length}${tiles.length < RENDERS ? ` ×${Math.ceil(RENDERS / tiles.length)}` : ''}`, `z${tiles[0]!.z}`,
+      name,
+      `${tiles.length}${tiles.length < RENDERS ? ` ×${Math.ceil(RENDERS / tiles.length)}` : ''}`,
+      `z${tiles[0]!.z}`,
       `${round(percentile(gdal.cold, 50), 2)} / ${round(percentile(gdal.cold, 95), 2)}`,
       `${p(npyRender)} / ${p(npyRender, 95)}`,
       ratio(percentile(npyRender, 50), percentile(gdal.cold, 50)),

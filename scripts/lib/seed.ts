@@ -41,16 +41,31 @@ type Account = SeedFile['admin'];
 
 /** Fixture files served as demo data products: the valid COGs and PMTiles archives. */
 function demoFixtures(): Array<{ name: string; file: string; type: 'ortho' | 'dsm' | 'pmtiles' }> {
-  const cogs = readdirSync(join(FIXTURES, 'cog')).filter((f) => f.endsWith('.tif'))
-    .map((name) => ({ name, file: join(FIXTURES, 'cog', name), type: name.startsWith('dsm') ? 'dsm' as const : 'ortho' as const }));
-  const archives = readdirSync(join(FIXTURES, 'pmtiles')).filter((f) => f.endsWith('.pmtiles') && !/^(invalid|empty)/.test(f))
+  const cogs = readdirSync(join(FIXTURES, 'cog'))
+    .filter((f) => f.endsWith('.tif'))
+    .map((name) => ({
+      name,
+      file: join(FIXTURES, 'cog', name),
+      type: name.startsWith('dsm') ? ('dsm' as const) : ('ortho' as const),
+    }));
+  const archives = readdirSync(join(FIXTURES, 'pmtiles'))
+    .filter((f) => f.endsWith('.pmtiles') && !/^(invalid|empty)/.test(f))
     .map((name) => ({ name, file: join(FIXTURES, 'pmtiles', name), type: 'pmtiles' as const }));
   return [...cogs, ...archives].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Creates the account, or keeps it (and its password and key) when the previous seed's still work. */
-async function ensureAccount(db: Db, email: string, name: string, isAdmin: boolean, previous: Account | undefined): Promise<Account> {
-  let [user] = await db.select().from(schema.users).where(sql`lower(${schema.users.email}) = ${email}`);
+async function ensureAccount(
+  db: Db,
+  email: string,
+  name: string,
+  isAdmin: boolean,
+  previous: Account | undefined,
+): Promise<Account> {
+  let [user] = await db
+    .select()
+    .from(schema.users)
+    .where(sql`lower(${schema.users.email}) = ${email}`);
   let password = previous?.password;
   if (!user || !password || !(await verifyPassword(password, user.passwordHash))) {
     password = randomToken(12);
@@ -60,10 +75,17 @@ async function ensureAccount(db: Db, email: string, name: string, isAdmin: boole
       : await db.insert(schema.users).values({ email, name, isAdmin, passwordHash }).returning();
   }
   let apiKey = previous?.apiKey;
-  const keyRows = apiKey ? await db.select().from(schema.apiKeys).where(and(eq(schema.apiKeys.userId, user!.id), eq(schema.apiKeys.secretHash, await sha256Hex(apiKey)))) : [];
+  const keyRows = apiKey
+    ? await db
+        .select()
+        .from(schema.apiKeys)
+        .where(and(eq(schema.apiKeys.userId, user!.id), eq(schema.apiKeys.secretHash, await sha256Hex(apiKey))))
+    : [];
   if (!apiKey || keyRows.length === 0) {
     const generated = await generateApiKey();
-    await db.insert(schema.apiKeys).values({ userId: user!.id, name: 'seed', prefix: generated.prefix, secretHash: generated.secretHash });
+    await db
+      .insert(schema.apiKeys)
+      .values({ userId: user!.id, name: 'seed', prefix: generated.prefix, secretHash: generated.secretHash });
     apiKey = generated.key;
   }
   return { id: user!.id, email, password, apiKey };
@@ -74,7 +96,9 @@ async function findOrCreate<T>(find: () => Promise<T | undefined>, create: () =>
 }
 
 export async function seed(options: SeedOptions): Promise<SeedFile> {
-  const previous: Partial<SeedFile> = existsSync(options.outFile) ? JSON.parse(readFileSync(options.outFile, 'utf8')) : {};
+  const previous: Partial<SeedFile> = existsSync(options.outFile)
+    ? JSON.parse(readFileSync(options.outFile, 'utf8'))
+    : {};
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
   const db = drizzle({ client: pool, schema });
   try {
@@ -82,33 +106,79 @@ export async function seed(options: SeedOptions): Promise<SeedFile> {
     const user = await ensureAccount(db, 'user@edge-tiles.local', 'Demo user', false, previous.user);
 
     const team = await findOrCreate(
-      async () => (await db.select().from(schema.teams).where(and(eq(schema.teams.name, 'Demo team'), eq(schema.teams.createdBy, admin.id))))[0],
-      async () => (await db.insert(schema.teams).values({ name: 'Demo team', description: 'Seeded for local development', createdBy: admin.id }).returning())[0]!,
+      async () =>
+        (
+          await db
+            .select()
+            .from(schema.teams)
+            .where(and(eq(schema.teams.name, 'Demo team'), eq(schema.teams.createdBy, admin.id)))
+        )[0],
+      async () =>
+        (
+          await db
+            .insert(schema.teams)
+            .values({ name: 'Demo team', description: 'Seeded for local development', createdBy: admin.id })
+            .returning()
+        )[0]!,
     );
-    await db.insert(schema.teamMembers).values([
-      { teamId: team.id, userId: admin.id, role: 'owner' },
-      { teamId: team.id, userId: user.id, role: 'member' },
-    ]).onConflictDoNothing();
+    await db
+      .insert(schema.teamMembers)
+      .values([
+        { teamId: team.id, userId: admin.id, role: 'owner' },
+        { teamId: team.id, userId: user.id, role: 'member' },
+      ])
+      .onConflictDoNothing();
 
     const project = await findOrCreate(
-      async () => (await db.select().from(schema.projects).where(and(eq(schema.projects.title, 'Demo project'), eq(schema.projects.createdBy, admin.id))))[0],
-      async () => (await db.insert(schema.projects).values({
-        title: 'Demo project',
-        description: 'Fixture imagery from rio-tiler, rasterio and PMTiles (see ../shared/fixtures/README.md)',
-        teamId: team.id,
-        createdBy: admin.id,
-      }).returning())[0]!,
+      async () =>
+        (
+          await db
+            .select()
+            .from(schema.projects)
+            .where(and(eq(schema.projects.title, 'Demo project'), eq(schema.projects.createdBy, admin.id)))
+        )[0],
+      async () =>
+        (
+          await db
+            .insert(schema.projects)
+            .values({
+              title: 'Demo project',
+              description: 'Fixture imagery from rio-tiler, rasterio and PMTiles (see ../shared/fixtures/README.md)',
+              teamId: team.id,
+              createdBy: admin.id,
+            })
+            .returning()
+        )[0]!,
     );
-    await db.insert(schema.projectMembers).values([
-      { projectId: project.id, userId: admin.id, role: 'owner' },
-      { projectId: project.id, userId: user.id, role: 'viewer' },
-    ]).onConflictDoNothing();
+    await db
+      .insert(schema.projectMembers)
+      .values([
+        { projectId: project.id, userId: admin.id, role: 'owner' },
+        { projectId: project.id, userId: user.id, role: 'viewer' },
+      ])
+      .onConflictDoNothing();
 
     const flight = await findOrCreate(
-      async () => (await db.select().from(schema.flights).where(and(eq(schema.flights.projectId, project.id), eq(schema.flights.name, 'Demo flight'))))[0],
-      async () => (await db.insert(schema.flights).values({
-        projectId: project.id, name: 'Demo flight', acquisitionDate: '2024-06-01', platform: 'fixtures', sensor: 'mixed',
-      }).returning())[0]!,
+      async () =>
+        (
+          await db
+            .select()
+            .from(schema.flights)
+            .where(and(eq(schema.flights.projectId, project.id), eq(schema.flights.name, 'Demo flight')))
+        )[0],
+      async () =>
+        (
+          await db
+            .insert(schema.flights)
+            .values({
+              projectId: project.id,
+              name: 'Demo flight',
+              acquisitionDate: '2024-06-01',
+              platform: 'fixtures',
+              sensor: 'mixed',
+            })
+            .returning()
+        )[0]!,
     );
 
     const fixtures = demoFixtures();
@@ -116,15 +186,33 @@ export async function seed(options: SeedOptions): Promise<SeedFile> {
     for (const fixture of fixtures) {
       const key = `projects/${project.id}/fixtures/${fixture.name}`;
       const product = await findOrCreate(
-        async () => (await db.select().from(schema.dataProducts).where(and(eq(schema.dataProducts.projectId, project.id), eq(schema.dataProducts.r2Key, key))))[0],
-        async () => (await db.insert(schema.dataProducts).values({
-          projectId: project.id, flightId: flight.id, type: fixture.type, status: 'ready', r2Key: key, filename: fixture.name,
-        }).returning())[0]!,
+        async () =>
+          (
+            await db
+              .select()
+              .from(schema.dataProducts)
+              .where(and(eq(schema.dataProducts.projectId, project.id), eq(schema.dataProducts.r2Key, key)))
+          )[0],
+        async () =>
+          (
+            await db
+              .insert(schema.dataProducts)
+              .values({
+                projectId: project.id,
+                flightId: flight.id,
+                type: fixture.type,
+                status: 'ready',
+                r2Key: key,
+                filename: fixture.name,
+              })
+              .returning()
+          )[0]!,
       );
       dataProducts[fixture.name] = { id: product.id, key, type: fixture.type };
     }
     const objects: SeedFile['objects'] = {};
-    for (const extra of options.extraObjects ?? []) objects[extra.name] = `projects/${project.id}/objects/${extra.name}`;
+    for (const extra of options.extraObjects ?? [])
+      objects[extra.name] = `projects/${project.id}/objects/${extra.name}`;
     await putLocalObjects(options.persistTo, options.bucketName, [
       ...fixtures.map((f) => ({ key: dataProducts[f.name]!.key, file: f.file })),
       ...(options.extraObjects ?? []).map((e) => ({ key: objects[e.name]!, file: e.file })),

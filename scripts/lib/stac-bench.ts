@@ -18,19 +18,26 @@ const RUNS = 60;
 /** Requests of every kind first, so the isolate, its code paths and the buffer cache are warm. */
 const WARMUP_ALL = 40;
 
-
 async function ensureLoaded(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM stac_items WHERE collection_id LIKE 'bench-%'");
+    const { rows } = await client.query<{ n: string }>(
+      "SELECT count(*) AS n FROM stac_items WHERE collection_id LIKE 'bench-%'",
+    );
     if (Number(rows[0]!.n) === ITEMS) return;
     log(`stac bench: loading ${ITEMS.toLocaleString('en')} synthetic items (once; kept in edge_tiles_stac_bench)`);
     await client.query("DELETE FROM stac_collections WHERE id LIKE 'bench-%'");
     const handle = createDatabase({ url, driver: 'pg' });
     try {
-      const result = await loadStac(handle.db, syntheticCatalog(ITEMS), { progress: (n) => { if (n % 200_000 === 0) log(`stac bench: ${n} items`); } });
-      log(`stac bench: loaded in ${result.seconds.toFixed(0)} s (${Math.round(result.items / result.seconds)} items/s with npm run stac:load's loader)`);
+      const result = await loadStac(handle.db, syntheticCatalog(ITEMS), {
+        progress: (n) => {
+          if (n % 200_000 === 0) log(`stac bench: ${n} items`);
+        },
+      });
+      log(
+        `stac bench: loaded in ${result.seconds.toFixed(0)} s (${Math.round(result.items / result.seconds)} items/s with npm run stac:load's loader)`,
+      );
     } finally {
       await handle.close();
     }
@@ -60,11 +67,19 @@ function searches(): Search[] {
     return [lon - half, lat - half, lon + half, lat + half].map((v) => Math.round(v * 1000) / 1000);
   };
   return [
-    { name: 'bbox + datetime, limit 10', make: (rand) => ({ query: `bbox=${around(rand, 1).join(',')}&datetime=${window(rand)}&limit=10` }) },
-    { name: 'bbox + datetime, limit 100', make: (rand) => ({ query: `bbox=${around(rand, 1).join(',')}&datetime=${window(rand)}&limit=100` }) },
+    {
+      name: 'bbox + datetime, limit 10',
+      make: (rand) => ({ query: `bbox=${around(rand, 1).join(',')}&datetime=${window(rand)}&limit=10` }),
+    },
+    {
+      name: 'bbox + datetime, limit 100',
+      make: (rand) => ({ query: `bbox=${around(rand, 1).join(',')}&datetime=${window(rand)}&limit=100` }),
+    },
     {
       name: 'CQL2 property filter, limit 10',
-      make: (rand) => ({ query: `limit=10&filter=${encodeURIComponent(`"eo:cloud_cover" < ${5 + Math.floor(rand() * 15)} AND platform = '${PLATFORMS[Math.floor(rand() * PLATFORMS.length)]}'`)}` }),
+      make: (rand) => ({
+        query: `limit=10&filter=${encodeURIComponent(`"eo:cloud_cover" < ${5 + Math.floor(rand() * 15)} AND platform = '${PLATFORMS[Math.floor(rand() * PLATFORMS.length)]}'`)}`,
+      }),
     },
     {
       name: 'intersects polygon (POST), limit 10',
@@ -72,7 +87,10 @@ function searches(): Search[] {
         const [minx, miny, maxx, maxy] = around(rand, 0.75);
         const cx = (minx! + maxx!) / 2;
         const cy = (miny! + maxy!) / 2;
-        const ring = Array.from({ length: 5 }, (_, k) => [cx + 0.75 * Math.cos((k * 2 * Math.PI) / 5), cy + 0.75 * Math.sin((k * 2 * Math.PI) / 5)]);
+        const ring = Array.from({ length: 5 }, (_, k) => [
+          cx + 0.75 * Math.cos((k * 2 * Math.PI) / 5),
+          cy + 0.75 * Math.sin((k * 2 * Math.PI) / 5),
+        ]);
         return { body: { intersects: { type: 'Polygon', coordinates: [[...ring, ring[0]]] }, limit: 10 } };
       },
     },
@@ -90,7 +108,10 @@ async function explain(url: string, request: { query?: string; body?: Record<str
   try {
     // As the Worker runs it (runSearch).
     await client.query('SET max_parallel_workers_per_gather = 0');
-    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${query.sql}`, query.params);
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${query.sql}`,
+      query.params,
+    );
     return rows.map((r) => `    ${r['QUERY PLAN']}`).join('\n');
   } finally {
     await client.end();
@@ -117,8 +138,16 @@ export async function benchStac(): Promise<StacBench> {
   const plans: string[] = [];
   const timed = async (path: string, body?: Record<string, unknown>) => {
     const started = performance.now();
-    const response = await fetch(`${stack.baseUrl}${path}`, body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {});
-    const page = (await response.json()) as { features: unknown[]; links: Array<{ rel: string; href: string }>; numberMatched: number; context?: { matched_is_estimate?: boolean } };
+    const response = await fetch(
+      `${stack.baseUrl}${path}`,
+      body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {},
+    );
+    const page = (await response.json()) as {
+      features: unknown[];
+      links: Array<{ rel: string; href: string }>;
+      numberMatched: number;
+      context?: { matched_is_estimate?: boolean };
+    };
     if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(page)}`);
     return { ms: performance.now() - started, page };
   };
@@ -141,7 +170,10 @@ export async function benchStac(): Promise<StacBench> {
         for (let i = 0; i < RUNS; i++) {
           const request = search.make(rand);
           example ??= request;
-          const { ms, page } = await timed(request.query ? `/stac/search?${request.query}` : '/stac/search', request.body);
+          const { ms, page } = await timed(
+            request.query ? `/stac/search?${request.query}` : '/stac/search',
+            request.body,
+          );
           times.push(ms);
           if (pass === 1) {
             returned += page.features.length;
@@ -151,8 +183,18 @@ export async function benchStac(): Promise<StacBench> {
         passes.push(times);
       }
       const [cold, warm] = passes as [number[], number[]];
-      rows.push([search.name, String(RUNS), `${round(percentile(warm, 50))}`, `${round(percentile(warm, 95))}`, `${round(percentile(cold, 50))} / ${round(percentile(cold, 95))}`, `${round(returned / RUNS)}`, `${estimated}/${RUNS}`]);
-      plans.push(`${search.name} (${example!.query ?? JSON.stringify(example!.body)}):\n${await explain(stack.databaseUrl, example!)}`);
+      rows.push([
+        search.name,
+        String(RUNS),
+        `${round(percentile(warm, 50))}`,
+        `${round(percentile(warm, 95))}`,
+        `${round(percentile(cold, 50))} / ${round(percentile(cold, 95))}`,
+        `${round(returned / RUNS)}`,
+        `${estimated}/${RUNS}`,
+      ]);
+      plans.push(
+        `${search.name} (${example!.query ?? JSON.stringify(example!.body)}):\n${await explain(stack.databaseUrl, example!)}`,
+      );
     }
     // Deep paging: the 100th page of a wide search, reached by following `next` tokens.
     const rand = random(99);
@@ -169,11 +211,25 @@ export async function benchStac(): Promise<StacBench> {
       if (i >= 2) times.push(ms);
       lastQuery = path.slice('/stac/search?'.length);
     }
-    rows.push(['page 100 by token (bbox, limit 10)', String(times.length), `${round(percentile(times, 50))}`, `${round(percentile(times, 95))}`, '-', '10', '-']);
-    plans.push(`page 100 (${decodeURIComponent(lastQuery).slice(0, 120)}…):\n${await explain(stack.databaseUrl, { query: lastQuery })}`);
+    rows.push([
+      'page 100 by token (bbox, limit 10)',
+      String(times.length),
+      `${round(percentile(times, 50))}`,
+      `${round(percentile(times, 95))}`,
+      '-',
+      '10',
+      '-',
+    ]);
+    plans.push(
+      `page 100 (${decodeURIComponent(lastQuery).slice(0, 120)}…):\n${await explain(stack.databaseUrl, { query: lastQuery })}`,
+    );
     const client = new pg.Client({ connectionString: stack.databaseUrl });
     await client.connect();
-    const { rows: [size] } = await client.query<{ items: string; collections: string }>('SELECT (SELECT count(*) FROM stac_items) AS items, (SELECT count(*) FROM stac_collections) AS collections');
+    const {
+      rows: [size],
+    } = await client.query<{ items: string; collections: string }>(
+      'SELECT (SELECT count(*) FROM stac_items) AS items, (SELECT count(*) FROM stac_collections) AS collections',
+    );
     await client.end();
     log(`stac bench: ${Number(size!.items).toLocaleString('en')} items in ${size!.collections} collections`);
   } finally {

@@ -19,7 +19,11 @@ export interface LoadResult {
  * validated by the same rules as the API's transactions; the first invalid line stops the load
  * with its line number. `collection` is the default for items that name none.
  */
-export async function loadStac(db: Database, lines: AsyncIterable<string>, options: { collection?: string; progress?: (items: number) => void } = {}): Promise<LoadResult> {
+export async function loadStac(
+  db: Database,
+  lines: AsyncIterable<string>,
+  options: { collection?: string; progress?: (items: number) => void } = {},
+): Promise<LoadResult> {
   const started = performance.now();
   let batch: ItemRecord[] = [];
   let items = 0;
@@ -39,7 +43,8 @@ export async function loadStac(db: Database, lines: AsyncIterable<string>, optio
       if (doc.type === 'Collection') {
         if (batch.length) await flush();
         const record = validateCollection(doc);
-        if (!(await insertCollection(db, record, { projectId: null, published: true }))) await replaceCollection(db, record);
+        if (!(await insertCollection(db, record, { projectId: null, published: true })))
+          await replaceCollection(db, record);
         collections++;
       } else {
         const collection = doc.collection ?? options.collection;
@@ -48,7 +53,8 @@ export async function loadStac(db: Database, lines: AsyncIterable<string>, optio
         if (batch.length >= BATCH) await flush();
       }
     } catch (error) {
-      if (error instanceof SyntaxError || error instanceof CatalogError) throw new Error(`line ${lineNumber}: ${error.message}`);
+      if (error instanceof SyntaxError || error instanceof CatalogError)
+        throw new Error(`line ${lineNumber}: ${error.message}`);
       throw error;
     }
   }

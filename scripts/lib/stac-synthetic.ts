@@ -38,9 +38,16 @@ export function regions(): Region[] {
 
 export function collectionDocument(region: Region) {
   return {
-    type: 'Collection', stac_version: '1.0.0', id: region.id, description: `Synthetic acquisitions around ${region.lon.toFixed(1)}, ${region.lat.toFixed(1)}`,
-    license: 'CC0-1.0', keywords: region.platforms,
-    extent: { spatial: { bbox: [[region.lon - 10, region.lat - 10, region.lon + 10, region.lat + 10]] }, temporal: { interval: [['2017-01-01T00:00:00Z', '2024-12-31T23:59:59Z']] } },
+    type: 'Collection',
+    stac_version: '1.0.0',
+    id: region.id,
+    description: `Synthetic acquisitions around ${region.lon.toFixed(1)}, ${region.lat.toFixed(1)}`,
+    license: 'CC0-1.0',
+    keywords: region.platforms,
+    extent: {
+      spatial: { bbox: [[region.lon - 10, region.lat - 10, region.lon + 10, region.lat + 10]] },
+      temporal: { interval: [['2017-01-01T00:00:00Z', '2024-12-31T23:59:59Z']] },
+    },
     links: [],
   };
 }
@@ -49,15 +56,23 @@ export function collectionDocument(region: Region) {
 export function footprint(rand: () => number, lon: number, lat: number) {
   const size = 0.1 + rand() * 0.4;
   const angle = (rand() - 0.5) * 0.4;
-  const corners = [[-1, -1], [1, -1], [1, 1], [-1, 1]].map(([dx, dy]) => {
-    const x = (dx! * Math.cos(angle) - dy! * Math.sin(angle)) * size / 2;
-    const y = (dx! * Math.sin(angle) + dy! * Math.cos(angle)) * size / 2;
+  const corners = [
+    [-1, -1],
+    [1, -1],
+    [1, 1],
+    [-1, 1],
+  ].map(([dx, dy]) => {
+    const x = ((dx! * Math.cos(angle) - dy! * Math.sin(angle)) * size) / 2;
+    const y = ((dx! * Math.sin(angle) + dy! * Math.cos(angle)) * size) / 2;
     return [Math.round((lon + x) * 1e6) / 1e6, Math.round((lat + y) * 1e6) / 1e6];
   });
   const ring = [...corners, corners[0]!];
   const xs = ring.map((p) => p[0]!);
   const ys = ring.map((p) => p[1]!);
-  return { geometry: { type: 'Polygon', coordinates: [ring] }, bbox: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] };
+  return {
+    geometry: { type: 'Polygon', coordinates: [ring] },
+    bbox: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)],
+  };
 }
 
 /** `count` items spread evenly over the regions, as NDJSON lines (collections first). */
@@ -74,13 +89,27 @@ export async function* syntheticCatalog(count: number): AsyncGenerator<string> {
     const platform = region.platforms[Math.floor(rand() * region.platforms.length)]!;
     const id = `${region.id}-${String(i).padStart(7, '0')}`;
     yield JSON.stringify({
-      type: 'Feature', stac_version: '1.0.0', id, collection: region.id, geometry, bbox,
+      type: 'Feature',
+      stac_version: '1.0.0',
+      id,
+      collection: region.id,
+      geometry,
+      bbox,
       properties: {
-        datetime: when.toISOString(), platform, 'eo:cloud_cover': Math.round(rand() * 1000) / 10,
-        gsd: platform === 'drone' ? 0.05 : platform.startsWith('landsat') ? 30 : 10, 'view:off_nadir': Math.round(rand() * 300) / 10,
+        datetime: when.toISOString(),
+        platform,
+        'eo:cloud_cover': Math.round(rand() * 1000) / 10,
+        gsd: platform === 'drone' ? 0.05 : platform.startsWith('landsat') ? 30 : 10,
+        'view:off_nadir': Math.round(rand() * 300) / 10,
       },
       links: [],
-      assets: { visual: { href: `https://example.org/${region.id}/${id}.tif`, type: 'image/tiff; application=geotiff; profile=cloud-optimized', roles: ['data'] } },
+      assets: {
+        visual: {
+          href: `https://example.org/${region.id}/${id}.tif`,
+          type: 'image/tiff; application=geotiff; profile=cloud-optimized',
+          roles: ['data'],
+        },
+      },
     });
   }
 }

@@ -46,13 +46,27 @@ export function ensureGdal(): void {
 /** Everything the Worker needs before it starts: system packages, a migrated database, secrets, seed data. */
 export async function prepareStack(options: StackOptions): Promise<Stack> {
   ensureGdal();
-  const databaseUrl = await prepareDatabase(options.database, { explicitUrl: options.databaseUrl, fresh: options.fresh });
-  const converter = await startConverter({ port: options.converterPort ?? (await freePort()), databaseUrl, partSize: options.converterPartSize });
+  const databaseUrl = await prepareDatabase(options.database, {
+    explicitUrl: options.databaseUrl,
+    fresh: options.fresh,
+  });
+  const converter = await startConverter({
+    port: options.converterPort ?? (await freePort()),
+    databaseUrl,
+    partSize: options.converterPartSize,
+  });
   const pooler = await startPooler(databaseUrl, await freePort());
   const baseUrl = `http://127.0.0.1:${options.port}`;
   const envFile = await writeWorkerEnvFile(options.envName, pooler.url, converter, baseUrl, options.workerVars);
   log('seeding demo data');
-  const seeded = await seed({ databaseUrl, baseUrl, persistTo: options.persistTo, bucketName: BUCKET, outFile: options.seedFile, extraObjects: options.extraObjects });
+  const seeded = await seed({
+    databaseUrl,
+    baseUrl,
+    persistTo: options.persistTo,
+    bucketName: BUCKET,
+    outFile: options.seedFile,
+    extraObjects: options.extraObjects,
+  });
   return { databaseUrl, pooler, envFile, baseUrl, seed: seeded, converter };
 }
 
@@ -77,10 +91,26 @@ export function freePort(): Promise<number> {
  * Starts `wrangler dev` and waits until it is healthy. `crashable` puts it (and the workerd it
  * spawns) in a process group of its own, so that `crashWorker` can kill both at once.
  */
-export async function startWorker(stack: Pick<Stack, 'envFile' | 'baseUrl'>, options: StackOptions, output: 'inherit' | 'ignore' = 'inherit', crashable = false): Promise<ChildProcess> {
+export async function startWorker(
+  stack: Pick<Stack, 'envFile' | 'baseUrl'>,
+  options: StackOptions,
+  output: 'inherit' | 'ignore' = 'inherit',
+  crashable = false,
+): Promise<ChildProcess> {
   const args = [
-    'dev', '--env', 'dev', '--env-file', stack.envFile, '--persist-to', options.persistTo,
-    '--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', String(await freePort()),
+    'dev',
+    '--env',
+    'dev',
+    '--env-file',
+    stack.envFile,
+    '--persist-to',
+    options.persistTo,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--inspector-port',
+    String(await freePort()),
     '--show-interactive-dev-session=false',
     // Exposes /__scheduled, so the cron handler can be run on demand (locally only).
     '--test-scheduled',

@@ -30,7 +30,9 @@ let aptUpdated = false;
 /** Installs Debian packages when we may (root with apt); otherwise says exactly what is missing. */
 export function aptInstall(packages: string[], why: string): void {
   if (!isRoot() || !commandExists('apt-get')) {
-    fail(`${why} is missing. Install it (Debian: \`sudo apt-get install ${packages.join(' ')}\`) or run as root, then retry.`);
+    fail(
+      `${why} is missing. Install it (Debian: \`sudo apt-get install ${packages.join(' ')}\`) or run as root, then retry.`,
+    );
   }
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
   if (!aptUpdated) {

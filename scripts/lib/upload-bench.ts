@@ -19,10 +19,17 @@ function upload(stack: Stack, data: Buffer, chunkSize: number, apiKey: string): 
   const started = performance.now();
   return new Promise((resolve, reject) => {
     new tus.Upload(data, {
-      endpoint: `${stack.baseUrl}/uploads`, chunkSize, headers: { 'X-API-Key': apiKey },
+      endpoint: `${stack.baseUrl}/uploads`,
+      chunkSize,
+      headers: { 'X-API-Key': apiKey },
       // The client's own policy: a request on a keep-alive socket the server has closed is sent again.
       retryDelays: [0, 1000],
-      metadata: { project: seed.demoProjectId, flight: seed.demoFlightId, type: 'raw', filename: `bench-${chunkSize}.bin` },
+      metadata: {
+        project: seed.demoProjectId,
+        flight: seed.demoFlightId,
+        type: 'raw',
+        filename: `bench-${chunkSize}.bin`,
+      },
       onError: reject,
       onSuccess: () => resolve(performance.now() - started),
     }).start();
@@ -37,24 +44,51 @@ async function startFloor(): Promise<{ put: (data: Buffer) => Promise<number>; s
   const dir = `${ROOT}.dev/upload-floor`;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/worker.js`, `export default { async fetch(request, env) {
+  writeFileSync(
+    `${dir}/worker.js`,
+    `export default { async fetch(request, env) {
     if (request.method !== 'PUT') return new Response(null, { status: 204 });
     const length = Number(request.headers.get('content-length'));
     await env.DATA.put('floor.bin', request.body.pipeThrough(new FixedLengthStream(length)));
     return new Response(null, { status: 201 });
-  } };\n`);
-  writeFileSync(`${dir}/wrangler.toml`, 'name = "upload-floor"\nmain = "worker.js"\ncompatibility_date = "2026-04-20"\n\n[[r2_buckets]]\nbinding = "DATA"\nbucket_name = "upload-floor"\n');
+  } };\n`,
+  );
+  writeFileSync(
+    `${dir}/wrangler.toml`,
+    'name = "upload-floor"\nmain = "worker.js"\ncompatibility_date = "2026-04-20"\n\n[[r2_buckets]]\nbinding = "DATA"\nbucket_name = "upload-floor"\n',
+  );
   const port = await freePort();
-  const child = spawn(`${ROOT}node_modules/.bin/wrangler`, [
-    'dev', '--config', `${dir}/wrangler.toml`, '--persist-to', `${dir}/state`, '--ip', '127.0.0.1', '--port', String(port),
-    '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false',
-  ], { cwd: dir, stdio: 'ignore', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
+  const child = spawn(
+    `${ROOT}node_modules/.bin/wrangler`,
+    [
+      'dev',
+      '--config',
+      `${dir}/wrangler.toml`,
+      '--persist-to',
+      `${dir}/state`,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(await freePort()),
+      '--show-interactive-dev-session=false',
+    ],
+    { cwd: dir, stdio: 'ignore', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  );
   const url = `http://127.0.0.1:${port}/`;
   const stop = async () => {
     await stopWorker(child);
     rmSync(dir, { recursive: true, force: true });
   };
-  for (let tries = 0; !(await fetch(url).then((r) => r.status === 204, () => false)); tries++) {
+  for (
+    let tries = 0;
+    !(await fetch(url).then(
+      (r) => r.status === 204,
+      () => false,
+    ));
+    tries++
+  ) {
     if (tries > 240) {
       await stop();
       throw new Error('the floor worker did not start');
@@ -63,7 +97,11 @@ async function startFloor(): Promise<{ put: (data: Buffer) => Promise<number>; s
   }
   const put = async (data: Buffer) => {
     const started = performance.now();
-    const response = await fetch(url, { method: 'PUT', body: data, headers: { 'content-length': String(data.length) } });
+    const response = await fetch(url, {
+      method: 'PUT',
+      body: data,
+      headers: { 'content-length': String(data.length) },
+    });
     if (response.status !== 201) throw new Error(`floor put: ${response.status}`);
     return performance.now() - started;
   };
@@ -85,7 +123,9 @@ export async function benchUploads(stack: Stack, worker: ChildProcess): Promise<
       for (const [k, chunk] of chunks.entries()) {
         const baseline = workerdRss(worker);
         let peak = baseline;
-        const sampler = setInterval(() => { peak = Math.max(peak, workerdRss(worker)); }, 100);
+        const sampler = setInterval(() => {
+          peak = Math.max(peak, workerdRss(worker));
+        }, 100);
         try {
           ours[k]!.times.push(await upload(stack, data, chunk, stack.seed.admin.apiKey));
         } finally {
@@ -100,6 +140,12 @@ export async function benchUploads(stack: Stack, worker: ChildProcess): Promise<
   const floorRate = mbps(median(floorTimes));
   return chunks.map((chunk, k) => {
     const rate = mbps(median(ours[k]!.times));
-    return [`256 MiB, chunks of ${chunk / MiB} MiB`, `${rate} MB/s`, `${floorRate} MB/s`, `${Math.round((rate / floorRate) * 100)} %`, `${round(ours[k]!.peak / MiB)} MiB`];
+    return [
+      `256 MiB, chunks of ${chunk / MiB} MiB`,
+      `${rate} MB/s`,
+      `${floorRate} MB/s`,
+      `${Math.round((rate / floorRate) * 100)} %`,
+      `${round(ours[k]!.peak / MiB)} MiB`,
+    ];
   });
 }

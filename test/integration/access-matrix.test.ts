@@ -13,7 +13,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { baseUrl, call, json, square, unique } from './helpers';
-import { PERSONAS, buildWorld, fresh, ghostIds, stacItem, stopJob, tusMetadata, type Caller, type Fresh, type Ids, type Persona, type World } from './world';
+import {
+  PERSONAS,
+  buildWorld,
+  fresh,
+  ghostIds,
+  stacItem,
+  stopJob,
+  tusMetadata,
+  type Caller,
+  type Fresh,
+  type Ids,
+  type Persona,
+  type World,
+} from './world';
 
 // ---------------------------------------------------------------- the cases' vocabulary
 
@@ -32,17 +45,61 @@ type Level = 'none' | Role;
  * - keyholder: an API key is its holder's (the owner's); to anyone else, admins included, it does not exist.
  */
 const STANDING: Record<Scope, Record<Persona, Level>> = {
-  project: { anonymous: 'none', stranger: 'none', jumper: 'none', viewer: 'viewer', manager: 'manager', owner: 'owner', admin: 'owner' },
-  team: { anonymous: 'none', stranger: 'none', jumper: 'none', viewer: 'viewer', manager: 'viewer', owner: 'owner', admin: 'owner' },
-  uploader: { anonymous: 'none', stranger: 'none', jumper: 'none', viewer: 'viewer', manager: 'owner', owner: 'none', admin: 'owner' },
-  keyholder: { anonymous: 'none', stranger: 'none', jumper: 'none', viewer: 'none', manager: 'none', owner: 'owner', admin: 'none' },
+  project: {
+    anonymous: 'none',
+    stranger: 'none',
+    jumper: 'none',
+    viewer: 'viewer',
+    manager: 'manager',
+    owner: 'owner',
+    admin: 'owner',
+  },
+  team: {
+    anonymous: 'none',
+    stranger: 'none',
+    jumper: 'none',
+    viewer: 'viewer',
+    manager: 'viewer',
+    owner: 'owner',
+    admin: 'owner',
+  },
+  uploader: {
+    anonymous: 'none',
+    stranger: 'none',
+    jumper: 'none',
+    viewer: 'viewer',
+    manager: 'owner',
+    owner: 'none',
+    admin: 'owner',
+  },
+  keyholder: {
+    anonymous: 'none',
+    stranger: 'none',
+    jumper: 'none',
+    viewer: 'none',
+    manager: 'none',
+    owner: 'owner',
+    admin: 'none',
+  },
 };
 const RANK: Record<Level, number> = { none: 0, viewer: 1, manager: 2, owner: 3 };
 
-interface Req { method?: string; path: string; json?: unknown; body?: Uint8Array | string; headers?: Record<string, string> }
+interface Req {
+  method?: string;
+  path: string;
+  json?: unknown;
+  body?: Uint8Array | string;
+  headers?: Record<string, string>;
+}
 type Make = (ids: Ids, w: World) => Req;
 
-interface Answer { status: number; type: string | undefined; detail: string | undefined; body: unknown; text: string }
+interface Answer {
+  status: number;
+  type: string | undefined;
+  detail: string | undefined;
+  body: unknown;
+  text: string;
+}
 
 interface Common {
   /** Shown after the operation when an operation has several cases. */
@@ -102,15 +159,51 @@ interface UntenantedCase extends Common {
 }
 
 /** Administrators only: 401 anonymous, 403 everyone else. */
-interface AdminCase extends Common { kind: 'admin'; status: number }
+interface AdminCase extends Common {
+  kind: 'admin';
+  status: number;
+}
 
 type Case = TenantCase | ListCase | UntenantedCase | AdminCase;
 
-const read = (min: Role | 'public', req: Make, extra: Partial<TenantCase> = {}): TenantCase => ({ kind: 'tenant', scope: 'project', min, status: 200, req, ...extra });
-const write = (min: Role, status: number, req: Make, extra: Partial<TenantCase> = {}): TenantCase => ({ kind: 'tenant', scope: 'project', min, status, req, ...extra });
-const destroy = (min: Role, status: number, make: Fresh, req: Make, extra: Partial<TenantCase> = {}): TenantCase => ({ kind: 'tenant', scope: 'project', min, status, req, fresh: make, ...extra });
-const untenanted = (why: string, req: Make, extra: Partial<UntenantedCase> = {}): UntenantedCase => ({ kind: 'untenanted', why, req, ...extra });
-const list = (scope: Scope, req: Make, found: ListCase['found'], of: ListCase['of'], extra: Partial<ListCase> = {}): ListCase => ({ kind: 'list', scope, status: 200, req, found, of, ...extra });
+const read = (min: Role | 'public', req: Make, extra: Partial<TenantCase> = {}): TenantCase => ({
+  kind: 'tenant',
+  scope: 'project',
+  min,
+  status: 200,
+  req,
+  ...extra,
+});
+const write = (min: Role, status: number, req: Make, extra: Partial<TenantCase> = {}): TenantCase => ({
+  kind: 'tenant',
+  scope: 'project',
+  min,
+  status,
+  req,
+  ...extra,
+});
+const destroy = (min: Role, status: number, make: Fresh, req: Make, extra: Partial<TenantCase> = {}): TenantCase => ({
+  kind: 'tenant',
+  scope: 'project',
+  min,
+  status,
+  req,
+  fresh: make,
+  ...extra,
+});
+const untenanted = (why: string, req: Make, extra: Partial<UntenantedCase> = {}): UntenantedCase => ({
+  kind: 'untenanted',
+  why,
+  req,
+  ...extra,
+});
+const list = (
+  scope: Scope,
+  req: Make,
+  found: ListCase['found'],
+  of: ListCase['of'],
+  extra: Partial<ListCase> = {},
+): ListCase => ({ kind: 'list', scope, status: 200, req, found, of, ...extra });
 
 const get = (path: string, headers?: Record<string, string>): Req => ({ path, headers });
 const post = (path: string, body?: unknown): Req => ({ method: 'POST', path, json: body });
@@ -120,11 +213,19 @@ const del = (path: string, headers?: Record<string, string>): Req => ({ method: 
 
 const TUS = { 'tus-resumable': '1.0.0' };
 const q = encodeURIComponent;
-const ids = <T extends { id: string }>(key: string) => (a: Answer) => ((a.body as Record<string, T[]>)[key] ?? []).map((x) => x.id);
+const ids =
+  <T extends { id: string }>(key: string) =>
+  (a: Answer) =>
+    ((a.body as Record<string, T[]>)[key] ?? []).map((x) => x.id);
 const features = ids('features');
 const stacCollection = (id: string) => ({
-  type: 'Collection', stac_version: '1.0.0', id, description: `Collection ${id}`, license: 'CC-BY-4.0',
-  extent: { spatial: { bbox: [[10, 45, 10.1, 45.1]] }, temporal: { interval: [['2025-01-01T00:00:00Z', null]] } }, links: [],
+  type: 'Collection',
+  stac_version: '1.0.0',
+  id,
+  description: `Collection ${id}`,
+  license: 'CC-BY-4.0',
+  extent: { spatial: { bbox: [[10, 45, 10.1, 45.1]] }, temporal: { interval: [['2025-01-01T00:00:00Z', null]] } },
+  links: [],
 });
 /** How many items /stac/queryables and /stac/sortables take their property names from (workers/catalog/queryables.ts). */
 const QUERYABLES_SAMPLE = 500;
@@ -134,7 +235,10 @@ const propertyNames = (a: Answer) => Object.keys((a.body as { properties?: objec
 const raster = (base: (i: Ids) => string, query: (i: Ids) => string) => ({
   info: (i: Ids) => get(`${base(i)}/info?${query(i)}`),
   infoGeojson: (i: Ids) => get(`${base(i)}/info.geojson?${query(i)}`),
-  tile: (i: Ids, w: World) => get(`${base(i)}/tiles/WebMercatorQuad/${w.geo.tile.z}/${w.geo.tile.x}/${w.geo.tile.y}.png?rescale=0,8000&${query(i)}`),
+  tile: (i: Ids, w: World) =>
+    get(
+      `${base(i)}/tiles/WebMercatorQuad/${w.geo.tile.z}/${w.geo.tile.x}/${w.geo.tile.y}.png?rescale=0,8000&${query(i)}`,
+    ),
   tilejson: (i: Ids) => get(`${base(i)}/WebMercatorQuad/tilejson.json?${query(i)}`),
   wmts: (i: Ids) => get(`${base(i)}/WebMercatorQuad/WMTSCapabilities.xml?${query(i)}`),
   point: (i: Ids, w: World) => get(`${base(i)}/point/${w.geo.point.join(',')}?${query(i)}`),
@@ -145,11 +249,21 @@ const raster = (base: (i: Ids) => string, query: (i: Ids) => string) => ({
   bbox: (i: Ids, w: World) => get(`${base(i)}/bbox/${w.geo.bbox.join(',')}.png?max_size=64&rescale=0,8000&${query(i)}`),
   feature: (i: Ids, w: World) => post(`${base(i)}/feature.png?max_size=64&rescale=0,8000&${query(i)}`, w.geo.feature),
 });
-const byKey = raster(() => '/cog', (i) => `url=${q(i.cogKey)}`);
-const byProduct = raster((i) => `/data-products/${i.cog}`, () => '');
+const byKey = raster(
+  () => '/cog',
+  (i) => `url=${q(i.cogKey)}`,
+);
+const byProduct = raster(
+  (i) => `/data-products/${i.cog}`,
+  () => '',
+);
 
 const pmtilesBy = (name: (i: Ids) => string, label: string) => ({
-  tile: read('public', (i, w) => get(`/pmtiles/${name(i)}/${w.geo.pmTile.z}/${w.geo.pmTile.x}/${w.geo.pmTile.y}.${w.geo.pmTile.ext}`), { label }),
+  tile: read(
+    'public',
+    (i, w) => get(`/pmtiles/${name(i)}/${w.geo.pmTile.z}/${w.geo.pmTile.x}/${w.geo.pmTile.y}.${w.geo.pmTile.ext}`),
+    { label },
+  ),
   tilejson: read('public', (i) => get(`/pmtiles/${name(i)}.json`), { label }),
   metadata: read('public', (i) => get(`/pmtiles/${name(i)}/metadata`), { label }),
 });
@@ -167,36 +281,132 @@ const undo = (path: (body: { id: string }) => string) => async (_: World, caller
 const CASES: Record<string, Case | Case[]> = {
   // service and accounts
   'GET /health': untenanted('liveness of the service', () => get('/health'), { status: 200 }),
-  'POST /auth/register': untenanted('creates an account; no tenant yet', () => post('/auth/register', { email: `${unique('matrix-reg')}@example.org`, password: 'long enough password' }), { status: 201 }),
-  'POST /auth/token': untenanted('sign-in with credentials, not with a persona', (_, w) => post('/auth/token', { email: w.users.helper.email, password: w.users.helper.password }), { status: 200 }),
-  'POST /auth/refresh': untenanted('exchanges a refresh token (an unknown one here)', () => post('/auth/refresh', { refresh_token: randomBytes(24).toString('base64url') }), { status: 401 }),
-  'POST /auth/logout': untenanted('ends a session named by a refresh token (an unknown one here, so no persona is signed out)', () => post('/auth/logout', { refresh_token: randomBytes(24).toString('base64url') }), { status: 401 }),
+  'POST /auth/register': untenanted(
+    'creates an account; no tenant yet',
+    () => post('/auth/register', { email: `${unique('matrix-reg')}@example.org`, password: 'long enough password' }),
+    { status: 201 },
+  ),
+  'POST /auth/token': untenanted(
+    'sign-in with credentials, not with a persona',
+    (_, w) => post('/auth/token', { email: w.users.helper.email, password: w.users.helper.password }),
+    { status: 200 },
+  ),
+  'POST /auth/refresh': untenanted(
+    'exchanges a refresh token (an unknown one here)',
+    () => post('/auth/refresh', { refresh_token: randomBytes(24).toString('base64url') }),
+    { status: 401 },
+  ),
+  'POST /auth/logout': untenanted(
+    'ends a session named by a refresh token (an unknown one here, so no persona is signed out)',
+    () => post('/auth/logout', { refresh_token: randomBytes(24).toString('base64url') }),
+    { status: 401 },
+  ),
   'GET /.well-known/jwks.json': untenanted('public keys', () => get('/.well-known/jwks.json'), { status: 200 }),
   'GET /users/me': untenanted("the caller's own account", () => get('/users/me'), { status: 200, signedIn: true }),
 
   // API keys: the holder's own
   'POST /api-keys': untenanted('a key of the caller, for the caller', () => post('/api-keys', { name: 'matrix' }), {
-    status: 201, signedIn: true, after: async (_, caller, answer) => { await send(caller, del(`/api-keys/${(answer.body as { id: string }).id}`)); },
+    status: 201,
+    signedIn: true,
+    after: async (_, caller, answer) => {
+      await send(caller, del(`/api-keys/${(answer.body as { id: string }).id}`));
+    },
   }),
-  'GET /api-keys': list('keyholder', () => get('/api-keys'), (a) => (a.body as Array<{ id: string }>).map((k) => k.id), (w) => [w.ids.apiKey], { signedIn: true }),
-  'DELETE /api-keys/{id}': { kind: 'tenant', scope: 'keyholder', min: 'owner', status: 204, fresh: fresh.apiKey, req: (i) => del(`/api-keys/${i.apiKey}`) },
+  'GET /api-keys': list(
+    'keyholder',
+    () => get('/api-keys'),
+    (a) => (a.body as Array<{ id: string }>).map((k) => k.id),
+    (w) => [w.ids.apiKey],
+    { signedIn: true },
+  ),
+  'DELETE /api-keys/{id}': {
+    kind: 'tenant',
+    scope: 'keyholder',
+    min: 'owner',
+    status: 204,
+    fresh: fresh.apiKey,
+    req: (i) => del(`/api-keys/${i.apiKey}`),
+  },
 
   // teams: TA (owner O, members M and V) holds P
-  'POST /teams': untenanted('a new team of the caller', () => post('/teams', { name: unique('matrix own team') }), { status: 201, signedIn: true, after: undo((t) => `/teams/${t.id}`) }),
-  'GET /teams': list('team', () => get('/teams'), (a) => (a.body as Array<{ id: string }>).map((t) => t.id), (w) => [w.ids.team], { signedIn: true }),
-  'GET /teams/{teamId}': { kind: 'tenant', scope: 'team', min: 'viewer', status: 200, req: (i) => get(`/teams/${i.team}`) },
-  'PATCH /teams/{teamId}': { kind: 'tenant', scope: 'team', min: 'owner', status: 200, req: (i) => patch(`/teams/${i.team}`, { description: 'matrix' }) },
-  'DELETE /teams/{teamId}': { kind: 'tenant', scope: 'team', min: 'owner', status: 204, fresh: fresh.team, req: (i) => del(`/teams/${i.team}`) },
-  'GET /teams/{teamId}/members': { kind: 'tenant', scope: 'team', min: 'viewer', status: 200, req: (i) => get(`/teams/${i.team}/members`) },
-  'POST /teams/{teamId}/members': { kind: 'tenant', scope: 'team', min: 'owner', status: 200, req: (i) => post(`/teams/${i.team}/members`, { user_id: i.teamMember }) },
-  'DELETE /teams/{teamId}/members/{userId}': { kind: 'tenant', scope: 'team', min: 'owner', status: 204, fresh: fresh.teamMember, req: (i) => del(`/teams/${i.team}/members/${i.teamMember}`) },
+  'POST /teams': untenanted('a new team of the caller', () => post('/teams', { name: unique('matrix own team') }), {
+    status: 201,
+    signedIn: true,
+    after: undo((t) => `/teams/${t.id}`),
+  }),
+  'GET /teams': list(
+    'team',
+    () => get('/teams'),
+    (a) => (a.body as Array<{ id: string }>).map((t) => t.id),
+    (w) => [w.ids.team],
+    { signedIn: true },
+  ),
+  'GET /teams/{teamId}': {
+    kind: 'tenant',
+    scope: 'team',
+    min: 'viewer',
+    status: 200,
+    req: (i) => get(`/teams/${i.team}`),
+  },
+  'PATCH /teams/{teamId}': {
+    kind: 'tenant',
+    scope: 'team',
+    min: 'owner',
+    status: 200,
+    req: (i) => patch(`/teams/${i.team}`, { description: 'matrix' }),
+  },
+  'DELETE /teams/{teamId}': {
+    kind: 'tenant',
+    scope: 'team',
+    min: 'owner',
+    status: 204,
+    fresh: fresh.team,
+    req: (i) => del(`/teams/${i.team}`),
+  },
+  'GET /teams/{teamId}/members': {
+    kind: 'tenant',
+    scope: 'team',
+    min: 'viewer',
+    status: 200,
+    req: (i) => get(`/teams/${i.team}/members`),
+  },
+  'POST /teams/{teamId}/members': {
+    kind: 'tenant',
+    scope: 'team',
+    min: 'owner',
+    status: 200,
+    req: (i) => post(`/teams/${i.team}/members`, { user_id: i.teamMember }),
+  },
+  'DELETE /teams/{teamId}/members/{userId}': {
+    kind: 'tenant',
+    scope: 'team',
+    min: 'owner',
+    status: 204,
+    fresh: fresh.teamMember,
+    req: (i) => del(`/teams/${i.team}/members/${i.teamMember}`),
+  },
 
   // projects
   'GET /projects': [
-    list('project', () => get('/projects'), (a) => (a.body as Array<{ id: string }>).map((p) => p.id), (w) => [w.ids.project]),
-    list('project', () => get('/projects?public=true'), (a) => (a.body as Array<{ id: string }>).map((p) => p.id), (w) => [w.ids.project], { label: 'public=true' }),
+    list(
+      'project',
+      () => get('/projects'),
+      (a) => (a.body as Array<{ id: string }>).map((p) => p.id),
+      (w) => [w.ids.project],
+    ),
+    list(
+      'project',
+      () => get('/projects?public=true'),
+      (a) => (a.body as Array<{ id: string }>).map((p) => p.id),
+      (w) => [w.ids.project],
+      { label: 'public=true' },
+    ),
   ],
-  'POST /projects': untenanted('a new project of the caller', () => post('/projects', { title: 'matrix own project' }), { status: 201, signedIn: true, after: undo((p) => `/projects/${p.id}`) }),
+  'POST /projects': untenanted(
+    'a new project of the caller',
+    () => post('/projects', { title: 'matrix own project' }),
+    { status: 201, signedIn: true, after: undo((p) => `/projects/${p.id}`) },
+  ),
   'GET /projects/{projectId}': read('public', (i) => get(`/projects/${i.project}`)),
   'PATCH /projects/{projectId}': [
     write('manager', 200, (i) => patch(`/projects/${i.project}`, { description: 'matrix' }), { label: 'description' }),
@@ -204,24 +414,48 @@ const CASES: Record<string, Case | Case[]> = {
   ],
   'DELETE /projects/{projectId}': destroy('owner', 204, fresh.project, (i) => del(`/projects/${i.project}`)),
   'GET /projects/{projectId}/members': read('viewer', (i) => get(`/projects/${i.project}/members`)),
-  'POST /projects/{projectId}/members': write('owner', 200, (i) => post(`/projects/${i.project}/members`, { user_id: i.member, role: 'viewer' })),
-  'DELETE /projects/{projectId}/members/{userId}': destroy('owner', 204, fresh.member, (i) => del(`/projects/${i.project}/members/${i.member}`)),
+  'POST /projects/{projectId}/members': write('owner', 200, (i) =>
+    post(`/projects/${i.project}/members`, { user_id: i.member, role: 'viewer' }),
+  ),
+  'DELETE /projects/{projectId}/members/{userId}': destroy('owner', 204, fresh.member, (i) =>
+    del(`/projects/${i.project}/members/${i.member}`),
+  ),
 
   // flights
   'GET /projects/{projectId}/flights': read('public', (i) => get(`/projects/${i.project}/flights`)),
-  'POST /projects/{projectId}/flights': write('manager', 201, (i) => post(`/projects/${i.project}/flights`, { acquisition_date: '2025-07-01' })),
-  'GET /projects/{projectId}/flights/{flightId}': read('public', (i) => get(`/projects/${i.project}/flights/${i.flight}`)),
-  'PATCH /projects/{projectId}/flights/{flightId}': write('manager', 200, (i) => patch(`/projects/${i.project}/flights/${i.flight}`, { sensor: 'matrix' })),
-  'DELETE /projects/{projectId}/flights/{flightId}': destroy('manager', 204, fresh.flight, (i) => del(`/projects/${i.project}/flights/${i.flight}`)),
+  'POST /projects/{projectId}/flights': write('manager', 201, (i) =>
+    post(`/projects/${i.project}/flights`, { acquisition_date: '2025-07-01' }),
+  ),
+  'GET /projects/{projectId}/flights/{flightId}': read('public', (i) =>
+    get(`/projects/${i.project}/flights/${i.flight}`),
+  ),
+  'PATCH /projects/{projectId}/flights/{flightId}': write('manager', 200, (i) =>
+    patch(`/projects/${i.project}/flights/${i.flight}`, { sensor: 'matrix' }),
+  ),
+  'DELETE /projects/{projectId}/flights/{flightId}': destroy('manager', 204, fresh.flight, (i) =>
+    del(`/projects/${i.project}/flights/${i.flight}`),
+  ),
 
   // data products
-  'GET /projects/{projectId}/flights/{flightId}/data-products': read('public', (i) => get(`/projects/${i.project}/flights/${i.flight}/data-products`)),
-  'POST /projects/{projectId}/flights/{flightId}/data-products': write('manager', 201, (i) => post(`/projects/${i.project}/flights/${i.flight}/data-products`, { type: 'raw' })),
+  'GET /projects/{projectId}/flights/{flightId}/data-products': read('public', (i) =>
+    get(`/projects/${i.project}/flights/${i.flight}/data-products`),
+  ),
+  'POST /projects/{projectId}/flights/{flightId}/data-products': write('manager', 201, (i) =>
+    post(`/projects/${i.project}/flights/${i.flight}/data-products`, { type: 'raw' }),
+  ),
   'GET /data-products/{dataProductId}': read('public', (i) => get(`/data-products/${i.product}`)),
-  'PATCH /data-products/{dataProductId}': write('manager', 200, (i) => patch(`/data-products/${i.product}`, { metadata: { matrix: true } })),
-  'DELETE /data-products/{dataProductId}': destroy('manager', 204, fresh.product, (i) => del(`/data-products/${i.product}`)),
+  'PATCH /data-products/{dataProductId}': write('manager', 200, (i) =>
+    patch(`/data-products/${i.product}`, { metadata: { matrix: true } }),
+  ),
+  'DELETE /data-products/{dataProductId}': destroy('manager', 204, fresh.product, (i) =>
+    del(`/data-products/${i.product}`),
+  ),
   'POST /data-products/{dataProductId}/token': write('viewer', 201, (i) => post(`/data-products/${i.cog}/token`)),
-  'GET /data-products/{dataProductId}/file': read('public', (i) => get(`/data-products/${i.cog}/file`, { range: 'bytes=0-15' }), { status: 206 }),
+  'GET /data-products/{dataProductId}/file': read(
+    'public',
+    (i) => get(`/data-products/${i.cog}/file`, { range: 'bytes=0-15' }),
+    { status: 206 },
+  ),
 
   // raster by key
   'GET /cog/info': read('public', byKey.info),
@@ -250,7 +484,9 @@ const CASES: Record<string, Case | Case[]> = {
   'GET /data-products/{dataProductId}/bbox/{bbox}': read('public', byProduct.bbox),
   'POST /data-products/{dataProductId}/{feature}': read('public', byProduct.feature),
   'GET /tileMatrixSets': untenanted('tiling schemes', () => get('/tileMatrixSets'), { status: 200 }),
-  'GET /tileMatrixSets/{tileMatrixSetId}': untenanted('a tiling scheme', () => get('/tileMatrixSets/WebMercatorQuad'), { status: 200 }),
+  'GET /tileMatrixSets/{tileMatrixSetId}': untenanted('a tiling scheme', () => get('/tileMatrixSets/WebMercatorQuad'), {
+    status: 200,
+  }),
 
   // PMTiles, by data product id and by bucket key
   'GET /pmtiles/{name}/{z}/{x}/{y}.{ext}': [pmById.tile, pmByKey.tile],
@@ -258,10 +494,18 @@ const CASES: Record<string, Case | Case[]> = {
   'GET /pmtiles/{name}/metadata': [pmById.metadata, pmByKey.metadata],
 
   // vector layers
-  'POST /projects/{projectId}/vector-layers': write('manager', 201, (i) => post(`/projects/${i.project}/vector-layers?name=matrix-new`, {
-    type: 'FeatureCollection', features: [{ type: 'Feature', properties: { n: 1 }, geometry: square(10, 45) }],
-  })),
-  'GET /vector': list('project', () => get('/vector'), ids('layers'), (w) => [w.ids.layer, w.otherLayer]),
+  'POST /projects/{projectId}/vector-layers': write('manager', 201, (i) =>
+    post(`/projects/${i.project}/vector-layers?name=matrix-new`, {
+      type: 'FeatureCollection',
+      features: [{ type: 'Feature', properties: { n: 1 }, geometry: square(10, 45) }],
+    }),
+  ),
+  'GET /vector': list(
+    'project',
+    () => get('/vector'),
+    ids('layers'),
+    (w) => [w.ids.layer, w.otherLayer],
+  ),
   'GET /vector/{layer}': read('public', (i) => get(`/vector/${i.layer}.json`)),
   'GET /vector/{layers}/{z}/{x}/{y}': read('public', (i) => get(`/vector/${i.layer}/0/0/0.mvt`)),
   'POST /vector/{layerId}/token': write('viewer', 201, (i) => post(`/vector/${i.layer}/token`)),
@@ -269,73 +513,228 @@ const CASES: Record<string, Case | Case[]> = {
   // OGC API Features
   'GET /features': untenanted('landing page', () => get('/features'), { status: 200 }),
   'GET /features/conformance': untenanted('conformance classes', () => get('/features/conformance'), { status: 200 }),
-  'GET /features/collections': list('project', () => get('/features/collections'), ids('collections'), (w) => [w.ids.layer, w.otherLayer]),
+  'GET /features/collections': list(
+    'project',
+    () => get('/features/collections'),
+    ids('collections'),
+    (w) => [w.ids.layer, w.otherLayer],
+  ),
   'GET /features/collections/{collectionId}': read('public', (i) => get(`/features/collections/${i.layer}`)),
-  'GET /features/collections/{collectionId}/queryables': read('public', (i) => get(`/features/collections/${i.layer}/queryables`)),
-  'GET /features/collections/{collectionId}/items': read('public', (i) => get(`/features/collections/${i.layer}/items`), {
-    check: (a) => expect(features(a).length, 'features of the layer').toBe(2),
-  }),
-  'GET /features/collections/{collectionId}/items/{featureId}': read('public', (i) => get(`/features/collections/${i.layer}/items/${i.feature}`)),
+  'GET /features/collections/{collectionId}/queryables': read('public', (i) =>
+    get(`/features/collections/${i.layer}/queryables`),
+  ),
+  'GET /features/collections/{collectionId}/items': read(
+    'public',
+    (i) => get(`/features/collections/${i.layer}/items`),
+    {
+      check: (a) => expect(features(a).length, 'features of the layer').toBe(2),
+    },
+  ),
+  'GET /features/collections/{collectionId}/items/{featureId}': read('public', (i) =>
+    get(`/features/collections/${i.layer}/items/${i.feature}`),
+  ),
 
   // STAC: P's collection (published), its COG item and a hand-made item carrying a property of its own
   'GET /stac': untenanted('landing page', () => get('/stac'), { status: 200 }),
   'GET /stac/conformance': untenanted('conformance classes', () => get('/stac/conformance'), { status: 200 }),
-  'GET /stac/queryables': list('project', () => get('/stac/queryables'), propertyNames, (w) => [w.markerProperty], { sampled: { instead: (i) => get(`/stac/collections/${i.collection}/queryables`) } }),
-  'GET /stac/sortables': list('project', () => get('/stac/sortables'), propertyNames, (w) => [w.markerProperty], { sampled: { instead: (i) => get(`/stac/collections/${i.collection}/sortables`) } }),
-  'GET /stac/collections/{collectionId}/queryables': read('public', (i) => get(`/stac/collections/${i.collection}/queryables`), {
-    check: (a, w) => expect(propertyNames(a), 'queryables of P').toContain(w.markerProperty),
-  }),
-  'GET /stac/collections/{collectionId}/sortables': read('public', (i) => get(`/stac/collections/${i.collection}/sortables`)),
-  'GET /stac/collections': list('project', () => get('/stac/collections?limit=100'), ids('collections'), (w) => [w.ids.collection]),
-  'POST /stac/collections': { kind: 'admin', status: 201, req: () => post('/stac/collections', stacCollection(`matrix-${randomBytes(4).toString('hex')}`)), after: undo((c) => `/stac/collections/${c.id}`) },
+  'GET /stac/queryables': list(
+    'project',
+    () => get('/stac/queryables'),
+    propertyNames,
+    (w) => [w.markerProperty],
+    { sampled: { instead: (i) => get(`/stac/collections/${i.collection}/queryables`) } },
+  ),
+  'GET /stac/sortables': list(
+    'project',
+    () => get('/stac/sortables'),
+    propertyNames,
+    (w) => [w.markerProperty],
+    { sampled: { instead: (i) => get(`/stac/collections/${i.collection}/sortables`) } },
+  ),
+  'GET /stac/collections/{collectionId}/queryables': read(
+    'public',
+    (i) => get(`/stac/collections/${i.collection}/queryables`),
+    {
+      check: (a, w) => expect(propertyNames(a), 'queryables of P').toContain(w.markerProperty),
+    },
+  ),
+  'GET /stac/collections/{collectionId}/sortables': read('public', (i) =>
+    get(`/stac/collections/${i.collection}/sortables`),
+  ),
+  'GET /stac/collections': list(
+    'project',
+    () => get('/stac/collections?limit=100'),
+    ids('collections'),
+    (w) => [w.ids.collection],
+  ),
+  'POST /stac/collections': {
+    kind: 'admin',
+    status: 201,
+    req: () => post('/stac/collections', stacCollection(`matrix-${randomBytes(4).toString('hex')}`)),
+    after: undo((c) => `/stac/collections/${c.id}`),
+  },
   'GET /stac/collections/{collectionId}': read('public', (i) => get(`/stac/collections/${i.collection}`)),
-  'PUT /stac/collections/{collectionId}': write('manager', 200, (i) => put(`/stac/collections/${i.collection}`, stacCollection(i.collection))),
-  'PATCH /stac/collections/{collectionId}': write('manager', 200, (i) => patch(`/stac/collections/${i.collection}`, { description: 'matrix' })),
-  'DELETE /stac/collections/{collectionId}': destroy('owner', 204, fresh.publishedProject, (i) => del(`/stac/collections/${i.collection}`)),
+  'PUT /stac/collections/{collectionId}': write('manager', 200, (i) =>
+    put(`/stac/collections/${i.collection}`, stacCollection(i.collection)),
+  ),
+  'PATCH /stac/collections/{collectionId}': write('manager', 200, (i) =>
+    patch(`/stac/collections/${i.collection}`, { description: 'matrix' }),
+  ),
+  'DELETE /stac/collections/{collectionId}': destroy('owner', 204, fresh.publishedProject, (i) =>
+    del(`/stac/collections/${i.collection}`),
+  ),
   'GET /stac/search': [
-    list('project', (i) => get(`/stac/search?ids=${q(`${i.item},${i.cogItem}`)}`), features, (w) => [w.ids.item, w.ids.cogItem], { matched: true, exact: true, label: 'ids' }),
-    list('project', (i) => get(`/stac/search?filter=${q(`id = '${i.item}'`)}`), features, (w) => [w.ids.item], { matched: true, exact: true, label: 'filter on id' }),
-    list('project', (_, w) => get(`/stac/search?filter=${q(`${w.markerProperty} = 1`)}`), features, (w) => [w.ids.item], { matched: true, exact: true, label: 'filter on its property' }),
-    list('project', (i) => get(`/stac/search?collections=${q(i.collection)}&limit=100`), features, (w) => [w.ids.item, w.ids.cogItem], { matched: true, label: 'collections=<P>' }),
+    list(
+      'project',
+      (i) => get(`/stac/search?ids=${q(`${i.item},${i.cogItem}`)}`),
+      features,
+      (w) => [w.ids.item, w.ids.cogItem],
+      { matched: true, exact: true, label: 'ids' },
+    ),
+    list(
+      'project',
+      (i) => get(`/stac/search?filter=${q(`id = '${i.item}'`)}`),
+      features,
+      (w) => [w.ids.item],
+      { matched: true, exact: true, label: 'filter on id' },
+    ),
+    list(
+      'project',
+      (_, w) => get(`/stac/search?filter=${q(`${w.markerProperty} = 1`)}`),
+      features,
+      (w) => [w.ids.item],
+      { matched: true, exact: true, label: 'filter on its property' },
+    ),
+    list(
+      'project',
+      (i) => get(`/stac/search?collections=${q(i.collection)}&limit=100`),
+      features,
+      (w) => [w.ids.item, w.ids.cogItem],
+      { matched: true, label: 'collections=<P>' },
+    ),
   ],
   'POST /stac/search': [
-    list('project', (i) => post('/stac/search', { ids: [i.item, i.cogItem] }), features, (w) => [w.ids.item, w.ids.cogItem], { matched: true, exact: true, label: 'ids' }),
-    list('project', (i) => post('/stac/search', { filter: { op: '=', args: [{ property: 'id' }, i.item] } }), features, (w) => [w.ids.item], { matched: true, exact: true, label: 'filter on id' }),
-    list('project', (i) => post('/stac/search', { collections: [i.collection], limit: 100 }), features, (w) => [w.ids.item, w.ids.cogItem], { matched: true, label: 'collections' }),
+    list(
+      'project',
+      (i) => post('/stac/search', { ids: [i.item, i.cogItem] }),
+      features,
+      (w) => [w.ids.item, w.ids.cogItem],
+      { matched: true, exact: true, label: 'ids' },
+    ),
+    list(
+      'project',
+      (i) => post('/stac/search', { filter: { op: '=', args: [{ property: 'id' }, i.item] } }),
+      features,
+      (w) => [w.ids.item],
+      { matched: true, exact: true, label: 'filter on id' },
+    ),
+    list(
+      'project',
+      (i) => post('/stac/search', { collections: [i.collection], limit: 100 }),
+      features,
+      (w) => [w.ids.item, w.ids.cogItem],
+      { matched: true, label: 'collections' },
+    ),
   ],
-  'GET /stac/collections/{collectionId}/items': read('public', (i) => get(`/stac/collections/${i.collection}/items?limit=100`), {
-    check: (a, w) => expect(features(a), 'items of P').toEqual(expect.arrayContaining([w.ids.item, w.ids.cogItem])),
-  }),
-  'POST /stac/collections/{collectionId}/items': write('manager', 201, (i) => post(`/stac/collections/${i.collection}/items`, stacItem(i.collection, `matrix-new-${randomBytes(4).toString('hex')}`))),
-  'GET /stac/collections/{collectionId}/items/{itemId}': read('public', (i) => get(`/stac/collections/${i.collection}/items/${i.item}`)),
-  'PUT /stac/collections/{collectionId}/items/{itemId}': write('manager', 200, (i, w) => put(`/stac/collections/${i.collection}/items/${i.item}`, stacItem(i.collection, i.item, { [w.markerProperty]: 1 }))),
-  'PATCH /stac/collections/{collectionId}/items/{itemId}': write('manager', 200, (i) => patch(`/stac/collections/${i.collection}/items/${i.item}`, { properties: { note: 'matrix' } })),
-  'DELETE /stac/collections/{collectionId}/items/{itemId}': destroy('manager', 204, fresh.item, (i) => del(`/stac/collections/${i.collection}/items/${i.item}`)),
+  'GET /stac/collections/{collectionId}/items': read(
+    'public',
+    (i) => get(`/stac/collections/${i.collection}/items?limit=100`),
+    {
+      check: (a, w) => expect(features(a), 'items of P').toEqual(expect.arrayContaining([w.ids.item, w.ids.cogItem])),
+    },
+  ),
+  'POST /stac/collections/{collectionId}/items': write('manager', 201, (i) =>
+    post(
+      `/stac/collections/${i.collection}/items`,
+      stacItem(i.collection, `matrix-new-${randomBytes(4).toString('hex')}`),
+    ),
+  ),
+  'GET /stac/collections/{collectionId}/items/{itemId}': read('public', (i) =>
+    get(`/stac/collections/${i.collection}/items/${i.item}`),
+  ),
+  'PUT /stac/collections/{collectionId}/items/{itemId}': write('manager', 200, (i, w) =>
+    put(`/stac/collections/${i.collection}/items/${i.item}`, stacItem(i.collection, i.item, { [w.markerProperty]: 1 })),
+  ),
+  'PATCH /stac/collections/{collectionId}/items/{itemId}': write('manager', 200, (i) =>
+    patch(`/stac/collections/${i.collection}/items/${i.item}`, { properties: { note: 'matrix' } }),
+  ),
+  'DELETE /stac/collections/{collectionId}/items/{itemId}': destroy('manager', 204, fresh.item, (i) =>
+    del(`/stac/collections/${i.collection}/items/${i.item}`),
+  ),
   'POST /projects/{projectId}/stac/publish': write('manager', 200, (i) => post(`/projects/${i.project}/stac/publish`)),
-  'POST /projects/{projectId}/stac/unpublish': destroy('manager', 200, fresh.publishedProject, (i) => post(`/projects/${i.project}/stac/unpublish`)),
+  'POST /projects/{projectId}/stac/unpublish': destroy('manager', 200, fresh.publishedProject, (i) =>
+    post(`/projects/${i.project}/stac/unpublish`),
+  ),
 
   // tus uploads
   'OPTIONS /uploads': untenanted('tus capabilities', () => ({ method: 'OPTIONS', path: '/uploads' }), { status: 204 }),
   'POST /uploads': write('manager', 201, (i) => ({
-    method: 'POST', path: '/uploads', headers: { ...TUS, 'upload-length': '16', 'upload-metadata': tusMetadata(i.project, i.flight, 'raw', 'matrix.bin') },
+    method: 'POST',
+    path: '/uploads',
+    headers: {
+      ...TUS,
+      'upload-length': '16',
+      'upload-metadata': tusMetadata(i.project, i.flight, 'raw', 'matrix.bin'),
+    },
   })),
-  'HEAD /uploads/{uploadId}': { kind: 'tenant', scope: 'uploader', min: 'owner', status: 200, req: (i) => ({ method: 'HEAD', path: `/uploads/${i.upload}`, headers: TUS }) },
-  'GET /uploads/{uploadId}': { kind: 'tenant', scope: 'uploader', min: 'owner', status: 200, req: (i) => get(`/uploads/${i.upload}`) },
-  'PATCH /uploads/{uploadId}': {
-    kind: 'tenant', scope: 'uploader', min: 'owner', status: 204, fresh: fresh.upload,
-    req: (i) => ({ method: 'PATCH', path: `/uploads/${i.upload}`, headers: { ...TUS, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, body: new Uint8Array(16) }),
+  'HEAD /uploads/{uploadId}': {
+    kind: 'tenant',
+    scope: 'uploader',
+    min: 'owner',
+    status: 200,
+    req: (i) => ({ method: 'HEAD', path: `/uploads/${i.upload}`, headers: TUS }),
   },
-  'DELETE /uploads/{uploadId}': { kind: 'tenant', scope: 'uploader', min: 'owner', status: 204, fresh: fresh.upload, req: (i) => del(`/uploads/${i.upload}`, TUS) },
+  'GET /uploads/{uploadId}': {
+    kind: 'tenant',
+    scope: 'uploader',
+    min: 'owner',
+    status: 200,
+    req: (i) => get(`/uploads/${i.upload}`),
+  },
+  'PATCH /uploads/{uploadId}': {
+    kind: 'tenant',
+    scope: 'uploader',
+    min: 'owner',
+    status: 204,
+    fresh: fresh.upload,
+    req: (i) => ({
+      method: 'PATCH',
+      path: `/uploads/${i.upload}`,
+      headers: { ...TUS, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+      body: new Uint8Array(16),
+    }),
+  },
+  'DELETE /uploads/{uploadId}': {
+    kind: 'tenant',
+    scope: 'uploader',
+    min: 'owner',
+    status: 204,
+    fresh: fresh.upload,
+    req: (i) => del(`/uploads/${i.upload}`, TUS),
+  },
 
   // jobs
   'GET /jobs/{jobId}': read('viewer', (i) => get(`/jobs/${i.job}`)),
   'GET /jobs': [
-    list('project', () => get('/jobs?limit=100'), ids('jobs'), (w) => [w.ids.job], { signedIn: true }),
-    read('viewer', (i) => get(`/jobs?project=${i.project}&limit=100`), { label: 'project=<P>', check: (a, w) => expect(ids('jobs')(a), 'jobs of P').toContain(w.ids.job) }),
+    list(
+      'project',
+      () => get('/jobs?limit=100'),
+      ids('jobs'),
+      (w) => [w.ids.job],
+      { signedIn: true },
+    ),
+    read('viewer', (i) => get(`/jobs?project=${i.project}&limit=100`), {
+      label: 'project=<P>',
+      check: (a, w) => expect(ids('jobs')(a), 'jobs of P').toContain(w.ids.job),
+    }),
   ],
-  'POST /jobs/{jobId}/cancel': destroy('manager', 200, fresh.runningJob, (i) => post(`/jobs/${i.job}/cancel`), { cleanup: (w, made) => stopJob(w, made.job!) }),
+  'POST /jobs/{jobId}/cancel': destroy('manager', 200, fresh.runningJob, (i) => post(`/jobs/${i.job}/cancel`), {
+    cleanup: (w, made) => stopJob(w, made.job!),
+  }),
   'POST /jobs/{jobId}/retry': destroy('manager', 200, fresh.finishedJob, (i) => post(`/jobs/${i.job}/retry`)),
-  'POST /ingest': write('manager', 202, (i) => post('/ingest', { key: i.ingestKey, flight: i.flight, type: 'pmtiles' })),
+  'POST /ingest': write('manager', 202, (i) =>
+    post('/ingest', { key: i.ingestKey, flight: i.flight, type: 'pmtiles' }),
+  ),
   'GET /jobs/{jobId}/events': read('viewer', (i) => get(`/jobs/${i.job}/events`)),
 };
 
@@ -344,10 +743,34 @@ const UNDOCUMENTED: Record<string, Case> = {
   'GET /openapi.json': untenanted('the API description', () => get('/openapi.json'), { status: 200 }),
   'GET /docs': untenanted('the API documentation page', () => get('/docs'), { status: 200 }),
   // The converter's signed URLs: the job's token opens them, a persona's credentials never do.
-  'GET /jobs/{jobId}/io/{attempt}/objects/{key}': untenanted('signed job URL: credentials are no substitute for its token', (i) => get(`/jobs/${i.job}/io/1/objects/${i.cogKey}`), { status: 401 }),
-  'PUT /jobs/{jobId}/io/{attempt}/objects/{key}': untenanted('signed job URL', (i) => ({ method: 'PUT', path: `/jobs/${i.job}/io/1/objects/projects/${i.project}/data-products/x/y.tif`, body: 'x' }), { status: 401 }),
-  'POST /jobs/{jobId}/io/{attempt}/multipart/{key}': untenanted('signed job URL', (i) => ({ method: 'POST', path: `/jobs/${i.job}/io/1/multipart/projects/${i.project}/data-products/x/y.tif` }), { status: 401 }),
-  'PUT /jobs/{jobId}/io/{attempt}/multipart/{key}': untenanted('signed job URL', (i) => ({ method: 'PUT', path: `/jobs/${i.job}/io/1/multipart/projects/${i.project}/data-products/x/y.tif?uploadId=x&partNumber=1`, body: 'x' }), { status: 401 }),
+  'GET /jobs/{jobId}/io/{attempt}/objects/{key}': untenanted(
+    'signed job URL: credentials are no substitute for its token',
+    (i) => get(`/jobs/${i.job}/io/1/objects/${i.cogKey}`),
+    { status: 401 },
+  ),
+  'PUT /jobs/{jobId}/io/{attempt}/objects/{key}': untenanted(
+    'signed job URL',
+    (i) => ({
+      method: 'PUT',
+      path: `/jobs/${i.job}/io/1/objects/projects/${i.project}/data-products/x/y.tif`,
+      body: 'x',
+    }),
+    { status: 401 },
+  ),
+  'POST /jobs/{jobId}/io/{attempt}/multipart/{key}': untenanted(
+    'signed job URL',
+    (i) => ({ method: 'POST', path: `/jobs/${i.job}/io/1/multipart/projects/${i.project}/data-products/x/y.tif` }),
+    { status: 401 },
+  ),
+  'PUT /jobs/{jobId}/io/{attempt}/multipart/{key}': untenanted(
+    'signed job URL',
+    (i) => ({
+      method: 'PUT',
+      path: `/jobs/${i.job}/io/1/multipart/projects/${i.project}/data-products/x/y.tif?uploadId=x&partNumber=1`,
+      body: 'x',
+    }),
+    { status: 401 },
+  ),
 };
 
 // ---------------------------------------------------------------- calling and judging
@@ -372,12 +795,15 @@ async function send(caller: Caller, req: Req): Promise<Answer> {
       parsed = undefined;
     }
   }
-  const problem = contentType.startsWith('application/problem+json') ? parsed as { type?: string; detail?: string } : undefined;
+  const problem = contentType.startsWith('application/problem+json')
+    ? (parsed as { type?: string; detail?: string })
+    : undefined;
   return { status: response.status, type: problem?.type, detail: problem?.detail, body: parsed, text };
 }
 
 const is2xx = (status: number) => status >= 200 && status < 300;
-const show = (a: Answer) => `${a.status}${a.type ? ` ${a.type.replace('https://edge-tiles.dev/problems/', '')}` : ''}${a.detail ? ` (${a.detail})` : ''}`;
+const show = (a: Answer) =>
+  `${a.status}${a.type ? ` ${a.type.replace('https://edge-tiles.dev/problems/', '')}` : ''}${a.detail ? ` (${a.detail})` : ''}`;
 
 /** What one persona must get from a tenant case: the whole rule of this file. */
 function outcome(c: TenantCase, persona: Persona): 'can' | 'forbidden' | 'as-nonexistent' {
@@ -411,18 +837,28 @@ async function judgeTenant(c: TenantCase, where: string, persona: Persona): Prom
       const twinReq = c.req(ghostIds(), world);
       const twin = await send(caller, twinReq);
       const got = await send(caller, req);
-      expect(twin.status, `${persona} ${twinReq.method ?? 'GET'} ${twinReq.path}: a nonexistent object must not be a server error (${show(twin)})`).toBeLessThan(500);
-      expect({ status: got.status, type: got.type }, `${at}: got ${show(got)}, expected what a nonexistent object gets: ${show(twin)}`)
-        .toEqual({ status: twin.status, type: twin.type });
-      expect(is2xx(got.status) || got.status === 403 || got.status === 409, `${at}: got ${show(got)}, expected no 2xx, 403 or 409 for someone who cannot read P`).toBe(false);
+      expect(
+        twin.status,
+        `${persona} ${twinReq.method ?? 'GET'} ${twinReq.path}: a nonexistent object must not be a server error (${show(twin)})`,
+      ).toBeLessThan(500);
+      expect(
+        { status: got.status, type: got.type },
+        `${at}: got ${show(got)}, expected what a nonexistent object gets: ${show(twin)}`,
+      ).toEqual({ status: twin.status, type: twin.type });
+      expect(
+        is2xx(got.status) || got.status === 403 || got.status === 409,
+        `${at}: got ${show(got)}, expected no 2xx, 403 or 409 for someone who cannot read P`,
+      ).toBe(false);
       return;
     }
     const got = await send(caller, req);
     if (expected === 'forbidden') {
       // HEAD answers have no body to carry a problem type.
       const type = req.method === 'HEAD' ? undefined : 'https://edge-tiles.dev/problems/forbidden';
-      expect({ status: got.status, type: got.type }, `${at}: got ${show(got)}, expected 403 forbidden (reads P, lacks ${needs(c)})`)
-        .toEqual({ status: 403, type });
+      expect(
+        { status: got.status, type: got.type },
+        `${at}: got ${show(got)}, expected 403 forbidden (reads P, lacks ${needs(c)})`,
+      ).toEqual({ status: 403, type });
       return;
     }
     expect(got.status, `${at}: got ${show(got)}, expected ${c.status} (has ${needs(c)})`).toBe(c.status);
@@ -437,7 +873,9 @@ async function judgeTenant(c: TenantCase, where: string, persona: Persona): Prom
 async function allPages(caller: Caller, first: Answer): Promise<Answer[]> {
   const pages = [first];
   for (let i = 0; i < 200; i++) {
-    const links = ((pages.at(-1)!.body as { links?: Array<{ rel: string; href: string; method?: string; body?: unknown }> })?.links) ?? [];
+    const links =
+      (pages.at(-1)!.body as { links?: Array<{ rel: string; href: string; method?: string; body?: unknown }> })
+        ?.links ?? [];
     const next = links.find((l) => l.rel === 'next');
     if (!next) return pages;
     const path = next.href.slice(new URL(next.href).origin.length);
@@ -463,7 +901,10 @@ async function judgeList(c: ListCase, where: string, persona: Persona): Promise<
   const reader = STANDING[c.scope][persona] !== 'none';
   const matched = (first.body as { numberMatched?: number }).numberMatched;
   if (!reader) {
-    expect(found.filter((id) => ofP.includes(id)), `${at}: lists ${ofP.filter((id) => found.includes(id)).join(', ')} of P, expected none (cannot read P)`).toEqual([]);
+    expect(
+      found.filter((id) => ofP.includes(id)),
+      `${at}: lists ${ofP.filter((id) => found.includes(id)).join(', ')} of P, expected none (cannot read P)`,
+    ).toEqual([]);
     if (c.matched) {
       expect(found, `${at}: lists ${found.join(', ')}, expected nothing (only P's objects match)`).toEqual([]);
       expect(matched, `${at}: numberMatched ${matched}, expected 0 (only P's objects match)`).toBe(0);
@@ -482,9 +923,18 @@ async function judgeList(c: ListCase, where: string, persona: Persona): Promise<
       from = `${persona} GET ${instead.path} (${visible.numberMatched} items visible, more than the ${QUERYABLES_SAMPLE} that ${req.path} samples)`;
     }
   }
-  expect(ofP.filter((id) => !present.includes(id)), `${from}: misses these of P, expected all (reads P)`).toEqual([]);
-  if (c.exact) expect([...found].sort(), `${at}: lists ${found.join(', ')}, expected exactly ${ofP.join(', ')}`).toEqual([...ofP].sort());
-  if (c.matched) expect(matched, `${at}: numberMatched ${matched}, expected ${found.length} (what the pages hold)`).toBe(found.length);
+  expect(
+    ofP.filter((id) => !present.includes(id)),
+    `${from}: misses these of P, expected all (reads P)`,
+  ).toEqual([]);
+  if (c.exact)
+    expect([...found].sort(), `${at}: lists ${found.join(', ')}, expected exactly ${ofP.join(', ')}`).toEqual(
+      [...ofP].sort(),
+    );
+  if (c.matched)
+    expect(matched, `${at}: numberMatched ${matched}, expected ${found.length} (what the pages hold)`).toBe(
+      found.length,
+    );
 }
 
 async function judgeOpen(c: UntenantedCase | AdminCase, where: string, persona: Persona): Promise<void> {
@@ -518,7 +968,8 @@ function title(c: Case, persona: Persona): string {
     const o = outcome(c, persona);
     return `${persona}: ${o === 'can' ? `can (${c.status})` : o === 'forbidden' ? 'cannot (403)' : 'cannot (as if it did not exist)'}`;
   }
-  if (c.kind === 'list') return `${persona}: ${STANDING[c.scope][persona] === 'none' ? "sees nothing of P's" : "sees P's"}`;
+  if (c.kind === 'list')
+    return `${persona}: ${STANDING[c.scope][persona] === 'none' ? "sees nothing of P's" : "sees P's"}`;
   if (c.kind === 'admin') return `${persona}: ${persona === 'admin' ? `can (${c.status})` : 'cannot'}`;
   return `${persona}: ${c.why}`;
 }
@@ -539,33 +990,57 @@ describe('the world', () => {
   it('has the escalation path: the jumper owns one team and is a plain member of another, and nothing else', async () => {
     const teams = await send(world.callers.jumper, get('/teams'));
     expect((teams.body as Array<{ id: string; role: string }>).map((t) => [t.id, t.role]).sort()).toEqual(
-      [[world.jumperTeams.own, 'owner'], [world.jumperTeams.member, 'member']].sort(),
+      [
+        [world.jumperTeams.own, 'owner'],
+        [world.jumperTeams.member, 'member'],
+      ].sort(),
     );
     expect((await send(world.callers.stranger, get('/teams'))).body).toEqual([]);
   });
 
   it("gives the jumper what their teams give and no more: T2's project as a viewer", async () => {
     const t2Project = await send(world.callers.jumper, get(`/projects/${world.jumperTeams.memberProject}`));
-    expect([t2Project.status, (t2Project.body as { role?: string }).role], `jumper GET T2's project: ${show(t2Project)}`).toEqual([200, 'viewer']);
+    expect(
+      [t2Project.status, (t2Project.body as { role?: string }).role],
+      `jumper GET T2's project: ${show(t2Project)}`,
+    ).toEqual([200, 'viewer']);
   });
 
   it('covers every operation of /openapi.json, and names none that is not there', async () => {
     const doc = await json<{ paths: Record<string, Record<string, unknown>> }>(await call('/openapi.json'), 200);
     const methods = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
-    const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).filter((m) => methods.has(m)).map((m) => `${m.toUpperCase()} ${path}`));
-    expect(operations.filter((o) => !(o in CASES)), 'operations without a case').toEqual([]);
-    expect(Object.keys(CASES).filter((k) => !operations.includes(k)), 'cases of operations not in the document').toEqual([]);
-    expect(Object.keys(UNDOCUMENTED).filter((k) => operations.includes(k)), 'undocumented routes now documented: move them to CASES').toEqual([]);
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((m) => methods.has(m))
+        .map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(
+      operations.filter((o) => !(o in CASES)),
+      'operations without a case',
+    ).toEqual([]);
+    expect(
+      Object.keys(CASES).filter((k) => !operations.includes(k)),
+      'cases of operations not in the document',
+    ).toEqual([]);
+    expect(
+      Object.keys(UNDOCUMENTED).filter((k) => operations.includes(k)),
+      'undocumented routes now documented: move them to CASES',
+    ).toEqual([]);
   });
 });
 
-describe.each(RUN.map(({ operation, c }) => ({ name: c.label ? `${operation} (${c.label})` : operation, c })))('$name', ({ name, c }) => {
-  for (const persona of order(c)) it(title(c, persona), () => judge(c, name, persona));
-});
+describe.each(RUN.map(({ operation, c }) => ({ name: c.label ? `${operation} (${c.label})` : operation, c })))(
+  '$name',
+  ({ name, c }) => {
+    for (const persona of order(c)) it(title(c, persona), () => judge(c, name, persona));
+  },
+);
 
 describe('signed tile tokens', () => {
   const anonymous = (): Caller => world.callers.anonymous;
-  const mint = async (path: string) => (await json<{ token: string }>(await call(path, { method: 'POST', apiKey: world.callers.viewer.apiKey }), 201)).token;
+  const mint = async (path: string) =>
+    (await json<{ token: string }>(await call(path, { method: 'POST', apiKey: world.callers.viewer.apiKey }), 201))
+      .token;
 
   /** Opens what it was minted for (can), and nothing else: another object of P answers as a nonexistent one (cannot). */
   async function opensOnly(token: string, made: string, other: string, ghost: string, at: (id: string) => string) {
@@ -573,30 +1048,60 @@ describe('signed tile tokens', () => {
     expect(can.status, `anonymous GET ${at(made)}: got ${show(can)}, expected 200 (the token is for it)`).toBe(200);
     const twin = await send(anonymous(), get(at(ghost)));
     const cannot = await send(anonymous(), get(at(other)));
-    expect({ status: cannot.status, type: cannot.type }, `anonymous GET ${at(other)} with a token for ${made}: got ${show(cannot)}, expected what a nonexistent object gets: ${show(twin)}`)
-      .toEqual({ status: twin.status, type: twin.type });
-    expect(is2xx(cannot.status) || cannot.status === 403 || cannot.status === 409, `anonymous GET ${at(other)}: got ${show(cannot)}, expected no 2xx, 403 or 409`).toBe(false);
+    expect(
+      { status: cannot.status, type: cannot.type },
+      `anonymous GET ${at(other)} with a token for ${made}: got ${show(cannot)}, expected what a nonexistent object gets: ${show(twin)}`,
+    ).toEqual({ status: twin.status, type: twin.type });
+    expect(
+      is2xx(cannot.status) || cannot.status === 403 || cannot.status === 409,
+      `anonymous GET ${at(other)}: got ${show(cannot)}, expected no 2xx, 403 or 409`,
+    ).toBe(false);
   }
 
   it("a data product's token, minted by a viewer, opens its tiles by id for anyone, and no other product's", async () => {
     const token = await mint(`/data-products/${world.ids.cog}/token`);
-    await opensOnly(token, world.ids.cog, world.otherCog, randomUUID(), (id) => `/data-products/${id}/info?token=${q(token)}`);
-    await opensOnly(token, world.ids.cog, world.otherCog, randomUUID(), (id) => `/data-products/${id}/tiles/WebMercatorQuad/${world.geo.tile.z}/${world.geo.tile.x}/${world.geo.tile.y}.png?rescale=0,8000&token=${q(token)}`);
+    await opensOnly(
+      token,
+      world.ids.cog,
+      world.otherCog,
+      randomUUID(),
+      (id) => `/data-products/${id}/info?token=${q(token)}`,
+    );
+    await opensOnly(
+      token,
+      world.ids.cog,
+      world.otherCog,
+      randomUUID(),
+      (id) =>
+        `/data-products/${id}/tiles/WebMercatorQuad/${world.geo.tile.z}/${world.geo.tile.x}/${world.geo.tile.y}.png?rescale=0,8000&token=${q(token)}`,
+    );
   });
 
   it("a data product's token opens its file by key (/cog?url=), and no other product's key", async () => {
     const token = await mint(`/data-products/${world.ids.cog}/token`);
     const keys: Record<string, string> = { [world.ids.cog]: world.ids.cogKey, [world.otherCog]: world.otherCogKey };
     const ghost = `projects/${randomUUID()}/ghost/${randomBytes(4).toString('hex')}.tif`;
-    await opensOnly(token, world.ids.cog, world.otherCog, ghost, (id) => `/cog/info?url=${q(keys[id] ?? id)}&token=${q(token)}`);
+    await opensOnly(
+      token,
+      world.ids.cog,
+      world.otherCog,
+      ghost,
+      (id) => `/cog/info?url=${q(keys[id] ?? id)}&token=${q(token)}`,
+    );
   });
 
   it("a layer's token opens its vector tiles for anyone, and no other layer's", async () => {
     const token = await mint(`/vector/${world.ids.layer}/token`);
-    await opensOnly(token, world.ids.layer, world.otherLayer, randomUUID(), (id) => `/vector/${id}/0/0/0.mvt?token=${q(token)}`);
+    await opensOnly(
+      token,
+      world.ids.layer,
+      world.otherLayer,
+      randomUUID(),
+      (id) => `/vector/${id}/0/0/0.mvt?token=${q(token)}`,
+    );
   });
 
-  it('a malformed token tells nothing either: P\'s objects answer it as nonexistent ones do', async () => {
+  it("a malformed token tells nothing either: P's objects answer it as nonexistent ones do", async () => {
     const bad = 'not-a-token';
     const wrong: string[] = [];
     const ghostKey = `projects/${randomUUID()}/ghost/${randomBytes(4).toString('hex')}.tif`;
@@ -608,7 +1113,10 @@ describe('signed tile tokens', () => {
     ] as const) {
       const twin = await send(anonymous(), get(`${ghost}${ghost.includes('?') ? '&' : '?'}token=${bad}`));
       const got = await send(anonymous(), get(`${real}${real.includes('?') ? '&' : '?'}token=${bad}`));
-      if (got.status !== twin.status || got.type !== twin.type) wrong.push(`anonymous GET ${real} with a malformed token: got ${show(got)}, expected what a nonexistent object gets: ${show(twin)}`);
+      if (got.status !== twin.status || got.type !== twin.type)
+        wrong.push(
+          `anonymous GET ${real} with a malformed token: got ${show(got)}, expected what a nonexistent object gets: ${show(twin)}`,
+        );
     }
     expect(wrong, wrong.join('\n')).toEqual([]);
   });
@@ -617,9 +1125,12 @@ describe('signed tile tokens', () => {
     const wrong: string[] = [];
     for (const persona of ['anonymous', 'stranger', 'jumper'] as const) {
       for (const path of [
-        `/data-products/${world.ids.cog}/info`, `/cog/info?url=${q(world.ids.cogKey)}`,
-        `/pmtiles/${world.ids.pmtiles}/metadata`, `/pmtiles/${world.ids.pmtilesName}/metadata`,
-        `/vector/${world.ids.layer}/0/0/0.mvt`, `/features/collections/${world.ids.layer}/items`,
+        `/data-products/${world.ids.cog}/info`,
+        `/cog/info?url=${q(world.ids.cogKey)}`,
+        `/pmtiles/${world.ids.pmtiles}/metadata`,
+        `/pmtiles/${world.ids.pmtilesName}/metadata`,
+        `/vector/${world.ids.layer}/0/0/0.mvt`,
+        `/features/collections/${world.ids.layer}/items`,
       ]) {
         const got = await send(world.callers[persona], get(path));
         if (got.status !== 404) wrong.push(`${persona} GET ${path}: got ${show(got)}, expected 404`);

@@ -24,24 +24,56 @@ afterAll(() => db.end());
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-interface Setup { owner: TestUser; viewer: TestUser; project: string; product: string; token: string; apiKeyId: string | null }
+interface Setup {
+  owner: TestUser;
+  viewer: TestUser;
+  project: string;
+  product: string;
+  token: string;
+  apiKeyId: string | null;
+}
 
 /** A project with a PMTiles product (uploaded with tus, registered by its job), a viewer, and the viewer's tile token. */
 async function setup(isPublic: boolean, teamViewer = false, mintWithKey = false): Promise<Setup> {
   const [owner, viewer] = await Promise.all([newUser('revoke-owner'), newUser('revoke-viewer')]);
   let teamId: string | null = null;
   if (teamViewer) {
-    teamId = (await json<{ id: string }>(await call('/teams', { token: owner.token, json: { name: 'revocation' } }), 201)).id;
-    await json(await call(`/teams/${teamId}/members`, { token: owner.token, json: { user_id: viewer.id, role: 'member' } }), 200);
+    teamId = (
+      await json<{ id: string }>(await call('/teams', { token: owner.token, json: { name: 'revocation' } }), 201)
+    ).id;
+    await json(
+      await call(`/teams/${teamId}/members`, { token: owner.token, json: { user_id: viewer.id, role: 'member' } }),
+      200,
+    );
   }
-  const project = (await json<{ id: string }>(await call('/projects', { token: owner.token, json: { title: 'Revocation', boundary: square(10, 45), is_public: isPublic, team_id: teamId } }), 201)).id;
-  if (!teamViewer) await json(await call(`/projects/${project}/members`, { token: owner.token, json: { user_id: viewer.id, role: 'viewer' } }), 200);
-  const flight = (await json<{ id: string }>(await call(`/projects/${project}/flights`, { token: owner.token, json: { acquisition_date: '2025-06-01' } }), 201)).id;
+  const project = (
+    await json<{ id: string }>(
+      await call('/projects', {
+        token: owner.token,
+        json: { title: 'Revocation', boundary: square(10, 45), is_public: isPublic, team_id: teamId },
+      }),
+      201,
+    )
+  ).id;
+  if (!teamViewer)
+    await json(
+      await call(`/projects/${project}/members`, { token: owner.token, json: { user_id: viewer.id, role: 'viewer' } }),
+      200,
+    );
+  const flight = (
+    await json<{ id: string }>(
+      await call(`/projects/${project}/flights`, { token: owner.token, json: { acquisition_date: '2025-06-01' } }),
+      201,
+    )
+  ).id;
   const bytes = readFileSync(`${FIXTURES}/pmtiles/stamen_toner_z3.pmtiles`);
   const created = await fetch(`${baseUrl}/uploads`, {
     method: 'POST',
     headers: {
-      'tus-resumable': '1.0.0', authorization: `Bearer ${owner.token}`, 'upload-length': String(bytes.length), 'content-type': 'application/offset+octet-stream',
+      'tus-resumable': '1.0.0',
+      authorization: `Bearer ${owner.token}`,
+      'upload-length': String(bytes.length),
+      'content-type': 'application/offset+octet-stream',
       'upload-metadata': `project ${b64(project)},flight ${b64(flight)},type ${b64('pmtiles')},filename ${b64('toner.pmtiles')}`,
     },
     body: bytes,
@@ -50,7 +82,10 @@ async function setup(isPublic: boolean, teamViewer = false, mintWithKey = false)
   const uploadUrl = created.headers.get('location')!;
   let product: string | null = null;
   for (let i = 0; i < 120 && !product; i++) {
-    const status = await json<{ dataProductId: string | null; jobId: string | null }>(await call(new URL(uploadUrl).pathname, { token: owner.token }), 200);
+    const status = await json<{ dataProductId: string | null; jobId: string | null }>(
+      await call(new URL(uploadUrl).pathname, { token: owner.token }),
+      200,
+    );
     if (status.jobId) {
       const job = await json<{ state: string }>(await call(`/jobs/${status.jobId}`, { token: owner.token }), 200);
       if (job.state === 'succeeded') product = status.dataProductId;
@@ -60,9 +95,19 @@ async function setup(isPublic: boolean, teamViewer = false, mintWithKey = false)
   }
   expect(product).not.toBeNull();
   // The viewer mints the token with their sign-in, or with an API key of theirs.
-  const key = mintWithKey ? await json<{ id: string; key: string }>(await call('/api-keys', { token: viewer.token, json: { name: 'tiles' } }), 201) : null;
+  const key = mintWithKey
+    ? await json<{ id: string; key: string }>(
+        await call('/api-keys', { token: viewer.token, json: { name: 'tiles' } }),
+        201,
+      )
+    : null;
   const credentials = key ? { apiKey: key.key } : { token: viewer.token };
-  const token = (await json<{ token: string }>(await call(`/data-products/${product}/token`, { method: 'POST', ...credentials }), 201)).token;
+  const token = (
+    await json<{ token: string }>(
+      await call(`/data-products/${product}/token`, { method: 'POST', ...credentials }),
+      201,
+    )
+  ).token;
   return { owner, viewer, project, product: product!, token, apiKeyId: key?.id ?? null };
 }
 
@@ -79,20 +124,30 @@ async function msUntilRefused(request: () => Promise<Response>, expected: number
       return Date.now() - started;
     }
     await response.arrayBuffer();
-    if (Date.now() - started > STATED_DELAY_MS + SLACK_MS) throw new Error(`still answered 200 after ${Date.now() - started} ms`);
+    if (Date.now() - started > STATED_DELAY_MS + SLACK_MS)
+      throw new Error(`still answered 200 after ${Date.now() - started} ms`);
     await new Promise((r) => setTimeout(r, STEP_MS));
   }
 }
 
 describe(`tokens die with access (within ${STATED_DELAY_MS / 1000} s elsewhere, at once here)`, () => {
   it('a viewer’s token stops working when the viewer is removed, the team membership ends, the project is made private or the product deleted elsewhere', async () => {
-    const [removed, team, madePrivate, deleted, keyDeleted] = await Promise.all([setup(false), setup(false, true), setup(true), setup(false), setup(false, false, true)]);
+    const [removed, team, madePrivate, deleted, keyDeleted] = await Promise.all([
+      setup(false),
+      setup(false, true),
+      setup(true),
+      setup(false),
+      setup(false, false, true),
+    ]);
     // Every token works, and this isolate has seen (and so remembers) each product's access.
     for (const s of [removed, team, madePrivate, deleted, keyDeleted]) expect((await withToken(s)).status).toBe(200);
     // A public project's product needs no token at all, until it is private.
     expect((await call(`/pmtiles/${madePrivate.product}/metadata`)).status).toBe(200);
 
-    await db.query('DELETE FROM project_members WHERE project_id = $1 AND user_id = $2', [removed.project, removed.viewer.id]);
+    await db.query('DELETE FROM project_members WHERE project_id = $1 AND user_id = $2', [
+      removed.project,
+      removed.viewer.id,
+    ]);
     await db.query('DELETE FROM team_members WHERE user_id = $1', [team.viewer.id]);
     await db.query('UPDATE projects SET is_public = false WHERE id = $1', [madePrivate.project]);
     await db.query('DELETE FROM data_products WHERE id = $1', [deleted.product]);
@@ -107,20 +162,32 @@ describe(`tokens die with access (within ${STATED_DELAY_MS / 1000} s elsewhere, 
       msUntilRefused(() => withToken(deleted), 404),
       msUntilRefused(() => withToken(keyDeleted), 401),
     ]);
-    console.log('revocation delays, ms (member removed, team membership ended, made private: token, anonymous; product deleted; minting key deleted):', delays.join(', '));
+    console.log(
+      'revocation delays, ms (member removed, team membership ended, made private: token, anonymous; product deleted; minting key deleted):',
+      delays.join(', '),
+    );
     for (const delay of delays) expect(delay).toBeLessThanOrEqual(STATED_DELAY_MS + SLACK_MS);
     // The viewer's new token, minted now, is refused as its access is gone (404: nothing to mint for).
-    await problem(await call(`/data-products/${removed.product}/token`, { method: 'POST', token: removed.viewer.token }), 404, 'not-found');
+    await problem(
+      await call(`/data-products/${removed.product}/token`, { method: 'POST', token: removed.viewer.token }),
+      404,
+      'not-found',
+    );
   });
 
   it('a change made through this service takes effect on the very next request', async () => {
     const s = await setup(true);
     expect((await withToken(s)).status).toBe(200);
-    expect((await call(`/projects/${s.project}/members/${s.viewer.id}`, { method: 'DELETE', token: s.owner.token })).status).toBe(204);
+    expect(
+      (await call(`/projects/${s.project}/members/${s.viewer.id}`, { method: 'DELETE', token: s.owner.token })).status,
+    ).toBe(204);
     await problem(await withToken(s), 401, 'invalid-token');
     // Made private through the API: anonymous readers lose it at once too.
     expect((await call(`/pmtiles/${s.product}/metadata`)).status).toBe(200);
-    await json(await call(`/projects/${s.project}`, { method: 'PATCH', token: s.owner.token, json: { is_public: false } }), 200);
+    await json(
+      await call(`/projects/${s.project}`, { method: 'PATCH', token: s.owner.token, json: { is_public: false } }),
+      200,
+    );
     await problem(await call(`/pmtiles/${s.product}/metadata`), 404, 'not-found');
 
     // A token minted with a sign-in dies with it: logout here ends it at once.

@@ -6,19 +6,30 @@ import { OwnWorker } from './own-worker';
 describe('registration and sign-in', () => {
   it('registers, signs in and answers /users/me', async () => {
     const user = await newUser('alice');
-    const me = await json<{ id: string; email: string; is_admin: boolean }>(await call('/users/me', { token: user.token }), 200);
+    const me = await json<{ id: string; email: string; is_admin: boolean }>(
+      await call('/users/me', { token: user.token }),
+      200,
+    );
     expect(me).toMatchObject({ id: user.id, email: user.email, is_admin: false });
   });
 
   it('refuses a second account for the same email, whatever its case', async () => {
     const user = await newUser('dup');
-    await problem(await call('/auth/register', { json: { email: user.email.toUpperCase(), password: 'another password' } }), 409, 'conflict');
+    await problem(
+      await call('/auth/register', { json: { email: user.email.toUpperCase(), password: 'another password' } }),
+      409,
+      'conflict',
+    );
   });
 
   it('refuses a wrong password and an unknown account alike', async () => {
     const user = await newUser('wrongpw');
     const wrong = await problem(await login(user.email, 'not the password'), 401, 'invalid-credentials');
-    const unknown = await problem(await login(`${unique('ghost')}@example.org`, 'whatever1'), 401, 'invalid-credentials');
+    const unknown = await problem(
+      await login(`${unique('ghost')}@example.org`, 'whatever1'),
+      401,
+      'invalid-credentials',
+    );
     expect(wrong.detail).toBe(unknown.detail);
   });
 
@@ -35,7 +46,10 @@ describe('registration and sign-in', () => {
 describe('refresh and logout', () => {
   it('rotates refresh tokens, and a reused one ends the whole sign-in', async () => {
     const user = await newUser('refresh');
-    const first = await json<{ access_token: string; refresh_token: string }>(await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }), 200);
+    const first = await json<{ access_token: string; refresh_token: string }>(
+      await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }),
+      200,
+    );
     expect(first.refresh_token).not.toBe(user.refreshToken);
     await json(await call('/users/me', { token: first.access_token }), 200);
 
@@ -62,7 +76,8 @@ describe('refresh and logout', () => {
 });
 
 describe('hostile access tokens all get 401', () => {
-  const decode = (part: string) => JSON.parse(new TextDecoder().decode(base64url.decode(part))) as Record<string, unknown>;
+  const decode = (part: string) =>
+    JSON.parse(new TextDecoder().decode(base64url.decode(part))) as Record<string, unknown>;
   const encode = (value: unknown) => base64url.encode(JSON.stringify(value));
 
   async function devKey(): Promise<{ kid: string; key: CryptoKey | Uint8Array }> {
@@ -83,8 +98,14 @@ describe('hostile access tokens all get 401', () => {
     const claims = decode(user.token.split('.')[1]!);
     const { kid, key } = await devKey();
     const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({ sid: claims.sid }).setProtectedHeader({ alg: 'ES256', kid }).setSubject(user.id)
-      .setIssuer('edge-tiles').setAudience('api').setIssuedAt(now - 3600).setExpirationTime(now - 60).sign(key);
+    const expired = await new SignJWT({ sid: claims.sid })
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setSubject(user.id)
+      .setIssuer('edge-tiles')
+      .setAudience('api')
+      .setIssuedAt(now - 3600)
+      .setExpirationTime(now - 60)
+      .sign(key);
     const body = await problem(await call('/users/me', { token: expired }), 401, 'invalid-token');
     expect(body.detail).toMatch(/expired/);
   });
@@ -92,15 +113,25 @@ describe('hostile access tokens all get 401', () => {
   it('alg none', async () => {
     const user = await newUser('algnone');
     const payload = user.token.split('.')[1]!;
-    await problem(await call('/users/me', { token: `${encode({ alg: 'none', typ: 'JWT' })}.${payload}.` }), 401, 'invalid-token');
+    await problem(
+      await call('/users/me', { token: `${encode({ alg: 'none', typ: 'JWT' })}.${payload}.` }),
+      401,
+      'invalid-token',
+    );
   });
 
   it('unknown kid', async () => {
     const user = await newUser('kid');
     const claims = decode(user.token.split('.')[1]!);
     const { privateKey } = await generateKeyPair('ES256');
-    const token = await new SignJWT({ sid: claims.sid }).setProtectedHeader({ alg: 'ES256', kid: 'not-ours' }).setSubject(user.id)
-      .setIssuer('edge-tiles').setAudience('api').setIssuedAt().setExpirationTime('5m').sign(privateKey);
+    const token = await new SignJWT({ sid: claims.sid })
+      .setProtectedHeader({ alg: 'ES256', kid: 'not-ours' })
+      .setSubject(user.id)
+      .setIssuer('edge-tiles')
+      .setAudience('api')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
     await problem(await call('/users/me', { token }), 401, 'invalid-token');
   });
 
@@ -108,8 +139,14 @@ describe('hostile access tokens all get 401', () => {
     const user = await newUser('aud');
     const { kid, key } = await devKey();
     const claims = decode(user.token.split('.')[1]!);
-    const token = await new SignJWT({ sid: claims.sid }).setProtectedHeader({ alg: 'ES256', kid }).setSubject(user.id)
-      .setIssuer('edge-tiles').setAudience('tiles').setIssuedAt().setExpirationTime('5m').sign(key);
+    const token = await new SignJWT({ sid: claims.sid })
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setSubject(user.id)
+      .setIssuer('edge-tiles')
+      .setAudience('tiles')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(key);
     await problem(await call('/users/me', { token }), 401, 'invalid-token');
   });
 
@@ -125,7 +162,8 @@ describe('sign-in throttling', () => {
   it('locks one address out of an account after repeated failures; the owner elsewhere still signs in (issue 18)', async () => {
     const user = await newUser('throttle');
     const attacker = address('198.51.100');
-    for (let i = 0; i < 5; i++) await problem(await login(user.email, `wrong-${i}-pw`, attacker), 401, 'invalid-credentials');
+    for (let i = 0; i < 5; i++)
+      await problem(await login(user.email, `wrong-${i}-pw`, attacker), 401, 'invalid-credentials');
     const locked = await login(user.email, user.password, attacker);
     await problem(locked, 429, 'too-many-requests');
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -136,14 +174,19 @@ describe('sign-in throttling', () => {
     const user = await newUser('ceiling');
     // 100 failures from 20 addresses, 5 each (each pair then locked on its own).
     for (let a = 0; a < 20; a++) {
-      await Promise.all(Array.from({ length: 5 }, (_, i) => login(user.email, `wrong-${a}-${i}`, `198.18.${a}.7`).then((r) => problem(r, 401, 'invalid-credentials'))));
+      await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          login(user.email, `wrong-${a}-${i}`, `198.18.${a}.7`).then((r) => problem(r, 401, 'invalid-credentials')),
+        ),
+      );
     }
     await problem(await login(user.email, user.password, '198.19.0.1'), 429, 'too-many-requests');
   });
 
   it('limits one address trying many accounts', async () => {
     const ip = address('192.0.2');
-    for (let i = 0; i < 30; i++) await problem(await login(`${unique('spray')}@example.org`, 'guess-1234', ip), 401, 'invalid-credentials');
+    for (let i = 0; i < 30; i++)
+      await problem(await login(`${unique('spray')}@example.org`, 'guess-1234', ip), 401, 'invalid-credentials');
     const user = await newUser('bystander');
     await problem(await login(user.email, user.password, ip), 429, 'too-many-requests');
     // The same account from another address is unaffected.
@@ -156,18 +199,36 @@ describe('sign-in throttling', () => {
     try {
       const at = (path: string, init: RequestInit) => fetch(`${server.baseUrl}${path}`, init);
       const post = (path: string, body: unknown, ip: string) =>
-        at(path, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip }, body: JSON.stringify(body) });
+        at(path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip },
+          body: JSON.stringify(body),
+        });
       const email = `${unique('bystander')}@example.org`;
-      expect((await post('/auth/register', { email, password: 'right-password-1', name: 'bystander' }, '10.0.0.1')).status).toBe(201);
+      expect(
+        (await post('/auth/register', { email, password: 'right-password-1', name: 'bystander' }, '10.0.0.1')).status,
+      ).toBe(201);
       // A password spray, each guess claiming another address: they all count against the one address
       // there is, so the per-address limit (30) stops it (sooner if earlier tests failed from it too).
       const statuses: number[] = [];
       for (let i = 0; i <= 30 && !statuses.includes(429); i++) {
-        statuses.push((await post('/auth/token', { email: `${unique('sprayed')}@example.org`, password: 'guess-1234' }, `10.0.1.${i}`)).status);
+        statuses.push(
+          (
+            await post(
+              '/auth/token',
+              { email: `${unique('sprayed')}@example.org`, password: 'guess-1234' },
+              `10.0.1.${i}`,
+            )
+          ).status,
+        );
       }
       expect(statuses.at(-1)).toBe(429);
       expect(statuses.slice(0, -1).every((status) => status === 401)).toBe(true);
-      await problem(await post('/auth/token', { email, password: 'right-password-1' }, '10.0.2.1'), 429, 'too-many-requests');
+      await problem(
+        await post('/auth/token', { email, password: 'right-password-1' }, '10.0.2.1'),
+        429,
+        'too-many-requests',
+      );
     } finally {
       await server.stop();
     }

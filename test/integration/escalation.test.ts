@@ -18,15 +18,35 @@ describe('a new account with teams of its own cannot touch another tenant’s pr
     // The tenant's own state: a private project (as seeded) with a vector layer.
     const tenant = { apiKey: seed.admin.apiKey };
     expect((await json<{ is_public: boolean }>(await call(`/projects/${project}`, tenant), 200)).is_public).toBe(false);
-    layer = (await json<{ id: string }>(await call(`/projects/${project}/vector-layers?name=escalation`, {
-      ...tenant, json: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { n: 1 }, geometry: { type: 'Point', coordinates: [-118.29, 36.58] } }] },
-    }), 201)).id;
+    layer = (
+      await json<{ id: string }>(
+        await call(`/projects/${project}/vector-layers?name=escalation`, {
+          ...tenant,
+          json: {
+            type: 'FeatureCollection',
+            features: [
+              { type: 'Feature', properties: { n: 1 }, geometry: { type: 'Point', coordinates: [-118.29, 36.58] } },
+            ],
+          },
+        }),
+        201,
+      )
+    ).id;
     // The attacker: registers, creates a team (and so owns one), and is a plain member of another.
     jumper = await newUser('jumper');
     await json(await call('/teams', { token: jumper.token, json: { name: 'my own team' } }), 201);
     const other = await newUser('other-team-owner');
-    const otherTeam = await json<{ id: string }>(await call('/teams', { token: other.token, json: { name: 'another team' } }), 201);
-    await json(await call(`/teams/${otherTeam.id}/members`, { token: other.token, json: { user_id: jumper.id, role: 'member' } }), 200);
+    const otherTeam = await json<{ id: string }>(
+      await call('/teams', { token: other.token, json: { name: 'another team' } }),
+      201,
+    );
+    await json(
+      await call(`/teams/${otherTeam.id}/members`, {
+        token: other.token,
+        json: { user_id: jumper.id, role: 'member' },
+      }),
+      200,
+    );
   });
 
   const as = () => ({ token: jumper.token });
@@ -52,7 +72,9 @@ describe('a new account with teams of its own cannot touch another tenant’s pr
 
   it('data products, their files and tokens', async () => {
     await notFound(`/projects/${project}/flights/${flight}/data-products`);
-    await notFound(`/projects/${project}/flights/${flight}/data-products`, { json: { type: 'ortho', r2_key: cog.key, is_public: true } });
+    await notFound(`/projects/${project}/flights/${flight}/data-products`, {
+      json: { type: 'ortho', r2_key: cog.key, is_public: true },
+    });
     await notFound(`/data-products/${cog.id}`);
     await notFound(`/data-products/${cog.id}`, { method: 'PATCH', json: { is_public: true } });
     await notFound(`/data-products/${cog.id}/token`, { method: 'POST' });
@@ -76,16 +98,32 @@ describe('a new account with teams of its own cannot touch another tenant’s pr
     await notFound(`/features/collections/${layer}/items`);
     expect(JSON.stringify(await json(await call('/vector', as()), 200))).not.toContain(layer);
     expect(JSON.stringify(await json(await call('/features/collections', as()), 200))).not.toContain(layer);
-    await notFound(`/projects/${project}/vector-layers?name=x`, { json: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [0, 0] } }] } });
+    await notFound(`/projects/${project}/vector-layers?name=x`, {
+      json: {
+        type: 'FeatureCollection',
+        features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [0, 0] } }],
+      },
+    });
     await notFound(`/projects/${project}/stac/publish`, { method: 'POST' });
     await notFound(`/stac/collections/${project}`);
-    const search = await json<{ features: Array<{ collection: string }> }>(await call(`/stac/search?collections=${project}`, as()), 200);
+    const search = await json<{ features: Array<{ collection: string }> }>(
+      await call(`/stac/search?collections=${project}`, as()),
+      200,
+    );
     expect(search.features).toHaveLength(0);
   });
 
   it('uploads, ingest and jobs', async () => {
     const metadata = `project ${btoa(project)},flight ${btoa(flight)},type ${btoa('ortho')},filename ${btoa('x.tif')}`;
-    await problem(await call('/uploads', { method: 'POST', ...as(), headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', 'upload-metadata': metadata } }), 404, 'not-found');
+    await problem(
+      await call('/uploads', {
+        method: 'POST',
+        ...as(),
+        headers: { 'tus-resumable': '1.0.0', 'upload-length': '10', 'upload-metadata': metadata },
+      }),
+      404,
+      'not-found',
+    );
     await notFound('/ingest', { json: { key: cog.key, flight } });
     await notFound(`/jobs?project=${project}`);
     const jobs = await json<{ jobs: Array<{ project_id: string }> }>(await call('/jobs', as()), 200);

@@ -9,34 +9,101 @@ const apiKey = seed.admin.apiKey;
 const url = `url=${encodeURIComponent(seed.objects['reads.tif']!)}`;
 const product = seed.dataProducts['cog_rgb.tif']!.id;
 
-const junk = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('', '-1', '0', '1e308', '-1e308', 'NaN', 'Infinity', '%00', '__proto__', 'constructor', '1,2,3,4,5', '[]', '{}', 'null'));
+const junk = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom(
+    '',
+    '-1',
+    '0',
+    '1e308',
+    '-1e308',
+    'NaN',
+    'Infinity',
+    '%00',
+    '__proto__',
+    'constructor',
+    '1,2,3,4,5',
+    '[]',
+    '{}',
+    'null',
+  ),
+);
 const number = fc.oneof(fc.integer({ min: -10, max: 5000 }).map(String), fc.double().map(String), junk);
 
 /** One query parameter of the raster routes, plausible or not. */
 const parameter = fc.oneof(
   fc.tuple(fc.constant('bidx'), fc.oneof(fc.integer({ min: -1, max: 5 }).map(String), junk)),
-  fc.tuple(fc.constant('expression'), fc.oneof(fc.constantFrom('b1', 'b1*2', '(b1-b2)/(b1+b2)', 'b1;b2;b3', 'b9', 'b1/0', 'sqrt(b1)'), junk)),
-  fc.tuple(fc.constant('rescale'), fc.oneof(fc.tuple(number, number).map(([a, b]) => `${a},${b}`), junk)),
+  fc.tuple(
+    fc.constant('expression'),
+    fc.oneof(fc.constantFrom('b1', 'b1*2', '(b1-b2)/(b1+b2)', 'b1;b2;b3', 'b9', 'b1/0', 'sqrt(b1)'), junk),
+  ),
+  fc.tuple(
+    fc.constant('rescale'),
+    fc.oneof(
+      fc.tuple(number, number).map(([a, b]) => `${a},${b}`),
+      junk,
+    ),
+  ),
   fc.tuple(fc.constant('colormap_name'), fc.oneof(fc.constantFrom('viridis', 'terrain_r', 'cfastie'), junk)),
-  fc.tuple(fc.constant('colormap'), fc.oneof(fc.constantFrom('{"1":[255,0,0,255]}', '[[[0,100],[0,0,0,255]]]', '{"x":1}'), junk)),
-  fc.tuple(fc.constantFrom('nodata', 'max_size', 'width', 'height', 'buffer', 'padding', 'histogram_bins', 'tilesize', 'minzoom', 'maxzoom', 'tile_scale'), number),
+  fc.tuple(
+    fc.constant('colormap'),
+    fc.oneof(fc.constantFrom('{"1":[255,0,0,255]}', '[[[0,100],[0,0,0,255]]]', '{"x":1}'), junk),
+  ),
+  fc.tuple(
+    fc.constantFrom(
+      'nodata',
+      'max_size',
+      'width',
+      'height',
+      'buffer',
+      'padding',
+      'histogram_bins',
+      'tilesize',
+      'minzoom',
+      'maxzoom',
+      'tile_scale',
+    ),
+    number,
+  ),
   fc.tuple(fc.constantFrom('unscale', 'return_mask'), fc.oneof(fc.constantFrom('true', 'false'), junk)),
   fc.tuple(fc.constant('resampling'), fc.oneof(fc.constantFrom('nearest', 'bilinear', 'cubic'), junk)),
-  fc.tuple(fc.constantFrom('coord_crs', 'dst_crs'), fc.oneof(fc.constantFrom('EPSG:4326', 'EPSG:3857', 'EPSG:32631', 'EPSG:0'), junk)),
+  fc.tuple(
+    fc.constantFrom('coord_crs', 'dst_crs'),
+    fc.oneof(fc.constantFrom('EPSG:4326', 'EPSG:3857', 'EPSG:32631', 'EPSG:0'), junk),
+  ),
   fc.tuple(fc.constantFrom('p', 'histogram_range', 'tile_format', 'format', 'token'), junk),
 );
 
 /** A raster route, by key or by data product, with a tile, a bbox or a point where it takes one. */
-const path = fc.tuple(
-  fc.constantFrom(`/cog/*?${url}&`, `/data-products/${product}/*?`),
-  fc.oneof(
-    fc.tuple(fc.integer({ min: -1, max: 24 }), fc.integer({ min: -1, max: 70000 }), fc.integer({ min: -1, max: 70000 }), fc.constantFrom('', '.png', '.jpg', '.webp', '.npy', '@2x.png', '@4x.webp', '.gif', '@9x'))
-      .map(([z, x, y, suffix]) => `tiles/WebMercatorQuad/${z}/${x}/${y}${suffix}`),
-    fc.constantFrom('info', 'statistics', 'preview', 'preview.png', 'preview.npy', 'WebMercatorQuad/tilejson.json', 'WebMercatorQuad/WMTSCapabilities.xml', 'tiles/WorldCRS84Quad/3/1/1.png'),
-    fc.tuple(number, number, number, number, fc.constantFrom('.png', '/256x256.png', '/0x0.png', '/9999x9999.jpg')).map(([a, b, c, d, end]) => `bbox/${a},${b},${c},${d}${end}`),
-    fc.tuple(number, number).map(([x, y]) => `point/${x},${y}`),
-  ),
-).map(([base, rest]) => base.replace('*', rest));
+const path = fc
+  .tuple(
+    fc.constantFrom(`/cog/*?${url}&`, `/data-products/${product}/*?`),
+    fc.oneof(
+      fc
+        .tuple(
+          fc.integer({ min: -1, max: 24 }),
+          fc.integer({ min: -1, max: 70000 }),
+          fc.integer({ min: -1, max: 70000 }),
+          fc.constantFrom('', '.png', '.jpg', '.webp', '.npy', '@2x.png', '@4x.webp', '.gif', '@9x'),
+        )
+        .map(([z, x, y, suffix]) => `tiles/WebMercatorQuad/${z}/${x}/${y}${suffix}`),
+      fc.constantFrom(
+        'info',
+        'statistics',
+        'preview',
+        'preview.png',
+        'preview.npy',
+        'WebMercatorQuad/tilejson.json',
+        'WebMercatorQuad/WMTSCapabilities.xml',
+        'tiles/WorldCRS84Quad/3/1/1.png',
+      ),
+      fc
+        .tuple(number, number, number, number, fc.constantFrom('.png', '/256x256.png', '/0x0.png', '/9999x9999.jpg'))
+        .map(([a, b, c, d, end]) => `bbox/${a},${b},${c},${d}${end}`),
+      fc.tuple(number, number).map(([x, y]) => `point/${x},${y}`),
+    ),
+  )
+  .map(([base, rest]) => base.replace('*', rest));
 
 async function expectHandled(response: Response): Promise<void> {
   const body = await response.text();
@@ -46,22 +113,44 @@ async function expectHandled(response: Response): Promise<void> {
 
 describe('fuzzed requests are answered or refused with a 4xx problem', () => {
   it('raster routes with generated query strings', async () => {
-    await fc.assert(fc.asyncProperty(path, fc.array(parameter, { maxLength: 6 }), async (route, parameters) => {
-      const query = parameters.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-      await expectHandled(await call(`${route}${query}`, { apiKey }));
-    }), { seed: SEED, numRuns: 250 });
+    await fc.assert(
+      fc.asyncProperty(path, fc.array(parameter, { maxLength: 6 }), async (route, parameters) => {
+        const query = parameters.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+        await expectHandled(await call(`${route}${query}`, { apiKey }));
+      }),
+      { seed: SEED, numRuns: 250 },
+    );
   });
 
   it('tus creation with generated headers', async () => {
-    const header = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('', '-1', '1e3', '99999999999999999999', 'sha1 abc', 'project ,flight'));
-    await fc.assert(fc.asyncProperty(
-      fc.record({ length: header, metadata: header, checksum: header, resumable: fc.constantFrom('1.0.0', '0.2.2', ''), defer: fc.constantFrom('1', '0', '') }),
-      async (h) => {
-        const headers: Record<string, string> = { 'tus-resumable': h.resumable, 'upload-length': h.length, 'upload-metadata': h.metadata, 'upload-checksum': h.checksum, 'upload-defer-length': h.defer };
-        // Header values fetch refuses to send (line breaks) are not requests at all.
-        for (const [k, v] of Object.entries(headers)) if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(v) || v !== v.trim()) delete headers[k];
-        await expectHandled(await call('/uploads', { apiKey, method: 'POST', headers }));
-      },
-    ), { seed: SEED, numRuns: 150 });
+    const header = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('', '-1', '1e3', '99999999999999999999', 'sha1 abc', 'project ,flight'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          length: header,
+          metadata: header,
+          checksum: header,
+          resumable: fc.constantFrom('1.0.0', '0.2.2', ''),
+          defer: fc.constantFrom('1', '0', ''),
+        }),
+        async (h) => {
+          const headers: Record<string, string> = {
+            'tus-resumable': h.resumable,
+            'upload-length': h.length,
+            'upload-metadata': h.metadata,
+            'upload-checksum': h.checksum,
+            'upload-defer-length': h.defer,
+          };
+          // Header values fetch refuses to send (line breaks) are not requests at all.
+          for (const [k, v] of Object.entries(headers))
+            if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(v) || v !== v.trim()) delete headers[k];
+          await expectHandled(await call('/uploads', { apiKey, method: 'POST', headers }));
+        },
+      ),
+      { seed: SEED, numRuns: 150 },
+    );
   });
 });

@@ -6,14 +6,27 @@ import { fromFile } from 'geotiff';
 
 /** Reference answers come from GDAL itself. */
 export function gdal(command: string, args: string[], input?: string): string {
-  return execFileSync(command, args, { encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  return execFileSync(command, args, {
+    encoding: 'utf8',
+    input,
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
 }
 
 export function gdalinfo(file: string, ...flags: string[]) {
   return JSON.parse(gdal('gdalinfo', ['-json', ...flags, file])) as {
     size: [number, number];
     wgs84Extent: { coordinates: number[][][] };
-    bands: Array<{ computedMin?: number; computedMax?: number; minimum?: number; maximum?: number; mean?: number; stdDev?: number; noDataValue?: number; type: string }>;
+    bands: Array<{
+      computedMin?: number;
+      computedMax?: number;
+      minimum?: number;
+      maximum?: number;
+      mean?: number;
+      stdDev?: number;
+      noDataValue?: number;
+      type: string;
+    }>;
   };
 }
 
@@ -31,7 +44,11 @@ export async function gdalwarp(file: string, args: string[]): Promise<Raster> {
     gdal('gdalwarp', ['-q', '-of', 'GTiff', ...args, file, out]);
     const image = await (await fromFile(out)).getImage();
     const rasters = await image.readRasters();
-    return { width: image.getWidth(), height: image.getHeight(), bands: Array.from({ length: image.getSamplesPerPixel() }, (_, i) => rasters[i] as ArrayLike<number>) };
+    return {
+      width: image.getWidth(),
+      height: image.getHeight(),
+      bands: Array.from({ length: image.getSamplesPerPixel() }, (_, i) => rasters[i] as ArrayLike<number>),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -43,11 +60,31 @@ export function parseNpy(bytes: ArrayBuffer): Raster & { dtype: string } {
   const headerLength = view.getUint16(8, true);
   const header = new TextDecoder().decode(new Uint8Array(bytes, 10, headerLength));
   const dtype = /'descr': '([^']+)'/.exec(header)![1]!;
-  const [count, height, width] = /'shape': \((\d+), (\d+), (\d+)\)/.exec(header)!.slice(1).map(Number) as [number, number, number];
-  const Typed = ({ '|u1': Uint8Array, '|i1': Int8Array, '<u2': Uint16Array, '<i2': Int16Array, '<u4': Uint32Array, '<i4': Int32Array, '<f4': Float32Array, '<f8': Float64Array } as const)[dtype as '|u1'];
+  const [count, height, width] = /'shape': \((\d+), (\d+), (\d+)\)/.exec(header)!.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+  ];
+  const Typed = (
+    {
+      '|u1': Uint8Array,
+      '|i1': Int8Array,
+      '<u2': Uint16Array,
+      '<i2': Int16Array,
+      '<u4': Uint32Array,
+      '<i4': Int32Array,
+      '<f4': Float32Array,
+      '<f8': Float64Array,
+    } as const
+  )[dtype as '|u1'];
   const data = new Typed(bytes.slice(10 + headerLength));
   const plane = width * height;
-  return { width, height, dtype, bands: Array.from({ length: count }, (_, i) => data.subarray(i * plane, (i + 1) * plane)) };
+  return {
+    width,
+    height,
+    dtype,
+    bands: Array.from({ length: count }, (_, i) => data.subarray(i * plane, (i + 1) * plane)),
+  };
 }
 
 const HALF = 20037508.342789244;
@@ -85,13 +122,21 @@ export function tilesFor(file: string) {
   ];
 }
 
-export interface Comparison { equal: number; maskAgreement: number; meanAbsDiff: number; valid: number }
+export interface Comparison {
+  equal: number;
+  maskAgreement: number;
+  meanAbsDiff: number;
+  valid: number;
+}
 
 export function compareRasters(ours: Raster, reference: Raster, bandCount: number): Comparison {
   const n = ours.width * ours.height;
   const ourMask = ours.bands[ours.bands.length - 1]!;
   const refMask = reference.bands[reference.bands.length - 1]!;
-  let agree = 0, valid = 0, equal = 0, absDiff = 0;
+  let agree = 0,
+    valid = 0,
+    equal = 0,
+    absDiff = 0;
   for (let i = 0; i < n; i++) {
     const a = ourMask[i]! > 0;
     const b = refMask[i]! > 0;
@@ -107,6 +152,10 @@ export function compareRasters(ours: Raster, reference: Raster, bandCount: numbe
     }
     if (same) equal++;
   }
-  return { equal: valid ? equal / valid : 1, maskAgreement: agree / n, meanAbsDiff: valid ? absDiff / valid : 0, valid };
+  return {
+    equal: valid ? equal / valid : 1,
+    maskAgreement: agree / n,
+    meanAbsDiff: valid ? absDiff / valid : 0,
+    valid,
+  };
 }
-

@@ -10,7 +10,9 @@ export const baseUrl = seed.baseUrl;
 /** The database behind the Worker under test (given by scripts/test.ts, else the dev one). */
 export function databaseUrl(): string {
   if (process.env.EDGE_TILES_DATABASE_URL) return process.env.EDGE_TILES_DATABASE_URL;
-  const line = readFileSync(`${ROOT}.dev/dev.env`, 'utf8').split('\n').find((l) => l.startsWith('DATABASE_URL='));
+  const line = readFileSync(`${ROOT}.dev/dev.env`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('DATABASE_URL='));
   return line!.slice('DATABASE_URL='.length);
 }
 
@@ -44,7 +46,13 @@ export async function json<T = Record<string, unknown>>(response: Response, stat
   return JSON.parse(text) as T;
 }
 
-export interface Problem { type: string; title: string; status: number; detail?: string; errors?: Array<{ path: string; message: string }> }
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: Array<{ path: string; message: string }>;
+}
 
 export async function problem(response: Response, status: number, kind?: string): Promise<Problem> {
   const text = await response.text();
@@ -74,12 +82,23 @@ export async function login(email: string, password: string, ip?: string): Promi
 export async function newUser(label = 'user'): Promise<TestUser> {
   const email = `${unique(label)}@example.org`;
   const password = `pw-${unique('secret')}`;
-  const user = await json<{ id: string }>(await call('/auth/register', { json: { email, password, name: label } }), 201);
+  const user = await json<{ id: string }>(
+    await call('/auth/register', { json: { email, password, name: label } }),
+    201,
+  );
   const tokens = await json<{ access_token: string; refresh_token: string }>(await login(email, password), 200);
   return { id: user.id, email, password, token: tokens.access_token, refreshToken: tokens.refresh_token };
 }
 
 export const square = (x: number, y: number, size = 0.01) => ({
   type: 'Polygon' as const,
-  coordinates: [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]],
+  coordinates: [
+    [
+      [x, y],
+      [x + size, y],
+      [x + size, y + size],
+      [x, y + size],
+      [x, y],
+    ],
+  ],
 });

@@ -7,7 +7,11 @@ import { call, problem, seed } from './helpers';
 describe('hostile inputs are refused before they are allocated', () => {
   for (const request of hostileRequests(seed)) {
     it(`${request.name}: ${request.status}`, async () => {
-      const response = await call(request.path, { apiKey: seed.admin.apiKey, method: request.method, json: request.body });
+      const response = await call(request.path, {
+        apiKey: seed.admin.apiKey,
+        method: request.method,
+        json: request.body,
+      });
       const refused = await problem(response, request.status);
       expect(refused.detail).toBeTruthy();
     });

@@ -14,8 +14,17 @@ export class OwnWorker {
   private readonly options: StackOptions;
   private readonly envFile: string;
 
-  constructor(name: string, private readonly extra: Record<string, string> = {}) {
-    this.options = { database: 'unused', envName: 'unused', persistTo: `${ROOT}.wrangler/${name}-state`, port: 0, seedFile: 'unused' };
+  constructor(
+    name: string,
+    private readonly extra: Record<string, string> = {},
+  ) {
+    this.options = {
+      database: 'unused',
+      envName: 'unused',
+      persistTo: `${ROOT}.wrangler/${name}-state`,
+      port: 0,
+      seedFile: 'unused',
+    };
     this.envFile = `${ROOT}.dev/${name}.env`;
   }
 
@@ -27,11 +36,21 @@ export class OwnWorker {
       // The suite's settings, but this Worker's own public URL (its jobs call it back, not the
       // suite's) and the test's own settings in place of the suite's.
       const settings: Record<string, string> = { PUBLIC_BASE_URL: this.baseUrl, ...this.extra };
-      const suite = readFileSync(process.env.EDGE_TILES_ENV_FILE ?? `${ROOT}.dev/dev.env`, 'utf8').trimEnd().split('\n')
+      const suite = readFileSync(process.env.EDGE_TILES_ENV_FILE ?? `${ROOT}.dev/dev.env`, 'utf8')
+        .trimEnd()
+        .split('\n')
         .filter((line) => !Object.hasOwn(settings, line.slice(0, line.indexOf('='))));
-      writeFileSync(this.envFile, `${[...suite, ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)].join('\n')}\n`);
+      writeFileSync(
+        this.envFile,
+        `${[...suite, ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)].join('\n')}\n`,
+      );
     }
-    this.child = await startWorker({ envFile: this.envFile, baseUrl: this.baseUrl }, this.options, process.env.OWN_WORKER_LOG ? 'inherit' : 'ignore', true);
+    this.child = await startWorker(
+      { envFile: this.envFile, baseUrl: this.baseUrl },
+      this.options,
+      process.env.OWN_WORKER_LOG ? 'inherit' : 'ignore',
+      true,
+    );
   }
 
   /**

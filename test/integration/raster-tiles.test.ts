@@ -15,7 +15,18 @@ describe.each(COGS)('tiles of %s match gdalwarp', (name, product) => {
     expect(response.status, await response.clone().text()).toBe(200);
     const ours = parseNpy(await response.arrayBuffer());
     const bounds = mercatorTileBounds(z, x, y);
-    const reference = await gdalwarp(file, ['-t_srs', 'EPSG:3857', '-te', ...bounds.map(String), '-ts', '256', '256', '-r', 'near', '-dstalpha']);
+    const reference = await gdalwarp(file, [
+      '-t_srs',
+      'EPSG:3857',
+      '-te',
+      ...bounds.map(String),
+      '-ts',
+      '256',
+      '256',
+      '-r',
+      'near',
+      '-dstalpha',
+    ]);
     const bandCount = reference.bands.length - 1;
     expect(ours.bands.length).toBe(bandCount + 1);
     const result = compare(ours, reference, bandCount);
@@ -24,11 +35,28 @@ describe.each(COGS)('tiles of %s match gdalwarp', (name, product) => {
   });
 
   it('native tile, bilinear: mean absolute difference within 1% of the range', async () => {
-    const { z, xy: [x, y] } = tiles[1]!;
-    const response = await call(`/cog/tiles/WebMercatorQuad/${z}/${x}/${y}.npy?url=${encodeURIComponent(product.key)}&resampling=bilinear`, { apiKey });
+    const {
+      z,
+      xy: [x, y],
+    } = tiles[1]!;
+    const response = await call(
+      `/cog/tiles/WebMercatorQuad/${z}/${x}/${y}.npy?url=${encodeURIComponent(product.key)}&resampling=bilinear`,
+      { apiKey },
+    );
     expect(response.status, await response.clone().text()).toBe(200);
     const ours = parseNpy(await response.arrayBuffer());
-    const reference = await gdalwarp(file, ['-t_srs', 'EPSG:3857', '-te', ...mercatorTileBounds(z, x, y).map(String), '-ts', '256', '256', '-r', 'bilinear', '-dstalpha']);
+    const reference = await gdalwarp(file, [
+      '-t_srs',
+      'EPSG:3857',
+      '-te',
+      ...mercatorTileBounds(z, x, y).map(String),
+      '-ts',
+      '256',
+      '256',
+      '-r',
+      'bilinear',
+      '-dstalpha',
+    ]);
     const stats = gdalinfo(file, '-mm').bands;
     const range = Math.max(...stats.map((b) => (b.computedMax ?? 0) - (b.computedMin ?? 0))) || 1;
     const result = compare(ours, reference, reference.bands.length - 1);

@@ -15,13 +15,25 @@ describe('the running stack', () => {
     }
     expect(seed.demoProjectId).toMatch(/^[0-9a-f-]{36}$/);
     expect(seed.demoFlightId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(Object.keys(seed.dataProducts)).toEqual(expect.arrayContaining(['cog.tif', 'cog_rgb.tif', 'dsm_lerc.tif', 'stamen_toner_z3.pmtiles', 'test_fixture_1.pmtiles']));
-    for (const product of Object.values(seed.dataProducts)) expect(product.key).toMatch(new RegExp(`^projects/${seed.demoProjectId}/`));
+    expect(Object.keys(seed.dataProducts)).toEqual(
+      expect.arrayContaining([
+        'cog.tif',
+        'cog_rgb.tif',
+        'dsm_lerc.tif',
+        'stamen_toner_z3.pmtiles',
+        'test_fixture_1.pmtiles',
+      ]),
+    );
+    for (const product of Object.values(seed.dataProducts))
+      expect(product.key).toMatch(new RegExp(`^projects/${seed.demoProjectId}/`));
   });
 
   it('lets the seeded accounts sign in with their passwords and keys', async () => {
     for (const account of [seed.admin, seed.user]) {
-      const tokens = await json<{ access_token: string }>(await call('/auth/token', { json: { email: account.email, password: account.password } }), 200);
+      const tokens = await json<{ access_token: string }>(
+        await call('/auth/token', { json: { email: account.email, password: account.password } }),
+        200,
+      );
       const viaToken = await json<{ email: string }>(await call('/users/me', { token: tokens.access_token }), 200);
       const viaKey = await json<{ email: string }>(await call('/users/me', { apiKey: account.apiKey }), 200);
       expect(viaToken.email).toBe(account.email);
@@ -33,16 +45,25 @@ describe('the running stack', () => {
     const { readFileSync } = await import('node:fs');
     const { FIXTURES } = await import('../../scripts/lib/seed');
     const cog = seed.dataProducts['cog.tif']!;
-    const product = await json<{ r2_key: string; file: { size: number; etag: string } }>(await call(`/data-products/${cog.id}`, { apiKey: seed.user.apiKey }), 200);
+    const product = await json<{ r2_key: string; file: { size: number; etag: string } }>(
+      await call(`/data-products/${cog.id}`, { apiKey: seed.user.apiKey }),
+      200,
+    );
     expect(product.r2_key).toBe(cog.key);
     expect(product.file.size).toBe(readFileSync(`${FIXTURES}/cog/cog.tif`).length);
   });
 
   it('lets the admin read every project, members or not', async () => {
-    const outsiderProject = await json<{ id: string }>(await call('/projects', { apiKey: seed.user.apiKey, json: { title: 'user-only project' } }), 201);
+    const outsiderProject = await json<{ id: string }>(
+      await call('/projects', { apiKey: seed.user.apiKey, json: { title: 'user-only project' } }),
+      201,
+    );
     const listed = await json<Array<{ id: string }>>(await call('/projects', { apiKey: seed.admin.apiKey }), 200);
     expect(listed.map((p) => p.id)).toEqual(expect.arrayContaining([seed.demoProjectId, outsiderProject.id]));
-    const read = await json<{ role: string }>(await call(`/projects/${outsiderProject.id}`, { apiKey: seed.admin.apiKey }), 200);
+    const read = await json<{ role: string }>(
+      await call(`/projects/${outsiderProject.id}`, { apiKey: seed.admin.apiKey }),
+      200,
+    );
     expect(read.role).toBe('owner');
   });
 });

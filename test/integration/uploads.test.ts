@@ -7,15 +7,22 @@ import { baseUrl, call, databaseUrl, json, newUser, problem, type TestUser } fro
 
 const MiB = 1024 * 1024;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const sha = (algorithm: 'sha1' | 'sha256', data: Uint8Array, encoding: 'base64' | 'hex' = 'base64') => createHash(algorithm).update(data).digest(encoding);
+const sha = (algorithm: 'sha1' | 'sha256', data: Uint8Array, encoding: 'base64' | 'hex' = 'base64') =>
+  createHash(algorithm).update(data).digest(encoding);
 
-interface Target { projectId: string; flightId: string; auth: Record<string, string> }
+interface Target {
+  projectId: string;
+  flightId: string;
+  auth: Record<string, string>;
+}
 
 async function uploadCount(projectId: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl() });
   await client.connect();
   try {
-    return Number((await client.query('SELECT count(*) AS n FROM uploads WHERE project_id = $1', [projectId])).rows[0].n);
+    return Number(
+      (await client.query('SELECT count(*) AS n FROM uploads WHERE project_id = $1', [projectId])).rows[0].n,
+    );
   } finally {
     await client.end();
   }
@@ -26,26 +33,53 @@ function metadata(target: Target, filename = 'scene.bin', type = 'raw'): string 
 }
 
 /** POST /uploads by hand (the protocol tests need exact headers). */
-async function create(target: Target, length: number, headers: Record<string, string> = {}, base = baseUrl): Promise<Response> {
+async function create(
+  target: Target,
+  length: number,
+  headers: Record<string, string> = {},
+  base = baseUrl,
+): Promise<Response> {
   return fetch(`${base}/uploads`, {
     method: 'POST',
-    headers: { 'tus-resumable': '1.0.0', 'upload-length': String(length), 'upload-metadata': metadata(target), ...target.auth, ...headers },
+    headers: {
+      'tus-resumable': '1.0.0',
+      'upload-length': String(length),
+      'upload-metadata': metadata(target),
+      ...target.auth,
+      ...headers,
+    },
   });
 }
 
-function patch(url: string, target: Target, offset: number, body: Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
+function patch(
+  url: string,
+  target: Target,
+  offset: number,
+  body: Uint8Array,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(url, {
     method: 'PATCH',
-    headers: { 'tus-resumable': '1.0.0', 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream', ...target.auth, ...headers },
+    headers: {
+      'tus-resumable': '1.0.0',
+      'upload-offset': String(offset),
+      'content-type': 'application/offset+octet-stream',
+      ...target.auth,
+      ...headers,
+    },
     body,
   });
 }
 
-const head = (url: string, target: Target) => fetch(url, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0', ...target.auth } });
+const head = (url: string, target: Target) =>
+  fetch(url, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0', ...target.auth } });
 
 /** The finished upload's file, read back through the API, hashed. */
 async function storedSha256(url: string, target: Target, base = baseUrl): Promise<string> {
-  const status = await json<{ state: string; dataProductId: string }>(await fetch(url, { headers: { accept: 'application/json', ...target.auth } }), 200);
+  const status = await json<{ state: string; dataProductId: string }>(
+    await fetch(url, { headers: { accept: 'application/json', ...target.auth } }),
+    200,
+  );
   expect(status.state).toBe('completed');
   const response = await fetch(`${base}/data-products/${status.dataProductId}/file`, { headers: target.auth });
   expect(response.status).toBe(200);
@@ -60,8 +94,18 @@ describe('tus uploads', () => {
 
   beforeAll(async () => {
     owner = await newUser('uploader');
-    const projectId = (await json<{ id: string }>(await call('/projects', { token: owner.token, json: { title: 'Uploads' } }), 201)).id;
-    const flightId = (await json<{ id: string }>(await call(`/projects/${projectId}/flights`, { token: owner.token, json: { acquisition_date: '2025-05-01', name: 'Field day' } }), 201)).id;
+    const projectId = (
+      await json<{ id: string }>(await call('/projects', { token: owner.token, json: { title: 'Uploads' } }), 201)
+    ).id;
+    const flightId = (
+      await json<{ id: string }>(
+        await call(`/projects/${projectId}/flights`, {
+          token: owner.token,
+          json: { acquisition_date: '2025-05-01', name: 'Field day' },
+        }),
+        201,
+      )
+    ).id;
     target = { projectId, flightId, auth: { authorization: `Bearer ${owner.token}` } };
   });
 
@@ -70,10 +114,26 @@ describe('tus uploads', () => {
       const response = await fetch(`${baseUrl}/uploads`, { method: 'OPTIONS' });
       expect(response.status).toBe(204);
       expect(response.headers.get('tus-version')).toBe('1.0.0');
-      expect(response.headers.get('tus-extension')!.split(',')).toEqual(expect.arrayContaining(['creation', 'creation-with-upload', 'creation-defer-length', 'expiration', 'checksum', 'termination']));
+      expect(response.headers.get('tus-extension')!.split(',')).toEqual(
+        expect.arrayContaining([
+          'creation',
+          'creation-with-upload',
+          'creation-defer-length',
+          'expiration',
+          'checksum',
+          'termination',
+        ]),
+      );
       expect(Number(response.headers.get('tus-max-size'))).toBeGreaterThan(0);
       expect(response.headers.get('tus-checksum-algorithm')).toBe('sha1,sha256');
-      const preflight = await fetch(`${baseUrl}/uploads/abc`, { method: 'OPTIONS', headers: { origin: 'https://uploader.example', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'tus-resumable,upload-offset,upload-checksum' } });
+      const preflight = await fetch(`${baseUrl}/uploads/abc`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://uploader.example',
+          'access-control-request-method': 'PATCH',
+          'access-control-request-headers': 'tus-resumable,upload-offset,upload-checksum',
+        },
+      });
       expect(preflight.headers.get('access-control-allow-headers')!.toLowerCase()).toContain('upload-offset');
     });
 
@@ -86,11 +146,23 @@ describe('tus uploads', () => {
       await problem(await create(target, 200 * 1024 ** 3), 413);
       await problem(await create({ ...target, auth: {} }, 10), 401);
       // A private project is 404 to strangers, on writes too (issue 17): as if it did not exist.
-      await problem(await create({ ...target, auth: { authorization: `Bearer ${stranger.token}` } }, 10), 404, 'not-found');
+      await problem(
+        await create({ ...target, auth: { authorization: `Bearer ${stranger.token}` } }, 10),
+        404,
+        'not-found',
+      );
       await problem(await create(target, 10, { 'upload-metadata': metadata(target, 'scene.zip', 'ortho') }), 415);
       await problem(await create(target, 10, { 'upload-metadata': `project ${b64(target.projectId)}` }), 400);
       const wrongType = await fetch(`${baseUrl}/uploads`, {
-        method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '3', 'upload-metadata': metadata(target), 'content-type': 'text/plain', ...target.auth }, body: 'abc',
+        method: 'POST',
+        headers: {
+          'tus-resumable': '1.0.0',
+          'upload-length': '3',
+          'upload-metadata': metadata(target),
+          'content-type': 'text/plain',
+          ...target.auth,
+        },
+        body: 'abc',
       });
       await problem(wrongType, 415);
       expect(await uploadCount(target.projectId)).toBe(before);
@@ -112,10 +184,14 @@ describe('tus uploads', () => {
       expect(status.status).toBe(200);
       expect(status.headers.get('upload-offset')).toBe('0');
       expect(status.headers.get('cache-control')).toBe('no-store');
-      const first = await patch(url, target, 0, data.subarray(0, 1000), { 'upload-checksum': `sha1 ${sha('sha1', data.subarray(0, 1000))}` });
+      const first = await patch(url, target, 0, data.subarray(0, 1000), {
+        'upload-checksum': `sha1 ${sha('sha1', data.subarray(0, 1000))}`,
+      });
       expect(first.status).toBe(204);
       expect(first.headers.get('upload-offset')).toBe('1000');
-      const rest = await patch(url, target, 1000, data.subarray(1000), { 'upload-checksum': `sha256 ${sha('sha256', data.subarray(1000))}` });
+      const rest = await patch(url, target, 1000, data.subarray(1000), {
+        'upload-checksum': `sha256 ${sha('sha256', data.subarray(1000))}`,
+      });
       expect(rest.status).toBe(204);
       expect(await storedSha256(url, target)).toBe(sha('sha256', data, 'hex'));
       const stranger = await newUser('peeker');
@@ -135,7 +211,15 @@ describe('tus uploads', () => {
     });
 
     it('creation-defer-length, and termination', async () => {
-      const deferred = await fetch(`${baseUrl}/uploads`, { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-defer-length': '1', 'upload-metadata': metadata(target), ...target.auth } });
+      const deferred = await fetch(`${baseUrl}/uploads`, {
+        method: 'POST',
+        headers: {
+          'tus-resumable': '1.0.0',
+          'upload-defer-length': '1',
+          'upload-metadata': metadata(target),
+          ...target.auth,
+        },
+      });
       expect(deferred.status).toBe(201);
       const url = deferred.headers.get('location')!;
       expect((await head(url, target)).headers.get('upload-defer-length')).toBe('1');
@@ -147,7 +231,14 @@ describe('tus uploads', () => {
       // creation-with-upload whose chunk is refused: the upload still exists, at offset 0.
       const refused = await fetch(`${baseUrl}/uploads`, {
         method: 'POST',
-        headers: { 'tus-resumable': '1.0.0', 'upload-length': '100', 'upload-metadata': metadata(target), 'content-type': 'application/offset+octet-stream', 'upload-checksum': `sha1 ${sha('sha1', randomBytes(4))}`, ...target.auth },
+        headers: {
+          'tus-resumable': '1.0.0',
+          'upload-length': '100',
+          'upload-metadata': metadata(target),
+          'content-type': 'application/offset+octet-stream',
+          'upload-checksum': `sha1 ${sha('sha1', randomBytes(4))}`,
+          ...target.auth,
+        },
         body: randomBytes(100),
       });
       expect(refused.status).toBe(201);
@@ -163,11 +254,24 @@ describe('tus uploads', () => {
 
     it('completion records the upload and its data product, and starts its job', async () => {
       const data = randomBytes(1234);
-      const url = (await create(target, data.length, { 'upload-metadata': `${metadata(target, 'ortho.tif', 'ortho')},checksum ${b64(`sha256 ${sha('sha256', data)}`)}` })).headers.get('location')!;
+      const url = (
+        await create(target, data.length, {
+          'upload-metadata': `${metadata(target, 'ortho.tif', 'ortho')},checksum ${b64(`sha256 ${sha('sha256', data)}`)}`,
+        })
+      ).headers.get('location')!;
       expect((await patch(url, target, 0, data)).status).toBe(204);
-      const status = await json<{ state: string; dataProductId: string; jobId: string; offset: number; length: number }>(await fetch(url, { headers: { accept: 'application/json', ...target.auth } }), 200);
+      const status = await json<{
+        state: string;
+        dataProductId: string;
+        jobId: string;
+        offset: number;
+        length: number;
+      }>(await fetch(url, { headers: { accept: 'application/json', ...target.auth } }), 200);
       expect(status).toMatchObject({ state: 'completed', offset: 1234, length: 1234 });
-      const product = await json<{ type: string; status: string; r2_key: string; filename: string }>(await call(`/data-products/${status.dataProductId}`, { token: owner.token }), 200);
+      const product = await json<{ type: string; status: string; r2_key: string; filename: string }>(
+        await call(`/data-products/${status.dataProductId}`, { token: owner.token }),
+        200,
+      );
       expect(product).toMatchObject({ type: 'ortho', filename: 'ortho.tif' });
       expect(product.r2_key).toBe(`projects/${target.projectId}/uploads/${url.split('/').pop()}/ortho.tif`);
       // Random bytes are no GeoTIFF: the job that started fails on GDAL's word, for good.
@@ -176,18 +280,28 @@ describe('tus uploads', () => {
       await client.connect();
       for (let tries = 0; tries < 150 && !['failed', 'succeeded'].includes(job?.state ?? ''); tries++) {
         await new Promise((r) => setTimeout(r, 200));
-        job = (await client.query('SELECT state, kind, upload_id, error FROM jobs WHERE id = $1', [status.jobId])).rows[0];
+        job = (await client.query('SELECT state, kind, upload_id, error FROM jobs WHERE id = $1', [status.jobId]))
+          .rows[0];
       }
-      const upload = (await client.query('SELECT state, data_product_id FROM uploads WHERE id = $1', [url.split('/').pop()])).rows[0];
+      const upload = (
+        await client.query('SELECT state, data_product_id FROM uploads WHERE id = $1', [url.split('/').pop()])
+      ).rows[0];
       await client.end();
       expect(job).toMatchObject({ state: 'failed', kind: 'raster', upload_id: url.split('/').pop() });
       expect(job!.error).toMatch(/gdalinfo failed: .*not recognized as a supported file format/);
       expect(upload).toMatchObject({ state: 'completed', data_product_id: status.dataProductId });
 
       // A whole-file checksum that does not match fails the upload and keeps no file.
-      const wrong = (await create(target, data.length, { 'upload-metadata': `${metadata(target)},checksum ${b64(`sha256 ${sha('sha256', randomBytes(4))}`)}` })).headers.get('location')!;
+      const wrong = (
+        await create(target, data.length, {
+          'upload-metadata': `${metadata(target)},checksum ${b64(`sha256 ${sha('sha256', randomBytes(4))}`)}`,
+        })
+      ).headers.get('location')!;
       expect((await patch(wrong, target, 0, data)).status).toBe(204);
-      const failed = await json<{ state: string; error: string }>(await fetch(wrong, { headers: { accept: 'application/json', ...target.auth } }), 200);
+      const failed = await json<{ state: string; error: string }>(
+        await fetch(wrong, { headers: { accept: 'application/json', ...target.auth } }),
+        200,
+      );
       expect(failed.state).toBe('failed');
       expect(failed.error).toMatch(/sha256/);
     });
@@ -214,7 +328,10 @@ describe('tus uploads', () => {
 
     async function crashAndResume(chunkSize: number, withCreation: boolean): Promise<void> {
       const common = {
-        endpoint: `${server.baseUrl}/uploads`, chunkSize, headers: target.auth, uploadDataDuringCreation: withCreation,
+        endpoint: `${server.baseUrl}/uploads`,
+        chunkSize,
+        headers: target.auth,
+        uploadDataDuringCreation: withCreation,
         metadata: { project: target.projectId, flight: target.flightId, type: 'raw', filename: `big-${chunkSize}.bin` },
         // The client's own policy: a request on a keep-alive socket the server closed is retried.
         retryDelays: [0, 1000, 3000],
@@ -230,7 +347,10 @@ describe('tus uploads', () => {
             if (crashed || sent < total * 0.35) return;
             crashed = true;
             url = upload.url!;
-            upload.abort().then(() => server.crash()).then(resolve, reject);
+            upload
+              .abort()
+              .then(() => server.crash())
+              .then(resolve, reject);
           },
         });
         upload.start();

@@ -5,12 +5,17 @@ import { PbfReader } from 'pbf';
 import { FIXTURES } from '../../scripts/lib/seed';
 import { call, json, newUser, problem, type TestUser } from './helpers';
 
-const STATES = JSON.parse(readFileSync(`${FIXTURES}/vector/us-states.geojson`, 'utf8')) as { features: Array<{ properties: { name: string; density: number } }> };
+const STATES = JSON.parse(readFileSync(`${FIXTURES}/vector/us-states.geojson`, 'utf8')) as {
+  features: Array<{ properties: { name: string; density: number } }>;
+};
 
 function tileOf(lon: number, lat: number, z: number): [number, number] {
   const n = 2 ** z;
   const r = (lat * Math.PI) / 180;
-  return [Math.floor(((lon + 180) / 360) * n), Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n)];
+  return [
+    Math.floor(((lon + 180) / 360) * n),
+    Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n),
+  ];
 }
 
 async function decode(response: Response) {
@@ -27,15 +32,46 @@ describe('PostGIS vector layers as Mapbox Vector Tiles', () => {
 
   beforeAll(async () => {
     owner = await newUser('vector-owner');
-    project = (await json<{ id: string }>(await call('/projects', { token: owner.token, json: { title: 'Vector' } }), 201)).id;
-    const loaded = await json<{ id: string; feature_count: number; fields: Record<string, string>; geometry_type: string }>(
-      await call(`/projects/${project}/vector-layers?name=states`, { token: owner.token, body: readFileSync(`${FIXTURES}/vector/us-states.geojson`), headers: { 'content-type': 'application/json' } }), 201);
-    expect(loaded).toMatchObject({ feature_count: 52, fields: { name: 'string', density: 'number' }, geometry_type: 'Polygon' });
+    project = (
+      await json<{ id: string }>(await call('/projects', { token: owner.token, json: { title: 'Vector' } }), 201)
+    ).id;
+    const loaded = await json<{
+      id: string;
+      feature_count: number;
+      fields: Record<string, string>;
+      geometry_type: string;
+    }>(
+      await call(`/projects/${project}/vector-layers?name=states`, {
+        token: owner.token,
+        body: readFileSync(`${FIXTURES}/vector/us-states.geojson`),
+        headers: { 'content-type': 'application/json' },
+      }),
+      201,
+    );
+    expect(loaded).toMatchObject({
+      feature_count: 52,
+      fields: { name: 'string', density: 'number' },
+      geometry_type: 'Polygon',
+    });
     layer = loaded.id;
-    dots = (await json<{ id: string }>(await call(`/projects/${project}/vector-layers?name=dots`, {
-      token: owner.token,
-      json: { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [-86.8, 32.8] }, properties: { label: 'Birmingham-ish' } }] },
-    }), 201)).id;
+    dots = (
+      await json<{ id: string }>(
+        await call(`/projects/${project}/vector-layers?name=dots`, {
+          token: owner.token,
+          json: {
+            type: 'FeatureCollection',
+            features: [
+              {
+                type: 'Feature',
+                geometry: { type: 'Point', coordinates: [-86.8, 32.8] },
+                properties: { label: 'Birmingham-ish' },
+              },
+            ],
+          },
+        }),
+        201,
+      )
+    ).id;
   });
 
   it('a tile covering Alabama decodes to features including Alabama', async () => {
@@ -45,13 +81,17 @@ describe('PostGIS vector layers as Mapbox Vector Tiles', () => {
     expect(states.extent).toBe(4096);
     const names = Array.from({ length: states.length }, (_, i) => states.feature(i).properties.name);
     expect(names).toContain('Alabama');
-    const alabama = Array.from({ length: states.length }, (_, i) => states.feature(i)).find((f) => f.properties.name === 'Alabama')!;
+    const alabama = Array.from({ length: states.length }, (_, i) => states.feature(i)).find(
+      (f) => f.properties.name === 'Alabama',
+    )!;
     expect(alabama.properties.density).toBe(94.65);
   });
 
   it('keeps only the properties asked for, and puts several layers in one tile', async () => {
     const [x, y] = tileOf(-86.8, 32.8, 7);
-    const tile = await decode(await call(`/vector/${layer},${dots}/7/${x}/${y}.mvt?properties=name,label`, { token: owner.token }));
+    const tile = await decode(
+      await call(`/vector/${layer},${dots}/7/${x}/${y}.mvt?properties=name,label`, { token: owner.token }),
+    );
     expect(Object.keys(tile.layers).sort()).toEqual(['dots', 'states']);
     expect(Object.keys(tile.layers.states!.feature(0).properties)).toEqual(['name']);
     expect(tile.layers.dots!.feature(0).properties.label).toBe('Birmingham-ish');
@@ -65,8 +105,12 @@ describe('PostGIS vector layers as Mapbox Vector Tiles', () => {
   });
 
   it('TileJSON lists the layer with its fields and bounds; the catalog lists readable layers', async () => {
-    const tj = await json<{ tilejson: string; tiles: string[]; vector_layers: Array<{ id: string; fields: Record<string, string> }>; bounds: number[] }>(
-      await call(`/vector/${layer}.json`, { token: owner.token }), 200);
+    const tj = await json<{
+      tilejson: string;
+      tiles: string[];
+      vector_layers: Array<{ id: string; fields: Record<string, string> }>;
+      bounds: number[];
+    }>(await call(`/vector/${layer}.json`, { token: owner.token }), 200);
     expect(tj.tilejson).toBe('3.0.0');
     expect(tj.tiles[0]).toMatch(new RegExp(`/vector/${layer}/\\{z\\}/\\{x\\}/\\{y\\}\\.mvt$`));
     expect(tj.vector_layers[0]).toMatchObject({ id: 'states', fields: { name: 'string', density: 'number' } });
@@ -81,27 +125,75 @@ describe('PostGIS vector layers as Mapbox Vector Tiles', () => {
   });
 
   it('rejects malformed GeoJSON naming the feature, and hostile tile requests', async () => {
-    const bad = await problem(await call(`/projects/${project}/vector-layers`, {
-      token: owner.token,
-      json: { type: 'FeatureCollection', features: [
-        { type: 'Feature', geometry: { type: 'Point', coordinates: [0, 0] }, properties: {} },
-        { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1]]] }, properties: {} },
-      ] },
-    }), 400, 'validation-error');
+    const bad = await problem(
+      await call(`/projects/${project}/vector-layers`, {
+        token: owner.token,
+        json: {
+          type: 'FeatureCollection',
+          features: [
+            { type: 'Feature', geometry: { type: 'Point', coordinates: [0, 0] }, properties: {} },
+            {
+              type: 'Feature',
+              geometry: {
+                type: 'Polygon',
+                coordinates: [
+                  [
+                    [0, 0],
+                    [1, 0],
+                    [1, 1],
+                  ],
+                ],
+              },
+              properties: {},
+            },
+          ],
+        },
+      }),
+      400,
+      'validation-error',
+    );
     expect(bad.errors!.map((e) => e.path).join(' ')).toMatch(/json\.features\.1\.geometry/);
     await problem(await call(`/vector/${layer}/30/0/0.mvt`, { token: owner.token }), 400);
     await problem(await call(`/vector/${layer}/2/9/0.mvt`, { token: owner.token }), 400);
-    await problem(await call(`/vector/${layer}'; DROP TABLE vector_features;--/1/0/0.mvt`, { token: owner.token }), 404);
+    await problem(
+      await call(`/vector/${layer}'; DROP TABLE vector_features;--/1/0/0.mvt`, { token: owner.token }),
+      404,
+    );
     // A hostile property name is only a name that matches nothing.
     const [x, y] = tileOf(-86.8, 32.8, 6);
-    const tile = await decode(await call(`/vector/${layer}/6/${x}/${y}.mvt?properties=${encodeURIComponent("name') OR 1=1 --")}`, { token: owner.token }));
+    const tile = await decode(
+      await call(`/vector/${layer}/6/${x}/${y}.mvt?properties=${encodeURIComponent("name') OR 1=1 --")}`, {
+        token: owner.token,
+      }),
+    );
     expect(tile.layers.states!.length).toBeGreaterThan(0);
     expect(Object.keys(tile.layers.states!.feature(0).properties)).toEqual([]);
   });
 
   it('repairs invalid geometries instead of failing', async () => {
-    const bowtie = { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]] }, properties: { shape: 'bowtie' } };
-    const loaded = await json<{ feature_count: number; repaired: number }>(await call(`/projects/${project}/vector-layers?name=bowtie`, { token: owner.token, json: { type: 'FeatureCollection', features: [bowtie] } }), 201);
+    const bowtie = {
+      type: 'Feature',
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [2, 2],
+            [2, 0],
+            [0, 2],
+            [0, 0],
+          ],
+        ],
+      },
+      properties: { shape: 'bowtie' },
+    };
+    const loaded = await json<{ feature_count: number; repaired: number }>(
+      await call(`/projects/${project}/vector-layers?name=bowtie`, {
+        token: owner.token,
+        json: { type: 'FeatureCollection', features: [bowtie] },
+      }),
+      201,
+    );
     expect(loaded).toMatchObject({ feature_count: 1, repaired: 1 });
   });
 
@@ -109,7 +201,10 @@ describe('PostGIS vector layers as Mapbox Vector Tiles', () => {
     const stranger = await newUser('vector-token');
     const [x, y] = tileOf(-86.8, 32.8, 6);
     await problem(await call(`/vector/${layer}/6/${x}/${y}.mvt`, { token: stranger.token }), 404);
-    const minted = await json<{ token: string; scope: string; expires_in: number }>(await call(`/vector/${layer}/token`, { token: owner.token, json: { expires_in: 300 } }), 201);
+    const minted = await json<{ token: string; scope: string; expires_in: number }>(
+      await call(`/vector/${layer}/token`, { token: owner.token, json: { expires_in: 300 } }),
+      201,
+    );
     expect(minted).toMatchObject({ scope: `vector_layer:${layer}`, expires_in: 300 });
     await decode(await call(`/vector/${layer}/6/${x}/${y}.mvt?token=${minted.token}`));
     const tj = await json<{ tiles: string[] }>(await call(`/vector/${layer}.json?token=${minted.token}`), 200);
@@ -120,7 +215,16 @@ describe('PostGIS vector layers as Mapbox Vector Tiles', () => {
 
   it('viewers cannot load layers', async () => {
     const viewer = await newUser('vector-viewer');
-    await json(await call(`/projects/${project}/members`, { token: owner.token, json: { user_id: viewer.id, role: 'viewer' } }), 200);
-    await problem(await call(`/projects/${project}/vector-layers`, { token: viewer.token, json: { type: 'FeatureCollection', features: STATES.features.slice(0, 1) } }), 403);
+    await json(
+      await call(`/projects/${project}/members`, { token: owner.token, json: { user_id: viewer.id, role: 'viewer' } }),
+      200,
+    );
+    await problem(
+      await call(`/projects/${project}/vector-layers`, {
+        token: viewer.token,
+        json: { type: 'FeatureCollection', features: STATES.features.slice(0, 1) },
+      }),
+      403,
+    );
   });
 });

@@ -128,11 +128,22 @@ export function tusMetadata(project: string, flight: string, type: string, filen
 }
 
 /** A tus upload in one request (creation-with-upload) or, without bytes, an unfinished one of `length`. */
-export async function tusCreate(user: TestUser, project: string, flight: string, type: string, filename: string, bytes?: Uint8Array, length = bytes?.length ?? 1024): Promise<{ id: string; url: string }> {
+export async function tusCreate(
+  user: TestUser,
+  project: string,
+  flight: string,
+  type: string,
+  filename: string,
+  bytes?: Uint8Array,
+  length = bytes?.length ?? 1024,
+): Promise<{ id: string; url: string }> {
   const response = await fetch(`${baseUrl}/uploads`, {
     method: 'POST',
     headers: {
-      ...TUS, authorization: `Bearer ${user.token}`, 'upload-length': String(length), 'upload-metadata': tusMetadata(project, flight, type, filename),
+      ...TUS,
+      authorization: `Bearer ${user.token}`,
+      'upload-length': String(length),
+      'upload-metadata': tusMetadata(project, flight, type, filename),
       ...(bytes ? { 'content-type': 'application/offset+octet-stream' } : {}),
     },
     body: bytes,
@@ -144,15 +155,30 @@ export async function tusCreate(user: TestUser, project: string, flight: string,
   return { id: url.split('/').pop()!, url };
 }
 
-interface UploadStatus { state: string; key: string | null; jobId: string | null; dataProductId: string | null }
+interface UploadStatus {
+  state: string;
+  key: string | null;
+  jobId: string | null;
+  dataProductId: string | null;
+}
 
 export async function uploadStatus(user: TestUser, id: string): Promise<UploadStatus> {
   return json<UploadStatus>(await call(`/uploads/${id}`, as(user)), 200);
 }
 
-interface JobView { id: string; state: string; error: string | null; dataProductId: string }
+interface JobView {
+  id: string;
+  state: string;
+  error: string | null;
+  dataProductId: string;
+}
 
-export async function waitForJob(user: TestUser, id: string, until: (state: string) => boolean, timeoutMs = 60_000): Promise<JobView> {
+export async function waitForJob(
+  user: TestUser,
+  id: string,
+  until: (state: string) => boolean,
+  timeoutMs = 60_000,
+): Promise<JobView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await json<JobView>(await call(`/jobs/${id}`, as(user)), 200);
@@ -199,11 +225,21 @@ export const stacItem = (collection: string, id: string, extra: Record<string, u
 
 /** A private project owned by `owner` with `manager` and `viewer` as members (and, optionally, a team). */
 export async function memberProject(users: Users, title: string, team: string | null): Promise<string> {
-  const project = await json<{ id: string }>(await call('/projects', {
-    ...as(users.owner), json: { title, boundary: square(10, 45), is_public: false, team_id: team },
-  }), 201);
-  for (const [user, role] of [[users.manager, 'manager'], [users.viewer, 'viewer']] as const) {
-    await json(await call(`/projects/${project.id}/members`, { ...as(users.owner), json: { user_id: user.id, role } }), 200);
+  const project = await json<{ id: string }>(
+    await call('/projects', {
+      ...as(users.owner),
+      json: { title, boundary: square(10, 45), is_public: false, team_id: team },
+    }),
+    201,
+  );
+  for (const [user, role] of [
+    [users.manager, 'manager'],
+    [users.viewer, 'viewer'],
+  ] as const) {
+    await json(
+      await call(`/projects/${project.id}/members`, { ...as(users.owner), json: { user_id: user.id, role } }),
+      200,
+    );
   }
   return project.id;
 }
@@ -219,12 +255,24 @@ export async function memberTeam(users: Users, name: string): Promise<string> {
 
 export async function buildWorld(): Promise<World> {
   const [owner, manager, viewer, stranger, jumper, otherTeamOwner, helper] = await Promise.all(
-    ['owner', 'manager', 'viewer', 'stranger', 'jumper', 't2owner', 'helper'].map((label) => newUser(`matrix-${label}`)),
+    ['owner', 'manager', 'viewer', 'stranger', 'jumper', 't2owner', 'helper'].map((label) =>
+      newUser(`matrix-${label}`),
+    ),
   );
-  const users: Users = { owner: owner!, manager: manager!, viewer: viewer!, stranger: stranger!, jumper: jumper!, otherTeamOwner: otherTeamOwner!, helper: helper! };
+  const users: Users = {
+    owner: owner!,
+    manager: manager!,
+    viewer: viewer!,
+    stranger: stranger!,
+    jumper: jumper!,
+    otherTeamOwner: otherTeamOwner!,
+    helper: helper!,
+  };
 
   // Personas call with API keys of their own.
-  const keys = await Promise.all([users.stranger, users.jumper, users.viewer, users.manager, users.owner].map((u) => apiKeyOf(u, 'persona')));
+  const keys = await Promise.all(
+    [users.stranger, users.jumper, users.viewer, users.manager, users.owner].map((u) => apiKeyOf(u, 'persona')),
+  );
   const callers: Record<Persona, Caller> = {
     anonymous: { persona: 'anonymous' },
     stranger: { persona: 'stranger', apiKey: keys[0]!.key, userId: users.stranger.id },
@@ -238,43 +286,109 @@ export async function buildWorld(): Promise<World> {
   // Teams: TA holds P (owner O, members M and V). The jumper owns T1 and is a plain member of T2;
   // neither team has anything to do with P.
   const team = await memberTeam(users, unique('matrix TA'));
-  const own = await json<{ id: string }>(await call('/teams', { ...as(users.jumper), json: { name: unique('matrix T1') } }), 201);
-  const member = await json<{ id: string }>(await call('/teams', { ...as(users.otherTeamOwner), json: { name: unique('matrix T2') } }), 201);
-  await json(await call(`/teams/${member.id}/members`, { ...as(users.otherTeamOwner), json: { user_id: users.jumper.id, role: 'member' } }), 200);
+  const own = await json<{ id: string }>(
+    await call('/teams', { ...as(users.jumper), json: { name: unique('matrix T1') } }),
+    201,
+  );
+  const member = await json<{ id: string }>(
+    await call('/teams', { ...as(users.otherTeamOwner), json: { name: unique('matrix T2') } }),
+    201,
+  );
+  await json(
+    await call(`/teams/${member.id}/members`, {
+      ...as(users.otherTeamOwner),
+      json: { user_id: users.jumper.id, role: 'member' },
+    }),
+    200,
+  );
   // T2 has a project of its own, which its members (the jumper) rightly read.
-  const t2Project = await json<{ id: string }>(await call('/projects', { ...as(users.otherTeamOwner), json: { title: 'T2 project', team_id: member.id } }), 201);
+  const t2Project = await json<{ id: string }>(
+    await call('/projects', { ...as(users.otherTeamOwner), json: { title: 'T2 project', team_id: member.id } }),
+    201,
+  );
 
   // P, private, in TA.
   const project = await memberProject(users, unique('matrix P'), team);
-  const flight = await json<{ id: string }>(await call(`/projects/${project}/flights`, { ...as(users.owner), json: { acquisition_date: '2025-05-01', name: 'matrix flight' } }), 201);
-  const product = await json<{ id: string }>(await call(`/projects/${project}/flights/${flight.id}/data-products`, { ...as(users.owner), json: { type: 'ortho', filename: 'metadata-only.tif' } }), 201);
+  const flight = await json<{ id: string }>(
+    await call(`/projects/${project}/flights`, {
+      ...as(users.owner),
+      json: { acquisition_date: '2025-05-01', name: 'matrix flight' },
+    }),
+    201,
+  );
+  const product = await json<{ id: string }>(
+    await call(`/projects/${project}/flights/${flight.id}/data-products`, {
+      ...as(users.owner),
+      json: { type: 'ortho', filename: 'metadata-only.tif' },
+    }),
+    201,
+  );
 
   // Real files under P: raw uploads (stored as they are, no converter), then registered as products.
   const cogUpload = await tusCreate(users.manager, project, flight.id, 'raw', 'cog.tif', fixture('cog/cog.tif'));
-  const otherUpload = await tusCreate(users.manager, project, flight.id, 'raw', 'cog_rgb.tif', fixture('cog/cog_rgb.tif'));
-  const ingestUpload = await tusCreate(users.manager, project, flight.id, 'raw', 'ingest.pmtiles', fixture('pmtiles/test_fixture_1.pmtiles'));
-  const rasterUpload = await tusCreate(users.manager, project, flight.id, 'raw', 'RGB.byte.tif', fixture('raw/RGB.byte.tif'));
+  const otherUpload = await tusCreate(
+    users.manager,
+    project,
+    flight.id,
+    'raw',
+    'cog_rgb.tif',
+    fixture('cog/cog_rgb.tif'),
+  );
+  const ingestUpload = await tusCreate(
+    users.manager,
+    project,
+    flight.id,
+    'raw',
+    'ingest.pmtiles',
+    fixture('pmtiles/test_fixture_1.pmtiles'),
+  );
+  const rasterUpload = await tusCreate(
+    users.manager,
+    project,
+    flight.id,
+    'raw',
+    'RGB.byte.tif',
+    fixture('raw/RGB.byte.tif'),
+  );
   const registered: string[] = [];
   const keys2: string[] = [];
-  for (const [upload, filename] of [[cogUpload, 'cog.tif'], [otherUpload, 'cog_rgb.tif']] as const) {
+  for (const [upload, filename] of [
+    [cogUpload, 'cog.tif'],
+    [otherUpload, 'cog_rgb.tif'],
+  ] as const) {
     const status = await uploadStatus(users.manager, upload.id);
     expect(status.state).toBe('completed');
-    const cog = await json<{ id: string }>(await call(`/projects/${project}/flights/${flight.id}/data-products`, {
-      ...as(users.owner), json: { type: 'ortho', status: 'ready', r2_key: status.key, filename },
-    }), 201);
+    const cog = await json<{ id: string }>(
+      await call(`/projects/${project}/flights/${flight.id}/data-products`, {
+        ...as(users.owner),
+        json: { type: 'ortho', status: 'ready', r2_key: status.key, filename },
+      }),
+      201,
+    );
     // The raw product the upload made goes, so that each key names one product.
-    expect((await call(`/data-products/${status.dataProductId}`, { ...as(users.owner), method: 'DELETE' })).status).toBe(204);
+    expect(
+      (await call(`/data-products/${status.dataProductId}`, { ...as(users.owner), method: 'DELETE' })).status,
+    ).toBe(204);
     registered.push(cog.id);
     keys2.push(status.key!);
   }
   const ingestStatus = await uploadStatus(users.manager, ingestUpload.id);
   const rasterStatus = await uploadStatus(users.manager, rasterUpload.id);
   for (const status of [ingestStatus, rasterStatus]) {
-    expect((await call(`/data-products/${status.dataProductId}`, { ...as(users.owner), method: 'DELETE' })).status).toBe(204);
+    expect(
+      (await call(`/data-products/${status.dataProductId}`, { ...as(users.owner), method: 'DELETE' })).status,
+    ).toBe(204);
   }
 
   // A PMTiles upload: its job registers the archive (no converter), and is P's job.
-  const pmUpload = await tusCreate(users.manager, project, flight.id, 'pmtiles', 'toner.pmtiles', fixture('pmtiles/stamen_toner_z3.pmtiles'));
+  const pmUpload = await tusCreate(
+    users.manager,
+    project,
+    flight.id,
+    'pmtiles',
+    'toner.pmtiles',
+    fixture('pmtiles/stamen_toner_z3.pmtiles'),
+  );
   const pmStatus = await uploadStatus(users.manager, pmUpload.id);
   const job = await waitForJob(users.owner, pmStatus.jobId!, terminal);
   expect(job.state, `PMTiles job: ${job.error}`).toBe('succeeded');
@@ -283,31 +397,76 @@ export async function buildWorld(): Promise<World> {
   const upload = await tusCreate(users.manager, project, flight.id, 'raw', 'pending.bin', undefined, 4096);
 
   // Vector layers.
-  const layer = await json<{ id: string }>(await call(`/projects/${project}/vector-layers?name=matrix`, { ...as(users.manager), json: layerCollection(10, 45) }), 201);
-  const otherLayer = await json<{ id: string }>(await call(`/projects/${project}/vector-layers?name=matrix2`, { ...as(users.manager), json: layerCollection(10.1, 45) }), 201);
-  const items = await json<{ features: Array<{ id: number | string }> }>(await call(`/features/collections/${layer.id}/items`, as(users.owner)), 200);
+  const layer = await json<{ id: string }>(
+    await call(`/projects/${project}/vector-layers?name=matrix`, {
+      ...as(users.manager),
+      json: layerCollection(10, 45),
+    }),
+    201,
+  );
+  const otherLayer = await json<{ id: string }>(
+    await call(`/projects/${project}/vector-layers?name=matrix2`, {
+      ...as(users.manager),
+      json: layerCollection(10.1, 45),
+    }),
+    201,
+  );
+  const items = await json<{ features: Array<{ id: number | string }> }>(
+    await call(`/features/collections/${layer.id}/items`, as(users.owner)),
+    200,
+  );
 
   // STAC: P published (its COG products become items), plus a hand-made item with a property no one else has.
-  const published = await json<{ items: number; skipped: unknown[] }>(await call(`/projects/${project}/stac/publish`, { ...as(users.owner), method: 'POST' }), 200);
+  const published = await json<{ items: number; skipped: unknown[] }>(
+    await call(`/projects/${project}/stac/publish`, { ...as(users.owner), method: 'POST' }),
+    200,
+  );
   expect(published.skipped).toEqual([]);
   expect(published.items).toBe(2);
   const markerProperty = `matrix_marker_${randomBytes(4).toString('hex')}`;
   const item = `matrix-item-${randomBytes(4).toString('hex')}`;
-  await json(await call(`/stac/collections/${project}/items`, { ...as(users.owner), json: stacItem(project, item, { [markerProperty]: 1 }) }), 201);
+  await json(
+    await call(`/stac/collections/${project}/items`, {
+      ...as(users.owner),
+      json: stacItem(project, item, { [markerProperty]: 1 }),
+    }),
+    201,
+  );
 
   const apiKey = await apiKeyOf(users.owner, 'listed');
 
   // Where the COG is.
-  const info = await json<{ bbox: [number, number, number, number] }>(await call(`/data-products/${registered[0]}/info.geojson`, as(users.owner)), 200);
+  const info = await json<{ bbox: [number, number, number, number] }>(
+    await call(`/data-products/${registered[0]}/info.geojson`, as(users.owner)),
+    200,
+  );
   const [w, s, e, n] = info.bbox;
   const point: [number, number] = [(w + e) / 2, (s + n) / 2];
   const bbox: [number, number, number, number] = [w + (e - w) / 4, s + (n - s) / 4, e - (e - w) / 4, n - (n - s) / 4];
-  const tilejson = await json<{ minzoom: number; maxzoom: number }>(await call(`/data-products/${registered[0]}/WebMercatorQuad/tilejson.json`, as(users.owner)), 200);
+  const tilejson = await json<{ minzoom: number; maxzoom: number }>(
+    await call(`/data-products/${registered[0]}/WebMercatorQuad/tilejson.json`, as(users.owner)),
+    200,
+  );
   const geo: Geo = {
     tile: tileOf(point[0], point[1], tilejson.maxzoom),
     point,
     bbox,
-    feature: { type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [[[bbox[0], bbox[1]], [bbox[2], bbox[1]], [bbox[2], bbox[3]], [bbox[0], bbox[3]], [bbox[0], bbox[1]]]] } },
+    feature: {
+      type: 'Feature',
+      properties: {},
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [bbox[0], bbox[1]],
+            [bbox[2], bbox[1]],
+            [bbox[2], bbox[3]],
+            [bbox[0], bbox[3]],
+            [bbox[0], bbox[1]],
+          ],
+        ],
+      },
+    },
     pmTile: { z: 0, x: 0, y: 0, ext: 'png' },
   };
 
@@ -315,10 +474,25 @@ export async function buildWorld(): Promise<World> {
     callers,
     users,
     ids: {
-      project, flight: flight.id, product: product.id, cog: registered[0]!, cogKey: keys2[0]!,
-      pmtiles: job.dataProductId, pmtilesName: pmStatus.key!.replace(/\.pmtiles$/, ''), ingestKey: ingestStatus.key!,
-      layer: layer.id, feature: String(items.features[0]!.id), collection: project, item, cogItem: registered[0]!,
-      job: job.id, upload: upload.id, team, member: users.helper.id, teamMember: users.helper.id, apiKey: apiKey.id,
+      project,
+      flight: flight.id,
+      product: product.id,
+      cog: registered[0]!,
+      cogKey: keys2[0]!,
+      pmtiles: job.dataProductId,
+      pmtilesName: pmStatus.key!.replace(/\.pmtiles$/, ''),
+      ingestKey: ingestStatus.key!,
+      layer: layer.id,
+      feature: String(items.features[0]!.id),
+      collection: project,
+      item,
+      cogItem: registered[0]!,
+      job: job.id,
+      upload: upload.id,
+      team,
+      member: users.helper.id,
+      teamMember: users.helper.id,
+      apiKey: apiKey.id,
     },
     geo,
     jumperTeams: { own: own.id, member: member.id, memberProject: t2Project.id },
@@ -347,14 +521,33 @@ export const fresh = {
     return { project, collection: project };
   },
   flight: async (w: World) => ({
-    flight: (await json<{ id: string }>(await call(`/projects/${w.ids.project}/flights`, { ...owner(w), json: { acquisition_date: '2025-06-01' } }), 201)).id,
+    flight: (
+      await json<{ id: string }>(
+        await call(`/projects/${w.ids.project}/flights`, { ...owner(w), json: { acquisition_date: '2025-06-01' } }),
+        201,
+      )
+    ).id,
   }),
   product: async (w: World) => ({
-    product: (await json<{ id: string }>(await call(`/projects/${w.ids.project}/flights/${w.ids.flight}/data-products`, { ...owner(w), json: { type: 'dsm' } }), 201)).id,
+    product: (
+      await json<{ id: string }>(
+        await call(`/projects/${w.ids.project}/flights/${w.ids.flight}/data-products`, {
+          ...owner(w),
+          json: { type: 'dsm' },
+        }),
+        201,
+      )
+    ).id,
   }),
   /** The helper, (again) a viewer of P. */
   member: async (w: World) => {
-    await json(await call(`/projects/${w.ids.project}/members`, { ...owner(w), json: { user_id: w.users.helper.id, role: 'viewer' } }), 200);
+    await json(
+      await call(`/projects/${w.ids.project}/members`, {
+        ...owner(w),
+        json: { user_id: w.users.helper.id, role: 'viewer' },
+      }),
+      200,
+    );
     return { member: w.users.helper.id };
   },
   /** The helper, (again) a member of TA. */
@@ -365,15 +558,26 @@ export const fresh = {
   team: async (w: World) => ({ team: await memberTeam(w.users, unique('matrix doomed team')) }),
   item: async (w: World) => {
     const item = `matrix-doomed-${randomBytes(4).toString('hex')}`;
-    await json(await call(`/stac/collections/${w.ids.collection}/items`, { ...owner(w), json: stacItem(w.ids.collection, item) }), 201);
+    await json(
+      await call(`/stac/collections/${w.ids.collection}/items`, {
+        ...owner(w),
+        json: stacItem(w.ids.collection, item),
+      }),
+      201,
+    );
     return { item };
   },
   /** An unfinished upload of the manager's, 16 bytes long. */
-  upload: async (w: World) => ({ upload: (await tusCreate(w.users.manager, w.ids.project, w.ids.flight, 'raw', 'doomed.bin', undefined, 16)).id }),
+  upload: async (w: World) => ({
+    upload: (await tusCreate(w.users.manager, w.ids.project, w.ids.flight, 'raw', 'doomed.bin', undefined, 16)).id,
+  }),
   apiKey: async (w: World) => ({ apiKey: (await apiKeyOf(w.users.owner, 'doomed')).id }),
   /** A finished job (a PMTiles registration, no converter). */
   finishedJob: async (w: World) => {
-    const job = await json<{ id: string }>(await call('/ingest', { ...owner(w), json: { key: w.ids.ingestKey, flight: w.ids.flight, type: 'pmtiles' } }), 202);
+    const job = await json<{ id: string }>(
+      await call('/ingest', { ...owner(w), json: { key: w.ids.ingestKey, flight: w.ids.flight, type: 'pmtiles' } }),
+      202,
+    );
     expect((await waitForJob(w.users.owner, job.id, terminal)).state).toBe('succeeded');
     return { job: job.id };
   },
@@ -382,9 +586,13 @@ export const fresh = {
    * seconds (2.7–5.7 s measured here); the case's requests take a fraction of that.
    */
   runningJob: async (w: World) => {
-    const job = await json<{ id: string; state: string }>(await call('/ingest', {
-      ...owner(w), json: { key: w.rasterKey, flight: w.ids.flight, type: 'ortho', crs: 'EPSG:3857', compression: 'lerc' },
-    }), 202);
+    const job = await json<{ id: string; state: string }>(
+      await call('/ingest', {
+        ...owner(w),
+        json: { key: w.rasterKey, flight: w.ids.flight, type: 'ortho', crs: 'EPSG:3857', compression: 'lerc' },
+      }),
+      202,
+    );
     expect(terminal(job.state), 'the throwaway job ended before the case could use it').toBe(false);
     return { job: job.id };
   },
@@ -393,5 +601,6 @@ export const fresh = {
 /** Stops a throwaway job that a case left running (the converter has two cores to share). */
 export async function stopJob(w: World, job: string): Promise<void> {
   const state = await json<{ state: string }>(await call(`/jobs/${job}`, { apiKey: seed.admin.apiKey }), 200);
-  if (!terminal(state.state)) await (await call(`/jobs/${job}/cancel`, { apiKey: seed.admin.apiKey, method: 'POST' })).arrayBuffer();
+  if (!terminal(state.state))
+    await (await call(`/jobs/${job}/cancel`, { apiKey: seed.admin.apiKey, method: 'POST' })).arrayBuffer();
 }

@@ -13,26 +13,75 @@ describe('CQL2 text', () => {
     expect(parseCql2Text("a = 1 AND NOT b LIKE 'x%' OR c IS NOT NULL")).toEqual({
       op: 'or',
       args: [
-        { op: 'and', args: [{ op: '=', args: [{ property: 'a' }, 1] }, { op: 'not', args: [{ op: 'like', args: [{ property: 'b' }, 'x%'] }] }] },
+        {
+          op: 'and',
+          args: [
+            { op: '=', args: [{ property: 'a' }, 1] },
+            { op: 'not', args: [{ op: 'like', args: [{ property: 'b' }, 'x%'] }] },
+          ],
+        },
         { op: 'not', args: [{ op: 'isNull', args: [{ property: 'c' }] }] },
       ],
     });
-    expect(parseCql2Text('"eo:cloud_cover" BETWEEN 0 AND 10.5')).toEqual({ op: 'between', args: [{ property: 'eo:cloud_cover' }, 0, 10.5] });
-    expect(parseCql2Text("platform NOT IN ('a', 'b')")).toEqual({ op: 'not', args: [{ op: 'in', args: [{ property: 'platform' }, ['a', 'b']] }] });
+    expect(parseCql2Text('"eo:cloud_cover" BETWEEN 0 AND 10.5')).toEqual({
+      op: 'between',
+      args: [{ property: 'eo:cloud_cover' }, 0, 10.5],
+    });
+    expect(parseCql2Text("platform NOT IN ('a', 'b')")).toEqual({
+      op: 'not',
+      args: [{ op: 'in', args: [{ property: 'platform' }, ['a', 'b']] }],
+    });
     expect(parseCql2Text('S_INTERSECTS(geometry, MULTIPOINT((1 2), (3 4)))')).toEqual({
-      op: 's_intersects', args: [{ property: 'geometry' }, { type: 'MultiPoint', coordinates: [[1, 2], [3, 4]] }],
+      op: 's_intersects',
+      args: [
+        { property: 'geometry' },
+        {
+          type: 'MultiPoint',
+          coordinates: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+      ],
     });
     expect(parseCql2Text('S_WITHIN(geometry, POLYGON((0 0, 1 0, 1 1, 0 0)))')).toEqual({
-      op: 's_within', args: [{ property: 'geometry' }, { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] }],
+      op: 's_within',
+      args: [
+        { property: 'geometry' },
+        {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [0, 0],
+              [1, 0],
+              [1, 1],
+              [0, 0],
+            ],
+          ],
+        },
+      ],
     });
     expect(parseCql2Text("T_INTERSECTS(datetime, INTERVAL('2020-01-01', '..'))")).toEqual({
-      op: 't_intersects', args: [{ property: 'datetime' }, { interval: ['2020-01-01', '..'] }],
+      op: 't_intersects',
+      args: [{ property: 'datetime' }, { interval: ['2020-01-01', '..'] }],
     });
-    expect(parseCql2Text("datetime > TIMESTAMP('2020-01-01T00:00:00Z')")).toEqual({ op: '>', args: [{ property: 'datetime' }, { timestamp: '2020-01-01T00:00:00Z' }] });
+    expect(parseCql2Text("datetime > TIMESTAMP('2020-01-01T00:00:00Z')")).toEqual({
+      op: '>',
+      args: [{ property: 'datetime' }, { timestamp: '2020-01-01T00:00:00Z' }],
+    });
   });
 
   it('rejects malformed text with a FilterError', () => {
-    for (const bad of ['', 'a =', 'a = 1 1', "a LIKE", '(a = 1', 'S_INTERSECTS(geometry, POINT())', 'a ~ 1', "'unterminated"]) {
+    for (const bad of [
+      '',
+      'a =',
+      'a = 1 1',
+      'a LIKE',
+      '(a = 1',
+      'S_INTERSECTS(geometry, POINT())',
+      'a ~ 1',
+      "'unterminated",
+    ]) {
       expect(() => parseCql2Text(bad), bad).toThrow(FilterError);
     }
   });
@@ -49,8 +98,10 @@ describe('CQL2 compiled to SQL', () => {
   });
 
   it('compares JSON properties as the type of what they are compared with', () => {
-    expect(compile({ op: '<', args: [{ property: 'gsd' }, 3] }).sql).toContain("jsonb_typeof");
-    expect(compile({ op: '<', args: [{ property: 'datetime' }, { timestamp: '2020-01-01T00:00:00Z' }] }).sql).toContain('i.datetime');
+    expect(compile({ op: '<', args: [{ property: 'gsd' }, 3] }).sql).toContain('jsonb_typeof');
+    expect(compile({ op: '<', args: [{ property: 'datetime' }, { timestamp: '2020-01-01T00:00:00Z' }] }).sql).toContain(
+      'i.datetime',
+    );
   });
 
   it('refuses unknown operators, wrong arity, type clashes and bad literals', () => {
@@ -82,17 +133,37 @@ describe('STAC parameters and documents', () => {
   });
 
   it('fields: the default set plus include, minus exclude', () => {
-    const item = { type: 'Feature', id: 'a', geometry: {}, bbox: [], links: [], assets: {}, properties: { datetime: 'x', gsd: 1, foo: 2 }, stac_extensions: [] };
+    const item = {
+      type: 'Feature',
+      id: 'a',
+      geometry: {},
+      bbox: [],
+      links: [],
+      assets: {},
+      properties: { datetime: 'x', gsd: 1, foo: 2 },
+      stac_extensions: [],
+    };
     expect(selectFields(item, { include: ['properties.gsd'], exclude: ['geometry'] })).toEqual({
-      type: 'Feature', id: 'a', bbox: [], links: [], assets: {}, properties: { datetime: 'x', gsd: 1 },
+      type: 'Feature',
+      id: 'a',
+      bbox: [],
+      links: [],
+      assets: {},
+      properties: { datetime: 'x', gsd: 1 },
     });
-    expect(selectFields(item, { include: ['properties'], exclude: ['properties.foo'] }).properties).toEqual({ datetime: 'x', gsd: 1 });
+    expect(selectFields(item, { include: ['properties'], exclude: ['properties.foo'] }).properties).toEqual({
+      datetime: 'x',
+      gsd: 1,
+    });
     expect(item.properties.foo).toBe(2);
     expect(selectFields(item, undefined)).toBe(item);
   });
 
   it('merge patch follows RFC 7396', () => {
-    expect(mergePatch({ a: 'b', c: { d: 'e', f: 'g' } }, { a: 'z', c: { f: null } })).toEqual({ a: 'z', c: { d: 'e' } });
+    expect(mergePatch({ a: 'b', c: { d: 'e', f: 'g' } }, { a: 'z', c: { f: null } })).toEqual({
+      a: 'z',
+      c: { d: 'e' },
+    });
     expect(mergePatch({ a: [1, 2] }, { a: [3] })).toEqual({ a: [3] });
   });
 });

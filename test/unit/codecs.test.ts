@@ -7,8 +7,26 @@ import { lzwBombCodes, lzwStream } from '../../scripts/lib/hostile-files';
 
 describe('bounded codecs', () => {
   it("PackBits decodes Apple's example (TN1023) and stops at the block's size", () => {
-    const packed = Uint8Array.from([0xfe, 0xaa, 0x02, 0x80, 0x00, 0x2a, 0xfd, 0xaa, 0x03, 0x80, 0x00, 0x2a, 0x22, 0xf7, 0xaa]);
-    const expected = [0xaa, 0xaa, 0xaa, 0x80, 0x00, 0x2a, 0xaa, 0xaa, 0xaa, 0xaa, 0x80, 0x00, 0x2a, 0x22, ...Array(10).fill(0xaa)];
+    const packed = Uint8Array.from([
+      0xfe, 0xaa, 0x02, 0x80, 0x00, 0x2a, 0xfd, 0xaa, 0x03, 0x80, 0x00, 0x2a, 0x22, 0xf7, 0xaa,
+    ]);
+    const expected = [
+      0xaa,
+      0xaa,
+      0xaa,
+      0x80,
+      0x00,
+      0x2a,
+      0xaa,
+      0xaa,
+      0xaa,
+      0xaa,
+      0x80,
+      0x00,
+      0x2a,
+      0x22,
+      ...Array(10).fill(0xaa),
+    ];
     expect([...decodePackbits(packed, 24)]).toEqual(expected);
     expect(() => decodePackbits(packed, 23)).toThrow(/past the block's 23 bytes/);
     // 64 KiB of runs of 128 zeros unpack to 4 MiB: refused at a 64 KiB block.
@@ -28,7 +46,11 @@ describe('bounded codecs', () => {
 
   it('read the size a stream declares from its header', () => {
     // JPEG: SOI, then SOF0 with height 300, width 200.
-    expect(jpegSize(Uint8Array.from([0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0x2c, 0x00, 0xc8, 0x03, 0, 0, 0, 0, 0, 0, 0]))).toEqual({ width: 200, height: 300 });
+    expect(
+      jpegSize(
+        Uint8Array.from([0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0x2c, 0x00, 0xc8, 0x03, 0, 0, 0, 0, 0, 0, 0]),
+      ),
+    ).toEqual({ width: 200, height: 300 });
     expect(jpegSize(Uint8Array.from([0xff, 0xd8, 0x00, 0x00]))).toBeNull();
     // Start-of-scan markers count; a stuffed 0xFF 0x00 in the data does not.
     expect(jpegScans(Uint8Array.from([0xff, 0xd8, 0xff, 0xda, 0x12, 0xff, 0x00, 0xff, 0xda, 0xff, 0xd9]))).toBe(2);
@@ -37,7 +59,7 @@ describe('bounded codecs', () => {
     vp8l.set(new TextEncoder().encode('RIFF'), 0);
     vp8l.set(new TextEncoder().encode('WEBPVP8L'), 8);
     vp8l[20] = 0x2f;
-    new DataView(vp8l.buffer).setUint32(21, (511) | (255 << 14), true);
+    new DataView(vp8l.buffer).setUint32(21, 511 | (255 << 14), true);
     expect(webpSize(vp8l)).toEqual({ width: 512, height: 256 });
     // Zstandard: a single-segment frame with a 4-byte content size of 70000.
     const frame = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0, 0x70, 0x11, 0x01, 0x00]);

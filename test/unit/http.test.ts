@@ -7,7 +7,13 @@ import { cached } from '../../workers/http/tile-cache';
 
 const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://edge.test${path}`, init));
 
-interface Problem { type: string; title: string; status: number; detail: string; errors?: Array<{ path: string }> }
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: Array<{ path: string }>;
+}
 
 async function expectProblem(response: Response, status: number, type: string) {
   expect(response.status).toBe(status);
@@ -25,7 +31,11 @@ describe('HTTP conventions (no database needed)', () => {
   });
 
   it('answers malformed JSON with 400 problem+json', async () => {
-    const response = await call('/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email": "a@b.c", ' });
+    const response = await call('/auth/register', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email": "a@b.c", ',
+    });
     await expectProblem(response, 400, 'malformed-json');
   });
 
@@ -50,14 +60,27 @@ describe('HTTP conventions (no database needed)', () => {
 
   it('answers bodies over MAX_BODY_BYTES with 413, with or without Content-Length', async () => {
     const big = JSON.stringify({ email: 'a@b.org', password: 'x'.repeat(10_000) });
-    await expectProblem(await call('/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }), 413, 'payload-too-large');
+    await expectProblem(
+      await call('/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }),
+      413,
+      'payload-too-large',
+    );
     const stream = new Blob([big]).stream();
-    const chunked = await call('/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const chunked = await call('/auth/register', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     await expectProblem(chunked, 413, 'payload-too-large');
   });
 
   it('answers a non-JSON content type with 415', async () => {
-    await expectProblem(await call('/auth/token', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }), 415, 'unsupported-media-type');
+    await expectProblem(
+      await call('/auth/token', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }),
+      415,
+      'unsupported-media-type',
+    );
   });
 
   it('answers a malformed Authorization header with 401', async () => {
@@ -82,9 +105,24 @@ describe('HTTP conventions (no database needed)', () => {
     expect(response.status).toBe(200);
     const doc = await response.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
     expect(doc.openapi).toBe('3.1.0');
-    for (const path of ['/auth/token', '/auth/register', '/auth/refresh', '/auth/logout', '/users/me', '/api-keys', '/api-keys/{id}',
-      '/teams', '/projects', '/projects/{projectId}', '/projects/{projectId}/members', '/projects/{projectId}/flights',
-      '/data-products/{dataProductId}', '/data-products/{dataProductId}/token', '/health', '/.well-known/jwks.json']) {
+    for (const path of [
+      '/auth/token',
+      '/auth/register',
+      '/auth/refresh',
+      '/auth/logout',
+      '/users/me',
+      '/api-keys',
+      '/api-keys/{id}',
+      '/teams',
+      '/projects',
+      '/projects/{projectId}',
+      '/projects/{projectId}/members',
+      '/projects/{projectId}/flights',
+      '/data-products/{dataProductId}',
+      '/data-products/{dataProductId}/token',
+      '/health',
+      '/.well-known/jwks.json',
+    ]) {
       expect(doc.paths, path).toHaveProperty([path]);
     }
     expect(Object.keys(doc.paths['/projects/{projectId}']!).sort()).toEqual(['delete', 'get', 'patch']);
@@ -105,7 +143,14 @@ describe('HTTP conventions (no database needed)', () => {
   });
 
   it('answers CORS preflights for allowed origins only, and varies by Origin', async () => {
-    const preflight = await call('/projects', { method: 'OPTIONS', headers: { origin: 'https://viewer.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    const preflight = await call('/projects', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://viewer.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://viewer.example');
     expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-api-key');
@@ -119,14 +164,18 @@ describe('HTTP conventions (no database needed)', () => {
 });
 
 describe('security headers (issue 18)', () => {
-  const sha256 = async (text: string) => btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))));
+  const sha256 = async (text: string) =>
+    btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))));
 
   it('every answer, problems and failures included, forbids sniffing, referrers and framing, and varies by Origin once', async () => {
     const answers = [
       await call('/openapi.json', { headers: { origin: 'https://qgis.example' } }),
       await call('/no/such/route', { headers: { origin: 'https://qgis.example' } }),
       await call('/health'),
-      await call('/projects', { method: 'OPTIONS', headers: { origin: 'https://viewer.example', 'access-control-request-method': 'POST' } }),
+      await call('/projects', {
+        method: 'OPTIONS',
+        headers: { origin: 'https://viewer.example', 'access-control-request-method': 'POST' },
+      }),
     ];
     for (const answer of answers) {
       expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
@@ -166,11 +215,21 @@ describe('the tile cache', () => {
     });
     const get = async (path: string) => {
       const ctx = createExecutionContext();
-      const response = await app.fetch(new Request(`http://edge.test${path}`), { ...env, TILE_MEMORY_CACHE_BYTES: memoryBytes }, ctx);
+      const response = await app.fetch(
+        new Request(`http://edge.test${path}`),
+        { ...env, TILE_MEMORY_CACHE_BYTES: memoryBytes },
+        ctx,
+      );
       const body = new Uint8Array(await response.arrayBuffer());
       await waitOnExecutionContext(ctx);
       const tier = /cache;dur=[\d.]+;desc="(\w+)"/.exec(response.headers.get('server-timing') ?? '')?.[1] ?? null;
-      return { state: response.headers.get('x-cache'), tier, body, type: response.headers.get('content-type'), etag: response.headers.get('etag') };
+      return {
+        state: response.headers.get('x-cache'),
+        tier,
+        body,
+        type: response.headers.get('content-type'),
+        etag: response.headers.get('etag'),
+      };
     };
     return { get, counter };
   }

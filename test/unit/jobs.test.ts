@@ -5,15 +5,25 @@ import type { JobSpec } from '../../durable-objects/job';
 
 function spec(id: string): JobSpec {
   return {
-    id, kind: 'raster', uploadId: null, origin: 'http://127.0.0.1',
-    input: { key: 'projects/p/uploads/u/a.tif', filename: 'a.tif', projectId: crypto.randomUUID(), dataProductId: crypto.randomUUID(), productType: 'ortho' },
+    id,
+    kind: 'raster',
+    uploadId: null,
+    origin: 'http://127.0.0.1',
+    input: {
+      key: 'projects/p/uploads/u/a.tif',
+      filename: 'a.tif',
+      projectId: crypto.randomUUID(),
+      dataProductId: crypto.randomUUID(),
+      productType: 'ortho',
+    },
   };
 }
 
-const alarmIn = (id: string) => runInDurableObject(env.JOBS.get(env.JOBS.idFromName(id)), async (_i, state) => {
-  const at = await state.storage.getAlarm();
-  return at === null ? null : at - Date.now();
-});
+const alarmIn = (id: string) =>
+  runInDurableObject(env.JOBS.get(env.JOBS.idFromName(id)), async (_i, state) => {
+    const at = await state.storage.getAlarm();
+    return at === null ? null : at - Date.now();
+  });
 
 describe('Job', () => {
   it('retries a converter that cannot be reached with doubling delays, then fails with the reason', async () => {
@@ -24,7 +34,8 @@ describe('Job', () => {
     expect(await job.start({ ...spec(id), kind: 'vector' })).toMatchObject({ kind: 'raster' });
     // The alarm runs it by itself: three attempts, 1 s then 2 s apart (JOB_RETRY_BASE_SECONDS=1 in dev).
     const deadline = Date.now() + 20_000;
-    while ((await job.status())!.state !== 'failed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await job.status())!.state !== 'failed' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     const failed = (await job.status())!;
     expect(failed).toMatchObject({ state: 'failed', attempts: 3 });
     expect(failed.error).toMatch(/the converter could not be reached/);
@@ -34,9 +45,23 @@ describe('Job', () => {
     const { events, state } = (await job.events(0, 0))!;
     expect(state).toBe('failed');
     const states = events.filter((e) => e.type === 'state');
-    expect(states.map((e) => e.state)).toEqual(['queued', 'running', 'queued', 'running', 'queued', 'running', 'failed']);
-    expect(states.filter((e) => e.state === 'queued').slice(1).map((e) => e.message)).toEqual([
-      expect.stringMatching(/could not be reached.*retrying in 1 s/), expect.stringMatching(/retrying in 2 s/),
+    expect(states.map((e) => e.state)).toEqual([
+      'queued',
+      'running',
+      'queued',
+      'running',
+      'queued',
+      'running',
+      'failed',
+    ]);
+    expect(
+      states
+        .filter((e) => e.state === 'queued')
+        .slice(1)
+        .map((e) => e.message),
+    ).toEqual([
+      expect.stringMatching(/could not be reached.*retrying in 1 s/),
+      expect.stringMatching(/retrying in 2 s/),
     ]);
     const starts = states.filter((e) => e.state === 'running').map((e) => e.at);
     expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(900);
@@ -62,7 +87,8 @@ describe('Job', () => {
     expect(await job.retry()).toMatchObject({ ok: false, status: 409 });
     // Its alarm runs it again by itself.
     const deadline = Date.now() + 10_000;
-    while ((await job.status())!.attempts === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await job.status())!.attempts === before && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect((await job.status())!.attempts).toBe(before + 1);
     // A signed URL of an attempt that is not running opens nothing.
     expect(await job.ioGrant(1)).toBeNull();

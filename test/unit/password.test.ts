@@ -26,7 +26,9 @@ describe('password hashing (PBKDF2-SHA256 in workerd)', () => {
     const [scheme, iterations, salt, hash] = stored.split('$');
     const flipped = base64url.decode(hash!);
     flipped[0] = flipped[0]! ^ 0x01;
-    expect(await verifyPassword('pw-123456', [scheme, iterations, salt, base64url.encode(flipped)].join('$'))).toBe(false);
+    expect(await verifyPassword('pw-123456', [scheme, iterations, salt, base64url.encode(flipped)].join('$'))).toBe(
+      false,
+    );
     expect(await verifyPassword('pw-123456', [scheme, '1000000', salt, hash].join('$'))).toBe(false);
     expect(await verifyPassword('pw-123456', `bcrypt$${hash}`)).toBe(false);
     expect(await verifyPassword('pw-123456', 'garbage')).toBe(false);

@@ -3,7 +3,15 @@ import { areaGeometry, email } from '../../workers/http/schemas';
 import { generateApiKey, looksLikeApiKey } from '../../workers/auth/api-keys';
 import { constantTimeEqual } from '../../workers/auth/crypto';
 
-const square = [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]];
+const square = [
+  [
+    [0, 0],
+    [1, 0],
+    [1, 1],
+    [0, 1],
+    [0, 0],
+  ],
+];
 
 describe('area geometries', () => {
   it('accept Polygon and MultiPolygon in lon/lat', () => {
@@ -12,9 +20,44 @@ describe('area geometries', () => {
   });
 
   it('reject open rings, short rings, projected coordinates and other types', () => {
-    expect(areaGeometry.safeParse({ type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 1]]] }).success).toBe(false);
-    expect(areaGeometry.safeParse({ type: 'Polygon', coordinates: [[[0, 0], [1, 0], [0, 0]]] }).success).toBe(false);
-    expect(areaGeometry.safeParse({ type: 'Polygon', coordinates: [[[500000, 0], [1, 0], [1, 1], [500000, 0]]] }).success).toBe(false);
+    expect(
+      areaGeometry.safeParse({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [1, 0],
+            [1, 1],
+            [0, 1],
+          ],
+        ],
+      }).success,
+    ).toBe(false);
+    expect(
+      areaGeometry.safeParse({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [1, 0],
+            [0, 0],
+          ],
+        ],
+      }).success,
+    ).toBe(false);
+    expect(
+      areaGeometry.safeParse({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [500000, 0],
+            [1, 0],
+            [1, 1],
+            [500000, 0],
+          ],
+        ],
+      }).success,
+    ).toBe(false);
     expect(areaGeometry.safeParse({ type: 'Point', coordinates: [0, 0] }).success).toBe(false);
   });
 });

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { SignJWT, base64url, exportJWK, generateKeyPair } from 'jose';
 import { signingKeys } from '../../workers/auth/signing-keys';
 import {
-  TokenError, dataProductScope, signAccessToken, signResourceToken, verifyAccessToken, verifyResourceToken, ISSUER,
+  TokenError,
+  dataProductScope,
+  signAccessToken,
+  signResourceToken,
+  verifyAccessToken,
+  verifyResourceToken,
+  ISSUER,
 } from '../../workers/auth/tokens';
 
 const keys = () => signingKeys(env.JWT_SIGNING_KEYS);
@@ -29,15 +35,22 @@ describe('access tokens', () => {
 
   it('reject a tampered payload', async () => {
     const token = await signAccessToken(await keys(), claims, 60);
-    const forged = tamper(token, (p) => { p.sub = '33333333-3333-4333-8333-333333333333'; });
+    const forged = tamper(token, (p) => {
+      p.sub = '33333333-3333-4333-8333-333333333333';
+    });
     await expect(verifyAccessToken(await keys(), forged)).rejects.toBeInstanceOf(TokenError);
   });
 
   it('reject an expired token', async () => {
     const set = await keys();
-    const token = await new SignJWT({ sid: claims.sid }).setProtectedHeader({ alg: 'ES256', kid: set.active.kid })
-      .setSubject(claims.sub).setIssuer(ISSUER).setAudience('api').setIssuedAt(Math.floor(Date.now() / 1000) - 120)
-      .setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(set.active.privateKey);
+    const token = await new SignJWT({ sid: claims.sid })
+      .setProtectedHeader({ alg: 'ES256', kid: set.active.kid })
+      .setSubject(claims.sub)
+      .setIssuer(ISSUER)
+      .setAudience('api')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(set.active.privateKey);
     await expect(verifyAccessToken(set, token)).rejects.toThrow(/expired/);
   });
 
@@ -50,16 +63,28 @@ describe('access tokens', () => {
 
   it('reject an unknown kid, even if well signed', async () => {
     const { privateKey } = await generateKeyPair('ES256');
-    const token = await new SignJWT({ sid: claims.sid }).setProtectedHeader({ alg: 'ES256', kid: 'stranger' })
-      .setSubject(claims.sub).setIssuer(ISSUER).setAudience('api').setIssuedAt().setExpirationTime('1m').sign(privateKey);
+    const token = await new SignJWT({ sid: claims.sid })
+      .setProtectedHeader({ alg: 'ES256', kid: 'stranger' })
+      .setSubject(claims.sub)
+      .setIssuer(ISSUER)
+      .setAudience('api')
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(privateKey);
     await expect(verifyAccessToken(await keys(), token)).rejects.toThrow(/unknown signing key/);
   });
 
   it('reject a known kid whose signature comes from another key', async () => {
     const set = await keys();
     const { privateKey } = await generateKeyPair('ES256');
-    const token = await new SignJWT({ sid: claims.sid }).setProtectedHeader({ alg: 'ES256', kid: set.active.kid })
-      .setSubject(claims.sub).setIssuer(ISSUER).setAudience('api').setIssuedAt().setExpirationTime('1m').sign(privateKey);
+    const token = await new SignJWT({ sid: claims.sid })
+      .setProtectedHeader({ alg: 'ES256', kid: set.active.kid })
+      .setSubject(claims.sub)
+      .setIssuer(ISSUER)
+      .setAudience('api')
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(privateKey);
     await expect(verifyAccessToken(set, token)).rejects.toBeInstanceOf(TokenError);
   });
 
@@ -85,8 +110,18 @@ describe('resource (tile) tokens', () => {
     const set = await keys();
     const token = await signResourceToken(set, { sub: null, scope: dataProductScope(product), epoch: 7 }, 60);
     const payload = JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1]!)));
-    expect(await verifyResourceToken(set, token, dataProductScope(product))).toEqual({ sub: null, scope: dataProductScope(product), epoch: 7, credential: null, expiresAt: payload.exp * 1000 });
-    const held = await signResourceToken(set, { sub: claims.sub, scope: dataProductScope(product), epoch: 7, credential: `key:${product}` }, 60);
+    expect(await verifyResourceToken(set, token, dataProductScope(product))).toEqual({
+      sub: null,
+      scope: dataProductScope(product),
+      epoch: 7,
+      credential: null,
+      expiresAt: payload.exp * 1000,
+    });
+    const held = await signResourceToken(
+      set,
+      { sub: claims.sub, scope: dataProductScope(product), epoch: 7, credential: `key:${product}` },
+      60,
+    );
     expect((await verifyResourceToken(set, held, dataProductScope(product))).credential).toBe(`key:${product}`);
     await expect(verifyResourceToken(set, token, dataProductScope(claims.sub))).rejects.toThrow(/another resource/);
   });
@@ -123,8 +158,12 @@ describe('signing key configuration', () => {
 
   it('refuses public-only or kid-less keys', async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-    await expect(signingKeys(JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'p', alg: 'ES256' }] }))).rejects.toThrow(/not a private key/);
-    await expect(signingKeys(JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), alg: 'ES256' }] }))).rejects.toThrow(/kid/);
+    await expect(
+      signingKeys(JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'p', alg: 'ES256' }] })),
+    ).rejects.toThrow(/not a private key/);
+    await expect(
+      signingKeys(JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), alg: 'ES256' }] })),
+    ).rejects.toThrow(/kid/);
     await expect(signingKeys('{"keys":[]}')).rejects.toThrow(/no keys/);
   });
 });

@@ -23,11 +23,22 @@ describe('TtlCache (what an isolate remembers about access)', () => {
 
   it('forgets failed loads and values it is told not to keep', async () => {
     const cache = new TtlCache<string | null>(10);
-    await expect(cache.get('k', 1000, () => Promise.reject(new Error('database down')))).rejects.toThrow('database down');
+    await expect(cache.get('k', 1000, () => Promise.reject(new Error('database down')))).rejects.toThrow(
+      'database down',
+    );
     expect(await cache.get('k', 1000, async () => 'up')).toEqual({ value: 'up', fresh: false });
     const pending = () => Promise.resolve(null);
     await cache.get('p', 1000, pending, (v) => v !== null);
-    expect((await cache.get('p', 1000, async () => 'ready', (v) => v !== null)).value).toBe('ready');
+    expect(
+      (
+        await cache.get(
+          'p',
+          1000,
+          async () => 'ready',
+          (v) => v !== null,
+        )
+      ).value,
+    ).toBe('ready');
   });
 
   it('keeps at most maxEntries, dropping the least recently used, and clears', async () => {

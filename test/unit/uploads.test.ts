@@ -9,27 +9,49 @@ const owner = { userId: 'u-1', isAdmin: false };
 
 function init(id: string, overrides: Partial<UploadInit> = {}): UploadInit {
   return {
-    id, userId: owner.userId, metadata: '', length: 40 * MiB, maxSize: 1024 * MiB, partSize: 5 * MiB, expirySeconds: 3600, fileChecksum: null,
-    target: { projectId: '00000000-0000-4000-8000-000000000001', flightId: '00000000-0000-4000-8000-000000000002', type: 'raw', filename: 'a.bin' },
-    dataProductId: crypto.randomUUID(), jobId: null, origin: 'http://127.0.0.1', ...overrides,
+    id,
+    userId: owner.userId,
+    metadata: '',
+    length: 40 * MiB,
+    maxSize: 1024 * MiB,
+    partSize: 5 * MiB,
+    expirySeconds: 3600,
+    fileChecksum: null,
+    target: {
+      projectId: '00000000-0000-4000-8000-000000000001',
+      flightId: '00000000-0000-4000-8000-000000000002',
+      type: 'raw',
+      filename: 'a.bin',
+    },
+    dataProductId: crypto.randomUUID(),
+    jobId: null,
+    origin: 'http://127.0.0.1',
+    ...overrides,
   };
 }
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
-const stream = (data: Uint8Array, delayMs = 0) => new ReadableStream<Uint8Array>({
-  async start(controller) {
-    for (let at = 0; at < data.length; at += MiB) {
-      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-      controller.enqueue(data.slice(at, at + MiB));
-    }
-    controller.close();
-  },
-});
-const sha256 = async (data: Uint8Array) => btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', data))));
+const stream = (data: Uint8Array, delayMs = 0) =>
+  new ReadableStream<Uint8Array>({
+    async start(controller) {
+      for (let at = 0; at < data.length; at += MiB) {
+        if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+        controller.enqueue(data.slice(at, at + MiB));
+      }
+      controller.close();
+    },
+  });
+const sha256 = async (data: Uint8Array) =>
+  btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', data))));
 
 async function inside(id: string) {
   return runInDurableObject(env.UPLOADS.get(env.UPLOADS.idFromName(id)), (_instance, state) => ({
-    record: JSON.parse(state.storage.sql.exec<{ doc: string }>('SELECT doc FROM upload').one().doc) as { key: string; multipartUploadId: string | null; state: string; offset: number },
+    record: JSON.parse(state.storage.sql.exec<{ doc: string }>('SELECT doc FROM upload').one().doc) as {
+      key: string;
+      multipartUploadId: string | null;
+      state: string;
+      offset: number;
+    },
     tailBytes: state.storage.sql.exec<{ n: number }>('SELECT COALESCE(SUM(length(bytes)), 0) AS n FROM tail').one().n,
     parts: state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM parts').one().n,
   }));
@@ -37,10 +59,17 @@ async function inside(id: string) {
 
 describe('tus headers', () => {
   it('reads Upload-Metadata and Upload-Checksum, refusing what the protocol does not allow', () => {
-    expect(parseMetadata(`filename ${btoa('a b.tif')},type ${btoa('ortho')},empty`)).toEqual({ filename: 'a b.tif', type: 'ortho', empty: '' });
+    expect(parseMetadata(`filename ${btoa('a b.tif')},type ${btoa('ortho')},empty`)).toEqual({
+      filename: 'a b.tif',
+      type: 'ortho',
+      empty: '',
+    });
     expect(() => parseMetadata('filename !!notbase64')).toThrow(TusError);
     expect(() => parseMetadata(`a ${btoa('1')},a ${btoa('2')}`)).toThrow(/twice/);
-    expect(parseChecksum('sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=')).toEqual({ algorithm: 'sha1', digest: 'Kq5sNclPz7QV2+lfQIuc6R7oRu0=' });
+    expect(parseChecksum('sha1 Kq5sNclPz7QV2+lfQIuc6R7oRu0=')).toEqual({
+      algorithm: 'sha1',
+      digest: 'Kq5sNclPz7QV2+lfQIuc6R7oRu0=',
+    });
     expect(() => parseChecksum('md5 abc')).toThrow(expect.objectContaining({ status: 400 }));
     const target = { project: 'p', flight: 'f', type: 'ortho', filename: 'x.tif' };
     expect(uploadTarget(target).type).toBe('ortho');
@@ -56,10 +85,18 @@ describe('UploadSession', () => {
     const stub = env.UPLOADS.get(env.UPLOADS.idFromName(id));
     await stub.create(init(id));
     const first = bytes(12 * MiB + 3);
-    const ok = await stub.patch(owner, { offset: 0, checksum: { algorithm: 'sha256', digest: await sha256(first) } }, stream(first));
+    const ok = await stub.patch(
+      owner,
+      { offset: 0, checksum: { algorithm: 'sha256', digest: await sha256(first) } },
+      stream(first),
+    );
     expect(ok).toMatchObject({ ok: true, value: { offset: 12 * MiB + 3 } });
     expect(await inside(id)).toMatchObject({ parts: 2, tailBytes: 2 * MiB + 3 });
-    const bad = await stub.patch(owner, { offset: 12 * MiB + 3, checksum: { algorithm: 'sha256', digest: await sha256(bytes(10)) } }, stream(bytes(6 * MiB)));
+    const bad = await stub.patch(
+      owner,
+      { offset: 12 * MiB + 3, checksum: { algorithm: 'sha256', digest: await sha256(bytes(10)) } },
+      stream(bytes(6 * MiB)),
+    );
     expect(bad).toMatchObject({ ok: false, status: 460 });
     expect(await inside(id)).toMatchObject({ parts: 2, tailBytes: 2 * MiB + 3, record: { offset: 12 * MiB + 3 } });
     const wrongOffset = await stub.patch(owner, { offset: 5 }, stream(bytes(10)));

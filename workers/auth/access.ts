@@ -40,8 +40,10 @@ export const canReadSql = (projectId: SQLWrapper, principal: Who): SQL<boolean> 
   sql<boolean>`can_read_project(${projectId}, ${userOf(principal)})`;
 
 /** Whether the caller may read a data product (it is public, or its project is readable), as SQL. */
-export const canReadProductSql = (product: { isPublic: SQLWrapper; projectId: SQLWrapper }, principal: Who): SQL<boolean> =>
-  sql<boolean>`(${product.isPublic} OR ${canReadSql(product.projectId, principal)})`;
+export const canReadProductSql = (
+  product: { isPublic: SQLWrapper; projectId: SQLWrapper },
+  principal: Who,
+): SQL<boolean> => sql<boolean>`(${product.isPublic} OR ${canReadSql(product.projectId, principal)})`;
 
 /** Whether the caller has at least `minimum` on the project, as SQL. */
 export const hasRoleSql = (projectId: SQLWrapper, principal: Principal | null, minimum: ProjectRole): SQL<boolean> =>
@@ -56,12 +58,19 @@ export interface ProjectAccess {
 }
 
 /** Reading a project needs it public or a role on it. */
-export const canRead = (access: ProjectAccess | null): access is ProjectAccess => access !== null && (access.isPublic || access.role !== null);
+export const canRead = (access: ProjectAccess | null): access is ProjectAccess =>
+  access !== null && (access.isPublic || access.role !== null);
 
-export async function projectAccess(db: Database, principal: Principal | null, projectId: string): Promise<ProjectAccess | null> {
+export async function projectAccess(
+  db: Database,
+  principal: Principal | null,
+  projectId: string,
+): Promise<ProjectAccess | null> {
   if (!isUuid(projectId)) return null;
-  const [row] = rowsOf<{ is_public: boolean; role: ProjectRole | null; epoch: number }>(await db.execute(sql`
-    SELECT p.is_public, ${roleSql(sql`p.id`, principal)} AS role, p.access_epoch AS epoch FROM projects p WHERE p.id = ${projectId}`));
+  const [row] = rowsOf<{ is_public: boolean; role: ProjectRole | null; epoch: number }>(
+    await db.execute(sql`
+    SELECT p.is_public, ${roleSql(sql`p.id`, principal)} AS role, p.access_epoch AS epoch FROM projects p WHERE p.id = ${projectId}`),
+  );
   return row ? { projectId, isPublic: row.is_public, role: row.role, epoch: row.epoch } : null;
 }
 
@@ -69,10 +78,18 @@ export async function projectAccess(db: Database, principal: Principal | null, p
  * `minimum` on a project. Anyone who cannot read it is told that `what` does not exist (404), so
  * private projects are not discoverable; readers without enough role get 403.
  */
-function requireRole(access: ProjectAccess | null, principal: Principal | null, minimum: ProjectRole, what: string): ProjectAccess {
+function requireRole(
+  access: ProjectAccess | null,
+  principal: Principal | null,
+  minimum: ProjectRole,
+  what: string,
+): ProjectAccess {
   if (!canRead(access)) throw new ApiError(404, 'not-found', `${what} not found.`);
   if (minimum === 'viewer' || roleAtLeast(access.role, minimum)) return access;
-  if (!principal) throw new ApiError(401, 'unauthorized', 'Sign in to change this project.', { headers: { 'www-authenticate': 'Bearer' } });
+  if (!principal)
+    throw new ApiError(401, 'unauthorized', 'Sign in to change this project.', {
+      headers: { 'www-authenticate': 'Bearer' },
+    });
   throw new ApiError(403, 'forbidden', `This needs the ${minimum} role on the project.`);
 }
 
@@ -103,11 +120,24 @@ export async function requireDataProductRole(
 ): Promise<DataProductAccess> {
   const notFound = new ApiError(404, 'not-found', 'Data product not found.');
   if (!isUuid(dataProductId)) throw notFound;
-  const [row] = rowsOf<{ project_id: string; is_public: boolean; project_is_public: boolean; role: ProjectRole | null; epoch: number }>(await db.execute(sql`
+  const [row] = rowsOf<{
+    project_id: string;
+    is_public: boolean;
+    project_is_public: boolean;
+    role: ProjectRole | null;
+    epoch: number;
+  }>(
+    await db.execute(sql`
     SELECT dp.project_id, dp.is_public, p.is_public AS project_is_public, ${roleSql(sql`p.id`, principal)} AS role, p.access_epoch AS epoch
-    FROM data_products dp JOIN projects p ON p.id = dp.project_id WHERE dp.id = ${dataProductId}`));
+    FROM data_products dp JOIN projects p ON p.id = dp.project_id WHERE dp.id = ${dataProductId}`),
+  );
   if (!row) throw notFound;
-  const project: ProjectAccess = { projectId: row.project_id, isPublic: row.project_is_public, role: row.role, epoch: row.epoch };
+  const project: ProjectAccess = {
+    projectId: row.project_id,
+    isPublic: row.project_is_public,
+    role: row.role,
+    epoch: row.epoch,
+  };
   if (row.is_public && minimum === 'viewer') return { ...project, isPublic: true, dataProductId };
   return { ...requireRole(project, principal, minimum, 'Data product'), dataProductId };
 }

@@ -69,7 +69,9 @@ export async function writeKeyUses(db: Database, now = false): Promise<void> {
   const batch = uncounted;
   uncounted = new Map();
   lastWrite = Date.now();
-  const rows = [...batch].map(([id, { uses, last }]) => sql`(${id}::uuid, ${uses}::bigint, to_timestamp(${last / 1000}::float8))`);
+  const rows = [...batch].map(
+    ([id, { uses, last }]) => sql`(${id}::uuid, ${uses}::bigint, to_timestamp(${last / 1000}::float8))`,
+  );
   try {
     await db.execute(sql`UPDATE ${apiKeys} SET request_count = ${apiKeys.requestCount} + u.uses, last_used_at = greatest(${apiKeys.lastUsedAt}, u.last)
       FROM (VALUES ${sql.join(rows, sql`, `)}) AS u(id, uses, last) WHERE ${apiKeys.id} = u.id`);

@@ -21,7 +21,8 @@ import { TokenError, dataProductScope, verifyResourceToken, type ResourceClaims 
  * made private) takes to reach every isolate; the writes that take access away forget everything
  * at once on the isolate that answers them (`REVOKING_WRITES`).
  */
-export const accessTtlMs = (env: Bindings): number => Math.min(numberVar(env, 'ACCESS_CACHE_SECONDS'), MAX_ACCESS_CACHE_SECONDS) * 1000;
+export const accessTtlMs = (env: Bindings): number =>
+  Math.min(numberVar(env, 'ACCESS_CACHE_SECONDS'), MAX_ACCESS_CACHE_SECONDS) * 1000;
 
 /** The promise made about revocation: within a minute, whatever ACCESS_CACHE_SECONDS says. */
 const MAX_ACCESS_CACHE_SECONDS = 60;
@@ -76,7 +77,13 @@ export function forgetAccess(): void {
 }
 
 /** `load`'s answer, or the isolate's recent one; the request's Server-Timing learns which. */
-export async function remembered<V>(c: Context<AppEnv>, cache: TtlCache<V>, key: string, load: () => Promise<V>, keep?: (value: V) => boolean): Promise<V> {
+export async function remembered<V>(
+  c: Context<AppEnv>,
+  cache: TtlCache<V>,
+  key: string,
+  load: () => Promise<V>,
+  keep?: (value: V) => boolean,
+): Promise<V> {
   const started = performance.now();
   const timing = c.var.authTiming;
   try {
@@ -93,13 +100,16 @@ export async function remembered<V>(c: Context<AppEnv>, cache: TtlCache<V>, key:
 const readers = isolateCache<boolean>(10_000);
 
 /** Whether the caller may read the project (the one rule), as this isolate recently learnt it. */
-export const canReadProject = (c: Context<AppEnv>, projectId: string): Promise<boolean> => canReadProjectAs(c, c.var.principal?.userId ?? null, projectId);
+export const canReadProject = (c: Context<AppEnv>, projectId: string): Promise<boolean> =>
+  canReadProjectAs(c, c.var.principal?.userId ?? null, projectId);
 
 /** The same for any user (a token's holder), or anonymous callers (null). */
 function canReadProjectAs(c: Context<AppEnv>, userId: string | null, projectId: string): Promise<boolean> {
   return remembered(c, readers, `${userId ?? ''}|${projectId}`, async () => {
     const who = userId === null ? null : { userId };
-    const [row] = rowsOf<{ readable: boolean }>(await c.var.db.execute(sql`SELECT ${canReadSql(sql`${projectId}::uuid`, who)} AS readable`));
+    const [row] = rowsOf<{ readable: boolean }>(
+      await c.var.db.execute(sql`SELECT ${canReadSql(sql`${projectId}::uuid`, who)} AS readable`),
+    );
     return row?.readable === true;
   });
 }
@@ -120,7 +130,9 @@ export async function verifiedToken(c: Context<AppEnv>, token: string, scope: st
   // Ours are a few hundred characters; nothing longer is verified, or kept.
   if (token.length > 4096) throw rejected('not a token of this service');
   try {
-    return await verifiedClaims(c, verifiedTokens, `${scope}|${token}`, async () => verifyResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), token, scope));
+    return await verifiedClaims(c, verifiedTokens, `${scope}|${token}`, async () =>
+      verifyResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), token, scope),
+    );
   } catch (error) {
     if (error instanceof TokenError) throw rejected(error.message);
     throw error;
@@ -131,7 +143,12 @@ export async function verifiedToken(c: Context<AppEnv>, token: string, scope: st
  * A token's claims as `verify` gives them, remembered like a grant (a signature cannot change),
  * never past the token's expiry: a TokenError otherwise, as from `verify` itself.
  */
-export async function verifiedClaims<C extends { expiresAt: number }>(c: Context<AppEnv>, cache: TtlCache<C>, key: string, verify: () => Promise<C>): Promise<C> {
+export async function verifiedClaims<C extends { expiresAt: number }>(
+  c: Context<AppEnv>,
+  cache: TtlCache<C>,
+  key: string,
+  verify: () => Promise<C>,
+): Promise<C> {
   const claims = await remembered(c, cache, key, verify);
   if (claims.expiresAt <= Date.now()) throw new TokenError('token expired');
   return claims;
@@ -161,10 +178,13 @@ interface Opened {
  * holder still reads the object (an administrator demoted, say, moves no project's epoch).
  */
 export async function assertTokenStands(c: Context<AppEnv>, claims: ResourceClaims, target: Opened): Promise<void> {
-  if (claims.epoch === null || claims.epoch < target.epoch) throw rejected('access to this project has changed since it was minted; ask for a new one');
+  if (claims.epoch === null || claims.epoch < target.epoch)
+    throw rejected('access to this project has changed since it was minted; ask for a new one');
   if (claims.sub === null) return;
-  if (claims.credential && !(await credentialStands(c, claims.credential))) throw rejected('the sign-in or API key that minted it has ended');
-  if (!target.isPublic && !(await canReadProjectAs(c, claims.sub, target.projectId))) throw rejected('its holder no longer reads this project');
+  if (claims.credential && !(await credentialStands(c, claims.credential)))
+    throw rejected('the sign-in or API key that minted it has ended');
+  if (!target.isPublic && !(await canReadProjectAs(c, claims.sub, target.projectId)))
+    throw rejected('its holder no longer reads this project');
 }
 
 // ---------------------------------------------------------------- objects and data products
@@ -188,11 +208,13 @@ interface ProductRecord {
 }
 
 async function loadProduct(c: Context<AppEnv>, where: { id: string } | { key: string }): Promise<ProductRecord | null> {
-  const [row] = rowsOf<ProductRecord>(await c.var.db.execute(sql`
+  const [row] = rowsOf<ProductRecord>(
+    await c.var.db.execute(sql`
     SELECT dp.id, dp.project_id AS "projectId", dp.r2_key AS "r2Key", dp.version, dp.is_public AS "isPublic", p.access_epoch AS epoch
     FROM data_products dp JOIN projects p ON p.id = dp.project_id
     WHERE ${'id' in where ? sql`dp.id = ${where.id}` : sql`dp.r2_key = ${where.key}`}
-    ORDER BY dp.created_at LIMIT 1`));
+    ORDER BY dp.created_at LIMIT 1`),
+  );
   return row ?? null;
 }
 
@@ -205,7 +227,8 @@ const notFound = () => new ApiError(404, 'not-found', 'No such object, or not yo
 const PROJECT_KEY = /^projects\/([0-9a-f-]{36})\/[^\0]+$/i;
 
 /** A key that stays where it says: not empty, not too long, no `.` or `..` segment. */
-export const isPlainKey = (key: string): boolean => key.length > 0 && key.length <= 1024 && !key.split('/').some((s) => s === '..' || s === '.');
+export const isPlainKey = (key: string): boolean =>
+  key.length > 0 && key.length <= 1024 && !key.split('/').some((s) => s === '..' || s === '.');
 
 /** The project a key lives under (`projects/{projectId}/…`), or null. */
 export function projectOfKey(key: string): string | null {
@@ -220,7 +243,8 @@ export function projectOfKey(key: string): string | null {
 export async function grantObjectKey(c: Context<AppEnv>, key: string, token: string | undefined): Promise<ObjectGrant> {
   // No bucket key holds a control character (PostgreSQL text cannot hold NUL at all).
   // eslint-disable-next-line no-control-regex -- control characters are what this refuses
-  if (/[\u0000-\u001f\u007f]/.test(key)) throw new ApiError(400, 'bad-request', 'Object keys hold no control characters.');
+  if (/[\u0000-\u001f\u007f]/.test(key))
+    throw new ApiError(400, 'bad-request', 'Object keys hold no control characters.');
   if (!isPlainKey(key)) throw notFound();
   const product = await remembered(c, productsByKey, key, () => loadProduct(c, { key }));
   const grant = { key, version: product ? `p${product.version}` : 'k', dataProductId: product?.id ?? null };
@@ -240,7 +264,11 @@ export async function grantObjectKey(c: Context<AppEnv>, key: string, token: str
 }
 
 /** `/data-products/{id}/…`: the product's object, for its readers or a token scoped to it. */
-export async function grantDataProduct(c: Context<AppEnv>, id: string, token: string | undefined): Promise<ObjectGrant> {
+export async function grantDataProduct(
+  c: Context<AppEnv>,
+  id: string,
+  token: string | undefined,
+): Promise<ObjectGrant> {
   const missing = new ApiError(404, 'not-found', 'Data product not found.');
   if (!isUuid(id)) throw missing;
   // A token is checked even where it is not needed (wrong credentials are a 401, not ignored), and first.

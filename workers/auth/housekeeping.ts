@@ -8,8 +8,14 @@ import { loginAttempts, memberLookups, sessions } from '../db/schema';
  */
 export async function pruneAuthRecords(db: Database): Promise<{ loginAttempts: number; sessions: number }> {
   const dayAgo = sql`now() - interval '1 day'`;
-  const attempts = await db.delete(loginAttempts).where(lt(loginAttempts.at, dayAgo)).returning({ id: loginAttempts.id });
+  const attempts = await db
+    .delete(loginAttempts)
+    .where(lt(loginAttempts.at, dayAgo))
+    .returning({ id: loginAttempts.id });
   await db.delete(memberLookups).where(lt(memberLookups.at, dayAgo));
-  const ended = await db.delete(sessions).where(or(lt(sessions.expiresAt, dayAgo), lt(sessions.revokedAt, dayAgo))).returning({ id: sessions.id });
+  const ended = await db
+    .delete(sessions)
+    .where(or(lt(sessions.expiresAt, dayAgo), lt(sessions.revokedAt, dayAgo)))
+    .returning({ id: sessions.id });
   return { loginAttempts: attempts.length, sessions: ended.length };
 }

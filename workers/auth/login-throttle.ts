@@ -18,7 +18,12 @@ export interface ThrottleLimits {
   perAddress: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleLimits = { windowSeconds: 900, perAccountAddress: 5, perAccount: 100, perAddress: 30 };
+export const DEFAULT_THROTTLE: ThrottleLimits = {
+  windowSeconds: 900,
+  perAccountAddress: 5,
+  perAccount: 100,
+  perAddress: 30,
+};
 
 /**
  * The client's address, from the header named by CLIENT_ADDRESS_HEADER: `cf-connecting-ip` where
@@ -33,22 +38,33 @@ export function clientAddress(c: Context<AppEnv>): string {
 }
 
 /** Seconds until another attempt is allowed for this account from this address, or 0 if one is allowed now. */
-export async function loginRetryAfter(db: Database, email: string, address: string, limits: ThrottleLimits): Promise<number> {
+export async function loginRetryAfter(
+  db: Database,
+  email: string,
+  address: string,
+  limits: ThrottleLimits,
+): Promise<number> {
   const window = sql`now() - make_interval(secs => ${limits.windowSeconds})`;
   const sinceLastSuccess = sql`${loginAttempts.at} > coalesce((SELECT max(s.at) FROM ${loginAttempts} s WHERE lower(s.email) = lower(${email}) AND s.succeeded), '-infinity')`;
   const forAccount = sql`lower(${loginAttempts.email}) = lower(${email}) AND ${sinceLastSuccess}`;
   const fromAddress = sql`${loginAttempts.ip} = ${address}`;
   const forPair = sql`${forAccount} AND ${fromAddress}`;
   const count = (filter: SQL) => sql<number>`count(*) FILTER (WHERE ${filter})::int`;
-  const oldest = (filter: SQL) => sql<number | null>`extract(epoch FROM min(${loginAttempts.at}) FILTER (WHERE ${filter}))::float8`;
+  const oldest = (filter: SQL) =>
+    sql<number | null>`extract(epoch FROM min(${loginAttempts.at}) FILTER (WHERE ${filter}))::float8`;
   const [row] = await db
     .select({
-      pair: count(forPair), oldestPair: oldest(forPair),
-      account: count(forAccount), oldestAccount: oldest(forAccount),
-      address: count(fromAddress), oldestAddress: oldest(fromAddress),
+      pair: count(forPair),
+      oldestPair: oldest(forPair),
+      account: count(forAccount),
+      oldestAccount: oldest(forAccount),
+      address: count(fromAddress),
+      oldestAddress: oldest(fromAddress),
     })
     .from(loginAttempts)
-    .where(sql`NOT ${loginAttempts.succeeded} AND ${loginAttempts.at} > ${window} AND (lower(${loginAttempts.email}) = lower(${email}) OR ${fromAddress})`);
+    .where(
+      sql`NOT ${loginAttempts.succeeded} AND ${loginAttempts.at} > ${window} AND (lower(${loginAttempts.email}) = lower(${email}) OR ${fromAddress})`,
+    );
   if (!row) return 0;
   const waitFor = (oldestEpoch: number | null) =>
     oldestEpoch === null ? 1 : Math.max(1, Math.ceil(oldestEpoch + limits.windowSeconds - Date.now() / 1000));
@@ -58,6 +74,11 @@ export async function loginRetryAfter(db: Database, email: string, address: stri
   return 0;
 }
 
-export async function recordLoginAttempt(db: Database, email: string, address: string, succeeded: boolean): Promise<void> {
+export async function recordLoginAttempt(
+  db: Database,
+  email: string,
+  address: string,
+  succeeded: boolean,
+): Promise<void> {
   await db.insert(loginAttempts).values({ email, ip: address, succeeded });
 }

@@ -17,27 +17,47 @@ async function countLookup(db: Database, callerId: string): Promise<void> {
   const retryAfter = await db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('member_lookups'), hashtext(${callerId}))`);
     const [row] = await tx
-      .select({ count: sql<number>`count(*)::int`, oldest: sql<number | null>`extract(epoch FROM min(${memberLookups.at}))::float8` })
+      .select({
+        count: sql<number>`count(*)::int`,
+        oldest: sql<number | null>`extract(epoch FROM min(${memberLookups.at}))::float8`,
+      })
       .from(memberLookups)
       .where(and(eq(memberLookups.userId, callerId), gt(memberLookups.at, sql`now() - interval '1 hour'`)));
-    if (row && row.count >= MEMBER_LOOKUPS_PER_HOUR) return Math.max(1, Math.ceil((row.oldest ?? Date.now() / 1000) + 3600 - Date.now() / 1000));
+    if (row && row.count >= MEMBER_LOOKUPS_PER_HOUR)
+      return Math.max(1, Math.ceil((row.oldest ?? Date.now() / 1000) + 3600 - Date.now() / 1000));
     await tx.insert(memberLookups).values({ userId: callerId });
     return 0;
   });
   if (retryAfter > 0) {
-    throw new ApiError(429, 'too-many-requests', `At most ${MEMBER_LOOKUPS_PER_HOUR} members may be looked up by e-mail an hour; retry in ${retryAfter} s, or add them by user_id.`, {
-      headers: { 'retry-after': String(retryAfter) },
-    });
+    throw new ApiError(
+      429,
+      'too-many-requests',
+      `At most ${MEMBER_LOOKUPS_PER_HOUR} members may be looked up by e-mail an hour; retry in ${retryAfter} s, or add them by user_id.`,
+      {
+        headers: { 'retry-after': String(retryAfter) },
+      },
+    );
   }
 }
 
 /** The user a membership request names, by `user_id` or `email` (throttled per caller). */
-export async function findMemberUser(db: Database, callerId: string, ref: { user_id?: string; email?: string }): Promise<{ id: string; email: string; name: string }> {
+export async function findMemberUser(
+  db: Database,
+  callerId: string,
+  ref: { user_id?: string; email?: string },
+): Promise<{ id: string; email: string; name: string }> {
   if (ref.email !== undefined) await countLookup(db, callerId);
-  const where = ref.user_id !== undefined
-    ? (isUuid(ref.user_id) ? eq(users.id, ref.user_id) : undefined)
-    : ref.email !== undefined ? sql`lower(${users.email}) = lower(${ref.email})` : undefined;
-  const [user] = where ? await db.select({ id: users.id, email: users.email, name: users.name }).from(users).where(where) : [];
+  const where =
+    ref.user_id !== undefined
+      ? isUuid(ref.user_id)
+        ? eq(users.id, ref.user_id)
+        : undefined
+      : ref.email !== undefined
+        ? sql`lower(${users.email}) = lower(${ref.email})`
+        : undefined;
+  const [user] = where
+    ? await db.select({ id: users.id, email: users.email, name: users.name }).from(users).where(where)
+    : [];
   if (!user) throw new ApiError(404, 'not-found', 'No such user.');
   return user;
 }

@@ -3,7 +3,14 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { withDatabase } from '../db/client';
 import { ApiError } from '../http/problem';
-import { authenticateApiKey, countUse, isWellFormedApiKey, keyUsesDue, looksLikeApiKey, writeKeyUses } from './api-keys';
+import {
+  authenticateApiKey,
+  countUse,
+  isWellFormedApiKey,
+  keyUsesDue,
+  looksLikeApiKey,
+  writeKeyUses,
+} from './api-keys';
 import { sessionPrincipal } from './sessions';
 import { signingKeys } from './signing-keys';
 import { TokenError, verifyAccessToken, type AccessClaims } from './tokens';
@@ -32,10 +39,12 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (principal?.apiKeyId) countUse(principal.apiKeyId);
   await next();
   // Off the response's path, on a connection of its own; losing a count is no reason to fail anything.
-  if (keyUsesDue()) c.executionCtx.waitUntil(
-    withDatabase({ url: c.env.DATABASE_URL, driver: c.env.DB_DRIVER }, (db) => writeKeyUses(db)).catch((error: unknown) =>
-      console.error('writing API key uses failed', errorMessage(error))),
-  );
+  if (keyUsesDue())
+    c.executionCtx.waitUntil(
+      withDatabase({ url: c.env.DATABASE_URL, driver: c.env.DB_DRIVER }, (db) => writeKeyUses(db)).catch(
+        (error: unknown) => console.error('writing API key uses failed', errorMessage(error)),
+      ),
+    );
 });
 
 async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | null> {
@@ -62,20 +71,27 @@ async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | null> {
   const token = credential;
   let claims;
   try {
-    claims = await verifiedClaims(c, accessTokens, token, async () => verifyAccessToken(await signingKeys(c.env.JWT_SIGNING_KEYS), token));
+    claims = await verifiedClaims(c, accessTokens, token, async () =>
+      verifyAccessToken(await signingKeys(c.env.JWT_SIGNING_KEYS), token),
+    );
   } catch (error) {
     if (error instanceof TokenError) throw invalid(`Access token rejected: ${error.message}.`);
     throw error;
   }
   const { sub, sid } = claims;
-  const principal = await remembered(c, principals, `session|${sub}|${sid}`, () => sessionPrincipal(c.var.db, sub, sid));
+  const principal = await remembered(c, principals, `session|${sub}|${sid}`, () =>
+    sessionPrincipal(c.var.db, sub, sid),
+  );
   if (!principal) throw invalid('The session of this token has ended.');
   return principal;
 }
 
 export function requirePrincipal(c: Context<AppEnv>): Principal {
   const principal = c.get('principal');
-  if (!principal) throw new ApiError(401, 'unauthorized', 'Sign in or send an API key.', { headers: { 'www-authenticate': 'Bearer' } });
+  if (!principal)
+    throw new ApiError(401, 'unauthorized', 'Sign in or send an API key.', {
+      headers: { 'www-authenticate': 'Bearer' },
+    });
   return principal;
 }
 

@@ -43,14 +43,20 @@ async function rotate(db: Database, refreshToken: string, ttlSeconds: number): P
       return { ok: false, reason: 'reused' } as const;
     }
     if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' } as const;
-    await tx.update(sessions).set({ revokedAt: sql`now()` }).where(eq(sessions.id, row.id));
+    await tx
+      .update(sessions)
+      .set({ revokedAt: sql`now()` })
+      .where(eq(sessions.id, row.id));
     const next = await startSession(tx, row.userId, ttlSeconds, row.familyId);
     return { ok: true, userId: row.userId, ...next } as const;
   });
 }
 
 export async function revokeFamily(db: Database, familyId: string): Promise<void> {
-  await db.update(sessions).set({ revokedAt: sql`now()` }).where(and(eq(sessions.familyId, familyId), isNull(sessions.revokedAt)));
+  await db
+    .update(sessions)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(sessions.familyId, familyId), isNull(sessions.revokedAt)));
 }
 
 /** The principal of an access token, provided its login has not been ended by logout or reuse. */
@@ -59,14 +65,24 @@ export async function sessionPrincipal(db: Database, userId: string, familyId: s
     .select({ email: users.email, isAdmin: users.isAdmin })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.familyId, familyId), eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)))
+    .where(
+      and(
+        eq(sessions.familyId, familyId),
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, sql`now()`),
+      ),
+    )
     .limit(1);
   return row ? { userId, email: row.email, isAdmin: row.isAdmin, via: 'session', sessionFamilyId: familyId } : null;
 }
 
 /** Whether a sign-in (a refresh-token family) still stands: not ended by logout or reuse, not expired. */
 export async function sessionStands(db: Database, familyId: string): Promise<boolean> {
-  const [row] = await db.select({ id: sessions.id }).from(sessions)
-    .where(and(eq(sessions.familyId, familyId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`))).limit(1);
+  const [row] = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.familyId, familyId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)))
+    .limit(1);
   return row !== undefined;
 }

@@ -40,18 +40,21 @@ async function parseKeys(source: string): Promise<SigningKeySet> {
   }
   const jwks = parsed.keys ?? [];
   if (jwks.length === 0) throw new Error('JWT_SIGNING_KEYS holds no keys');
-  const keys = await Promise.all(jwks.map(async (jwk): Promise<SigningKey> => {
-    const { kid, alg } = jwk;
-    if (!kid || !alg || !ALLOWED_ALGS.has(alg)) throw new Error('every signing key needs a kid and an asymmetric alg');
-    if (!jwk.d) throw new Error(`signing key ${kid} is not a private key`);
-    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, key_ops: _ops, ...publicJwk } = jwk;
-    return {
-      kid,
-      alg,
-      privateKey: await importJWK(jwk, alg),
-      publicKey: await importJWK(publicJwk, alg),
-      publicJwk: { ...publicJwk, use: 'sig' },
-    };
-  }));
+  const keys = await Promise.all(
+    jwks.map(async (jwk): Promise<SigningKey> => {
+      const { kid, alg } = jwk;
+      if (!kid || !alg || !ALLOWED_ALGS.has(alg))
+        throw new Error('every signing key needs a kid and an asymmetric alg');
+      if (!jwk.d) throw new Error(`signing key ${kid} is not a private key`);
+      const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, key_ops: _ops, ...publicJwk } = jwk;
+      return {
+        kid,
+        alg,
+        privateKey: await importJWK(jwk, alg),
+        publicKey: await importJWK(publicJwk, alg),
+        publicJwk: { ...publicJwk, use: 'sig' },
+      };
+    }),
+  );
   return { active: keys[0]!, byKid: new Map(keys.map((k) => [k.kid, k])) };
 }

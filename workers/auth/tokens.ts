@@ -44,11 +44,15 @@ async function sign(keys: SigningKeySet, claims: JWTPayload, audience: string, t
 async function verify(keys: SigningKeySet, token: string, audience: string): Promise<JWTPayload> {
   const algorithms = [...new Set([...keys.byKid.values()].map((k) => k.alg))];
   try {
-    const { payload } = await jwtVerify(token, (header: JWTHeaderParameters) => {
-      const key = header.kid === undefined ? undefined : keys.byKid.get(header.kid);
-      if (!key || key.alg !== header.alg) throw new TokenError('unknown signing key');
-      return key.publicKey;
-    }, { issuer: ISSUER, audience, algorithms, requiredClaims: ['exp', 'iat', 'sub'] });
+    const { payload } = await jwtVerify(
+      token,
+      (header: JWTHeaderParameters) => {
+        const key = header.kid === undefined ? undefined : keys.byKid.get(header.kid);
+        if (!key || key.alg !== header.alg) throw new TokenError('unknown signing key');
+        return key.publicKey;
+      },
+      { issuer: ISSUER, audience, algorithms, requiredClaims: ['exp', 'iat', 'sub'] },
+    );
     return payload;
   } catch (error) {
     if (error instanceof TokenError) throw error;
@@ -62,9 +66,13 @@ export function signAccessToken(keys: SigningKeySet, claims: AccessClaims, ttlSe
   return sign(keys, { sub: claims.sub, sid: claims.sid }, ACCESS_AUDIENCE, ttlSeconds);
 }
 
-export async function verifyAccessToken(keys: SigningKeySet, token: string): Promise<AccessClaims & { expiresAt: number }> {
+export async function verifyAccessToken(
+  keys: SigningKeySet,
+  token: string,
+): Promise<AccessClaims & { expiresAt: number }> {
   const payload = await verify(keys, token, ACCESS_AUDIENCE);
-  if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new TokenError('token lacks sub or sid');
+  if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string')
+    throw new TokenError('token lacks sub or sid');
   return { sub: payload.sub, sid: payload.sid, expiresAt: (payload.exp ?? 0) * 1000 };
 }
 
@@ -74,17 +82,30 @@ export function signResourceToken(
   ttlSeconds: number,
 ): Promise<string> {
   const ttl = Math.min(ttlSeconds, MAX_RESOURCE_TOKEN_TTL);
-  const optional = { ...(claims.epoch === undefined ? {} : { ep: claims.epoch }), ...(claims.credential ? { cred: claims.credential } : {}) };
+  const optional = {
+    ...(claims.epoch === undefined ? {} : { ep: claims.epoch }),
+    ...(claims.credential ? { cred: claims.credential } : {}),
+  };
   return sign(keys, { sub: claims.sub ?? 'anonymous', scope: claims.scope, ...optional }, TILES_AUDIENCE, ttl);
 }
 
 /** Checks signature, `kid`, audience, expiry and that the token opens exactly `scope`. */
-export async function verifyResourceToken(keys: SigningKeySet, token: string, scope: string): Promise<ResourceClaims & { expiresAt: number }> {
+export async function verifyResourceToken(
+  keys: SigningKeySet,
+  token: string,
+  scope: string,
+): Promise<ResourceClaims & { expiresAt: number }> {
   const payload = await verify(keys, token, TILES_AUDIENCE);
   if (payload.scope !== scope) throw new TokenError('token is for another resource');
   const epoch = typeof payload.ep === 'number' && Number.isSafeInteger(payload.ep) ? payload.ep : null;
   const credential = typeof payload.cred === 'string' ? payload.cred : null;
-  return { sub: payload.sub === 'anonymous' ? null : (payload.sub ?? null), scope, epoch, credential, expiresAt: (payload.exp ?? 0) * 1000 };
+  return {
+    sub: payload.sub === 'anonymous' ? null : (payload.sub ?? null),
+    scope,
+    epoch,
+    credential,
+    expiresAt: (payload.exp ?? 0) * 1000,
+  };
 }
 
 /** What a resource token minted by `principal` names as its credential (see ResourceClaims). */

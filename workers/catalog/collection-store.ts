@@ -25,7 +25,11 @@ export interface CollectionSearch {
 }
 
 /** Collection search (`q`, `bbox`, `datetime`) over the collections `visible` lets the caller see, by id. */
-export async function searchCollections(db: Database, visible: SQL, search: CollectionSearch): Promise<{ rows: CollectionRow[]; next: string | null }> {
+export async function searchCollections(
+  db: Database,
+  visible: SQL,
+  search: CollectionSearch,
+): Promise<{ rows: CollectionRow[]; next: string | null }> {
   const conditions: SQL[] = [visible];
   if (search.q?.length) {
     const terms = search.q.map((term) => {
@@ -38,20 +42,30 @@ export async function searchCollections(db: Database, visible: SQL, search: Coll
     const [minx, miny, maxx, maxy] = bbox2d(search.bbox);
     conditions.push(sql`ST_Intersects(c.extent_geometry, ST_MakeEnvelope(${minx}, ${miny}, ${maxx}, ${maxy}, 4326))`);
   }
-  if (search.datetime?.start) conditions.push(sql`(c.temporal_end IS NULL OR c.temporal_end >= ${search.datetime.start.toISOString()}::timestamptz)`);
-  if (search.datetime?.end) conditions.push(sql`(c.temporal_start IS NULL OR c.temporal_start <= ${search.datetime.end.toISOString()}::timestamptz)`);
+  if (search.datetime?.start)
+    conditions.push(
+      sql`(c.temporal_end IS NULL OR c.temporal_end >= ${search.datetime.start.toISOString()}::timestamptz)`,
+    );
+  if (search.datetime?.end)
+    conditions.push(
+      sql`(c.temporal_start IS NULL OR c.temporal_start <= ${search.datetime.end.toISOString()}::timestamptz)`,
+    );
   if (search.after) conditions.push(sql`c.id > ${search.after}`);
-  const rows = rowsOf<CollectionRow>(await db.execute(sql`
+  const rows = rowsOf<CollectionRow>(
+    await db.execute(sql`
     SELECT c.id, c.project_id, c.is_published, c.content FROM stac_collections c
-    WHERE ${sql.join(conditions, sql` AND `)} ORDER BY c.id LIMIT ${search.limit + 1}`));
+    WHERE ${sql.join(conditions, sql` AND `)} ORDER BY c.id LIMIT ${search.limit + 1}`),
+  );
   const more = rows.length > search.limit;
   if (more) rows.length = search.limit;
   return { rows, next: more ? rows[rows.length - 1]!.id : null };
 }
 
 export async function getCollection(db: Database, visible: SQL, id: string): Promise<CollectionRow | null> {
-  const [row] = rowsOf<CollectionRow>(await db.execute(sql`
-    SELECT c.id, c.project_id, c.is_published, c.content FROM stac_collections c WHERE ${visible} AND c.id = ${id}`));
+  const [row] = rowsOf<CollectionRow>(
+    await db.execute(sql`
+    SELECT c.id, c.project_id, c.is_published, c.content FROM stac_collections c WHERE ${visible} AND c.id = ${id}`),
+  );
   return row ?? null;
 }
 
@@ -62,13 +76,19 @@ const extentColumns = (r: CollectionRecord) => ({
 });
 
 /** Creates a collection; a taken id is the caller's conflict. */
-export async function insertCollection(db: Database, r: CollectionRecord, owner: { projectId: string | null; published: boolean }): Promise<boolean> {
+export async function insertCollection(
+  db: Database,
+  r: CollectionRecord,
+  owner: { projectId: string | null; published: boolean },
+): Promise<boolean> {
   const e = extentColumns(r);
-  const rows = rowsOf<{ id: string }>(await db.execute(sql`
+  const rows = rowsOf<{ id: string }>(
+    await db.execute(sql`
     INSERT INTO stac_collections (id, project_id, title, description, license, extent_geometry, temporal_start, temporal_end, content, is_published)
     VALUES (${r.id}, ${owner.projectId}, ${r.title}, ${r.description}, ${r.license}, ${e.geometry}, ${e.start}, ${e.end},
       ${JSON.stringify(r.content)}::jsonb, ${owner.published})
-    ON CONFLICT (id) DO NOTHING RETURNING id`));
+    ON CONFLICT (id) DO NOTHING RETURNING id`),
+  );
   return rows.length > 0;
 }
 
@@ -76,7 +96,12 @@ export async function insertCollection(db: Database, r: CollectionRecord, owner:
  * A project's collection, created on its first publish (or its first catalogued product) and
  * refreshed on later ones. `publish` publishes it; without it the published flag stays as it was.
  */
-export async function upsertProjectCollection(db: Database, r: CollectionRecord, projectId: string, publish: boolean): Promise<void> {
+export async function upsertProjectCollection(
+  db: Database,
+  r: CollectionRecord,
+  projectId: string,
+  publish: boolean,
+): Promise<void> {
   const e = extentColumns(r);
   await db.execute(sql`
     INSERT INTO stac_collections (id, project_id, title, description, license, extent_geometry, temporal_start, temporal_end, content, is_published)
@@ -121,7 +146,11 @@ export function collectionDocument(row: CollectionRow, root: string): Record<str
       { rel: 'parent', type: 'application/json', href: root },
       { rel: 'root', type: 'application/json', href: root },
       { rel: 'items', type: 'application/geo+json', href: `${self}/items` },
-      { rel: 'http://www.opengis.net/def/rel/ogc/1.0/queryables', type: 'application/schema+json', href: `${self}/queryables` },
+      {
+        rel: 'http://www.opengis.net/def/rel/ogc/1.0/queryables',
+        type: 'application/schema+json',
+        href: `${self}/queryables`,
+      },
       ...stored,
     ],
   };

@@ -39,13 +39,16 @@ export function validateCollection(body: unknown): CollectionRecord {
   rejectNul(doc, 'collection');
   doc.extent.spatial.bbox.forEach((box, i) => {
     const field = `extent.spatial.bbox.${i}`;
-    if (box.length !== 4 && box.length !== 6) throw new CatalogError(field, `must hold 4 or 6 numbers, got ${box.length}`);
+    if (box.length !== 4 && box.length !== 6)
+      throw new CatalogError(field, `must hold 4 or 6 numbers, got ${box.length}`);
     const [minx, miny, maxx, maxy] = bbox2d(box);
     if (miny > maxy) throw new CatalogError(field, 'its southern edge is north of its northern edge');
-    if (minx < -180 || maxx > 180 || miny < -90 || maxy > 90) throw new CatalogError(field, 'must be longitude/latitude (EPSG:4326)');
+    if (minx < -180 || maxx > 180 || miny < -90 || maxy > 90)
+      throw new CatalogError(field, 'must be longitude/latitude (EPSG:4326)');
   });
   const [start, end] = doc.extent.temporal.interval[0]!.map((value, i) =>
-    value === null ? null : parseInstant(value, `extent.temporal.interval.0.${i}`));
+    value === null ? null : parseInstant(value, `extent.temporal.interval.0.${i}`),
+  );
   if (start && end && start > end) throw new CatalogError('extent.temporal.interval.0', 'ends before it starts');
   const [minx, miny, maxx, maxy] = bbox2d(doc.extent.spatial.bbox[0]!);
   return {

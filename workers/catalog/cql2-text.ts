@@ -19,7 +19,8 @@ export function parseCql2Text(text: string): Cql2 {
     }
   };
   const peek = (offset = 0) => tokens[i + offset];
-  const isWord = (word: string, offset = 0) => peek(offset)?.kind === 'word' && peek(offset)!.value.toUpperCase() === word;
+  const isWord = (word: string, offset = 0) =>
+    peek(offset)?.kind === 'word' && peek(offset)!.value.toUpperCase() === word;
   const isPunct = (value: string) => peek()?.kind === 'punct' && peek()!.value === value;
   const take = (): Token => {
     const token = tokens[i++];
@@ -69,23 +70,25 @@ export function parseCql2Text(text: string): Cql2 {
   };
 
   /** A parenthesised WKT coordinate list as nested arrays; a run of numbers is one position. */
-  const coordinates = (): unknown[] => nested(() => {
-    expect('(');
-    const items: unknown[] = [];
-    for (;;) {
-      if (isPunct('(')) items.push(coordinates());
-      else {
-        const numbers: number[] = [];
-        while (peek()?.kind === 'number') numbers.push(Number(take().value));
-        if (numbers.length === 0) throw new FilterError(`Expected coordinates, found "${peek()?.value ?? 'the end'}".`);
-        items.push(numbers);
+  const coordinates = (): unknown[] =>
+    nested(() => {
+      expect('(');
+      const items: unknown[] = [];
+      for (;;) {
+        if (isPunct('(')) items.push(coordinates());
+        else {
+          const numbers: number[] = [];
+          while (peek()?.kind === 'number') numbers.push(Number(take().value));
+          if (numbers.length === 0)
+            throw new FilterError(`Expected coordinates, found "${peek()?.value ?? 'the end'}".`);
+          items.push(numbers);
+        }
+        if (isPunct(',')) take();
+        else break;
       }
-      if (isPunct(',')) take();
-      else break;
-    }
-    expect(')');
-    return items;
-  });
+      expect(')');
+      return items;
+    });
 
   const geometry = (): Cql2 => {
     const token = peek();
@@ -101,7 +104,8 @@ export function parseCql2Text(text: string): Cql2 {
         const tree = coordinates();
         const type = WKT_TYPES[word];
         // MULTIPOINT(1 2, 3 4) and MULTIPOINT((1 2), (3 4)) are both valid WKT.
-        const unwrapPoints = (items: unknown[]) => items.map((p) => (Array.isArray(p) && Array.isArray(p[0]) ? p[0] : p));
+        const unwrapPoints = (items: unknown[]) =>
+          items.map((p) => (Array.isArray(p) && Array.isArray(p[0]) ? p[0] : p));
         const coordinatesOf = type === 'Point' ? tree[0] : type === 'MultiPoint' ? unwrapPoints(tree) : tree;
         return { type, coordinates: coordinatesOf } as Cql2;
       }
@@ -190,8 +194,12 @@ export function parseCql2Text(text: string): Cql2 {
 }
 
 const WKT_TYPES: Record<string, string> = {
-  POINT: 'Point', LINESTRING: 'LineString', POLYGON: 'Polygon',
-  MULTIPOINT: 'MultiPoint', MULTILINESTRING: 'MultiLineString', MULTIPOLYGON: 'MultiPolygon',
+  POINT: 'Point',
+  LINESTRING: 'LineString',
+  POLYGON: 'Polygon',
+  MULTIPOINT: 'MultiPoint',
+  MULTILINESTRING: 'MultiLineString',
+  MULTIPOLYGON: 'MultiPolygon',
 };
 
 interface Token {
@@ -202,7 +210,8 @@ interface Token {
 function tokenize(text: string): Token[] {
   if (text.length > 8192) throw new FilterError('The filter is too long (8192 characters at most).');
   const tokens: Token[] = [];
-  const pattern = /\s*(?:(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|'((?:[^']|'')*)'|"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_:.]*)|(<>|<=|>=|=|<|>)|([(),]))/y;
+  const pattern =
+    /\s*(?:(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|'((?:[^']|'')*)'|"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_:.]*)|(<>|<=|>=|=|<|>)|([(),]))/y;
   let position = 0;
   while (position < text.length) {
     if (/^\s*$/.test(text.slice(position))) break;

@@ -59,8 +59,14 @@ interface Operand {
 
 const COMPARISONS: Record<string, string> = { '=': '=', '<>': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 const SPATIAL: Record<string, string> = {
-  s_intersects: 'ST_Intersects', s_equals: 'ST_Equals', s_disjoint: 'ST_Disjoint', s_touches: 'ST_Touches',
-  s_within: 'ST_Within', s_overlaps: 'ST_Overlaps', s_crosses: 'ST_Crosses', s_contains: 'ST_Contains',
+  s_intersects: 'ST_Intersects',
+  s_equals: 'ST_Equals',
+  s_disjoint: 'ST_Disjoint',
+  s_touches: 'ST_Touches',
+  s_within: 'ST_Within',
+  s_overlaps: 'ST_Overlaps',
+  s_crosses: 'ST_Crosses',
+  s_contains: 'ST_Contains',
 };
 type Span = [SQL, SQL];
 /** Allen's interval relations over [start, end] spans, as OGC CQL2's temporal functions define them. */
@@ -84,16 +90,22 @@ const TEMPORAL: Record<string, (a: Span, b: Span) => SQL> = {
 export const MAX_DEPTH = 64;
 const MAX_NODES = 2000;
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A JSON value as the given type; NULL where it holds another type, so comparisons never fail at run time. */
 export function coerceJson(value: SQL, type: ValueType): SQL {
   switch (type) {
-    case 'number': return sql`(CASE WHEN jsonb_typeof(${value}) = 'number' THEN (${value} #>> '{}')::float8 END)`;
-    case 'string': return sql`(CASE WHEN jsonb_typeof(${value}) = 'string' THEN ${value} #>> '{}' END)`;
-    case 'boolean': return sql`(CASE WHEN jsonb_typeof(${value}) = 'boolean' THEN (${value} #>> '{}')::boolean END)`;
-    case 'timestamp': return sql`stac_timestamptz(${value} #>> '{}')`;
-    default: return value;
+    case 'number':
+      return sql`(CASE WHEN jsonb_typeof(${value}) = 'number' THEN (${value} #>> '{}')::float8 END)`;
+    case 'string':
+      return sql`(CASE WHEN jsonb_typeof(${value}) = 'string' THEN ${value} #>> '{}' END)`;
+    case 'boolean':
+      return sql`(CASE WHEN jsonb_typeof(${value}) = 'boolean' THEN (${value} #>> '{}')::boolean END)`;
+    case 'timestamp':
+      return sql`stac_timestamptz(${value} #>> '{}')`;
+    default:
+      return value;
   }
 }
 
@@ -102,7 +114,8 @@ export function compileCql2(expression: unknown, resolve: Resolver): SQL {
   let nodes = 0;
 
   const column = (name: unknown): Column => {
-    if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new FilterError('A property name must be a non-empty string.');
+    if (typeof name !== 'string' || name.length === 0 || name.length > 256)
+      throw new FilterError('A property name must be a non-empty string.');
     return resolve(name);
   };
 
@@ -120,8 +133,18 @@ export function compileCql2(expression: unknown, resolve: Resolver): SQL {
         const col = column(node.property);
         return { sql: col.sql, type: col.type, literal: false };
       }
-      if ('timestamp' in node) return { sql: sql`${parseInstant(node.timestamp, 'timestamp').toISOString()}::timestamptz`, type: 'timestamp', literal: true };
-      if ('date' in node) return { sql: sql`${parseInstant(node.date, 'date').toISOString()}::timestamptz`, type: 'timestamp', literal: true };
+      if ('timestamp' in node)
+        return {
+          sql: sql`${parseInstant(node.timestamp, 'timestamp').toISOString()}::timestamptz`,
+          type: 'timestamp',
+          literal: true,
+        };
+      if ('date' in node)
+        return {
+          sql: sql`${parseInstant(node.date, 'date').toISOString()}::timestamptz`,
+          type: 'timestamp',
+          literal: true,
+        };
       if ('op' in node) return { sql: condition(node, depth + 1), type: 'boolean', literal: false };
       if ('bbox' in node || 'type' in node) return { sql: geometry(node, depth), type: 'geometry', literal: true };
     }
@@ -144,7 +167,11 @@ export function compileCql2(expression: unknown, resolve: Resolver): SQL {
     }
     if (isObject(node) && 'bbox' in node) {
       const box = node.bbox;
-      if (!Array.isArray(box) || (box.length !== 4 && box.length !== 6) || !box.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      if (
+        !Array.isArray(box) ||
+        (box.length !== 4 && box.length !== 6) ||
+        !box.every((v) => typeof v === 'number' && Number.isFinite(v))
+      ) {
         throw new FilterError('A bbox takes 4 or 6 numbers.');
       }
       const [minx, miny, maxx, maxy] = box.length === 4 ? box : [box[0], box[1], box[3], box[4]];
@@ -180,7 +207,8 @@ export function compileCql2(expression: unknown, resolve: Resolver): SQL {
       throw new FilterError(`"${String(node.property)}" is not a time.`);
     }
     const instant = operand(node, depth);
-    if (instant.type !== 'timestamp') throw new FilterError('Temporal functions take timestamps, dates, intervals or time properties.');
+    if (instant.type !== 'timestamp')
+      throw new FilterError('Temporal functions take timestamps, dates, intervals or time properties.');
     return [instant.sql, instant.sql];
   };
 
@@ -194,11 +222,15 @@ export function compileCql2(expression: unknown, resolve: Resolver): SQL {
     const op = node.op.toLowerCase();
     const args: unknown[] = node.args;
     const arity = (n: number) => {
-      if (args.length !== n) throw new FilterError(`"${op}" takes ${n} argument${n === 1 ? '' : 's'}, got ${args.length}.`);
+      if (args.length !== n)
+        throw new FilterError(`"${op}" takes ${n} argument${n === 1 ? '' : 's'}, got ${args.length}.`);
     };
     if (op === 'and' || op === 'or') {
       if (args.length < 2) throw new FilterError(`"${op}" takes at least 2 arguments.`);
-      return sql`(${sql.join(args.map((a) => condition(a, depth + 1)), sql.raw(op === 'and' ? ' AND ' : ' OR '))})`;
+      return sql`(${sql.join(
+        args.map((a) => condition(a, depth + 1)),
+        sql.raw(op === 'and' ? ' AND ' : ' OR '),
+      )})`;
     }
     if (op === 'not') {
       arity(1);
@@ -227,12 +259,17 @@ export function compileCql2(expression: unknown, resolve: Resolver): SQL {
       if (!Array.isArray(list) || list.length === 0) throw new FilterError('"in" takes a value and a non-empty list.');
       const value = operand(args[0], depth + 1);
       const items = list.map((item) => unify(value, operand(item, depth + 1)));
-      return sql`(${items[0]![0]} IN (${sql.join(items.map(([, b]) => b), sql`, `)}))`;
+      return sql`(${items[0]![0]} IN (${sql.join(
+        items.map(([, b]) => b),
+        sql`, `,
+      )}))`;
     }
     if (op === 'isnull') {
       arity(1);
       const value = operand(args[0], depth + 1);
-      return value.type === 'json' ? sql`(${value.sql} IS NULL OR jsonb_typeof(${value.sql}) = 'null')` : sql`(${value.sql} IS NULL)`;
+      return value.type === 'json'
+        ? sql`(${value.sql} IS NULL OR jsonb_typeof(${value.sql}) = 'null')`
+        : sql`(${value.sql} IS NULL)`;
     }
     if (op in SPATIAL) {
       arity(2);

@@ -10,12 +10,15 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export function parseInstant(value: unknown, field: string, options: { dates?: boolean } = {}): Date {
   const ok = typeof value === 'string' && (DATE_TIME.test(value) || (options.dates === true && DATE.test(value)));
   if (!ok) {
-    const expected = options.dates ? 'an RFC 3339 date-time (2020-01-31T12:00:00Z) or date' : 'an RFC 3339 date-time such as 2020-01-31T12:00:00Z';
+    const expected = options.dates
+      ? 'an RFC 3339 date-time (2020-01-31T12:00:00Z) or date'
+      : 'an RFC 3339 date-time such as 2020-01-31T12:00:00Z';
     throw new CatalogError(field, `must be ${expected}, got ${JSON.stringify(value)?.slice(0, 60)}`);
   }
   const date = new Date(DATE.test(value) ? `${value}T00:00:00Z` : value);
   const year = date.getUTCFullYear();
-  if (Number.isNaN(date.getTime()) || year < 1 || year > 9999) throw new CatalogError(field, `${value} is not a valid date-time`);
+  if (Number.isNaN(date.getTime()) || year < 1 || year > 9999)
+    throw new CatalogError(field, `${value} is not a valid date-time`);
   return date;
 }
 

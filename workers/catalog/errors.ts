@@ -9,7 +9,10 @@ export class CatalogError extends Error {
 }
 
 /** The issues of a failed zod parse, each with its dotted path under `prefix`. */
-export function catalogErrorFrom(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>, prefix: string): CatalogError {
+export function catalogErrorFrom(
+  issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>,
+  prefix: string,
+): CatalogError {
   const [first, ...rest] = issues.slice(0, 20).map((issue) => ({
     path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
     message: issue.message,

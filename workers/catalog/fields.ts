@@ -5,8 +5,29 @@ export interface FieldSelection {
 }
 
 /** What a selection always starts from, so that the answer stays a valid STAC Item. */
-const DEFAULT_INCLUDE = ['type', 'stac_version', 'id', 'collection', 'geometry', 'bbox', 'links', 'assets', 'properties.datetime'];
-const TOP_LEVEL = new Set(['type', 'stac_version', 'stac_extensions', 'id', 'collection', 'geometry', 'bbox', 'properties', 'links', 'assets']);
+const DEFAULT_INCLUDE = [
+  'type',
+  'stac_version',
+  'id',
+  'collection',
+  'geometry',
+  'bbox',
+  'links',
+  'assets',
+  'properties.datetime',
+];
+const TOP_LEVEL = new Set([
+  'type',
+  'stac_version',
+  'stac_extensions',
+  'id',
+  'collection',
+  'geometry',
+  'bbox',
+  'properties',
+  'links',
+  'assets',
+]);
 
 /** `datetime` and `properties.datetime` mean the same; a bare name that is no top-level member is a property. */
 const normalise = (path: string): string[] => {
@@ -15,7 +36,8 @@ const normalise = (path: string): string[] => {
 };
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function copyPath(source: Json, target: Json, parts: string[]): void {
   const [head, ...rest] = parts;

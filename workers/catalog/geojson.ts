@@ -16,11 +16,25 @@ const lineString = z.object({ type: z.literal('LineString'), coordinates: line }
 export const polygon = z.object({ type: z.literal('Polygon'), coordinates: z.array(ring).min(1) });
 const multiPoint = z.object({ type: z.literal('MultiPoint'), coordinates: z.array(position).min(1) });
 const multiLineString = z.object({ type: z.literal('MultiLineString'), coordinates: z.array(line).min(1) });
-export const multiPolygon = z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(ring).min(1)).min(1) });
+export const multiPolygon = z.object({
+  type: z.literal('MultiPolygon'),
+  coordinates: z.array(z.array(ring).min(1)).min(1),
+});
 const simple = z.discriminatedUnion('type', [point, lineString, polygon, multiPoint, multiLineString, multiPolygon]);
-const geometryCollection = z.object({ type: z.literal('GeometryCollection'), geometries: z.array(simple).min(1).max(1000) });
+const geometryCollection = z.object({
+  type: z.literal('GeometryCollection'),
+  geometries: z.array(simple).min(1).max(1000),
+});
 
-export const geometry = z.discriminatedUnion('type', [point, lineString, polygon, multiPoint, multiLineString, multiPolygon, geometryCollection]);
+export const geometry = z.discriminatedUnion('type', [
+  point,
+  lineString,
+  polygon,
+  multiPoint,
+  multiLineString,
+  multiPolygon,
+  geometryCollection,
+]);
 export type Geometry = z.infer<typeof geometry>;
 
 /** The geometry, or an error saying what is wrong with it (first problem only). */
@@ -34,11 +48,18 @@ export function checkGeometry(value: unknown): Geometry {
 
 function positions(g: Geometry): number[][] {
   switch (g.type) {
-    case 'Point': return [g.coordinates];
-    case 'LineString': case 'MultiPoint': return g.coordinates;
-    case 'Polygon': case 'MultiLineString': return g.coordinates.flat();
-    case 'MultiPolygon': return g.coordinates.flat(2);
-    case 'GeometryCollection': return g.geometries.flatMap(positions);
+    case 'Point':
+      return [g.coordinates];
+    case 'LineString':
+    case 'MultiPoint':
+      return g.coordinates;
+    case 'Polygon':
+    case 'MultiLineString':
+      return g.coordinates.flat();
+    case 'MultiPolygon':
+      return g.coordinates.flat(2);
+    case 'GeometryCollection':
+      return g.geometries.flatMap(positions);
   }
 }
 
@@ -51,4 +72,5 @@ export function geometryBounds(g: Geometry): [number, number, number, number] {
 }
 
 /** Whether every position lies in longitude/latitude range. */
-export const isLonLat = (g: Geometry): boolean => positions(g).every(([x, y]) => Math.abs(x!) <= 180 && Math.abs(y!) <= 90);
+export const isLonLat = (g: Geometry): boolean =>
+  positions(g).every(([x, y]) => Math.abs(x!) <= 180 && Math.abs(y!) <= 90);

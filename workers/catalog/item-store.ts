@@ -42,7 +42,9 @@ interface PlanEstimate {
 }
 
 async function explain(db: Database, query: SQL): Promise<PlanEstimate> {
-  const [row] = rowsOf<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number; 'Total Cost': number } }> }>(await db.execute(sql`EXPLAIN (FORMAT JSON) ${query}`));
+  const [row] = rowsOf<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number; 'Total Cost': number } }> }>(
+    await db.execute(sql`EXPLAIN (FORMAT JSON) ${query}`),
+  );
   const plan = row?.['QUERY PLAN'][0]?.Plan;
   return { rows: Math.round(plan?.['Plan Rows'] ?? 0), cost: plan?.['Total Cost'] ?? 0 };
 }
@@ -106,16 +108,32 @@ async function searchItems(db: Database, plan: SearchPlan): Promise<ItemPage> {
   return { rows, next: more && last ? encodeToken(plan.keys, last.sort_key) : null };
 }
 
-export async function getItem(db: Database, visible: SQL, collectionId: string, itemId: string): Promise<ItemRow | null> {
-  const [row] = rowsOf<ItemRow>(await db.execute(sql`
-    SELECT ${COLUMNS} FROM stac_items i WHERE ${visible} AND i.collection_id = ${collectionId} AND i.id = ${itemId}`));
+export async function getItem(
+  db: Database,
+  visible: SQL,
+  collectionId: string,
+  itemId: string,
+): Promise<ItemRow | null> {
+  const [row] = rowsOf<ItemRow>(
+    await db.execute(sql`
+    SELECT ${COLUMNS} FROM stac_items i WHERE ${visible} AND i.collection_id = ${collectionId} AND i.id = ${itemId}`),
+  );
   return row ?? null;
 }
 
 const itemJson = (r: ItemRecord & { dataProductId?: string | null }) => ({
-  collection_id: r.collectionId, id: r.id, geometry: r.geometry, bbox: r.bbox, datetime: r.datetime.toISOString(),
-  end_datetime: r.endDatetime.toISOString(), properties: r.properties, assets: r.assets, links: r.links,
-  stac_extensions: r.stacExtensions, extra: r.extra, data_product_id: r.dataProductId ?? null,
+  collection_id: r.collectionId,
+  id: r.id,
+  geometry: r.geometry,
+  bbox: r.bbox,
+  datetime: r.datetime.toISOString(),
+  end_datetime: r.endDatetime.toISOString(),
+  properties: r.properties,
+  assets: r.assets,
+  links: r.links,
+  stac_extensions: r.stacExtensions,
+  extra: r.extra,
+  data_product_id: r.dataProductId ?? null,
 });
 
 /** The records as a set-returning SQL source: one JSON parameter, however many items. */
@@ -127,32 +145,44 @@ const recordsSource = (records: Array<ItemRecord & { dataProductId?: string | nu
     collection_id text, id text, geometry jsonb, bbox jsonb, datetime timestamptz, end_datetime timestamptz, properties jsonb,
     assets jsonb, links jsonb, stac_extensions jsonb, extra jsonb, data_product_id uuid)`;
 
-const INSERT_COLUMNS = sql.raw('collection_id, id, geometry, bbox, datetime, end_datetime, properties, assets, links, stac_extensions, extra, data_product_id');
+const INSERT_COLUMNS = sql.raw(
+  'collection_id, id, geometry, bbox, datetime, end_datetime, properties, assets, links, stac_extensions, extra, data_product_id',
+);
 
 /**
  * Inserts new items; returns the ids that already existed (nothing is written then). `upsert`
  * replaces existing items instead (bulk loads, publishing).
  */
-export async function writeItems(db: Database, records: Array<ItemRecord & { dataProductId?: string | null }>, mode: 'insert' | 'upsert'): Promise<string[]> {
+export async function writeItems(
+  db: Database,
+  records: Array<ItemRecord & { dataProductId?: string | null }>,
+  mode: 'insert' | 'upsert',
+): Promise<string[]> {
   if (records.length === 0) return [];
   if (mode === 'insert') {
-    const existing = rowsOf<{ id: string }>(await db.execute(sql`
+    const existing = rowsOf<{ id: string }>(
+      await db.execute(sql`
       SELECT i.id FROM stac_items i JOIN (${recordsSource(records)}) AS r(${INSERT_COLUMNS})
-        ON r.collection_id = i.collection_id AND r.id = i.id`));
+        ON r.collection_id = i.collection_id AND r.id = i.id`),
+    );
     if (existing.length) return existing.map((r) => r.id);
   }
   await db.execute(sql`
     INSERT INTO stac_items (${INSERT_COLUMNS}) ${recordsSource(records)}
-    ON CONFLICT (collection_id, id) DO ${mode === 'upsert'
-      ? sql`UPDATE SET geometry = excluded.geometry, bbox = excluded.bbox, datetime = excluded.datetime, end_datetime = excluded.end_datetime,
+    ON CONFLICT (collection_id, id) DO ${
+      mode === 'upsert'
+        ? sql`UPDATE SET geometry = excluded.geometry, bbox = excluded.bbox, datetime = excluded.datetime, end_datetime = excluded.end_datetime,
         properties = excluded.properties, assets = excluded.assets, links = excluded.links, stac_extensions = excluded.stac_extensions,
         extra = excluded.extra, data_product_id = excluded.data_product_id, updated_at = now()`
-      : sql`NOTHING`}`);
+        : sql`NOTHING`
+    }`);
   return [];
 }
 
 export async function deleteItem(db: Database, collectionId: string, itemId: string): Promise<boolean> {
-  const rows = rowsOf<{ id: string }>(await db.execute(sql`DELETE FROM stac_items WHERE collection_id = ${collectionId} AND id = ${itemId} RETURNING id`));
+  const rows = rowsOf<{ id: string }>(
+    await db.execute(sql`DELETE FROM stac_items WHERE collection_id = ${collectionId} AND id = ${itemId} RETURNING id`),
+  );
   return rows.length > 0;
 }
 

@@ -10,11 +10,22 @@ export const identifier = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:~-]*$/, { message: 'must start with a letter or digit and hold only letters, digits and . _ : ~ -' });
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:~-]*$/, {
+    message: 'must start with a letter or digit and hold only letters, digits and . _ : ~ -',
+  });
 
-export const link = z.looseObject({ href: z.string().min(1), rel: z.string().min(1), type: z.string().optional(), title: z.string().optional() });
+export const link = z.looseObject({
+  href: z.string().min(1),
+  rel: z.string().min(1),
+  type: z.string().optional(),
+  title: z.string().optional(),
+});
 export type Link = z.infer<typeof link>;
-const asset = z.looseObject({ href: z.string().min(1), type: z.string().optional(), roles: z.array(z.string()).optional() });
+const asset = z.looseObject({
+  href: z.string().min(1),
+  type: z.string().optional(),
+  roles: z.array(z.string()).optional(),
+});
 
 /** What every STAC object (Item, Collection) carries. */
 export const stacObject = {
@@ -30,13 +41,26 @@ const itemSchema = z.looseObject({
   geometry: z.union([geometry, z.null()]),
   bbox: z.array(z.number().finite()).optional(),
   properties: z.looseObject({
-    datetime: z.union([z.string(), z.null()], { message: 'is required: a date-time, or null with start_datetime and end_datetime' }),
+    datetime: z.union([z.string(), z.null()], {
+      message: 'is required: a date-time, or null with start_datetime and end_datetime',
+    }),
   }),
   links: z.array(link).default([]),
   assets: z.record(z.string(), asset),
 });
 
-const CORE_MEMBERS = new Set(['type', 'stac_version', 'stac_extensions', 'id', 'collection', 'geometry', 'bbox', 'properties', 'links', 'assets']);
+const CORE_MEMBERS = new Set([
+  'type',
+  'stac_version',
+  'stac_extensions',
+  'id',
+  'collection',
+  'geometry',
+  'bbox',
+  'properties',
+  'links',
+  'assets',
+]);
 
 /** An item as stored: indexed columns beside the document's parts. */
 export interface ItemRecord {
@@ -55,16 +79,22 @@ export interface ItemRecord {
 
 /** PostgreSQL's jsonb cannot hold U+0000; refusing it here keeps it a 400 instead of a failed insert. */
 export function rejectNul(document: unknown, field: string): void {
-  if (JSON.stringify(document).includes('\\u0000')) throw new CatalogError(field, 'must not contain NUL (U+0000) characters');
+  if (JSON.stringify(document).includes('\\u0000'))
+    throw new CatalogError(field, 'must not contain NUL (U+0000) characters');
 }
 
 /** A 2D or 3D bbox of finite numbers, each minimum at most its maximum (of an item, or of a search). */
 export function checkBbox(bbox: number[], field: string): number[] {
-  if (bbox.length !== 4 && bbox.length !== 6) throw new CatalogError(field, `must hold 4 (2D) or 6 (3D) numbers, got ${bbox.length}`);
+  if (bbox.length !== 4 && bbox.length !== 6)
+    throw new CatalogError(field, `must hold 4 (2D) or 6 (3D) numbers, got ${bbox.length}`);
   if (!bbox.every(Number.isFinite)) throw new CatalogError(field, 'must hold numbers only');
   const half = bbox.length / 2;
   for (let i = 0; i < half; i++) {
-    if (bbox[i]! > bbox[i + half]!) throw new CatalogError(field, `minimum ${i + 1} (${bbox[i]}) is greater than maximum ${i + 1} (${bbox[i + half]})`);
+    if (bbox[i]! > bbox[i + half]!)
+      throw new CatalogError(
+        field,
+        `minimum ${i + 1} (${bbox[i]}) is greater than maximum ${i + 1} (${bbox[i + half]})`,
+      );
   }
   return bbox;
 }
@@ -84,18 +114,30 @@ export function validateItem(body: unknown, collectionId: string, path = ''): It
   const item = parsed.data;
   rejectNul(item, at('properties'));
   if (item.collection !== undefined && item.collection !== collectionId) {
-    throw new CatalogError(at('collection'), `is "${item.collection}" but the item is written to collection "${collectionId}"`);
+    throw new CatalogError(
+      at('collection'),
+      `is "${item.collection}" but the item is written to collection "${collectionId}"`,
+    );
   }
-  if (item.geometry === null) throw new CatalogError(at('geometry'), 'is null; this catalog indexes every item by its footprint, so a geometry is required');
-  if (!isLonLat(item.geometry)) throw new CatalogError(at('geometry'), 'coordinates must be longitude/latitude (EPSG:4326)');
+  if (item.geometry === null)
+    throw new CatalogError(
+      at('geometry'),
+      'is null; this catalog indexes every item by its footprint, so a geometry is required',
+    );
+  if (!isLonLat(item.geometry))
+    throw new CatalogError(at('geometry'), 'coordinates must be longitude/latitude (EPSG:4326)');
   if (!item.bbox) throw new CatalogError(at('bbox'), 'is required when geometry is not null');
   checkBbox(item.bbox, at('bbox'));
   const [minx, miny, maxx, maxy] = bbox2d(item.bbox);
-  if (minx < -180 || maxx > 180 || miny < -90 || maxy > 90) throw new CatalogError(at('bbox'), 'must be longitude/latitude (EPSG:4326)');
+  if (minx < -180 || maxx > 180 || miny < -90 || maxy > 90)
+    throw new CatalogError(at('bbox'), 'must be longitude/latitude (EPSG:4326)');
   const [gx0, gy0, gx1, gy1] = geometryBounds(item.geometry);
   const slack = 1e-6;
   if (gx0 < minx - slack || gy0 < miny - slack || gx1 > maxx + slack || gy1 > maxy + slack) {
-    throw new CatalogError(at('bbox'), `does not contain the geometry (geometry spans ${[gx0, gy0, gx1, gy1].join(', ')})`);
+    throw new CatalogError(
+      at('bbox'),
+      `does not contain the geometry (geometry spans ${[gx0, gy0, gx1, gy1].join(', ')})`,
+    );
   }
   const props = item.properties;
   let start: Date;
@@ -106,7 +148,10 @@ export function validateItem(body: unknown, collectionId: string, path = ''): It
     if (props.end_datetime !== undefined) parseInstant(props.end_datetime, at('properties.end_datetime'));
   } else {
     if (props.start_datetime === undefined || props.end_datetime === undefined) {
-      throw new CatalogError(at('properties.datetime'), 'is null, so properties.start_datetime and properties.end_datetime are required');
+      throw new CatalogError(
+        at('properties.datetime'),
+        'is null, so properties.start_datetime and properties.end_datetime are required',
+      );
     }
     start = parseInstant(props.start_datetime, at('properties.start_datetime'));
     end = parseInstant(props.end_datetime, at('properties.end_datetime'));
@@ -134,7 +179,10 @@ export const GENERATED_RELS = new Set(['self', 'root', 'parent', 'collection', '
 /** RFC 7396 JSON Merge Patch. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const result: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  const result: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
     else result[key] = mergePatch(result[key], value);

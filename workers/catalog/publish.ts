@@ -54,15 +54,37 @@ function storedStatistics(stats: Record<string, unknown> | null, bands: number):
   const out: ItemBandStatistics[] = [];
   for (let i = 1; i <= bands; i++) {
     const s = stats[`b${i}`] as Partial<ItemBandStatistics> | undefined;
-    if (!s || typeof s.min !== 'number' || typeof s.max !== 'number' || typeof s.mean !== 'number' || typeof s.std !== 'number' || !s.histogram) return null;
-    out.push({ min: s.min, max: s.max, mean: s.mean, std: s.std, valid_percent: s.valid_percent ?? 100, histogram: s.histogram });
+    if (
+      !s ||
+      typeof s.min !== 'number' ||
+      typeof s.max !== 'number' ||
+      typeof s.mean !== 'number' ||
+      typeof s.std !== 'number' ||
+      !s.histogram
+    )
+      return null;
+    out.push({
+      min: s.min,
+      max: s.max,
+      mean: s.mean,
+      std: s.std,
+      valid_percent: s.valid_percent ?? 100,
+      histogram: s.histogram,
+    });
   }
   return out;
 }
 
 const COMMON_NAMES = new Set(['red', 'green', 'blue', 'nir', 'alpha', 'gray']);
 const RASTER_TYPES: Record<string, string> = {
-  uint8: 'uint8', int8: 'int8', uint16: 'uint16', int16: 'int16', uint32: 'uint32', int32: 'int32', float32: 'float32', float64: 'float64',
+  uint8: 'uint8',
+  int8: 'int8',
+  uint16: 'uint16',
+  int16: 'int16',
+  uint32: 'uint32',
+  int32: 'int32',
+  float32: 'float32',
+  float64: 'float64',
 };
 
 /**
@@ -94,7 +116,15 @@ export function dataProductItem(
   const [minx, miny, maxx, maxy] = wgs84;
   const geometry = (product.footprint as ItemRecord['geometry'] | null) ?? {
     type: 'Polygon' as const,
-    coordinates: [[[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]],
+    coordinates: [
+      [
+        [minx, miny],
+        [maxx, miny],
+        [maxx, maxy],
+        [minx, maxy],
+        [minx, miny],
+      ],
+    ],
   };
   const acquired = new Date(`${flight.acquisitionDate}T00:00:00Z`);
   const rasterBands = cog.descriptions.map((_, i) => {
@@ -108,14 +138,22 @@ export function dataProductItem(
       ...(s
         ? {
             statistics: { minimum: s.min, maximum: s.max, mean: s.mean, stddev: s.std, valid_percent: s.valid_percent },
-            histogram: { count: s.histogram[0].length, min: s.histogram[1][0], max: s.histogram[1][s.histogram[1].length - 1], buckets: s.histogram[0] },
+            histogram: {
+              count: s.histogram[0].length,
+              min: s.histogram[1][0],
+              max: s.histogram[1][s.histogram[1].length - 1],
+              buckets: s.histogram[0],
+            },
           }
         : {}),
     };
   });
   const eoBands = cog.descriptions.map((description, i) => {
     const interpretation = (cog.colorInterpretation[i] ?? '').toLowerCase();
-    return { name: description || `b${i + 1}`, ...(COMMON_NAMES.has(interpretation) ? { common_name: interpretation } : {}) };
+    return {
+      name: description || `b${i + 1}`,
+      ...(COMMON_NAMES.has(interpretation) ? { common_name: interpretation } : {}),
+    };
   });
   const paths = productAssetPaths(product.id);
   return {
@@ -145,10 +183,19 @@ export function dataProductItem(
     },
     assets: {
       data: {
-        href: paths.data, type: COG_MEDIA_TYPE, roles: ['data'], title: product.filename || `${product.type} (COG)`,
-        'raster:bands': rasterBands, 'eo:bands': eoBands,
+        href: paths.data,
+        type: COG_MEDIA_TYPE,
+        roles: ['data'],
+        title: product.filename || `${product.type} (COG)`,
+        'raster:bands': rasterBands,
+        'eo:bands': eoBands,
       },
-      tilejson: { href: paths.tilejson, type: 'application/json', roles: ['tiles'], title: 'TileJSON (WebMercatorQuad)' },
+      tilejson: {
+        href: paths.tilejson,
+        type: 'application/json',
+        roles: ['tiles'],
+        title: 'TileJSON (WebMercatorQuad)',
+      },
       thumbnail: { href: paths.thumbnail, type: 'image/png', roles: ['thumbnail'], title: 'Preview' },
     },
     links: [],
@@ -158,10 +205,18 @@ export function dataProductItem(
 }
 
 /** A project's collection, its extent spanning the items published into it. */
-export function projectCollection(project: { id: string; title: string; description: string }, items: Array<Pick<ItemRecord, 'bbox' | 'datetime' | 'endDatetime' | 'properties'>>): CollectionRecord {
+export function projectCollection(
+  project: { id: string; title: string; description: string },
+  items: Array<Pick<ItemRecord, 'bbox' | 'datetime' | 'endDatetime' | 'properties'>>,
+): CollectionRecord {
   const boxes = items.map((i) => i.bbox);
   const bbox: [number, number, number, number] = boxes.length
-    ? [Math.min(...boxes.map((b) => b[0]!)), Math.min(...boxes.map((b) => b[1]!)), Math.max(...boxes.map((b) => b[2]!)), Math.max(...boxes.map((b) => b[3]!))]
+    ? [
+        Math.min(...boxes.map((b) => b[0]!)),
+        Math.min(...boxes.map((b) => b[1]!)),
+        Math.max(...boxes.map((b) => b[2]!)),
+        Math.max(...boxes.map((b) => b[3]!)),
+      ]
     : [-180, -90, 180, 90];
   const times = items.map((i) => i.datetime.getTime());
   const start = times.length ? new Date(Math.min(...times)) : null;
@@ -183,7 +238,10 @@ export function projectCollection(project: { id: string; title: string; descript
       title: project.title,
       description,
       license: 'proprietary',
-      extent: { spatial: { bbox: [bbox] }, temporal: { interval: [[start?.toISOString() ?? null, end?.toISOString() ?? null]] } },
+      extent: {
+        spatial: { bbox: [bbox] },
+        temporal: { interval: [[start?.toISOString() ?? null, end?.toISOString() ?? null]] },
+      },
       summaries: { 'edge:product_type': [...new Set(items.map((i) => i.properties['edge:product_type']))] },
       links: [],
     },
@@ -206,25 +264,47 @@ type ProductRow = typeof dataProducts.$inferSelect;
 type FlightRow = typeof flights.$inferSelect;
 
 /** Products with their flights, as items are made of them. */
-const productsWithFlights = (db: Database) => db
-  .select({ product: dataProducts, footprint: asGeoJSON(dataProducts.footprint), flight: flights })
-  .from(dataProducts)
-  .innerJoin(flights, eq(flights.id, dataProducts.flightId));
+const productsWithFlights = (db: Database) =>
+  db
+    .select({ product: dataProducts, footprint: asGeoJSON(dataProducts.footprint), flight: flights })
+    .from(dataProducts)
+    .innerJoin(flights, eq(flights.id, dataProducts.flightId));
 
 /**
  * The item of one COG product, read from the file; statistics are the converter's exact ones
  * when it stored them, else measured on an overview. A RasterError says why the file cannot be.
  */
-async function productItem(collectionId: string, product: ProductRow, footprint: unknown, flight: FlightRow, open: (key: string) => Source, cache: HeaderCache) {
+async function productItem(
+  collectionId: string,
+  product: ProductRow,
+  footprint: unknown,
+  flight: FlightRow,
+  open: (key: string) => Source,
+  cache: HeaderCache,
+) {
   const source = open(product.r2Key!);
   return withCog(source, cache, async (cog) => {
     const wgs84 = boundsIn(cog, 'EPSG:4326');
     if (!wgs84) throw new RasterError(422, 'its bounds cannot be expressed in longitude/latitude');
     const bands = cog.descriptions.map((_, i) => i);
-    const stats = storedStatistics(product.stats, bands.length) ?? await statistics(cog, source, {
-      bands, nodata: cog.nodata, maxSize: STATISTICS_SIZE, percentiles: [2, 98], bins: 10, integer: !cog.dataType.startsWith('float'),
-    });
-    return dataProductItem(collectionId, { ...product, footprint }, { ...flight, acquisitionDate: String(flight.acquisitionDate) }, cog, wgs84, stats);
+    const stats =
+      storedStatistics(product.stats, bands.length) ??
+      (await statistics(cog, source, {
+        bands,
+        nodata: cog.nodata,
+        maxSize: STATISTICS_SIZE,
+        percentiles: [2, 98],
+        bins: 10,
+        integer: !cog.dataType.startsWith('float'),
+      }));
+    return dataProductItem(
+      collectionId,
+      { ...product, footprint },
+      { ...flight, acquisitionDate: String(flight.acquisitionDate) },
+      cog,
+      wgs84,
+      stats,
+    );
   });
 }
 
@@ -232,14 +312,28 @@ async function productItem(collectionId: string, product: ProductRow, footprint:
  * Writes items into the project's collection: the collection is created first if it is missing
  * (its items reference it), and its extent then spans everything it holds.
  */
-async function intoProjectCollection(db: Database, projectId: string, publish: boolean, write: () => Promise<unknown>): Promise<void> {
-  const [project] = await db.select({ id: projects.id, title: projects.title, description: projects.description }).from(projects).where(eq(projects.id, projectId));
+async function intoProjectCollection(
+  db: Database,
+  projectId: string,
+  publish: boolean,
+  write: () => Promise<unknown>,
+): Promise<void> {
+  const [project] = await db
+    .select({ id: projects.id, title: projects.title, description: projects.description })
+    .from(projects)
+    .where(eq(projects.id, projectId));
   if (!project) throw new Error(`project ${projectId} does not exist`);
   await insertCollection(db, projectCollection(project, []), { projectId, published: publish });
   await write();
-  const items = rowsOf<{ bbox: number[]; datetime: string; end_datetime: string; type: unknown }>(await db.execute(sql`
-    SELECT bbox, datetime, end_datetime, properties -> 'edge:product_type' AS type FROM stac_items WHERE collection_id = ${projectId}`))
-    .map((r) => ({ bbox: r.bbox, datetime: new Date(r.datetime), endDatetime: new Date(r.end_datetime), properties: { 'edge:product_type': r.type } }));
+  const items = rowsOf<{ bbox: number[]; datetime: string; end_datetime: string; type: unknown }>(
+    await db.execute(sql`
+    SELECT bbox, datetime, end_datetime, properties -> 'edge:product_type' AS type FROM stac_items WHERE collection_id = ${projectId}`),
+  ).map((r) => ({
+    bbox: r.bbox,
+    datetime: new Date(r.datetime),
+    endDatetime: new Date(r.end_datetime),
+    properties: { 'edge:product_type': r.type },
+  }));
   await upsertProjectCollection(db, projectCollection(project, items), projectId, publish);
 }
 
@@ -248,9 +342,21 @@ async function intoProjectCollection(db: Database, projectId: string, publish: b
  * (projection, bands, statistics). Items of products that are gone are removed; a product whose
  * file cannot be read is skipped and reported, not fatal.
  */
-export async function publishProject(db: Database, projectId: string, open: (key: string) => Source, cache: HeaderCache): Promise<PublishResult> {
+export async function publishProject(
+  db: Database,
+  projectId: string,
+  open: (key: string) => Source,
+  cache: HeaderCache,
+): Promise<PublishResult> {
   const products = await productsWithFlights(db)
-    .where(and(eq(dataProducts.projectId, projectId), inArray(dataProducts.type, [...RASTER_PRODUCTS]), isNotNull(dataProducts.r2Key), eq(dataProducts.status, 'ready')))
+    .where(
+      and(
+        eq(dataProducts.projectId, projectId),
+        inArray(dataProducts.type, [...RASTER_PRODUCTS]),
+        isNotNull(dataProducts.r2Key),
+        eq(dataProducts.status, 'ready'),
+      ),
+    )
     .orderBy(asc(dataProducts.createdAt));
   const items: Array<ItemRecord & { dataProductId: string }> = [];
   const skipped: PublishResult['skipped'] = [];
@@ -283,14 +389,21 @@ export interface CatalogTarget {
  * project's collection, created unpublished if it did not exist, spans it. Running it again
  * rewrites the same item.
  */
-export async function catalogProduct(db: Database, productId: string, open: (key: string) => Source, cache: HeaderCache, target: CatalogTarget = {}): Promise<{ collection: string; item: string }> {
+export async function catalogProduct(
+  db: Database,
+  productId: string,
+  open: (key: string) => Source,
+  cache: HeaderCache,
+  target: CatalogTarget = {},
+): Promise<{ collection: string; item: string }> {
   const [row] = await productsWithFlights(db).where(eq(dataProducts.id, productId));
   if (!row?.product.r2Key) throw new Error(`data product ${productId} has no file`);
   const collectionId = target.collectionId ?? row.product.projectId;
   const item = await productItem(collectionId, row.product, row.footprint, row.flight, open, cache);
   if (target.properties) {
     Object.assign(item.properties, target.properties);
-    if (typeof target.properties.datetime === 'string') item.datetime = item.endDatetime = new Date(target.properties.datetime);
+    if (typeof target.properties.datetime === 'string')
+      item.datetime = item.endDatetime = new Date(target.properties.datetime);
   }
   const write = () => writeItems(db, [item], 'upsert');
   await (target.collectionId ? write() : intoProjectCollection(db, row.product.projectId, false, write));
@@ -299,8 +412,14 @@ export async function catalogProduct(db: Database, productId: string, open: (key
 
 /** Hides the project's collection from the catalog (its items are kept for the next publish); null if it was never published. */
 export async function unpublishProject(db: Database, projectId: string): Promise<PublishResult | null> {
-  const updated = await db.update(stacCollections).set({ isPublished: false, updatedAt: new Date() }).where(eq(stacCollections.projectId, projectId)).returning({ id: stacCollections.id });
+  const updated = await db
+    .update(stacCollections)
+    .set({ isPublished: false, updatedAt: new Date() })
+    .where(eq(stacCollections.projectId, projectId))
+    .returning({ id: stacCollections.id });
   if (updated.length === 0) return null;
-  const [count] = rowsOf<{ n: number }>(await db.execute(sql`SELECT count(*)::int AS n FROM stac_items WHERE collection_id = ${updated[0]!.id}`));
+  const [count] = rowsOf<{ n: number }>(
+    await db.execute(sql`SELECT count(*)::int AS n FROM stac_items WHERE collection_id = ${updated[0]!.id}`),
+  );
   return { collection: updated[0]!.id, published: false, items: count?.n ?? 0, skipped: [] };
 }

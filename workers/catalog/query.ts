@@ -7,7 +7,8 @@ import { escapeLike } from '../db/sql';
  * compiled by the same code as `filter`.
  */
 export function queryToCql2(query: unknown): Cql2 | undefined {
-  if (typeof query !== 'object' || query === null || Array.isArray(query)) throw new CatalogError('query', 'must be an object of {property: {operator: value}}');
+  if (typeof query !== 'object' || query === null || Array.isArray(query))
+    throw new CatalogError('query', 'must be an object of {property: {operator: value}}');
   const predicates: Cql2[] = [];
   for (const [name, operators] of Object.entries(query)) {
     if (typeof operators !== 'object' || operators === null || Array.isArray(operators)) {
@@ -32,7 +33,11 @@ export function queryToCql2(query: unknown): Cql2 | undefined {
       else if (operator === 'in') {
         if (!Array.isArray(value) || value.length === 0) throw new CatalogError(field, 'takes a non-empty array');
         predicates.push({ op: 'in', args: [property, value.map(scalar)] });
-      } else throw new CatalogError(field, 'is not an operator (eq, neq, lt, lte, gt, gte, startsWith, endsWith, contains, in)');
+      } else
+        throw new CatalogError(
+          field,
+          'is not an operator (eq, neq, lt, lte, gt, gte, startsWith, endsWith, contains, in)',
+        );
     }
   }
   if (predicates.length === 0) return undefined;

@@ -34,20 +34,30 @@ export interface SearchRequest {
   token?: string;
 }
 
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function checkLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1) throw new CatalogError('limit', 'must be a positive integer');
   return Math.min(limit, MAX_LIMIT);
 }
 
-function checkFilter(filter: unknown, lang: string | undefined, crs: string | undefined, defaultLang: 'cql2-text' | 'cql2-json'): Cql2 {
+function checkFilter(
+  filter: unknown,
+  lang: string | undefined,
+  crs: string | undefined,
+  defaultLang: 'cql2-text' | 'cql2-json',
+): Cql2 {
   if (crs !== undefined && !/^https?:\/\/www\.opengis\.net\/def\/crs\/(OGC\/1\.3\/CRS84|EPSG\/0\/4326)$/.test(crs)) {
     throw new CatalogError('filter-crs', 'only http://www.opengis.net/def/crs/OGC/1.3/CRS84 is supported');
   }
   const language = lang ?? defaultLang;
   if (language === 'cql2-text') {
-    if (typeof filter !== 'string') throw new CatalogError('filter', 'with filter-lang=cql2-text the filter is a string');
+    if (typeof filter !== 'string')
+      throw new CatalogError('filter', 'with filter-lang=cql2-text the filter is a string');
     return parseCql2Text(filter);
   }
   if (language !== 'cql2-json') throw new CatalogError('filter-lang', 'must be cql2-text or cql2-json');
@@ -83,18 +93,23 @@ function combine(filters: Array<Cql2 | undefined>): Cql2 | undefined {
 
 /** GET /search and GET /collections/{id}/items: every parameter is a string. */
 export function parseSearchParameters(params: Record<string, string | undefined>): SearchRequest {
-  if (params.bbox !== undefined && params.intersects !== undefined) throw new CatalogError('bbox', 'cannot be combined with intersects');
+  if (params.bbox !== undefined && params.intersects !== undefined)
+    throw new CatalogError('bbox', 'cannot be combined with intersects');
   const request: SearchRequest = { sortby: [], limit: DEFAULT_LIMIT };
   if (params.collections !== undefined) request.collections = list(params.collections);
   if (params.ids !== undefined) request.ids = list(params.ids);
   if (params.bbox !== undefined) request.bbox = checkBbox(list(params.bbox).map(Number), 'bbox');
-  if (params.intersects !== undefined) request.intersects = geometryOf(parseJsonParameter(params.intersects, 'intersects'));
+  if (params.intersects !== undefined)
+    request.intersects = geometryOf(parseJsonParameter(params.intersects, 'intersects'));
   if (params.datetime !== undefined) request.datetime = parseDatetimeParameter(params.datetime);
   if (params.limit !== undefined) {
     if (!/^\d+$/.test(params.limit)) throw new CatalogError('limit', 'must be a positive integer');
     request.limit = checkLimit(Number(params.limit));
   }
-  const filter = params.filter !== undefined ? checkFilter(params.filter, params['filter-lang'], params['filter-crs'], 'cql2-text') : undefined;
+  const filter =
+    params.filter !== undefined
+      ? checkFilter(params.filter, params['filter-lang'], params['filter-crs'], 'cql2-text')
+      : undefined;
   const query = params.query !== undefined ? queryToCql2(parseJsonParameter(params.query, 'query')) : undefined;
   request.filter = combine([filter, query]);
   if (params.sortby !== undefined) request.sortby = parseSortbyParameter(params.sortby);
@@ -123,7 +138,10 @@ const searchBody = z.object({
   'filter-lang': z.string().optional(),
   'filter-crs': z.string().optional(),
   query: z.unknown().optional(),
-  sortby: z.array(z.object({ field: z.string().min(1).max(256), direction: z.enum(['asc', 'desc']).default('asc') })).max(MAX_SORT_FIELDS).optional(),
+  sortby: z
+    .array(z.object({ field: z.string().min(1).max(256), direction: z.enum(['asc', 'desc']).default('asc') }))
+    .max(MAX_SORT_FIELDS)
+    .optional(),
   fields: z.object({ include: z.array(z.string()).nullish(), exclude: z.array(z.string()).nullish() }).optional(),
   token: z.string().optional(),
 });
@@ -133,8 +151,10 @@ export function parseSearchBody(body: unknown): SearchRequest {
   const parsed = searchBody.safeParse(body ?? {});
   if (!parsed.success) throw catalogErrorFrom(parsed.error.issues, '');
   const b = parsed.data;
-  if (b.bbox !== undefined && b.intersects !== undefined) throw new CatalogError('bbox', 'cannot be combined with intersects');
-  const filter = b.filter !== undefined ? checkFilter(b.filter, b['filter-lang'], b['filter-crs'], 'cql2-json') : undefined;
+  if (b.bbox !== undefined && b.intersects !== undefined)
+    throw new CatalogError('bbox', 'cannot be combined with intersects');
+  const filter =
+    b.filter !== undefined ? checkFilter(b.filter, b['filter-lang'], b['filter-crs'], 'cql2-json') : undefined;
   return {
     collections: b.collections,
     ids: b.ids,
@@ -164,13 +184,20 @@ const propertyName = (field: string) => field.replace(/^properties\./, '');
 /** Item fields as SQL over `stac_items i`, for filters (CQL2) and sorting. */
 export const itemResolver: Resolver = (name) => {
   switch (propertyName(name)) {
-    case 'id': return { sql: sql`i.id`, type: 'string' };
-    case 'collection': return { sql: sql`i.collection_id`, type: 'string' };
-    case 'geometry': return { sql: sql`i.geometry`, type: 'geometry' };
-    case 'datetime': return { sql: sql`i.datetime`, type: 'timestamp', end: sql`i.end_datetime` };
-    case 'start_datetime': return { sql: sql`i.datetime`, type: 'timestamp' };
-    case 'end_datetime': return { sql: sql`i.end_datetime`, type: 'timestamp' };
-    default: return { sql: sql`(i.properties -> ${propertyName(name)})`, type: 'json' };
+    case 'id':
+      return { sql: sql`i.id`, type: 'string' };
+    case 'collection':
+      return { sql: sql`i.collection_id`, type: 'string' };
+    case 'geometry':
+      return { sql: sql`i.geometry`, type: 'geometry' };
+    case 'datetime':
+      return { sql: sql`i.datetime`, type: 'timestamp', end: sql`i.end_datetime` };
+    case 'start_datetime':
+      return { sql: sql`i.datetime`, type: 'timestamp' };
+    case 'end_datetime':
+      return { sql: sql`i.end_datetime`, type: 'timestamp' };
+    default:
+      return { sql: sql`(i.properties -> ${propertyName(name)})`, type: 'json' };
   }
 };
 
@@ -178,19 +205,28 @@ function sortKey(field: string, direction: 'asc' | 'desc'): SortKey {
   const name = propertyName(field);
   if (name.length === 0 || name.length > 256) throw new CatalogError('sortby', `"${field}" is not a field name`);
   switch (name) {
-    case 'id': return { name, sql: sql`i.id`, type: 'text', direction };
-    case 'collection': return { name, sql: sql`i.collection_id`, type: 'text', direction };
-    case 'datetime': case 'start_datetime': return { name: 'datetime', sql: sql`i.datetime`, type: 'timestamptz', direction };
-    case 'end_datetime': return { name, sql: sql`i.end_datetime`, type: 'timestamptz', direction };
-    case 'geometry': throw new CatalogError('sortby', 'cannot sort by geometry');
+    case 'id':
+      return { name, sql: sql`i.id`, type: 'text', direction };
+    case 'collection':
+      return { name, sql: sql`i.collection_id`, type: 'text', direction };
+    case 'datetime':
+    case 'start_datetime':
+      return { name: 'datetime', sql: sql`i.datetime`, type: 'timestamptz', direction };
+    case 'end_datetime':
+      return { name, sql: sql`i.end_datetime`, type: 'timestamptz', direction };
+    case 'geometry':
+      throw new CatalogError('sortby', 'cannot sort by geometry');
     // A missing property sorts as JSON null (lowest), so keys are never SQL NULL and paging stays exact.
-    default: return { name, sql: sql`COALESCE(i.properties -> ${name}, 'null'::jsonb)`, type: 'jsonb', direction };
+    default:
+      return { name, sql: sql`COALESCE(i.properties -> ${name}, 'null'::jsonb)`, type: 'jsonb', direction };
   }
 }
 
 /** The requested order, then the primary key, so that every item has one place in it. */
 function sortKeys(sortby: SortField[]): SortKey[] {
-  const keys = (sortby.length ? sortby : [{ field: 'datetime', direction: 'desc' as const }]).map((s) => sortKey(s.field, s.direction));
+  const keys = (sortby.length ? sortby : [{ field: 'datetime', direction: 'desc' as const }]).map((s) =>
+    sortKey(s.field, s.direction),
+  );
   const tie = keys[0]!.direction;
   for (const name of ['collection', 'id']) if (!keys.some((k) => k.name === name)) keys.push(sortKey(name, tie));
   return keys;
@@ -201,7 +237,10 @@ const signature = (keys: SortKey[]) => keys.map((k) => `${k.direction === 'desc'
 /** A paging token: where the previous page ended, in the order it was sorted by. */
 export function encodeToken(keys: SortKey[], values: unknown[]): string {
   const bytes = new TextEncoder().encode(JSON.stringify({ s: signature(keys), v: values }));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 function decodeToken(token: string, keys: SortKey[]): SQL[] {
@@ -213,8 +252,10 @@ function decodeToken(token: string, keys: SortKey[]): SQL[] {
     throw new CatalogError('token', 'is not a paging token of this API');
   }
   const parsed = z.object({ s: z.string(), v: z.array(z.unknown()) }).safeParse(decoded);
-  if (!parsed.success || parsed.data.v.length !== keys.length) throw new CatalogError('token', 'is not a paging token of this API');
-  if (parsed.data.s !== signature(keys)) throw new CatalogError('token', 'belongs to a search sorted differently; repeat the search with the same sortby');
+  if (!parsed.success || parsed.data.v.length !== keys.length)
+    throw new CatalogError('token', 'is not a paging token of this API');
+  if (parsed.data.s !== signature(keys))
+    throw new CatalogError('token', 'belongs to a search sorted differently; repeat the search with the same sortby');
   return keys.map((key, i) => {
     const value = parsed.data.v[i];
     if (key.type === 'jsonb') return sql`${JSON.stringify(value ?? null)}::jsonb`;
@@ -232,7 +273,10 @@ function decodeToken(token: string, keys: SortKey[]): SQL[] {
 function after(keys: SortKey[], values: SQL[]): SQL {
   if (keys.every((k) => k.direction === keys[0]!.direction)) {
     const op = sql.raw(keys[0]!.direction === 'desc' ? '<' : '>');
-    return sql`(${sql.join(keys.map((k) => k.sql), sql`, `)}) ${op} (${sql.join(values, sql`, `)})`;
+    return sql`(${sql.join(
+      keys.map((k) => k.sql),
+      sql`, `,
+    )}) ${op} (${sql.join(values, sql`, `)})`;
   }
   const alternatives = keys.map((key, i) => {
     const equal = keys.slice(0, i).map((k, j) => sql`${k.sql} = ${values[j]!}`);
@@ -257,14 +301,21 @@ export interface SearchPlan {
 /** Search → SQL over `stac_items i`, restricted to `visible` (a condition on `i.collection_id`). */
 export function planSearch(request: SearchRequest, visible: SQL): SearchPlan {
   const conditions: SQL[] = [visible];
-  if (request.collections) conditions.push(request.collections.length ? sql`i.collection_id IN (${sqlList(request.collections)})` : sql`FALSE`);
+  if (request.collections)
+    conditions.push(
+      request.collections.length ? sql`i.collection_id IN (${sqlList(request.collections)})` : sql`FALSE`,
+    );
   if (request.ids) conditions.push(request.ids.length ? sql`i.id IN (${sqlList(request.ids)})` : sql`FALSE`);
   if (request.bbox) {
     const [minx, miny, maxx, maxy] = bbox2d(request.bbox);
     conditions.push(sql`ST_Intersects(i.geometry, ST_MakeEnvelope(${minx}, ${miny}, ${maxx}, ${maxy}, 4326))`);
   }
-  if (request.intersects) conditions.push(sql`ST_Intersects(i.geometry, ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(request.intersects)}), 4326))`);
-  if (request.datetime?.start) conditions.push(sql`i.end_datetime >= ${request.datetime.start.toISOString()}::timestamptz`);
+  if (request.intersects)
+    conditions.push(
+      sql`ST_Intersects(i.geometry, ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(request.intersects)}), 4326))`,
+    );
+  if (request.datetime?.start)
+    conditions.push(sql`i.end_datetime >= ${request.datetime.start.toISOString()}::timestamptz`);
   if (request.datetime?.end) conditions.push(sql`i.datetime <= ${request.datetime.end.toISOString()}::timestamptz`);
   if (request.filter !== undefined) conditions.push(compileCql2(request.filter, itemResolver));
   const keys = sortKeys(request.sortby);
@@ -273,8 +324,14 @@ export function planSearch(request: SearchRequest, visible: SQL): SearchPlan {
   return {
     where,
     pageWhere,
-    orderBy: sql.join(keys.map((k) => sql`${k.sql} ${sql.raw(k.direction.toUpperCase())}`), sql`, `),
-    keyValues: sql`jsonb_build_array(${sql.join(keys.map((k) => k.sql), sql`, `)})`,
+    orderBy: sql.join(
+      keys.map((k) => sql`${k.sql} ${sql.raw(k.direction.toUpperCase())}`),
+      sql`, `,
+    ),
+    keyValues: sql`jsonb_build_array(${sql.join(
+      keys.map((k) => k.sql),
+      sql`, `,
+    )})`,
     keys,
     limit: request.limit,
   };

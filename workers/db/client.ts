@@ -35,7 +35,12 @@ export function createDatabase({ url, driver }: DatabaseConfig): DatabaseHandle 
     const pool = new NeonPool({ connectionString: url, max: 1, statement_timeout: STATEMENT_TIMEOUT_MS });
     return { db: drizzleNeon({ client: pool }), close: () => pool.end() };
   }
-  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5000, statement_timeout: STATEMENT_TIMEOUT_MS });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    connectionTimeoutMillis: 5000,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+  });
   let closing = false;
   // An idle client that loses its socket emits 'error' on the pool, and an unheard 'error' kills the
   // isolate. Closing always emits one too (workerd cancels the socket's pending read): not news.

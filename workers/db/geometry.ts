@@ -31,5 +31,7 @@ export function asGeoJSON(column: AnyColumn | SQL): SQL<Geometry | null> {
 
 /** [minx, miny, maxx, maxy] of a geometry, or null. */
 export function bboxOf(column: AnyColumn | SQL): SQL<[number, number, number, number] | null> {
-  return sql<[number, number, number, number] | null>`CASE WHEN ${column} IS NULL THEN NULL ELSE json_build_array(ST_XMin(${column}), ST_YMin(${column}), ST_XMax(${column}), ST_YMax(${column})) END`;
+  return sql<
+    [number, number, number, number] | null
+  >`CASE WHEN ${column} IS NULL THEN NULL ELSE json_build_array(ST_XMin(${column}), ST_YMin(${column}), ST_XMax(${column}), ST_YMax(${column})) END`;
 }

@@ -3,7 +3,15 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 
 /** Request and response headers of tus 1.0 (tus-js-client and Uppy send and read them cross-origin). */
-const TUS_HEADERS = ['Tus-Resumable', 'Upload-Length', 'Upload-Defer-Length', 'Upload-Metadata', 'Upload-Offset', 'Upload-Checksum', 'Upload-Concat'];
+const TUS_HEADERS = [
+  'Tus-Resumable',
+  'Upload-Length',
+  'Upload-Defer-Length',
+  'Upload-Metadata',
+  'Upload-Offset',
+  'Upload-Checksum',
+  'Upload-Concat',
+];
 
 /**
  * CORS for the origins in CORS_ORIGINS (comma-separated; `*` for any). Browsers on other origins
@@ -20,7 +28,10 @@ export const corsAllowList = createMiddleware<AppEnv>((c, next) => {
 let made: { origins: string; middleware: ReturnType<typeof cors> } | undefined;
 function corsFor(origins: string): ReturnType<typeof cors> {
   if (made?.origins === origins) return made.middleware;
-  const allowed = origins.split(',').map((o) => o.trim()).filter(Boolean);
+  const allowed = origins
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   made = { origins, middleware: makeCors(allowed) };
   return made.middleware;
 }
@@ -29,7 +40,32 @@ const makeCors = (allowed: string[]) =>
   cors({
     origin: (origin) => (allowed.includes('*') || allowed.includes(origin) ? origin : null),
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type', 'X-API-Key', 'If-None-Match', 'Range', 'If-Range', 'X-Requested-With', 'X-HTTP-Method-Override', ...TUS_HEADERS],
-    exposeHeaders: ['ETag', 'Server-Timing', 'X-Cache', 'Retry-After', 'Location', 'Content-Range', 'Accept-Ranges', ...TUS_HEADERS, 'Tus-Version', 'Tus-Extension', 'Tus-Max-Size', 'Tus-Checksum-Algorithm', 'Upload-Expires', 'Upload-Max-Chunk-Size'],
+    allowHeaders: [
+      'Authorization',
+      'Content-Type',
+      'X-API-Key',
+      'If-None-Match',
+      'Range',
+      'If-Range',
+      'X-Requested-With',
+      'X-HTTP-Method-Override',
+      ...TUS_HEADERS,
+    ],
+    exposeHeaders: [
+      'ETag',
+      'Server-Timing',
+      'X-Cache',
+      'Retry-After',
+      'Location',
+      'Content-Range',
+      'Accept-Ranges',
+      ...TUS_HEADERS,
+      'Tus-Version',
+      'Tus-Extension',
+      'Tus-Max-Size',
+      'Tus-Checksum-Algorithm',
+      'Upload-Expires',
+      'Upload-Max-Chunk-Size',
+    ],
     maxAge: 86400,
   });

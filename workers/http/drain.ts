@@ -3,7 +3,10 @@
  * left unread, breaks the request that follows it on the connection in wrangler dev. Cloudflare
  * itself caps request bodies at 100 MB.
  */
-export async function drain(body: ReadableStream<Uint8Array> | null | undefined, limit = 128 * 1024 * 1024): Promise<void> {
+export async function drain(
+  body: ReadableStream<Uint8Array> | null | undefined,
+  limit = 128 * 1024 * 1024,
+): Promise<void> {
   if (!body) return;
   let reader: ReadableStreamDefaultReader<Uint8Array>;
   try {

@@ -28,10 +28,12 @@ export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
   // tus chunks and the converter's outputs stream through to R2 (limited by their routes, and by Cloudflare to 100 MB).
   if (!body || /^\/(uploads(\/|$)|jobs\/[^/]+\/io\/)/.test(new URL(c.req.url).pathname)) return next();
   // Vector layers arrive as GeoJSON documents, far larger than any other JSON body.
-  const maxSize = c.req.method === 'POST' && /\/vector-layers$/.test(new URL(c.req.url).pathname)
-    ? numberVar(c.env, 'VECTOR_MAX_BODY_BYTES')
-    : numberVar(c.env, 'MAX_BODY_BYTES');
-  const tooLarge = () => problemResponse(c, 413, 'payload-too-large', `Request bodies are limited to ${maxSize} bytes.`);
+  const maxSize =
+    c.req.method === 'POST' && /\/vector-layers$/.test(new URL(c.req.url).pathname)
+      ? numberVar(c.env, 'VECTOR_MAX_BODY_BYTES')
+      : numberVar(c.env, 'MAX_BODY_BYTES');
+  const tooLarge = () =>
+    problemResponse(c, 413, 'payload-too-large', `Request bodies are limited to ${maxSize} bytes.`);
   const declared = c.req.header('content-length');
   if (declared !== undefined && !c.req.header('transfer-encoding')) {
     if (Number(declared) > maxSize) {

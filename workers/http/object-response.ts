@@ -14,7 +14,8 @@ export async function serveObject(c: Context<AppEnv>, key: string): Promise<Resp
   const headers = new Headers({
     'accept-ranges': 'bytes',
     etag,
-    'content-type': head.httpMetadata?.contentType ?? (/\.tiff?$/i.test(key) ? 'image/tiff' : 'application/octet-stream'),
+    'content-type':
+      head.httpMetadata?.contentType ?? (/\.tiff?$/i.test(key) ? 'image/tiff' : 'application/octet-stream'),
     'last-modified': head.uploaded.toUTCString(),
     'cache-control': 'private, max-age=0, must-revalidate',
   });
@@ -28,6 +29,7 @@ export async function serveObject(c: Context<AppEnv>, key: string): Promise<Resp
   } else headers.set('content-length', String(head.size));
   if (c.req.method === 'HEAD') return new Response(null, { status: range ? 206 : 200, headers });
   const object = await c.env.DATA.get(key, { range: range ?? undefined, onlyIf: { etagMatches: head.etag } });
-  if (!object || !('body' in object)) throw new ApiError(409, 'conflict', 'The file changed while it was being read; retry.');
+  if (!object || !('body' in object))
+    throw new ApiError(409, 'conflict', 'The file changed while it was being read; retry.');
   return new Response(object.body, { status: range ? 206 : 200, headers });
 }

@@ -30,7 +30,7 @@ const TITLES: Record<string, string> = {
   'payload-too-large': 'Payload too large',
   'range-not-satisfiable': 'Range not satisfiable',
   'unsupported-media-type': 'Unsupported media type',
-  'unprocessable': 'Cannot process this resource',
+  unprocessable: 'Cannot process this resource',
   'too-many-requests': 'Too many requests',
   'service-unavailable': 'Service unavailable',
   'internal-error': 'Internal server error',
@@ -88,7 +88,12 @@ const HTTP_KINDS: Partial<Record<number, ProblemKind>> = {
 export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return problemResponse(c, err.status, err.kind, err.message, err.extra);
   if (err instanceof RasterError) {
-    return problemResponse(c, err.status, ({ 400: 'bad-request', 404: 'not-found', 422: 'unprocessable' } as const)[err.status], err.message);
+    return problemResponse(
+      c,
+      err.status,
+      ({ 400: 'bad-request', 404: 'not-found', 422: 'unprocessable' } as const)[err.status],
+      err.message,
+    );
   }
   if (err instanceof CatalogError) {
     return problemResponse(c, 400, 'validation-error', err.message, { errors: err.errors });

@@ -9,7 +9,9 @@ export function parseRange(header: string | undefined, size: number): { offset: 
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return null;
   const unsatisfiable = () =>
-    new ApiError(416, 'range-not-satisfiable', `The object has ${size} bytes.`, { headers: { 'content-range': `bytes */${size}` } });
+    new ApiError(416, 'range-not-satisfiable', `The object has ${size} bytes.`, {
+      headers: { 'content-range': `bytes */${size}` },
+    });
   if (match[1] === '') {
     const suffix = Math.min(Number(match[2]), size);
     if (suffix === 0) throw unsatisfiable();

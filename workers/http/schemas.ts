@@ -3,7 +3,10 @@ import { isLonLat, multiPolygon, polygon } from '../catalog/geojson';
 
 /** PostgreSQL text cannot hold NUL; everything else, however hostile-looking, is stored verbatim. */
 export const text = (max: number) =>
-  z.string().max(max).refine((s) => !s.includes('\u0000'), { message: 'must not contain NUL characters' });
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), { message: 'must not contain NUL characters' });
 
 export const email = z
   .string()
@@ -24,4 +27,7 @@ export const areaGeometry = z
   .refine(isLonLat, { message: 'coordinates must be longitude/latitude (EPSG:4326)' })
   .openapi('AreaGeometry', { description: 'GeoJSON Polygon or MultiPolygon (EPSG:4326)' });
 
-export const geometryOut = z.object({ type: z.string(), coordinates: z.unknown().optional(), geometries: z.array(z.unknown()).optional() }).nullable().openapi({ description: 'GeoJSON geometry (EPSG:4326)' });
+export const geometryOut = z
+  .object({ type: z.string(), coordinates: z.unknown().optional(), geometries: z.array(z.unknown()).optional() })
+  .nullable()
+  .openapi({ description: 'GeoJSON geometry (EPSG:4326)' });

@@ -13,7 +13,9 @@ import { metric } from './server-timing';
  */
 export async function cacheKey(c: Context<AppEnv>, versions: string[]): Promise<string> {
   const url = new URL(c.req.url);
-  const params = [...url.searchParams].filter(([k]) => k !== 'token').sort(([a, av], [b, bv]) => (a === b ? av.localeCompare(bv) : a.localeCompare(b)));
+  const params = [...url.searchParams]
+    .filter(([k]) => k !== 'token')
+    .sort(([a, av], [b, bv]) => (a === b ? av.localeCompare(bv) : a.localeCompare(b)));
   // A POSTed feature is part of what is drawn: without it, one polygon's image would answer another's.
   const body = c.req.method === 'POST' ? [`b${(await sha256Hex(await c.req.text())).slice(0, 32)}`] : [];
   const query = new URLSearchParams([...params, ['_v', [...versions, ...body].join('.')]]);
@@ -66,7 +68,11 @@ function memoryTier(c: Context<AppEnv>): ByteLru<Kept> | null {
   return memory;
 }
 
-export async function cached(c: Context<AppEnv>, options: CachedOptions, produce: () => Promise<Response>): Promise<Response> {
+export async function cached(
+  c: Context<AppEnv>,
+  options: CachedOptions,
+  produce: () => Promise<Response>,
+): Promise<Response> {
   const tier = memoryTier(c);
   const kept = tier?.get(options.key);
   const etag = kept?.etag ?? `"${(await sha256Hex(options.key)).slice(0, 32)}"`;
@@ -77,7 +83,11 @@ export async function cached(c: Context<AppEnv>, options: CachedOptions, produce
     return new Response(null, { status: 304, headers: common });
   }
   const lookup = performance.now();
-  const hitHeaders = (tier: string) => ({ ...common, 'server-timing': [...options.hitTiming(), metric('cache', performance.now() - lookup, tier)].join(', '), 'x-cache': 'HIT' });
+  const hitHeaders = (tier: string) => ({
+    ...common,
+    'server-timing': [...options.hitTiming(), metric('cache', performance.now() - lookup, tier)].join(', '),
+    'x-cache': 'HIT',
+  });
   if (kept) return withHeaders(new Response(kept.body, { headers: kept.headers }), hitHeaders('isolate'));
   const cache = caches.default;
   const hit = await cache.match(options.key);
@@ -95,6 +105,15 @@ export async function cached(c: Context<AppEnv>, options: CachedOptions, produce
   const headers = [...response.headers].filter(([name]) => name !== 'server-timing');
   const timing = response.headers.get('server-timing');
   tier?.set(options.key, { body, headers, etag }, body.byteLength);
-  c.executionCtx.waitUntil(cache.put(options.key, withHeaders(new Response(body, { headers }), { etag, 'cache-control': 'public, max-age=86400' })));
-  return withHeaders(new Response(body, response), { ...common, 'server-timing': timing ? `${timing}, ${missed}` : missed, 'x-cache': 'MISS' });
+  c.executionCtx.waitUntil(
+    cache.put(
+      options.key,
+      withHeaders(new Response(body, { headers }), { etag, 'cache-control': 'public, max-age=86400' }),
+    ),
+  );
+  return withHeaders(new Response(body, response), {
+    ...common,
+    'server-timing': timing ? `${timing}, ${missed}` : missed,
+    'x-cache': 'MISS',
+  });
 }

@@ -27,5 +27,7 @@ export function converterFor(env: Bindings, jobId: string): ConverterTransport {
     const stub = env.CONVERTER.get(env.CONVERTER.idFromName(jobId));
     return { fetch: (path, init) => stub.fetch(new Request(`http://converter${path}`, withSecret(init))) };
   }
-  throw new ConverterUnavailable('No converter is configured: set CONVERTER_URL, or bind CONVERTER to the Container class.');
+  throw new ConverterUnavailable(
+    'No converter is configured: set CONVERTER_URL, or bind CONVERTER to the Container class.',
+  );
 }

@@ -9,7 +9,11 @@ import { errorMessage } from '../util/error-message';
  * A PMTiles upload: its header and metadata must read (the same reader that serves its tiles),
  * then the product is ready, its footprint the archive's bounds. Nothing is copied.
  */
-export async function registerArchive(db: Database, bucket: R2Bucket, input: JobInput): Promise<{ dataProductId: string; keys: string[] }> {
+export async function registerArchive(
+  db: Database,
+  bucket: R2Bucket,
+  input: JobInput,
+): Promise<{ dataProductId: string; keys: string[] }> {
   const archive = openArchive(bucket, input.key);
   let header;
   try {
@@ -18,10 +22,14 @@ export async function registerArchive(db: Database, bucket: R2Bucket, input: Job
   } catch (error) {
     throw new JobInputError(`not a readable PMTiles v3 archive: ${errorMessage(error)}`);
   }
-  if (!TILE_FORMATS[header.tileType]) throw new JobInputError(`unsupported tile type ${header.tileType} in this archive`);
+  if (!TILE_FORMATS[header.tileType])
+    throw new JobInputError(`unsupported tile type ${header.tileType} in this archive`);
   const description = {
-    tile_type: TILE_FORMATS[header.tileType]!.extensions[0], min_zoom: header.minZoom, max_zoom: header.maxZoom,
-    center: [header.centerLon, header.centerLat, header.centerZoom], tiles: header.numAddressedTiles,
+    tile_type: TILE_FORMATS[header.tileType]!.extensions[0],
+    min_zoom: header.minZoom,
+    max_zoom: header.maxZoom,
+    center: [header.centerLon, header.centerLat, header.centerZoom],
+    tiles: header.numAddressedTiles,
   };
   await db.execute(sql`
     UPDATE data_products SET status = 'ready', updated_at = now(),

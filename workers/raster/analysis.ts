@@ -37,7 +37,7 @@ export function rasterize(polygons: Polygons, grid: Grid): Uint8Array {
         for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
           const [xi, yi] = ring[i] as [number, number];
           const [xj, yj] = ring[j] as [number, number];
-          if ((yi > y) !== (yj > y)) crossings.push(xi + ((y - yi) / (yj - yi)) * (xj - xi));
+          if (yi > y !== yj > y) crossings.push(xi + ((y - yi) / (yj - yi)) * (xj - xi));
         }
       }
       crossings.sort((a, b) => a - b);
@@ -58,10 +58,18 @@ export function toDatasetCrs(cog: Cog, polygons: Polygons, fromProj4: string): P
 }
 
 export function polygonBounds(polygons: Polygons): [number, number, number, number] {
-  let minx = Infinity, miny = Infinity, maxx = -Infinity, maxy = -Infinity;
-  for (const polygon of polygons) for (const ring of polygon) for (const [x, y] of ring) {
-    minx = Math.min(minx, x!); maxx = Math.max(maxx, x!); miny = Math.min(miny, y!); maxy = Math.max(maxy, y!);
-  }
+  let minx = Infinity,
+    miny = Infinity,
+    maxx = -Infinity,
+    maxy = -Infinity;
+  for (const polygon of polygons)
+    for (const ring of polygon)
+      for (const [x, y] of ring) {
+        minx = Math.min(minx, x!);
+        maxx = Math.max(maxx, x!);
+        miny = Math.min(miny, y!);
+        maxy = Math.max(maxy, y!);
+      }
   return [minx, miny, maxx, maxy];
 }
 
@@ -80,14 +88,21 @@ function rowChunks(grid: Grid, bytesPerPixel: number): Grid[] {
   const chunks: Grid[] = [];
   for (let y = 0; y < grid.height; y += rows) {
     const height = Math.min(rows, grid.height - y);
-    chunks.push({ ...grid, height, bounds: [grid.bounds[0], grid.bounds[3] - (y + height) * dy, grid.bounds[2], grid.bounds[3] - y * dy] });
+    chunks.push({
+      ...grid,
+      height,
+      bounds: [grid.bounds[0], grid.bounds[3] - (y + height) * dy, grid.bounds[2], grid.bounds[3] - y * dy],
+    });
   }
   return chunks;
 }
 
 /** Side of the square windows a full-resolution pass reads: 1024, or less where many bands would pass the budget. */
 const fullResolutionChunk = (bands: number) =>
-  Math.min(FULL_RES_CHUNK, Math.max(256, Math.floor(Math.sqrt(BUDGET.pixelBytes / statisticsBytesPerPixel(bands)) / 256) * 256));
+  Math.min(
+    FULL_RES_CHUNK,
+    Math.max(256, Math.floor(Math.sqrt(BUDGET.pixelBytes / statisticsBytesPerPixel(bands)) / 256) * 256),
+  );
 
 export interface StatisticsRequest extends Omit<RenderOptions, 'resampling'>, StatisticsOptions {
   maxSize: number;
@@ -111,14 +126,22 @@ export const STATISTICS_PIXEL_BUDGET = 8192 * 8192;
 /** Longest side of a statistics grid: a one-row chunk of it must still fit the pixel budget. */
 const MAX_GRID_SIDE = 16384;
 
-function assertWithinBudget(width: number, height: number, what: string, spent: { pixels: number } = { pixels: 0 }): void {
+function assertWithinBudget(
+  width: number,
+  height: number,
+  what: string,
+  spent: { pixels: number } = { pixels: 0 },
+): void {
   const pixels = width * height;
   if (pixels + spent.pixels <= STATISTICS_PIXEL_BUDGET && Math.max(width, height) <= MAX_GRID_SIDE) {
     spent.pixels += pixels;
     return;
   }
   const before = spent.pixels > 0 ? ` after ${spent.pixels} for the features before it` : '';
-  throw new RasterError(400, `${what} ${width} × ${height} pixels${before}, over the ${STATISTICS_PIXEL_BUDGET} (and ${MAX_GRID_SIDE} a side) one request reads: set max_size (4096 at most) to read the overviews instead.`);
+  throw new RasterError(
+    400,
+    `${what} ${width} × ${height} pixels${before}, over the ${STATISTICS_PIXEL_BUDGET} (and ${MAX_GRID_SIDE} a side) one request reads: set max_size (4096 at most) to read the overviews instead.`,
+  );
 }
 
 /**
@@ -136,9 +159,13 @@ export async function statistics(cog: Cog, source: Source, request: StatisticsRe
   if (request.polygons) {
     const bounds = polygonBounds(request.polygons);
     const clipped: [number, number, number, number] = [
-      Math.max(bounds[0], cog.bounds[0]), Math.max(bounds[1], cog.bounds[1]), Math.min(bounds[2], cog.bounds[2]), Math.min(bounds[3], cog.bounds[3]),
+      Math.max(bounds[0], cog.bounds[0]),
+      Math.max(bounds[1], cog.bounds[1]),
+      Math.min(bounds[2], cog.bounds[2]),
+      Math.min(bounds[3], cog.bounds[3]),
     ];
-    if (clipped[0] >= clipped[2] || clipped[1] >= clipped[3]) throw new RasterError(400, 'The geometry does not overlap the dataset.');
+    if (clipped[0] >= clipped[2] || clipped[1] >= clipped[3])
+      throw new RasterError(400, 'The geometry does not overlap the dataset.');
     const x0 = Math.floor((clipped[0] - cog.originX) / full.resX);
     const x1 = Math.ceil((clipped[2] - cog.originX) / full.resX);
     const y0 = Math.floor((cog.originY - clipped[3]) / full.resY);
@@ -146,13 +173,21 @@ export async function statistics(cog: Cog, source: Source, request: StatisticsRe
     const [width, height] = fitSize(x1 - x0, y1 - y0, request.maxSize);
     const grid: Grid = {
       proj4: cogProj4(cog),
-      bounds: [cog.originX + x0 * full.resX, cog.originY - y1 * full.resY, cog.originX + x1 * full.resX, cog.originY - y0 * full.resY],
+      bounds: [
+        cog.originX + x0 * full.resX,
+        cog.originY - y1 * full.resY,
+        cog.originX + x1 * full.resX,
+        cog.originY - y0 * full.resY,
+      ],
       width,
       height,
     };
     assertWithinBudget(width, height, 'The geometry covers', request.spent);
     for (const chunk of rowChunks(grid, statisticsBytesPerPixel(request.bands.length))) {
-      add(await renderGrid(cog, source, chunk, { ...request, resampling: 'nearest' }), rasterize(request.polygons, chunk));
+      add(
+        await renderGrid(cog, source, chunk, { ...request, resampling: 'nearest' }),
+        rasterize(request.polygons, chunk),
+      );
     }
   } else if (request.maxSize > 0 && Math.max(cog.width, cog.height) > request.maxSize) {
     for (const chunk of rowChunks(datasetGrid(cog, request.maxSize), statisticsBytesPerPixel(request.bands.length))) {
@@ -172,7 +207,14 @@ export async function statistics(cog: Cog, source: Source, request: StatisticsRe
 }
 
 /** Values of every requested band at a point given in `fromProj4` (full resolution, no resampling). */
-export async function pointValues(cog: Cog, source: Source, x: number, y: number, fromProj4: string, options: Omit<RenderOptions, 'resampling'>): Promise<{ values: number[]; valid: boolean }> {
+export async function pointValues(
+  cog: Cog,
+  source: Source,
+  x: number,
+  y: number,
+  fromProj4: string,
+  options: Omit<RenderOptions, 'resampling'>,
+): Promise<{ values: number[]; valid: boolean }> {
   const [sx, sy] = transformer(fromProj4, cogProj4(cog))(x, y);
   const full = cog.levels[0]!;
   const col = Math.floor((sx - cog.originX) / full.resX);

@@ -34,27 +34,42 @@ const ASK_FOR_LESS = 'ask for fewer pixels (a smaller max_size, width and height
 export function assertPixels(width: number, height: number, bytesPerPixel: number, what: string): void {
   const bytes = width * height * bytesPerPixel;
   if (bytes <= BUDGET.pixelBytes) return;
-  throw new RasterError(400, `${what} ${width} × ${height} pixels (${mib(bytes)}), over the ${mib(BUDGET.pixelBytes)} one request may hold: ${ASK_FOR_LESS}, or add overviews to the file (gdaladdo, or convert it to a COG).`);
+  throw new RasterError(
+    400,
+    `${what} ${width} × ${height} pixels (${mib(bytes)}), over the ${mib(BUDGET.pixelBytes)} one request may hold: ${ASK_FOR_LESS}, or add overviews to the file (gdaladdo, or convert it to a COG).`,
+  );
 }
 
 /** Refuses a read that touches too many internal tiles or fetches too many bytes. */
 export function assertFetch(blocks: number, bytes: number): void {
   if (blocks > BUDGET.blocks) {
-    throw new RasterError(400, `This read touches ${blocks} internal tiles of the file, over the ${BUDGET.blocks} one request may: ${ASK_FOR_LESS}, or rewrite the file with larger tiles (a COG has 512-px tiles).`);
+    throw new RasterError(
+      400,
+      `This read touches ${blocks} internal tiles of the file, over the ${BUDGET.blocks} one request may: ${ASK_FOR_LESS}, or rewrite the file with larger tiles (a COG has 512-px tiles).`,
+    );
   }
   if (bytes > BUDGET.fetchBytes) {
-    throw new RasterError(400, `This read fetches ${mib(bytes)} of compressed tiles, over the ${mib(BUDGET.fetchBytes)} one request may: ${ASK_FOR_LESS}.`);
+    throw new RasterError(
+      400,
+      `This read fetches ${mib(bytes)} of compressed tiles, over the ${mib(BUDGET.fetchBytes)} one request may: ${ASK_FOR_LESS}.`,
+    );
   }
 }
 
 /** Refuses a read that would decode more bytes in all than one request may spend its CPU on. */
 export function assertDecoded(bytes: number): void {
   if (bytes <= BUDGET.decodedBytes) return;
-  throw new RasterError(400, `This read decodes ${mib(bytes)} of internal tiles, over the ${mib(BUDGET.decodedBytes)} one request may: ${ASK_FOR_LESS}, or add overviews to the file.`);
+  throw new RasterError(
+    400,
+    `This read decodes ${mib(bytes)} of internal tiles, over the ${mib(BUDGET.decodedBytes)} one request may: ${ASK_FOR_LESS}, or add overviews to the file.`,
+  );
 }
 
 /** Refuses a file whose internal tiles (or strips) are each larger than any request may decode. */
 export function assertBlock(bytes: number, width: number, height: number): void {
   if (bytes <= BUDGET.blockBytes) return;
-  throw new RasterError(422, `The file's internal tiles are ${width} × ${height} pixels (${mib(bytes)} each decoded), over the ${mib(BUDGET.blockBytes)} a request may decode: rewrite it tiled (a COG has 512-px tiles).`);
+  throw new RasterError(
+    422,
+    `The file's internal tiles are ${width} × ${height} pixels (${mib(bytes)} each decoded), over the ${mib(BUDGET.blockBytes)} a request may decode: rewrite it tiled (a COG has 512-px tiles).`,
+  );
 }

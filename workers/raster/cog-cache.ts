@@ -45,7 +45,11 @@ async function loadHeader(source: Source, options: HeaderCache): Promise<ByteSou
   options.loadedFrom?.('r2');
   if (options.cache) {
     const response = new Response(header.data.slice(0), {
-      headers: { 'x-object-etag': header.etag, 'x-object-size': String(header.size), 'cache-control': 'public, max-age=86400' },
+      headers: {
+        'x-object-etag': header.etag,
+        'x-object-size': String(header.size),
+        'cache-control': 'public, max-age=86400',
+      },
     });
     const put = options.cache.put(url, response);
     if (options.waitUntil) options.waitUntil(put);

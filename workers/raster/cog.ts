@@ -14,11 +14,17 @@ export type DataType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32
 
 /** The values an integer data type holds; float types hold any. */
 export const INTEGER_RANGES: Partial<Record<DataType, [number, number]>> = {
-  uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767], uint32: [0, 4294967295], int32: [-2147483648, 2147483647],
+  uint8: [0, 255],
+  int8: [-128, 127],
+  uint16: [0, 65535],
+  int16: [-32768, 32767],
+  uint32: [0, 4294967295],
+  int32: [-2147483648, 2147483647],
 };
 
 /** Values of one band, in the typed array of their data type. */
-export type Samples = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+export type Samples =
+  Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
 interface SamplesConstructor {
   new (length: number): Samples;
@@ -27,8 +33,14 @@ interface SamplesConstructor {
 }
 
 export const SAMPLE_ARRAYS: Record<DataType, SamplesConstructor> = {
-  uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
-  uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
+  uint8: Uint8Array,
+  int8: Int8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  uint32: Uint32Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  float64: Float64Array,
 };
 
 /** One resolution level: the full-resolution image or an overview, with its mask IFD if any. */
@@ -85,8 +97,15 @@ export interface Cog {
 
 /** Codecs the bounded decoders read (old-style JPEG, 6, has none: GDAL rewrites it as 7). */
 const COMPRESSIONS: Record<number, string> = {
-  1: 'none', 5: 'lzw', 7: 'jpeg', 8: 'deflate', 32773: 'packbits', 32946: 'deflate',
-  34887: 'lerc', 50000: 'zstd', 50001: 'webp',
+  1: 'none',
+  5: 'lzw',
+  7: 'jpeg',
+  8: 'deflate',
+  32773: 'packbits',
+  32946: 'deflate',
+  34887: 'lerc',
+  50000: 'zstd',
+  50001: 'webp',
 };
 const SUPPORTED_COMPRESSIONS = new Set(Object.keys(COMPRESSIONS).map(Number));
 
@@ -108,7 +127,12 @@ type TagName = Parameters<ImageFileDirectory['loadValue']>[0];
 export class ByteSource implements TiffSource {
   private readonly chunks = new ByteLru<Promise<ArrayBuffer>>(CHUNKS_BYTES);
 
-  constructor(readonly source: Source, readonly etag: string, readonly size: number, readonly header: ArrayBuffer) {}
+  constructor(
+    readonly source: Source,
+    readonly etag: string,
+    readonly size: number,
+    readonly header: ArrayBuffer,
+  ) {}
 
   async fetch(slices: Array<{ offset: number; length: number }>, signal?: AbortSignal): Promise<ArrayBuffer[]> {
     return Promise.all(slices.map((slice) => this.read(slice.offset, slice.length, signal)));
@@ -126,11 +150,16 @@ export class ByteSource implements TiffSource {
   }
 
   /** Reads the chunks holding these byte ranges through `source`, so the request that needs them counts the reads. */
-  async preload(ranges: Array<{ offset: number; length: number }>, source: Source, signal?: AbortSignal): Promise<void> {
+  async preload(
+    ranges: Array<{ offset: number; length: number }>,
+    source: Source,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const needed = new Set<number>();
     for (const { offset, length } of ranges) {
       const end = Math.min(offset + length, this.size);
-      if (end > this.header.byteLength && end - offset <= CHUNK_BYTES) for (const i of this.chunkIndexes(offset, end)) needed.add(i);
+      if (end > this.header.byteLength && end - offset <= CHUNK_BYTES)
+        for (const i of this.chunkIndexes(offset, end)) needed.add(i);
     }
     await Promise.all([...needed].map((i) => this.chunk(i, source, signal)));
   }
@@ -178,7 +207,13 @@ function parseGdalMetadata(xml: string | undefined, bandCount: number) {
   const descriptions = new Array<string>(bandCount).fill('');
   const dataset: Record<string, string> = {};
   if (!xml) return { scales, offsets, descriptions, dataset };
-  const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  const decode = (s: string) =>
+    s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
   for (const match of xml.matchAll(/<Item\s+([^>]*)>([\s\S]*?)<\/Item>/g)) {
     const attributes = Object.fromEntries([...match[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     const value = decode(match[2]!);
@@ -211,23 +246,51 @@ function indexBeyond(image: GeoTIFFImage, end: number): boolean {
 async function checkImage(image: GeoTIFFImage, size: number): Promise<void> {
   const fd = image.getFileDirectory();
   const compression = (await tag<number>(fd, 'Compression')) ?? 1;
-  if (!SUPPORTED_COMPRESSIONS.has(compression)) throw new RasterError(422, `Unsupported TIFF compression ${compression}.`);
-  if (!fd.hasTag('BitsPerSample')) throw new RasterError(422, 'The file does not say how many bits its samples have (no BitsPerSample).');
+  if (!SUPPORTED_COMPRESSIONS.has(compression))
+    throw new RasterError(422, `Unsupported TIFF compression ${compression}.`);
+  if (!fd.hasTag('BitsPerSample'))
+    throw new RasterError(422, 'The file does not say how many bits its samples have (no BitsPerSample).');
   // Offsets and byte counts alike: a block is read from one entry of each.
-  const fields = image.isTiled ? [[324, 'TileOffsets'], [325, 'TileByteCounts']] as const : [[273, 'StripOffsets'], [279, 'StripByteCounts']] as const;
-  const counts = await Promise.all(fields.map(async ([number, name]) => {
-    const deferred = fd.deferredArrays.get(number);
-    const loaded = deferred ? null : await tag<ArrayLike<number> | number>(fd, name);
-    return deferred ? deferred.length : typeof loaded === 'number' ? 1 : loaded?.length ?? 0;
-  }));
+  const fields = image.isTiled
+    ? ([
+        [324, 'TileOffsets'],
+        [325, 'TileByteCounts'],
+      ] as const)
+    : ([
+        [273, 'StripOffsets'],
+        [279, 'StripByteCounts'],
+      ] as const);
+  const counts = await Promise.all(
+    fields.map(async ([number, name]) => {
+      const deferred = fd.deferredArrays.get(number);
+      const loaded = deferred ? null : await tag<ArrayLike<number> | number>(fd, name);
+      return deferred ? deferred.length : typeof loaded === 'number' ? 1 : (loaded?.length ?? 0);
+    }),
+  );
   const count = Math.min(...counts);
-  const [width, height, blockWidth, blockHeight] = [image.getWidth(), image.getHeight(), image.getTileWidth(), image.getTileHeight()];
-  if (!(blockWidth > 0 && blockHeight > 0)) throw new RasterError(422, `The file declares ${blockWidth} × ${blockHeight}-pixel blocks.`);
-  const expected = Math.ceil(width / blockWidth) * Math.ceil(height / blockHeight) * (image.planarConfiguration === 2 ? image.getSamplesPerPixel() : 1);
+  const [width, height, blockWidth, blockHeight] = [
+    image.getWidth(),
+    image.getHeight(),
+    image.getTileWidth(),
+    image.getTileHeight(),
+  ];
+  if (!(blockWidth > 0 && blockHeight > 0))
+    throw new RasterError(422, `The file declares ${blockWidth} × ${blockHeight}-pixel blocks.`);
+  const expected =
+    Math.ceil(width / blockWidth) *
+    Math.ceil(height / blockHeight) *
+    (image.planarConfiguration === 2 ? image.getSamplesPerPixel() : 1);
   if (count < expected) {
-    throw new RasterError(422, `The file declares ${width} × ${height} pixels in ${blockWidth} × ${blockHeight} blocks (${expected} of them) but indexes ${count}: it is damaged.`);
+    throw new RasterError(
+      422,
+      `The file declares ${width} × ${height} pixels in ${blockWidth} × ${blockHeight} blocks (${expected} of them) but indexes ${count}: it is damaged.`,
+    );
   }
-  if (indexBeyond(image, size)) throw new RasterError(422, `The file declares ${width} × ${height} pixels, but its block index runs past its ${size} bytes: it is truncated or damaged.`);
+  if (indexBeyond(image, size))
+    throw new RasterError(
+      422,
+      `The file declares ${width} × ${height} pixels, but its block index runs past its ${size} bytes: it is truncated or damaged.`,
+    );
 }
 
 async function tag<T>(fd: ImageFileDirectory, name: TagName): Promise<T | undefined> {
@@ -240,7 +303,10 @@ function crsOf(image: GeoTIFFImage): Crs {
   // 1 projected, 2 geographic; anything else (geocentric, engineering, unset) has no place on a map.
   const model = keys.GTModelTypeGeoKey;
   if (model !== 1 && model !== 2) {
-    throw new RasterError(422, `Unsupported CRS: the file's model type is ${model === 3 ? 'geocentric' : model === undefined ? 'not set (an engineering or local CRS)' : String(model)}, not a projected or geographic CRS.`);
+    throw new RasterError(
+      422,
+      `Unsupported CRS: the file's model type is ${model === 3 ? 'geocentric' : model === undefined ? 'not set (an engineering or local CRS)' : String(model)}, not a projected or geographic CRS.`,
+    );
   }
   let converted: ReturnType<typeof toProj4>;
   try {
@@ -248,7 +314,8 @@ function crsOf(image: GeoTIFFImage): Crs {
   } catch (error) {
     throw new RasterError(422, `Unsupported CRS: ${errorMessage(error)}`);
   }
-  if (!converted.proj4 || converted.proj4.includes('+proj=unknown')) throw new RasterError(422, 'Unsupported CRS: its GeoKeys do not describe a known projection.');
+  if (!converted.proj4 || converted.proj4.includes('+proj=unknown'))
+    throw new RasterError(422, 'Unsupported CRS: its GeoKeys do not describe a known projection.');
   // GeoTIFF coordinates are always easting/northing (longitude/latitude); an +axis from the EPSG
   // definition would make proj4js swap them.
   const proj4Text = converted.proj4.replace(/\s*\+axis=\w+/g, '');
@@ -265,7 +332,13 @@ function crsOf(image: GeoTIFFImage): Crs {
   };
 }
 
-async function levelOf(image: GeoTIFFImage, fullWidth: number, fullHeight: number, resX: number, resY: number): Promise<Level> {
+async function levelOf(
+  image: GeoTIFFImage,
+  fullWidth: number,
+  fullHeight: number,
+  resX: number,
+  resY: number,
+): Promise<Level> {
   const width = image.getWidth();
   const height = image.getHeight();
   return {
@@ -326,7 +399,10 @@ async function interpret(bytes: ByteSource): Promise<Cog> {
     origin = full.getOrigin();
     resolution = full.getResolution();
   } catch {
-    throw new RasterError(422, 'The file has no affine georeferencing (tie point and pixel scale, or a transformation).');
+    throw new RasterError(
+      422,
+      'The file has no affine georeferencing (tie point and pixel scale, or a transformation).',
+    );
   }
   const transformation = await tag<number[]>(fd, 'ModelTransformation');
   if (transformation && (transformation[1] !== 0 || transformation[4] !== 0)) {
@@ -336,7 +412,10 @@ async function interpret(bytes: ByteSource): Promise<Cog> {
   const resX = Math.abs(resolution[0]!);
   const resY = Math.abs(resolution[1]!);
   if (![origin[0], origin[1]].every(Number.isFinite) || !(resX > 0 && resX < Infinity && resY > 0 && resY < Infinity)) {
-    throw new RasterError(422, `The file's georeferencing is not usable: origin ${origin[0]}, ${origin[1]}, pixel size ${resX} × ${resY}.`);
+    throw new RasterError(
+      422,
+      `The file's georeferencing is not usable: origin ${origin[0]}, ${origin[1]}, pixel size ${resX} × ${resY}.`,
+    );
   }
   let originX = origin[0]!;
   let originY = origin[1]!;
@@ -349,7 +428,7 @@ async function interpret(bytes: ByteSource): Promise<Cog> {
   const levels: Level[] = [await levelOf(full, width, height, resX, resY)];
   const masks: GeoTIFFImage[] = [];
   for (const image of images.slice(1)) {
-    const kind = ((await tag<number>(image.getFileDirectory(), 'NewSubfileType')) ?? 0);
+    const kind = (await tag<number>(image.getFileDirectory(), 'NewSubfileType')) ?? 0;
     if (kind & 4) masks.push(image);
     else if (kind & 1) levels.push(await levelOf(image, width, height, resX, resY));
   }
@@ -359,23 +438,40 @@ async function interpret(bytes: ByteSource): Promise<Cog> {
     if (!level) continue;
     // The reader takes a mask block by its image's block coordinates, as GDAL writes them.
     if (mask.getTileWidth() !== level.blockWidth || mask.getTileHeight() !== level.blockHeight) {
-      throw new RasterError(422, `The file's mask is in ${mask.getTileWidth()} × ${mask.getTileHeight()} blocks, its image in ${level.blockWidth} × ${level.blockHeight}: rewrite it with GDAL.`);
+      throw new RasterError(
+        422,
+        `The file's mask is in ${mask.getTileWidth()} × ${mask.getTileHeight()} blocks, its image in ${level.blockWidth} × ${level.blockHeight}: rewrite it with GDAL.`,
+      );
     }
     level.mask = mask;
   }
 
   const nodata = full.getGDALNoData();
-  const { scales, offsets, descriptions, dataset } = parseGdalMetadata(await tag<string>(fd, 'GDAL_METADATA'), bandCount);
+  const { scales, offsets, descriptions, dataset } = parseGdalMetadata(
+    await tag<string>(fd, 'GDAL_METADATA'),
+    bandCount,
+  );
   const extraSamples = (await tag<number[]>(fd, 'ExtraSamples')) ?? [];
   const photometric = (await tag<number>(fd, 'PhotometricInterpretation')) ?? 1;
-  const alphaBand = extraSamples.length > 0 && (extraSamples[extraSamples.length - 1] === 1 || extraSamples[extraSamples.length - 1] === 2)
-    ? bandCount - 1
-    : null;
+  const alphaBand =
+    extraSamples.length > 0 &&
+    (extraSamples[extraSamples.length - 1] === 1 || extraSamples[extraSamples.length - 1] === 2)
+      ? bandCount - 1
+      : null;
   const colorMap = await tag<Uint16Array | number[]>(fd, 'ColorMap');
   let palette: Cog['palette'] = null;
   if (colorMap && photometric === 3) {
     const entries = colorMap.length / 3;
-    palette = Array.from({ length: entries }, (_, i) => [colorMap[i]! >> 8, colorMap[entries + i]! >> 8, colorMap[2 * entries + i]! >> 8, 255] as [number, number, number, number]);
+    palette = Array.from(
+      { length: entries },
+      (_, i) =>
+        [colorMap[i]! >> 8, colorMap[entries + i]! >> 8, colorMap[2 * entries + i]! >> 8, 255] as [
+          number,
+          number,
+          number,
+          number,
+        ],
+    );
   }
   const colorInterpretation = Array.from({ length: bandCount }, (_, i) => {
     if (i === alphaBand) return 'alpha';
@@ -388,9 +484,10 @@ async function interpret(bytes: ByteSource): Promise<Cog> {
   const isTiled = full.isTiled;
   const headerEnd = bytes.header.byteLength;
   const firstData = isTiled ? Number(await full.getFileDirectory().loadValueIndexed('TileOffsets', 0)) : 0;
-  const isCloudOptimized = isTiled
-    && (ghost?.LAYOUT === 'IFDS_BEFORE_DATA' || (firstData >= Math.min(headerEnd, bytes.size) || levels.length > 1))
-    && (levels.length > 1 || Math.max(width, height) <= 512);
+  const isCloudOptimized =
+    isTiled &&
+    (ghost?.LAYOUT === 'IFDS_BEFORE_DATA' || firstData >= Math.min(headerEnd, bytes.size) || levels.length > 1) &&
+    (levels.length > 1 || Math.max(width, height) <= 512);
 
   return {
     key: bytes.source.key,
@@ -404,7 +501,7 @@ async function interpret(bytes: ByteSource): Promise<Cog> {
     originY,
     crs,
     bounds: [originX, originY - resY * height, originX + resX * width, originY],
-    nodata: nodata !== null && Number.isFinite(nodata) || Number.isNaN(nodata ?? 0) ? nodata : null,
+    nodata: (nodata !== null && Number.isFinite(nodata)) || Number.isNaN(nodata ?? 0) ? nodata : null,
     scales,
     offsets,
     descriptions,
@@ -420,7 +517,10 @@ async function interpret(bytes: ByteSource): Promise<Cog> {
     // Chunks are kept only where a tile index lies beyond the header. geotiff defers arrays that
     // lie outside the IFD it was parsing, most of them still inside the header bytes: those cost
     // nothing more, and charging them would leave room for 30 headers in the LRU, not hundreds.
-    footprint: bytes.header.byteLength + 4096 * images.length + (images.some((image) => indexBeyond(image, headerEnd)) ? CHUNKS_BYTES : 0),
+    footprint:
+      bytes.header.byteLength +
+      4096 * images.length +
+      (images.some((image) => indexBeyond(image, headerEnd)) ? CHUNKS_BYTES : 0),
     bytes,
   };
 }

@@ -1,8 +1,24 @@
 import {
-  interpolateViridis, interpolatePlasma, interpolateInferno, interpolateMagma, interpolateCividis, interpolateTurbo,
-  interpolateGreys, interpolateBlues, interpolateGreens, interpolateReds, interpolateOranges, interpolatePurples,
-  interpolateRdYlGn, interpolateRdYlBu, interpolateRdBu, interpolateSpectral, interpolateBrBG, interpolatePiYG,
-  interpolateYlGn, interpolateYlOrRd,
+  interpolateViridis,
+  interpolatePlasma,
+  interpolateInferno,
+  interpolateMagma,
+  interpolateCividis,
+  interpolateTurbo,
+  interpolateGreys,
+  interpolateBlues,
+  interpolateGreens,
+  interpolateReds,
+  interpolateOranges,
+  interpolatePurples,
+  interpolateRdYlGn,
+  interpolateRdYlBu,
+  interpolateRdBu,
+  interpolateSpectral,
+  interpolateBrBG,
+  interpolatePiYG,
+  interpolateYlGn,
+  interpolateYlOrRd,
 } from 'd3-scale-chromatic';
 import { RasterError } from './errors';
 
@@ -12,7 +28,12 @@ export type Lut = Uint8Array;
 
 /** matplotlib's "terrain" (a linear-segmented map; d3 has none). */
 const TERRAIN: Array<[number, [number, number, number]]> = [
-  [0, [0.2, 0.2, 0.6]], [0.15, [0, 0.6, 1]], [0.25, [0, 0.8, 0.4]], [0.5, [1, 1, 0.6]], [0.75, [0.5, 0.36, 0.33]], [1, [1, 1, 1]],
+  [0, [0.2, 0.2, 0.6]],
+  [0.15, [0, 0.6, 1]],
+  [0.25, [0, 0.8, 0.4]],
+  [0.5, [1, 1, 0.6]],
+  [0.75, [0.5, 0.36, 0.33]],
+  [1, [1, 1, 1]],
 ];
 
 function terrain(t: number): string {
@@ -26,14 +47,33 @@ function terrain(t: number): string {
 
 /** matplotlib names (lower case) → an interpolator over [0, 1]. The perceptual maps are matplotlib's own tables. */
 const INTERPOLATORS: Record<string, (t: number) => string> = {
-  viridis: interpolateViridis, plasma: interpolatePlasma, inferno: interpolateInferno, magma: interpolateMagma,
-  cividis: interpolateCividis, turbo: interpolateTurbo, greys: interpolateGreys, gray: (t) => `rgb(${Math.round(t * 255)},${Math.round(t * 255)},${Math.round(t * 255)})`,
-  blues: interpolateBlues, greens: interpolateGreens, reds: interpolateReds, oranges: interpolateOranges, purples: interpolatePurples,
-  rdylgn: interpolateRdYlGn, rdylbu: interpolateRdYlBu, rdbu: interpolateRdBu, spectral: interpolateSpectral, brbg: interpolateBrBG,
-  piyg: interpolatePiYG, ylgn: interpolateYlGn, ylorrd: interpolateYlOrRd, terrain,
+  viridis: interpolateViridis,
+  plasma: interpolatePlasma,
+  inferno: interpolateInferno,
+  magma: interpolateMagma,
+  cividis: interpolateCividis,
+  turbo: interpolateTurbo,
+  greys: interpolateGreys,
+  gray: (t) => `rgb(${Math.round(t * 255)},${Math.round(t * 255)},${Math.round(t * 255)})`,
+  blues: interpolateBlues,
+  greens: interpolateGreens,
+  reds: interpolateReds,
+  oranges: interpolateOranges,
+  purples: interpolatePurples,
+  rdylgn: interpolateRdYlGn,
+  rdylbu: interpolateRdYlBu,
+  rdbu: interpolateRdBu,
+  spectral: interpolateSpectral,
+  brbg: interpolateBrBG,
+  piyg: interpolatePiYG,
+  ylgn: interpolateYlGn,
+  ylorrd: interpolateYlOrRd,
+  terrain,
 };
 
-export const COLORMAP_NAMES = Object.keys(INTERPOLATORS).flatMap((n) => [n, `${n}_r`]).sort();
+export const COLORMAP_NAMES = Object.keys(INTERPOLATORS)
+  .flatMap((n) => [n, `${n}_r`])
+  .sort();
 
 const luts = new Map<string, Lut>();
 
@@ -64,7 +104,8 @@ export function namedColormap(name: string): Lut {
 }
 
 /** A user colormap (TiTiler's `colormap=`): discrete `{"value": [r,g,b,a]}` or intervals `[[[min, max], [r,g,b,a]], …]`. */
-export type CustomColormap = { kind: 'discrete'; entries: Map<number, Rgba> } | { kind: 'intervals'; entries: Array<[number, number, Rgba]> };
+export type CustomColormap =
+  { kind: 'discrete'; entries: Map<number, Rgba> } | { kind: 'intervals'; entries: Array<[number, number, Rgba]> };
 
 const isColor = (c: unknown): c is number[] =>
   Array.isArray(c) && (c.length === 3 || c.length === 4) && c.every((v) => typeof v === 'number' && v >= 0 && v <= 255);
@@ -80,18 +121,26 @@ export function parseColormap(json: string): CustomColormap {
   if (Array.isArray(value)) {
     const entries: Array<[number, number, Rgba]> = [];
     for (const entry of value) {
-      if (!Array.isArray(entry) || entry.length !== 2 || !Array.isArray(entry[0]) || entry[0].length !== 2 || !isColor(entry[1])) {
+      if (
+        !Array.isArray(entry) ||
+        entry.length !== 2 ||
+        !Array.isArray(entry[0]) ||
+        entry[0].length !== 2 ||
+        !isColor(entry[1])
+      ) {
         throw new RasterError(400, 'colormap intervals are [[[min, max], [r, g, b, a]], …].');
       }
       entries.push([Number(entry[0][0]), Number(entry[0][1]), rgba(entry[1])]);
     }
-    if (entries.length === 0 || entries.length > 1024) throw new RasterError(400, 'colormap needs 1 to 1024 intervals.');
+    if (entries.length === 0 || entries.length > 1024)
+      throw new RasterError(400, 'colormap needs 1 to 1024 intervals.');
     return { kind: 'intervals', entries };
   }
   if (value && typeof value === 'object') {
     const entries = new Map<number, Rgba>();
     for (const [k, c] of Object.entries(value)) {
-      if (!Number.isFinite(Number(k)) || !isColor(c)) throw new RasterError(400, 'colormap entries are {"value": [r, g, b, a]}.');
+      if (!Number.isFinite(Number(k)) || !isColor(c))
+        throw new RasterError(400, 'colormap entries are {"value": [r, g, b, a]}.');
       entries.set(Number(k), rgba(c));
     }
     if (entries.size === 0 || entries.size > 65536) throw new RasterError(400, 'colormap needs 1 to 65536 entries.');

@@ -8,7 +8,9 @@ import { RasterError } from './errors';
 export function proj4ForCrs(name: string): string {
   const text = name.trim();
   if (/^(OGC:)?CRS84$|crs\/OGC\/1\.3\/CRS84$/i.test(text)) return 'EPSG:4326';
-  const match = /^(?:EPSG:|urn:ogc:def:crs:EPSG::|https?:\/\/www\.opengis\.net\/def\/crs\/EPSG\/0\/)(\d{4,6})$/i.exec(text);
+  const match = /^(?:EPSG:|urn:ogc:def:crs:EPSG::|https?:\/\/www\.opengis\.net\/def\/crs\/EPSG\/0\/)(\d{4,6})$/i.exec(
+    text,
+  );
   if (!match) throw new RasterError(400, `Unknown CRS "${name}": use EPSG:<code>.`);
   const code = Number(match[1]);
   if (code === 4326) return 'EPSG:4326';

@@ -32,7 +32,9 @@ export async function decoderParameters(fd: ImageFileDirectory): Promise<Paramet
   return {
     tileWidth: (await fd.loadValue(tiled ? 'TileWidth' : 'ImageWidth')) as number,
     // A strip of more rows than the image (2^32 − 1 means "all of them") holds the whole image.
-    tileHeight: tiled ? ((await fd.loadValue('TileLength')) as number) : Math.min(((await fd.loadValue('RowsPerStrip')) as number | undefined) ?? height, height),
+    tileHeight: tiled
+      ? ((await fd.loadValue('TileLength')) as number)
+      : Math.min(((await fd.loadValue('RowsPerStrip')) as number | undefined) ?? height, height),
     planarConfiguration: ((await fd.loadValue('PlanarConfiguration')) as number | undefined) ?? 1,
     bitsPerSample: (await fd.loadValue('BitsPerSample')) as number[],
     predictor: ((await fd.loadValue('Predictor')) as number | undefined) ?? 1,
@@ -40,7 +42,6 @@ export async function decoderParameters(fd: ImageFileDirectory): Promise<Paramet
     JPEGTables: fd.hasTag('JPEGTables') ? ((await fd.loadValue('JPEGTables')) as Uint8Array) : undefined,
   };
 }
-
 
 /**
  * Bytes `rows` rows of a block decode to (all of them by default): rows of samples, bit-packed
@@ -86,7 +87,8 @@ const bounded = (decode: (bytes: Uint8Array, limit: number) => Uint8Array) =>
  * several times faster on the tiles of a typical COG, and no stream set up per tile. Past `limit`
  * bytes zlib throws rather than grows.
  */
-const inflate = (bytes: Uint8Array, limit: number): Uint8Array => inflateSync(bytes, { maxOutputLength: Math.max(1, limit) });
+const inflate = (bytes: Uint8Array, limit: number): Uint8Array =>
+  inflateSync(bytes, { maxOutputLength: Math.max(1, limit) });
 
 /**
  * Zstandard into a buffer of the size its frame declares, refused up front past `limit`; a frame
@@ -94,7 +96,8 @@ const inflate = (bytes: Uint8Array, limit: number): Uint8Array => inflateSync(by
  */
 function unzstd(bytes: Uint8Array, limit: number): Uint8Array {
   const declared = zstdContentSize(bytes);
-  if (declared !== null && declared > limit) throw new RangeError(`ZSTD data decodes to ${declared} bytes, more than the block's ${limit}`);
+  if (declared !== null && declared > limit)
+    throw new RangeError(`ZSTD data decodes to ${declared} bytes, more than the block's ${limit}`);
   return zstdDecompress(bytes, new Uint8Array(declared ?? limit));
 }
 
@@ -125,19 +128,22 @@ class LercDecoder extends BoundedDecoder {
     if (!extent) throw new Error('not a LERC2 blob, or one with a micro block size past 256');
     if (extent.bytes > this.limit) this.refuse('LERC data', extent.bytes);
     // 8-bit LERC is Huffman-coded, and lerc sizes its code table from the blob unchecked.
-    if (extent.type === LERC_CHAR || extent.type === LERC_BYTE) throw new Error('8-bit LERC is not read: rewrite the file with DEFLATE or ZSTD');
+    if (extent.type === LERC_CHAR || extent.type === LERC_BYTE)
+      throw new Error('8-bit LERC is not read: rewrite the file with DEFLATE or ZSTD');
     const decoded = Lerc.decode(toBuffer(blob.subarray(0, extent.end)));
     const pixels = decoded.pixels[0];
     if (!pixels) throw new Error('LERC block holds no pixels');
     const dims = decoded.dimCount ?? 1;
-    if (dims <= 1 || planarConfiguration === 2) return toBuffer(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+    if (dims <= 1 || planarConfiguration === 2)
+      return toBuffer(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
     // Several samples per pixel come back one plane after another; TIFF wants them interleaved.
     const n = decoded.width * decoded.height;
     const size = pixels.BYTES_PER_ELEMENT;
     const planes = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength);
     const out = new Uint8Array(planes.length);
     for (let d = 0; d < dims; d++) {
-      for (let i = 0; i < n; i++) out.set(planes.subarray((d * n + i) * size, (d * n + i + 1) * size), (i * dims + d) * size);
+      for (let i = 0; i < n; i++)
+        out.set(planes.subarray((d * n + i) * size, (d * n + i + 1) * size), (i * dims + d) * size);
     }
     return out.buffer;
   }
@@ -152,11 +158,13 @@ export abstract class RgbaDecoder extends BoundedDecoder {
   protected checkSize(size: Size | null, codec: string): void {
     const { tileWidth, tileHeight } = this.parameters as Parameters;
     if (!size) throw new Error(`no ${codec} image size found`);
-    if (size.width > tileWidth || size.height > tileHeight) this.refuse(`A ${size.width} × ${size.height} ${codec} image`, size.width * size.height * 4);
+    if (size.width > tileWidth || size.height > tileHeight)
+      this.refuse(`A ${size.width} × ${size.height} ${codec} image`, size.width * size.height * 4);
   }
 }
 
-const rgbaBuffer = (rgba: Uint8ClampedArray): ArrayBuffer => toBuffer(new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength));
+const rgbaBuffer = (rgba: Uint8ClampedArray): ArrayBuffer =>
+  toBuffer(new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength));
 
 let webpReady: Promise<void> | undefined;
 

@@ -3,7 +3,14 @@ import { crc32, deflateSync } from 'node:zlib';
 import { concatBytes } from '../util/bytes';
 
 const NPY_DESCR: Record<DataType, string> = {
-  uint8: '|u1', int8: '|i1', uint16: '<u2', int16: '<i2', uint32: '<u4', int32: '<i4', float32: '<f4', float64: '<f8',
+  uint8: '|u1',
+  int8: '|i1',
+  uint16: '<u2',
+  int16: '<i2',
+  uint32: '<u4',
+  int32: '<i4',
+  float32: '<f4',
+  float64: '<f8',
 };
 /**
  * NumPy .npy (format 1.0) of shape (bands + 1, height, width): the bands, then the mask
@@ -11,7 +18,13 @@ const NPY_DESCR: Record<DataType, string> = {
  * `type` holds; a Block's bands are already arrays of it, which TypedArray.prototype.set copies
  * as bytes.
  */
-export function encodeNpy(bands: Samples[], mask: Uint8Array, width: number, height: number, type: DataType): Uint8Array {
+export function encodeNpy(
+  bands: Samples[],
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  type: DataType,
+): Uint8Array {
   const n = width * height;
   const planes = bands.length + 1;
   const dict = `{'descr': '${NPY_DESCR[type]}', 'fortran_order': False, 'shape': (${planes}, ${height}, ${width}), }`;
@@ -166,7 +179,13 @@ function png(raw: Uint8Array, width: number, height: number, depth: 8 | 16, chan
  * it (0 or fully opaque). One row builder per sample width keeps each access monomorphic: this
  * runs for every tile.
  */
-export function encodePngBands(bands: Samples[], depth: 8 | 16, width: number, height: number, mask?: Uint8Array): Uint8Array {
+export function encodePngBands(
+  bands: Samples[],
+  depth: 8 | 16,
+  width: number,
+  height: number,
+  mask?: Uint8Array,
+): Uint8Array {
   const raw = depth === 16 ? bandRows16(bands, width, height, mask) : bandRows8(bands, width, height, mask);
   return png(raw, width, height, depth, mask ? bands.length + 1 : bands.length);
 }

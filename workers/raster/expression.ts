@@ -33,7 +33,8 @@ const FUNCTIONS: Record<string, { arity: [number, number]; fn: (...args: number[
   clip: { arity: [3, 3], fn: (v, lo, hi) => Math.min(hi, Math.max(lo, v)) },
 };
 
-const TOKEN = /\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|(b\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|>=|<=|==|!=|&&|\|\||[-+*/^(),<>]))/y;
+const TOKEN =
+  /\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|(b\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|>=|<=|==|!=|&&|\|\||[-+*/^(),<>]))/y;
 
 function tokenize(text: string): string[] {
   const tokens: string[] = [];
@@ -43,7 +44,8 @@ function tokenize(text: string): string[] {
     if (/^\s*$/.test(text.slice(position))) break;
     TOKEN.lastIndex = position;
     const match = TOKEN.exec(text);
-    if (!match) throw new RasterError(400, `Invalid expression: unexpected "${text.slice(position).trim().slice(0, 12)}".`);
+    if (!match)
+      throw new RasterError(400, `Invalid expression: unexpected "${text.slice(position).trim().slice(0, 12)}".`);
     tokens.push((match[1] ?? match[2] ?? match[3] ?? match[4])!);
     position = TOKEN.lastIndex;
   }
@@ -57,7 +59,10 @@ function parseOne(text: string, bandCount: number, used: Set<number>): Node {
   const take = (expected?: string) => {
     const token = tokens[i++];
     if (token === undefined || (expected !== undefined && token !== expected)) {
-      throw new RasterError(400, `Invalid expression "${text}": expected ${expected ?? 'more'}${token ? ` near "${token}"` : ' at the end'}.`);
+      throw new RasterError(
+        400,
+        `Invalid expression "${text}": expected ${expected ?? 'more'}${token ? ` near "${token}"` : ' at the end'}.`,
+      );
     }
     return token;
   };
@@ -79,7 +84,8 @@ function parseOne(text: string, bandCount: number, used: Set<number>): Node {
     }
     if (/^b\d+$/.test(token)) {
       const band = Number(token.slice(1)) - 1;
-      if (band < 0 || band >= bandCount) throw new RasterError(400, `Invalid expression: ${token} does not exist (the file has ${bandCount} band(s)).`);
+      if (band < 0 || band >= bandCount)
+        throw new RasterError(400, `Invalid expression: ${token} does not exist (the file has ${bandCount} band(s)).`);
       used.add(band);
       return (v) => v[band]!;
     }
@@ -97,10 +103,17 @@ function parseOne(text: string, bandCount: number, used: Set<number>): Node {
         args.push(or());
       }
       take(')');
-      if (args.length < arity[0] || args.length > arity[1]) throw new RasterError(400, `Invalid expression: ${token}() takes ${arity[0]}${arity[1] > arity[0] ? `–${arity[1]}` : ''} argument(s).`);
+      if (args.length < arity[0] || args.length > arity[1])
+        throw new RasterError(
+          400,
+          `Invalid expression: ${token}() takes ${arity[0]}${arity[1] > arity[0] ? `–${arity[1]}` : ''} argument(s).`,
+        );
       return (v) => fn(...args.map((a) => a(v)));
     }
-    throw new RasterError(400, `Invalid expression "${text}": unknown name "${token}" (bands are b1…b${bandCount}; functions: ${Object.keys(FUNCTIONS).join(', ')}).`);
+    throw new RasterError(
+      400,
+      `Invalid expression "${text}": unknown name "${token}" (bands are b1…b${bandCount}; functions: ${Object.keys(FUNCTIONS).join(', ')}).`,
+    );
   };
   const unary = (): Node => {
     if (peek() === '-') {
@@ -123,7 +136,12 @@ function parseOne(text: string, bandCount: number, used: Set<number>): Node {
   const product = binary(unary, { '*': (a, b) => a * b, '/': (a, b) => a / b });
   const sum = binary(product, { '+': (a, b) => a + b, '-': (a, b) => a - b });
   const comparison = binary(sum, {
-    '>': (a, b) => +(a > b), '<': (a, b) => +(a < b), '>=': (a, b) => +(a >= b), '<=': (a, b) => +(a <= b), '==': (a, b) => +(a === b), '!=': (a, b) => +(a !== b),
+    '>': (a, b) => +(a > b),
+    '<': (a, b) => +(a < b),
+    '>=': (a, b) => +(a >= b),
+    '<=': (a, b) => +(a <= b),
+    '==': (a, b) => +(a === b),
+    '!=': (a, b) => +(a !== b),
   });
   const and = binary(comparison, { '&&': (a, b) => +(a && b) });
   const or = binary(and, { '||': (a, b) => +(a || b) });
@@ -137,10 +155,14 @@ export const MAX_OUTPUTS = 4;
 
 export function parseExpression(text: string, bandCount: number): Expression {
   if (text.length > 2048) throw new RasterError(400, 'Expression too long (2048 characters at most).');
-  const parts = text.split(';').map((p) => p.trim()).filter((p) => p.length > 0);
+  const parts = text
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
   if (parts.length === 0) throw new RasterError(400, 'Empty expression.');
   // Each output is a plane of the whole window: bounded before anything is read.
-  if (parts.length > MAX_OUTPUTS) throw new RasterError(400, `An expression makes ${MAX_OUTPUTS} bands at most (got ${parts.length}).`);
+  if (parts.length > MAX_OUTPUTS)
+    throw new RasterError(400, `An expression makes ${MAX_OUTPUTS} bands at most (got ${parts.length}).`);
   const used = new Set<number>();
   const outputs = parts.map((p) => parseOne(p, bandCount, used));
   return { bands: [...used].sort((a, b) => a - b), outputs, source: text };

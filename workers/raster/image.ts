@@ -36,7 +36,11 @@ export type Visual =
  * data stays 8-bit, 16-bit unsigned data becomes 16-bit PNG, anything else needs `rescale` or a
  * colormap. So every tile of a layer has one output type (TiTiler #1196).
  */
-export function toVisual(block: Block, dataType: DataType, palette: Array<[number, number, number, number]> | null): Visual {
+export function toVisual(
+  block: Block,
+  dataType: DataType,
+  palette: Array<[number, number, number, number]> | null,
+): Visual {
   const n = block.width * block.height;
   if (palette && block.bands.length === 1) {
     const rgba = new Uint8Array(n * 4);
@@ -49,12 +53,24 @@ export function toVisual(block: Block, dataType: DataType, palette: Array<[numbe
     return { width: block.width, height: block.height, rgba };
   }
   if (block.bands.length !== 1 && block.bands.length !== 3) {
-    throw new RasterError(400, `Images need 1 or 3 bands, not ${block.bands.length}: choose them with bidx (or an expression).`);
+    throw new RasterError(
+      400,
+      `Images need 1 or 3 bands, not ${block.bands.length}: choose them with bidx (or an expression).`,
+    );
   }
   if (dataType !== 'uint8' && dataType !== 'uint16') {
-    throw new RasterError(400, `${dataType} data needs rescale=min,max (or a colormap) to become an image; use .npy for raw values.`);
+    throw new RasterError(
+      400,
+      `${dataType} data needs rescale=min,max (or a colormap) to become an image; use .npy for raw values.`,
+    );
   }
-  return { width: block.width, height: block.height, bands: block.bands, depth: dataType === 'uint16' ? 16 : 8, mask: block.mask };
+  return {
+    width: block.width,
+    height: block.height,
+    bands: block.bands,
+    depth: dataType === 'uint16' ? 16 : 8,
+    mask: block.mask,
+  };
 }
 
 /** RGBA for the encoders that take only 8 bits: gray repeated, 16-bit values cut to their high byte. */
@@ -85,7 +101,12 @@ type EncoderInput = Parameters<typeof encodeJpeg>[0];
 
 /** The encoders want an ImageData, which workerd lacks; they read only these fields. */
 const imageData = (data: Uint8Array, width: number, height: number): EncoderInput =>
-  ({ data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), width, height, colorSpace: 'srgb' }) as EncoderInput;
+  ({
+    data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength),
+    width,
+    height,
+    colorSpace: 'srgb',
+  }) as EncoderInput;
 
 export interface EncodeOptions {
   /** Keep an alpha channel from the mask (PNG, WebP); JPEG has none. */
@@ -96,11 +117,22 @@ export interface EncodeOptions {
  * A PNG has an alpha channel only where some pixel is not opaque: a tile wholly covered by data
  * looks the same without one, and is encoded in less time to fewer bytes.
  */
-export async function encodeVisual(visual: Visual, format: Exclude<ImageFormat, 'npy'>, options: EncodeOptions): Promise<Uint8Array> {
+export async function encodeVisual(
+  visual: Visual,
+  format: Exclude<ImageFormat, 'npy'>,
+  options: EncodeOptions,
+): Promise<Uint8Array> {
   const { width, height } = visual;
   if (format === 'png') {
-    if ('rgba' in visual) return encodePngRgba(visual.rgba, width, height, options.returnMask && translucent(visual.rgba));
-    return encodePngBands(visual.bands, visual.depth, width, height, options.returnMask && visual.mask.includes(0) ? visual.mask : undefined);
+    if ('rgba' in visual)
+      return encodePngRgba(visual.rgba, width, height, options.returnMask && translucent(visual.rgba));
+    return encodePngBands(
+      visual.bands,
+      visual.depth,
+      width,
+      height,
+      options.returnMask && visual.mask.includes(0) ? visual.mask : undefined,
+    );
   }
   const rgba = toRgba8(visual);
   if (format === 'jpeg') {

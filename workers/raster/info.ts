@@ -11,7 +11,8 @@ export function cogInfo(cog: Cog) {
     band_metadata: cog.descriptions.map((_, i) => [`b${i + 1}`, {}]),
     band_descriptions: cog.descriptions.map((d, i) => [`b${i + 1}`, d]),
     dtype: cog.dataType,
-    nodata_type: cog.alphaBand !== null ? 'Alpha' : cog.levels[0]!.mask ? 'Mask' : cog.nodata !== null ? 'Nodata' : 'None',
+    nodata_type:
+      cog.alphaBand !== null ? 'Alpha' : cog.levels[0]!.mask ? 'Mask' : cog.nodata !== null ? 'Nodata' : 'None',
     colorinterp: cog.colorInterpretation,
     scales: cog.scales,
     offsets: cog.offsets,

@@ -7,7 +7,9 @@ declare module 'lerc' {
   interface LercResult {
     width: number;
     height: number;
-    pixels: Array<Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array>;
+    pixels: Array<
+      Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array
+    >;
     mask: Uint8Array | null;
     dimCount?: number;
   }

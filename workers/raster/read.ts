@@ -71,8 +71,13 @@ function indexRanges(image: GeoTIFFImage, index: number): Array<{ offset: number
 
 async function locate(image: GeoTIFFImage, index: number): Promise<BlockRequest> {
   const fd = image.getFileDirectory();
-  const [offsetTag, countTag] = image.isTiled ? ['TileOffsets', 'TileByteCounts'] as const : ['StripOffsets', 'StripByteCounts'] as const;
-  const [offset, length] = await Promise.all([fd.loadValueIndexed(offsetTag, index), fd.loadValueIndexed(countTag, index)]);
+  const [offsetTag, countTag] = image.isTiled
+    ? (['TileOffsets', 'TileByteCounts'] as const)
+    : (['StripOffsets', 'StripByteCounts'] as const);
+  const [offset, length] = await Promise.all([
+    fd.loadValueIndexed(offsetTag, index),
+    fd.loadValueIndexed(countTag, index),
+  ]);
   return { image, index, offset: Number(offset), length: Number(length) };
 }
 
@@ -88,10 +93,20 @@ const blockBytes = new ByteLru<ArrayBuffer>(BLOCK_CACHE_BYTES);
  * merged into one range read, at most MAX_IN_FLIGHT reads at once. Empty (sparse) blocks are not
  * read at all.
  */
-async function fetchBlocks(blocks: BlockRequest[], source: Source, etag: string, size: number, signal?: AbortSignal): Promise<void> {
+async function fetchBlocks(
+  blocks: BlockRequest[],
+  source: Source,
+  etag: string,
+  size: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const nonEmpty = blocks.filter((b) => b.length > 0);
   const beyond = nonEmpty.find((b) => b.offset + b.length > size);
-  if (beyond) throw new RasterError(422, `The file is truncated: a tile ends at byte ${beyond.offset + beyond.length} of ${size}.`);
+  if (beyond)
+    throw new RasterError(
+      422,
+      `The file is truncated: a tile ends at byte ${beyond.offset + beyond.length} of ${size}.`,
+    );
   const cacheKey = (b: BlockRequest) => `${source.key}\u0000${etag}\u0000${b.offset}\u0000${b.length}`;
   for (const block of nonEmpty) block.bytes = blockBytes.get(cacheKey(block));
   const present = nonEmpty.filter((b) => !b.bytes).sort((a, b) => a.offset - b.offset);
@@ -99,14 +114,22 @@ async function fetchBlocks(blocks: BlockRequest[], source: Source, etag: string,
   for (const block of present) {
     const group = groups[groups.length - 1];
     const last = group?.[group.length - 1];
-    if (group && last && block.offset - (last.offset + last.length) <= MERGE_GAP && block.offset + block.length - group[0]!.offset <= MAX_MERGED) {
+    if (
+      group &&
+      last &&
+      block.offset - (last.offset + last.length) <= MERGE_GAP &&
+      block.offset + block.length - group[0]!.offset <= MAX_MERGED
+    ) {
       group.push(block);
     } else {
       groups.push([block]);
     }
   }
   // What the reads will fetch, the gaps merged across included, before any is made.
-  assertFetch(blocks.length, groups.reduce((sum, g) => sum + Math.max(...g.map((b) => b.offset + b.length)) - g[0]!.offset, 0));
+  assertFetch(
+    blocks.length,
+    groups.reduce((sum, g) => sum + Math.max(...g.map((b) => b.offset + b.length)) - g[0]!.offset, 0),
+  );
   let next = 0;
   const worker = async () => {
     while (next < groups.length) {
@@ -227,8 +250,17 @@ export interface ReadOptions {
 }
 
 /** Reads `window` of `level` for the 0-based `bands`, with the mask GDAL would give it. */
-export async function readWindow(cog: Cog, level: Level, window: Window, bands: number[], source: Source, options: ReadOptions = {}): Promise<Block> {
-  for (const band of bands) if (band < 0 || band >= cog.bandCount) throw new RasterError(400, `Band ${band + 1} does not exist (the file has ${cog.bandCount}).`);
+export async function readWindow(
+  cog: Cog,
+  level: Level,
+  window: Window,
+  bands: number[],
+  source: Source,
+  options: ReadOptions = {},
+): Promise<Block> {
+  for (const band of bands)
+    if (band < 0 || band >= cog.bandCount)
+      throw new RasterError(400, `Band ${band + 1} does not exist (the file has ${cog.bandCount}).`);
   const { image } = level;
   const { width, height } = window;
   const Typed = SAMPLE_ARRAYS[cog.dataType];
@@ -251,29 +283,43 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
   const down = Math.ceil(level.height / bh);
   const planar = image.planarConfiguration === 2;
   const samples = [...new Set(cog.alphaBand === null ? bands : [...bands, cog.alphaBand])];
-  const [bx0, bx1, by0, by1] = [Math.floor(x0 / bw), Math.floor((x1 - 1) / bw), Math.floor(y0 / bh), Math.floor((y1 - 1) / bh)];
+  const [bx0, bx1, by0, by1] = [
+    Math.floor(x0 / bw),
+    Math.floor((x1 - 1) / bw),
+    Math.floor(y0 / bh),
+    Math.floor((y1 - 1) / bh),
+  ];
   assertFetch((bx1 - bx0 + 1) * (by1 - by0 + 1) * ((planar ? samples.length : 1) + (level.mask ? 1 : 0)), 0);
   const decoder = await decoderFor(image);
   const maskDecoder = level.mask ? await decoderFor(level.mask) : null;
   // A block's planes are held together (all samples of a band-interleaved file); every block is decoded once.
-  const blockDecoded = decodedBytes(decoder) * (planar ? samples.length : 1) + (maskDecoder ? decodedBytes(maskDecoder) : 0);
+  const blockDecoded =
+    decodedBytes(decoder) * (planar ? samples.length : 1) + (maskDecoder ? decodedBytes(maskDecoder) : 0);
   assertBlock(blockDecoded, bw, bh);
   assertDecoded(blockDecoded * (bx1 - bx0 + 1) * (by1 - by0 + 1));
   const blockCoords: Array<[number, number]> = [];
   for (let by = by0; by <= by1; by++) {
     for (let bx = bx0; bx <= bx1; bx++) blockCoords.push([bx, by]);
   }
-  const dataIndex = (bx: number, by: number, sample: number) => (planar ? sample * across * down : 0) + by * across + bx;
+  const dataIndex = (bx: number, by: number, sample: number) =>
+    (planar ? sample * across * down : 0) + by * across + bx;
   const wanted: Array<[string, GeoTIFFImage, number]> = [];
   for (const [bx, by] of blockCoords) {
-    for (const sample of planar ? samples : [0]) wanted.push([`d${bx},${by},${sample}`, image, dataIndex(bx, by, sample)]);
+    for (const sample of planar ? samples : [0])
+      wanted.push([`d${bx},${by},${sample}`, image, dataIndex(bx, by, sample)]);
     if (level.mask) {
       const maskLevel = level.mask;
       wanted.push([`m${bx},${by}`, maskLevel, by * Math.ceil(maskLevel.getWidth() / maskLevel.getTileWidth()) + bx]);
     }
   }
-  await cog.bytes.preload(wanted.flatMap(([, ifd, index]) => indexRanges(ifd, index)), source, options.signal);
-  const requests = new Map(await Promise.all(wanted.map(async ([key, ifd, index]) => [key, await locate(ifd, index)] as const)));
+  await cog.bytes.preload(
+    wanted.flatMap(([, ifd, index]) => indexRanges(ifd, index)),
+    source,
+    options.signal,
+  );
+  const requests = new Map(
+    await Promise.all(wanted.map(async ([key, ifd, index]) => [key, await locate(ifd, index)] as const)),
+  );
   await fetchBlocks([...requests.values()], source, cog.etag, cog.size, options.signal);
 
   const size = Typed.BYTES_PER_ELEMENT;
@@ -295,14 +341,21 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
       }
       // Short of the rows it holds (a strip at the image's foot holds fewer), the data is cut or corrupt.
       const needed = decodedBytes(d, blockRows);
-      if (decoded.byteLength < needed) throw new RasterError(422, `Corrupt tile data at byte ${request.offset}: it decodes to ${decoded.byteLength} bytes, not ${needed}.`);
+      if (decoded.byteLength < needed)
+        throw new RasterError(
+          422,
+          `Corrupt tile data at byte ${request.offset}: it decodes to ${decoded.byteLength} bytes, not ${needed}.`,
+        );
       return decoded instanceof ArrayBuffer ? decoded : new Uint8Array(decoded).slice().buffer;
     };
     const planes = new Map<number, Samples>();
     for (const sample of planar ? samples : [0]) {
       const buffer = await decode(requests.get(`d${bx},${by},${sample}`), decoder);
       if (!buffer) continue;
-      planes.set(sample, new Typed(image.littleEndian ? buffer : swapBytes(buffer, size), 0, Math.floor(buffer.byteLength / size)));
+      planes.set(
+        sample,
+        new Typed(image.littleEndian ? buffer : swapBytes(buffer, size), 0, Math.floor(buffer.byteLength / size)),
+      );
     }
     let maskBits: Uint8Array | null = null;
     if (maskDecoder) {
@@ -318,10 +371,24 @@ export async function readWindow(cog: Cog, level: Level, window: Window, bands: 
     const bys = Math.max(y0, by * bh);
     const bye = Math.min(y1, by * bh + blockRows);
     copyBlock({
-      out, window, planes: bands.map((band) => planes.get(planar ? band : 0)), offsets: bands.map((band) => (planar ? 0 : band)), stride,
-      alpha: cog.alphaBand === null ? undefined : planes.get(planar ? cog.alphaBand : 0), alphaOffset: planar ? 0 : (cog.alphaBand ?? 0),
-      maskBits, sparse: planes.size === 0, nodata, isFloat,
-      blockX: bx * bw, blockY: by * bh, blockWidth: bw, x0: bxs, x1: bxe, y0: bys, y1: bye,
+      out,
+      window,
+      planes: bands.map((band) => planes.get(planar ? band : 0)),
+      offsets: bands.map((band) => (planar ? 0 : band)),
+      stride,
+      alpha: cog.alphaBand === null ? undefined : planes.get(planar ? cog.alphaBand : 0),
+      alphaOffset: planar ? 0 : (cog.alphaBand ?? 0),
+      maskBits,
+      sparse: planes.size === 0,
+      nodata,
+      isFloat,
+      blockX: bx * bw,
+      blockY: by * bh,
+      blockWidth: bw,
+      x0: bxs,
+      x1: bxe,
+      y0: bys,
+      y1: bye,
     });
   }
   return out;

@@ -53,7 +53,11 @@ export function process(block: Block, cog: Cog, bands: number[], params: RenderP
     dataType = 'float64';
   }
   const untouched = !params.unscale && !params.expression && values.length === 1;
-  return { block: { width: block.width, height: block.height, bands: values, mask }, dataType, palette: untouched ? cog.palette : null };
+  return {
+    block: { width: block.width, height: block.height, bands: values, mask },
+    dataType,
+    palette: untouched ? cog.palette : null,
+  };
 }
 
 function rescale(processed: Processed, ranges: Array<[number, number]>): Processed {
@@ -71,7 +75,11 @@ function rescale(processed: Processed, ranges: Array<[number, number]>): Process
 
 function colorize(processed: Processed, colormap: NonNullable<RenderParams['colormap']>): Visual {
   const { block } = processed;
-  if (block.bands.length !== 1) throw new RasterError(400, `A colormap applies to one band, not ${block.bands.length}: choose it with bidx or an expression.`);
+  if (block.bands.length !== 1)
+    throw new RasterError(
+      400,
+      `A colormap applies to one band, not ${block.bands.length}: choose it with bidx or an expression.`,
+    );
   const n = block.width * block.height;
   const values = block.bands[0]!;
   const rgba = new Uint8Array(n * 4);
@@ -106,7 +114,13 @@ export interface Rendered {
   contentType: string;
 }
 
-export async function render(block: Block, cog: Cog, bands: number[], params: RenderParams, format: ImageFormat): Promise<Rendered> {
+export async function render(
+  block: Block,
+  cog: Cog,
+  bands: number[],
+  params: RenderParams,
+  format: ImageFormat,
+): Promise<Rendered> {
   let processed = process(block, cog, bands, params);
   if (format === 'npy') {
     const { block: out, dataType } = processed;
@@ -116,6 +130,11 @@ export async function render(block: Block, cog: Cog, bands: number[], params: Re
   if (format !== 'png' && processed.dataType === 'uint16' && !params.colormap && !processed.palette) {
     throw new RasterError(400, `16-bit data fits PNG only; for ${format} give rescale=min,max.`);
   }
-  const visual = params.colormap ? colorize(processed, params.colormap) : toVisual(processed.block, processed.dataType, processed.palette);
-  return { body: await encodeVisual(visual, format, { returnMask: params.returnMask ?? true }), contentType: MEDIA_TYPES[format] };
+  const visual = params.colormap
+    ? colorize(processed, params.colormap)
+    : toVisual(processed.block, processed.dataType, processed.palette);
+  return {
+    body: await encodeVisual(visual, format, { returnMask: params.returnMask ?? true }),
+    contentType: MEDIA_TYPES[format],
+  };
 }

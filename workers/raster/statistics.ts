@@ -105,7 +105,10 @@ export class BandAccumulator {
       }
     }
     const empty = this.count === 0;
-    let majority = NaN, minority = NaN, most = -1, least = Infinity;
+    let majority = NaN,
+      minority = NaN,
+      most = -1,
+      least = Infinity;
     for (const [value, n] of distinct) {
       if (n > most) [most, majority] = [n, value];
       if (n < least) [least, minority] = [n, value];
@@ -142,6 +145,11 @@ export class BandAccumulator {
   }
 }
 
-export function accumulate(accumulators: BandAccumulator[], block: Block, within?: Uint8Array, nodata: number | null = null): void {
+export function accumulate(
+  accumulators: BandAccumulator[],
+  block: Block,
+  within?: Uint8Array,
+  nodata: number | null = null,
+): void {
   block.bands.forEach((band, i) => accumulators[i]!.add(band, block.mask, within, nodata));
 }

@@ -1,7 +1,24 @@
 import { RasterError } from './errors';
 
 /** Bytes of one value of each TIFF field type (TIFF 6.0 and BigTIFF). */
-const TYPE_BYTES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
+const TYPE_BYTES: Record<number, number> = {
+  1: 1,
+  2: 1,
+  3: 2,
+  4: 4,
+  5: 8,
+  6: 1,
+  7: 1,
+  8: 2,
+  9: 4,
+  10: 8,
+  11: 4,
+  12: 8,
+  13: 4,
+  16: 8,
+  17: 8,
+  18: 8,
+};
 /** More images than any COG has (a level and a mask per overview); a longer chain is a loop or a forgery. */
 const MAX_IFDS = 256;
 const MAX_ENTRIES = 1024;
@@ -31,7 +48,8 @@ export async function checkTiffStructure(read: Read, size: number): Promise<void
   const version = head.getUint16(2, little);
   if (version !== 42 && version !== 43) refuse(`version ${version} is neither TIFF (42) nor BigTIFF (43)`);
   const big = version === 43;
-  const u64 = (view: DataView, at: number) => view.getUint32(at + (little ? 4 : 0), little) * 2 ** 32 + view.getUint32(at + (little ? 0 : 4), little);
+  const u64 = (view: DataView, at: number) =>
+    view.getUint32(at + (little ? 4 : 0), little) * 2 ** 32 + view.getUint32(at + (little ? 0 : 4), little);
   if (big && head.byteLength < 16) refuse('the file is too short');
   let next = big ? u64(head, 8) : head.getUint32(4, little);
   const seen = new Set<number>();
@@ -47,7 +65,8 @@ export async function checkTiffStructure(read: Read, size: number): Promise<void
     if (entries === 0 || entries > MAX_ENTRIES) refuse(`an image directory of ${entries} entries`);
     const entryBytes = big ? 20 : 12;
     const length = entries * entryBytes + (big ? 8 : 4);
-    if (next + countBytes + length > size) refuse(`the image directory at byte ${next} runs past the end (${size} bytes)`);
+    if (next + countBytes + length > size)
+      refuse(`the image directory at byte ${next} runs past the end (${size} bytes)`);
     const view = new DataView(await read(next + countBytes, length));
     for (let i = 0; i < entries; i++) {
       const at = i * entryBytes;
@@ -59,7 +78,8 @@ export async function checkTiffStructure(read: Read, size: number): Promise<void
       const bytes = count * typeBytes;
       const inline = bytes <= (big ? 8 : 4);
       const offset = inline ? 0 : big ? u64(view, at + 12) : view.getUint32(at + 8, little);
-      if (!inline && offset + bytes > size) refuse(`field ${tag} claims ${count} values (${bytes} bytes) at byte ${offset} of a ${size}-byte file`);
+      if (!inline && offset + bytes > size)
+        refuse(`field ${tag} claims ${count} values (${bytes} bytes) at byte ${offset} of a ${size}-byte file`);
       allocated += bytes;
       if (allocated > MAX_FIELD_BYTES) refuse(`its fields claim more than ${MAX_FIELD_BYTES} bytes in all`);
     }

@@ -29,7 +29,10 @@ export interface TileOptions extends RenderOptions {
 }
 
 const emptyBlock = (width: number, height: number, bandCount: number, dataType: DataType): Block => ({
-  width, height, bands: Array.from({ length: bandCount }, () => new SAMPLE_ARRAYS[dataType](width * height)), mask: new Uint8Array(width * height),
+  width,
+  height,
+  bands: Array.from({ length: bandCount }, () => new SAMPLE_ARRAYS[dataType](width * height)),
+  mask: new Uint8Array(width * height),
 });
 
 const intersects = (a: number[], b: number[]) => a[0]! < b[2]! && a[2]! > b[0]! && a[1]! < b[3]! && a[3]! > b[1]!;
@@ -63,7 +66,8 @@ export async function renderGrid(cog: Cog, source: Source, grid: Grid, options: 
   const level = chooseLevel(cog, grid);
   if (options.resampling === 'nearest') {
     const aligned = alignedWindow(cog, grid, cog.levels.indexOf(level));
-    if (aligned) return timed('read', () => readWindow(cog, aligned.level, aligned.window, options.bands, source, options));
+    if (aligned)
+      return timed('read', () => readWindow(cog, aligned.level, aligned.window, options.bands, source, options));
   }
   const radius = KERNEL_RADIUS[options.resampling] + (options.padding ?? 0);
   const mapping = await timed('warp', () => mapGrid(cog, grid, level, radius));
@@ -74,7 +78,15 @@ export async function renderGrid(cog: Cog, source: Source, grid: Grid, options: 
 }
 
 /** A tile of `tms`, or null when it lies wholly outside the dataset (clients then over-zoom). */
-export async function renderTile(cog: Cog, source: Source, tms: TileMatrixSet, z: number, x: number, y: number, options: TileOptions): Promise<Block | null> {
+export async function renderTile(
+  cog: Cog,
+  source: Source,
+  tms: TileMatrixSet,
+  z: number,
+  x: number,
+  y: number,
+  options: TileOptions,
+): Promise<Block | null> {
   const bounds = tileBounds(tms, z, x, y);
   const extent = boundsIn(cog, tms.proj4);
   if (!extent || !intersects(bounds, extent)) return null;
@@ -82,7 +94,12 @@ export async function renderTile(cog: Cog, source: Source, tms: TileMatrixSet, z
   const pixel = (bounds[2] - bounds[0]) / options.size;
   const grid: Grid = {
     proj4: tms.proj4,
-    bounds: [bounds[0] - buffer * pixel, bounds[1] - buffer * pixel, bounds[2] + buffer * pixel, bounds[3] + buffer * pixel],
+    bounds: [
+      bounds[0] - buffer * pixel,
+      bounds[1] - buffer * pixel,
+      bounds[2] + buffer * pixel,
+      bounds[3] + buffer * pixel,
+    ],
     width: options.size + 2 * buffer,
     height: options.size + 2 * buffer,
   };

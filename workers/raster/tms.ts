@@ -65,7 +65,7 @@ export function matrixSize(tms: TileMatrixSet, z: number): { width: number; heig
 
 /** [minx, miny, maxx, maxy] of a tile, in the TMS CRS. */
 export function tileBounds(tms: TileMatrixSet, z: number, x: number, y: number): [number, number, number, number] {
-  const span = tms.resolution0 * 256 / 2 ** z;
+  const span = (tms.resolution0 * 256) / 2 ** z;
   const minx = tms.originX + x * span;
   const maxy = tms.originY - y * span;
   return [minx, maxy - span, minx + span, maxy];

@@ -54,12 +54,19 @@ const NO_DATUM = 5;
  */
 function direct(from: ProjectionDefinition, to: ProjectionDefinition): Transform | null {
   const plain = (p: ProjectionDefinition) =>
-    p.datum !== undefined && !SHIFTING_DATUMS.has(p.datum.datum_type) && p.projName !== 'longlat' && p.projName !== 'geocent' &&
-    (p.to_meter === undefined || p.to_meter === 1) && !p.from_greenwich;
+    p.datum !== undefined &&
+    !SHIFTING_DATUMS.has(p.datum.datum_type) &&
+    p.projName !== 'longlat' &&
+    p.projName !== 'geocent' &&
+    (p.to_meter === undefined || p.to_meter === 1) &&
+    !p.from_greenwich;
   if (!plain(from) || !plain(to)) return null;
   const [a, b] = [from.datum!, to.datum!];
   // proj4's compareDatums, and its rule that a side without a datum is never shifted.
-  const same = (a.datum_type === b.datum_type && a.a === b.a && !(Math.abs(a.es - b.es) > 5e-11)) || a.datum_type === NO_DATUM || b.datum_type === NO_DATUM;
+  const same =
+    (a.datum_type === b.datum_type && a.a === b.a && !(Math.abs(a.es - b.es) > 5e-11)) ||
+    a.datum_type === NO_DATUM ||
+    b.datum_type === NO_DATUM;
   if (!same) return null;
   return (x, y) => {
     const geographic = from.inverse({ x, y });
@@ -76,13 +83,22 @@ export function cogProj4(cog: Cog): string {
 }
 
 /** Samples the edges of a box through a transform: the bounds of its image, finite points only. */
-export function transformBounds(bounds: [number, number, number, number], transform: Transform, steps = 20): [number, number, number, number] | null {
+export function transformBounds(
+  bounds: [number, number, number, number],
+  transform: Transform,
+  steps = 20,
+): [number, number, number, number] | null {
   const [minx, miny, maxx, maxy] = bounds;
   const xs: number[] = [];
   const ys: number[] = [];
   for (let i = 0; i <= steps; i++) {
     const t = i / steps;
-    for (const [x, y] of [[minx + (maxx - minx) * t, miny], [minx + (maxx - minx) * t, maxy], [minx, miny + (maxy - miny) * t], [maxx, miny + (maxy - miny) * t]] as const) {
+    for (const [x, y] of [
+      [minx + (maxx - minx) * t, miny],
+      [minx + (maxx - minx) * t, maxy],
+      [minx, miny + (maxy - miny) * t],
+      [maxx, miny + (maxy - miny) * t],
+    ] as const) {
       const [px, py] = transform(x, y);
       if (Number.isFinite(px) && Number.isFinite(py)) {
         xs.push(px);
@@ -110,7 +126,9 @@ export function boundsIn(cog: Cog, proj: string): [number, number, number, numbe
  */
 export function naturalResolution(cog: Cog, dstProj4: string): number {
   const extent = boundsIn(cog, dstProj4);
-  return extent ? Math.hypot(extent[2] - extent[0], extent[3] - extent[1]) / Math.hypot(cog.width, cog.height) : cog.levels[0]!.resX;
+  return extent
+    ? Math.hypot(extent[2] - extent[0], extent[3] - extent[1]) / Math.hypot(cog.width, cog.height)
+    : cog.levels[0]!.resX;
 }
 
 /** GDAL's `-ovr AUTO`: the coarsest overview still finer than the output, with a 0.1 tolerance. */
@@ -156,7 +174,10 @@ class RunList {
   push(o: number, count: number, x: number, y: number, dx: number, dy: number): void {
     if (this.length === this.data.length) {
       if (this.data.byteLength * 2 > BUDGET.pixelBytes) {
-        throw new RasterError(400, 'Mapping this output onto the dataset takes more points than one request may hold: the area reaches where one of the two CRSs has no answer. Ask for a smaller area or another CRS.');
+        throw new RasterError(
+          400,
+          'Mapping this output onto the dataset takes more points than one request may hold: the area reaches where one of the two CRSs has no answer. Ask for a smaller area or another CRS.',
+        );
       }
       const grown = new Float64Array(this.data.length * 2);
       grown.set(this.data);
@@ -206,7 +227,11 @@ class RowApproximator {
   private readonly extent = Float64Array.of(Infinity, Infinity, -Infinity, -Infinity);
   readonly runs = new RunList();
 
-  constructor(private readonly exact: PixelTransform, private readonly box: readonly [number, number, number, number], private readonly width: number) {
+  constructor(
+    private readonly exact: PixelTransform,
+    private readonly box: readonly [number, number, number, number],
+    private readonly width: number,
+  ) {
     this.xs = new Float64Array(width);
     this.ys = new Float64Array(width);
   }
@@ -284,7 +309,8 @@ class RowApproximator {
     const { xs, ys } = this;
     const middle = start + ((count - 1) >> 1);
     const end = start + count - 1;
-    const sx = xs[start]!, sy = ys[start]!;
+    const sx = xs[start]!,
+      sy = ys[start]!;
     const slopeX = (xs[end]! - sx) / (end - start);
     const slopeY = (ys[end]! - sy) / (end - start);
     const d = middle - start;
@@ -296,7 +322,9 @@ class RowApproximator {
     const baseLeft = leftCount <= 5;
     const baseRight = rightCount <= 5;
     // GDAL transforms the three new points before deciding, and falls back to exact on any failure.
-    const ok = (baseLeft || (this.at(start + ((leftCount - 1) >> 1)) && this.at(middle - 1))) && (baseRight || this.at(middle + ((rightCount - 1) >> 1)));
+    const ok =
+      (baseLeft || (this.at(start + ((leftCount - 1) >> 1)) && this.at(middle - 1))) &&
+      (baseRight || this.at(middle + ((rightCount - 1) >> 1)));
     // Where the points between are computed exactly, the anchors already are.
     if (!ok) {
       this.exactRange(start + 1, middle);
@@ -336,7 +364,11 @@ export function mapGrid(cog: Cog, grid: Grid, level: Level, kernelRadius: number
     at[1] = (originY - sy) / resY;
     return true;
   };
-  const rows = new RowApproximator(exact, [-kernelRadius, -kernelRadius, level.width + kernelRadius, level.height + kernelRadius], width);
+  const rows = new RowApproximator(
+    exact,
+    [-kernelRadius, -kernelRadius, level.width + kernelRadius, level.height + kernelRadius],
+    width,
+  );
   for (let row = 0; row < height; row++) rows.row(row);
   const runs = rows.runs.finish();
   const [minX, minY, maxX, maxY] = rows.bounds();
@@ -363,7 +395,12 @@ function cubicWeight(t: number): number {
 export function resample(source: Block, mapping: Mapping, grid: Grid, method: Resampling, dataType: DataType): Block {
   const { width, height } = grid;
   const Typed = SAMPLE_ARRAYS[dataType];
-  const out: Block = { width, height, bands: source.bands.map(() => new Typed(width * height)), mask: new Uint8Array(width * height) };
+  const out: Block = {
+    width,
+    height,
+    bands: source.bands.map(() => new Typed(width * height)),
+    mask: new Uint8Array(width * height),
+  };
   if (method === 'nearest') resampleNearest(source, mapping, out);
   else resampleKernel(source, mapping, out, method, INTEGER_RANGES[dataType]);
   return out;
@@ -385,7 +422,12 @@ function resampleNearest(source: Block, mapping: Mapping, out: Block): void {
   const [out0, out1, out2] = outBands;
   const runs = mapping.runs;
   for (let r = 0; r < runs.length; r += RUN_FIELDS) {
-    const o0 = runs[r]! | 0, count = runs[r + 1]! | 0, x = runs[r + 2]!, y = runs[r + 3]!, dx = runs[r + 4]!, dy = runs[r + 5]!;
+    const o0 = runs[r]! | 0,
+      count = runs[r + 1]! | 0,
+      x = runs[r + 2]!,
+      y = runs[r + 3]!,
+      dx = runs[r + 4]!,
+      dy = runs[r + 5]!;
     for (let k = 0; k < count; k++) {
       const lx = x + dx * k;
       const ly = y + dy * k;
@@ -418,7 +460,13 @@ function resampleNearest(source: Block, mapping: Mapping, out: Block): void {
  * renormalised. Integer data is rounded half up and clamped to its `range`, as GDAL writes resampled
  * values into an integer type, so the output holds values of the source's data type.
  */
-function resampleKernel(source: Block, mapping: Mapping, out: Block, method: 'bilinear' | 'cubic', range: [number, number] | undefined): void {
+function resampleKernel(
+  source: Block,
+  mapping: Mapping,
+  out: Block,
+  method: 'bilinear' | 'cubic',
+  range: [number, number] | undefined,
+): void {
   const window = mapping.window!;
   const sw = source.width;
   const sh = source.height;
@@ -461,7 +509,12 @@ function resampleKernel(source: Block, mapping: Mapping, out: Block, method: 'bi
   };
   const runs = mapping.runs;
   for (let i = 0; i < runs.length; i += RUN_FIELDS) {
-    const o0 = runs[i]! | 0, count = runs[i + 1]! | 0, x = runs[i + 2]!, y = runs[i + 3]!, dx = runs[i + 4]!, dy = runs[i + 5]!;
+    const o0 = runs[i]! | 0,
+      count = runs[i + 1]! | 0,
+      x = runs[i + 2]!,
+      y = runs[i + 3]!,
+      dx = runs[i + 4]!,
+      dy = runs[i + 5]!;
     for (let k = 0; k < count; k++) pixel(o0 + k, x + dx * k, y + dy * k);
   }
 }

@@ -65,14 +65,19 @@ router.openapi(
     path: '/api-keys',
     tags: ['api keys'],
     summary: "The caller's API keys (without secrets)",
-    description: 'Use counts are written by each Worker isolate every few seconds, so uses elsewhere may take that long to show.',
+    description:
+      'Use counts are written by each Worker isolate every few seconds, so uses elsewhere may take that long to show.',
     security: bearerSecurity,
     responses: { 200: jsonResponse(z.array(ApiKeySchema), 'Keys, newest first'), ...errors(401) },
   }),
   async (c) => {
     const principal = requirePrincipal(c);
     await writeKeyUses(c.var.db, true);
-    const rows = await c.var.db.select().from(apiKeys).where(eq(apiKeys.userId, principal.userId)).orderBy(desc(apiKeys.createdAt));
+    const rows = await c.var.db
+      .select()
+      .from(apiKeys)
+      .where(eq(apiKeys.userId, principal.userId))
+      .orderBy(desc(apiKeys.createdAt));
     return c.json(rows.map(apiKeyJson), 200);
   },
 );
@@ -91,7 +96,10 @@ router.openapi(
     const principal = requirePrincipal(c);
     const { id } = c.req.valid('param');
     const deleted = isUuid(id)
-      ? await c.var.db.delete(apiKeys).where(and(eq(apiKeys.id, id), eq(apiKeys.userId, principal.userId))).returning({ id: apiKeys.id })
+      ? await c.var.db
+          .delete(apiKeys)
+          .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, principal.userId)))
+          .returning({ id: apiKeys.id })
       : [];
     if (deleted.length === 0) throw new ApiError(404, 'not-found', 'API key not found.');
     return c.body(null, 204);

@@ -65,7 +65,8 @@ router.openapi(
     path: '/auth/token',
     tags: ['auth'],
     summary: 'Sign in with email and password',
-    description: 'Failed attempts are limited per account and client address (5 in 15 min), per account from all addresses (100) and per address (30); over a limit the answer is 429 with Retry-After, for that address only unless the account-wide ceiling is reached.',
+    description:
+      'Failed attempts are limited per account and client address (5 in 15 min), per account from all addresses (100) and per address (30); over a limit the answer is 429 with Retry-After, for that address only unless the account-wide ceiling is reached.',
     request: { body: jsonBody(z.object({ email, password: text(1024) })) },
     responses: { 200: jsonResponse(TokenPairSchema, 'Access and refresh tokens'), ...errors(400, 401, 413, 429) },
   }),
@@ -79,7 +80,10 @@ router.openapi(
         headers: { 'retry-after': String(retryAfter) },
       });
     }
-    const [user] = await db.select().from(users).where(sql`lower(${users.email}) = ${address}`);
+    const [user] = await db
+      .select()
+      .from(users)
+      .where(sql`lower(${users.email}) = ${address}`);
     const ok = await verifyPassword(given, user?.passwordHash ?? DECOY_PASSWORD_HASH);
     await recordLoginAttempt(db, address, ip, ok && user !== undefined);
     if (!ok || !user) throw new ApiError(401, 'invalid-credentials', 'Email or password is wrong.');
@@ -96,12 +100,17 @@ router.openapi(
     path: '/auth/refresh',
     tags: ['auth'],
     summary: 'Exchange a refresh token for a new token pair',
-    description: 'Refresh tokens are single-use. Presenting one that was already used revokes every token of that sign-in.',
+    description:
+      'Refresh tokens are single-use. Presenting one that was already used revokes every token of that sign-in.',
     request: { body: jsonBody(RefreshBody) },
     responses: { 200: jsonResponse(TokenPairSchema, 'New access and refresh tokens'), ...errors(400, 401, 413) },
   }),
   async (c) => {
-    const result = await rotateSession(c.var.db, c.req.valid('json').refresh_token, numberVar(c.env, 'REFRESH_TOKEN_TTL'));
+    const result = await rotateSession(
+      c.var.db,
+      c.req.valid('json').refresh_token,
+      numberVar(c.env, 'REFRESH_TOKEN_TTL'),
+    );
     if (!result.ok) throw new ApiError(401, 'invalid-token', `Refresh token rejected (${result.reason}).`);
     return c.json(await issueTokens(c, result.userId, result.refreshToken, result.familyId), 200);
   },
@@ -113,7 +122,8 @@ router.openapi(
     path: '/auth/logout',
     tags: ['auth'],
     summary: 'End a sign-in',
-    description: 'Ends the session of the access token used, or of the refresh token given; its access tokens stop working at once where this request was answered, and everywhere within ACCESS_CACHE_SECONDS.',
+    description:
+      'Ends the session of the access token used, or of the refresh token given; its access tokens stop working at once where this request was answered, and everywhere within ACCESS_CACHE_SECONDS.',
     security: bearerSecurity,
     request: { body: { ...jsonBody(RefreshBody.partial().optional()), required: false } },
     responses: { 204: { description: 'Signed out' }, ...errors(400, 401, 413) },
@@ -123,10 +133,14 @@ router.openapi(
     const refreshToken = c.req.valid('json')?.refresh_token;
     let familyId = principal?.sessionFamilyId;
     if (refreshToken) {
-      const [row] = await c.var.db.select({ familyId: sessions.familyId }).from(sessions).where(eq(sessions.tokenHash, await sha256Hex(refreshToken)));
+      const [row] = await c.var.db
+        .select({ familyId: sessions.familyId })
+        .from(sessions)
+        .where(eq(sessions.tokenHash, await sha256Hex(refreshToken)));
       familyId = row?.familyId;
     }
-    if (!familyId) throw new ApiError(401, 'unauthorized', 'Send the access token or the refresh token of the session to end.');
+    if (!familyId)
+      throw new ApiError(401, 'unauthorized', 'Send the access token or the refresh token of the session to end.');
     await revokeFamily(c.var.db, familyId);
     return c.body(null, 204);
   },

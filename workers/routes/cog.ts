@@ -11,12 +11,28 @@ import { withCog, type HeaderTier } from '../raster/cog-cache';
 import type { Cog } from '../raster/cog';
 import { cogInfo } from '../raster/info';
 import { renderGrid, renderTile, type Timings } from '../raster/tile';
-import { TILE_MATRIX_SETS, isValidTile, tileMatrixSet, tileMatrixSetDocument, zoomForResolution, type TileMatrixSet } from '../raster/tms';
+import {
+  TILE_MATRIX_SETS,
+  isValidTile,
+  tileMatrixSet,
+  tileMatrixSetDocument,
+  zoomForResolution,
+  type TileMatrixSet,
+} from '../raster/tms';
 import { parseFormat, type ImageFormat } from '../raster/image';
 import { parseExpression, type Expression } from '../raster/expression';
 import { namedColormap, parseColormap } from '../raster/colormaps';
 import { process, render, renderBytesPerPixel, type RenderParams } from '../raster/render';
-import { datasetGrid, fitSize, pointValues, polygonBounds, statistics, toDatasetCrs, rasterize, type Polygons } from '../raster/analysis';
+import {
+  datasetGrid,
+  fitSize,
+  pointValues,
+  polygonBounds,
+  statistics,
+  toDatasetCrs,
+  rasterize,
+  type Polygons,
+} from '../raster/analysis';
 import { BUDGET, assertPixels } from '../raster/budget';
 import { proj4ForCrs } from '../raster/crs';
 import { boundsIn, naturalResolution, transformBounds, transformer, type Grid, type Resampling } from '../raster/warp';
@@ -27,13 +43,25 @@ const router = createRouter();
 // ---------------------------------------------------------------- parameters (TiTiler's names)
 
 const list = (value: string | string[] | undefined) =>
-  value === undefined ? [] : (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).filter((v) => v.length > 0);
+  value === undefined
+    ? []
+    : (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).filter((v) => v.length > 0);
 const repeated = z.union([z.string(), z.array(z.string())]).optional();
 
 const DatasetQuery = z.object({
-  token: z.string().max(4096).optional().openapi({ description: 'Signed tile token from POST /data-products/{id}/token' }),
-  bidx: repeated.openapi({ description: 'Band indexes (1-based); repeat or comma-separate. Default: every band but alpha.' }),
-  expression: z.string().max(2048).optional().openapi({ description: 'Band math on b1…bn, e.g. (b4-b1)/(b4+b1); `;` separates output bands' }),
+  token: z
+    .string()
+    .max(4096)
+    .optional()
+    .openapi({ description: 'Signed tile token from POST /data-products/{id}/token' }),
+  bidx: repeated.openapi({
+    description: 'Band indexes (1-based); repeat or comma-separate. Default: every band but alpha.',
+  }),
+  expression: z
+    .string()
+    .max(2048)
+    .optional()
+    .openapi({ description: 'Band math on b1…bn, e.g. (b4-b1)/(b4+b1); `;` separates output bands' }),
   nodata: z.string().max(32).optional().openapi({ description: 'Overrides the nodata value (a number or nan)' }),
   unscale: z.enum(['true', 'false']).default('false').openapi({ description: 'Apply the bands’ scale and offset' }),
   resampling: z.enum(['nearest', 'bilinear', 'cubic']).default('nearest'),
@@ -42,11 +70,23 @@ const DatasetQuery = z.object({
 const VisualQuery = z.object({
   rescale: repeated.openapi({ description: 'min,max per band (repeat for several bands)' }),
   colormap_name: z.string().max(64).optional(),
-  colormap: z.string().max(65536).optional().openapi({ description: 'JSON colormap: {"value": [r,g,b,a]} or [[[min,max],[r,g,b,a]], …]' }),
-  return_mask: z.enum(['true', 'false']).default('true').openapi({ description: 'Alpha from the mask (PNG, WebP). A PNG whose pixels are all opaque has no alpha channel either way.' }),
+  colormap: z
+    .string()
+    .max(65536)
+    .optional()
+    .openapi({ description: 'JSON colormap: {"value": [r,g,b,a]} or [[[min,max],[r,g,b,a]], …]' }),
+  return_mask: z
+    .enum(['true', 'false'])
+    .default('true')
+    .openapi({
+      description:
+        'Alpha from the mask (PNG, WebP). A PNG whose pixels are all opaque has no alpha channel either way.',
+    }),
 });
 
-const UrlQuery = z.object({ url: z.string().min(1).max(1024).openapi({ description: 'Object key in the bucket, e.g. projects/<id>/ortho.tif' }) });
+const UrlQuery = z.object({
+  url: z.string().min(1).max(1024).openapi({ description: 'Object key in the bucket, e.g. projects/<id>/ortho.tif' }),
+});
 
 type DatasetParams = z.infer<typeof DatasetQuery> & Partial<z.infer<typeof VisualQuery>> & { url?: string };
 
@@ -72,24 +112,43 @@ function plan(cog: Cog, query: DatasetParams): Plan {
   const requested = list(query.bidx).map(Number);
   // A band may be named twice (bidx=1&bidx=1&bidx=1 draws gray as RGB), but each is a plane of the window.
   const most = Math.max(3, Math.min(cog.bandCount, 16));
-  if (requested.length > most) throw new ApiError(400, 'validation-error', `bidx lists ${most} bands at most (the file has ${cog.bandCount}).`);
+  if (requested.length > most)
+    throw new ApiError(400, 'validation-error', `bidx lists ${most} bands at most (the file has ${cog.bandCount}).`);
   if (requested.some((b) => !Number.isInteger(b) || b < 1 || b > cog.bandCount)) {
     throw new ApiError(400, 'validation-error', `bidx must list bands from 1 to ${cog.bandCount}.`);
   }
-  const bands = expression?.bands
-    ?? (requested.length > 0 ? requested.map((b) => b - 1) : Array.from({ length: cog.bandCount }, (_, i) => i).filter((i) => i !== cog.alphaBand));
-  const rescale = list(query.rescale).length === 0 ? undefined : (Array.isArray(query.rescale) ? query.rescale : [query.rescale!]).map((r) => {
-    const [lo, hi] = r.split(',').map(Number);
-    if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new ApiError(400, 'validation-error', `rescale must be min,max (got "${r}").`);
-    return [lo!, hi!] as [number, number];
-  });
-  if (query.colormap_name && query.colormap) throw new ApiError(400, 'validation-error', 'Give colormap_name or colormap, not both.');
-  const colormap = query.colormap_name ? { lut: namedColormap(query.colormap_name) } : query.colormap ? { custom: parseColormap(query.colormap) } : undefined;
+  const bands =
+    expression?.bands ??
+    (requested.length > 0
+      ? requested.map((b) => b - 1)
+      : Array.from({ length: cog.bandCount }, (_, i) => i).filter((i) => i !== cog.alphaBand));
+  const rescale =
+    list(query.rescale).length === 0
+      ? undefined
+      : (Array.isArray(query.rescale) ? query.rescale : [query.rescale!]).map((r) => {
+          const [lo, hi] = r.split(',').map(Number);
+          if (!Number.isFinite(lo) || !Number.isFinite(hi))
+            throw new ApiError(400, 'validation-error', `rescale must be min,max (got "${r}").`);
+          return [lo!, hi!] as [number, number];
+        });
+  if (query.colormap_name && query.colormap)
+    throw new ApiError(400, 'validation-error', 'Give colormap_name or colormap, not both.');
+  const colormap = query.colormap_name
+    ? { lut: namedColormap(query.colormap_name) }
+    : query.colormap
+      ? { custom: parseColormap(query.colormap) }
+      : undefined;
   return {
     bands,
     expression,
     nodata: parseNodata(query.nodata),
-    render: { expression, unscale: query.unscale === 'true', rescale, colormap, returnMask: query.return_mask !== 'false' },
+    render: {
+      expression,
+      unscale: query.unscale === 'true',
+      rescale,
+      colormap,
+      returnMask: query.return_mask !== 'false',
+    },
   };
 }
 
@@ -112,14 +171,25 @@ function grant(c: Context<AppEnv>, prefix: Prefix, query: { url?: string; token?
 }
 
 /** Authorizes (before any cache), then runs `use` on the object's header, re-read once if the object changed. */
-async function withDataset<T>(c: Context<AppEnv>, prefix: Prefix, query: { url?: string; token?: string }, use: (cog: Cog, source: R2Source, opened: Opened) => Promise<T>): Promise<T> {
+async function withDataset<T>(
+  c: Context<AppEnv>,
+  prefix: Prefix,
+  query: { url?: string; token?: string },
+  use: (cog: Cog, source: R2Source, opened: Opened) => Promise<T>,
+): Promise<T> {
   const started = performance.now();
   const granted = await grant(c, prefix, query);
   const stats = new ReadStats();
   const source = new R2Source(c.env.DATA, granted.key, stats);
   let header: HeaderTier = 'isolate';
-  const options = { cache: caches.default, waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p), loadedFrom: (tier: HeaderTier) => (header = tier) };
-  return withCog(source, options, (cog) => use(cog, source, { grant: granted, stats, started, opened: performance.now(), header }));
+  const options = {
+    cache: caches.default,
+    waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
+    loadedFrom: (tier: HeaderTier) => (header = tier),
+  };
+  return withCog(source, options, (cog) =>
+    use(cog, source, { grant: granted, stats, started, opened: performance.now(), header }),
+  );
 }
 
 const r2Metric = (stats: ReadStats) => metric('r2', stats.millis, `${stats.reads} reads, ${stats.bytes} bytes`);
@@ -142,21 +212,40 @@ function serverTiming(stats: ReadStats, timings: Timings, encode: number, opened
  * Renders a grid of `size` to the requested format, cached at the edge; Server-Timing tells where
  * time went. What the rendering will hold is checked against the budget before anything is read.
  */
-async function respondWithImage(c: Context<AppEnv>, cog: Cog, opened: Opened, format: ImageFormat, planned: Plan, size: [number, number], make: (timings: Timings) => Promise<Block | null>) {
+async function respondWithImage(
+  c: Context<AppEnv>,
+  cog: Cog,
+  opened: Opened,
+  format: ImageFormat,
+  planned: Plan,
+  size: [number, number],
+  make: (timings: Timings) => Promise<Block | null>,
+) {
   assertPixels(size[0], size[1], renderBytesPerPixel(cog, planned.bands, planned.render, format), 'The image is');
   const key = await cacheKey(c, [opened.grant.version, cog.etag]);
-  return cached(c, { key, cacheControl: tileCacheControl(c), hitTiming: () => [r2Metric(opened.stats), metric('total', performance.now() - opened.started)] }, async () => {
-    const rendering = performance.now();
-    const timings: Timings = { read: 0, warp: 0 };
-    const block = await make(timings);
-    if (!block) throw new ApiError(404, 'not-found', 'This tile lies outside the dataset.');
-    const encodeStart = performance.now();
-    const { body, contentType } = await render(block, cog, planned.bands, planned.render, format);
-    const encode = performance.now() - encodeStart;
-    return new Response(body, {
-      headers: { 'content-type': contentType, 'server-timing': serverTiming(opened.stats, timings, encode, opened, rendering) },
-    });
-  });
+  return cached(
+    c,
+    {
+      key,
+      cacheControl: tileCacheControl(c),
+      hitTiming: () => [r2Metric(opened.stats), metric('total', performance.now() - opened.started)],
+    },
+    async () => {
+      const rendering = performance.now();
+      const timings: Timings = { read: 0, warp: 0 };
+      const block = await make(timings);
+      if (!block) throw new ApiError(404, 'not-found', 'This tile lies outside the dataset.');
+      const encodeStart = performance.now();
+      const { body, contentType } = await render(block, cog, planned.bands, planned.render, format);
+      const encode = performance.now() - encodeStart;
+      return new Response(body, {
+        headers: {
+          'content-type': contentType,
+          'server-timing': serverTiming(opened.stats, timings, encode, opened, rendering),
+        },
+      });
+    },
+  );
 }
 
 const TILE_PATH = /^(\d+)(?:@([1-4])x)?(?:\.([a-z]+))?$/;
@@ -173,7 +262,8 @@ function segment(c: Context<AppEnv>, value: string, name: string): string | unde
 
 function parseBbox(text: string): [number, number, number, number] {
   const values = text.split(',').map(Number);
-  if (values.length !== 4 || values.some((v) => !Number.isFinite(v))) throw new ApiError(400, 'validation-error', 'bbox is minx,miny,maxx,maxy.');
+  if (values.length !== 4 || values.some((v) => !Number.isFinite(v)))
+    throw new ApiError(400, 'validation-error', 'bbox is minx,miny,maxx,maxy.');
   return values as [number, number, number, number];
 }
 
@@ -192,38 +282,78 @@ function tmsOf(id: string): TileMatrixSet {
 
 const binary = (description: string) => ({
   description,
-  content: Object.fromEntries(['image/png', 'image/jpeg', 'image/webp', 'application/x-binary'].map((t) => [t, { schema: z.string().openapi({ format: 'binary' }) }])),
+  content: Object.fromEntries(
+    ['image/png', 'image/jpeg', 'image/webp', 'application/x-binary'].map((t) => [
+      t,
+      { schema: z.string().openapi({ format: 'binary' }) },
+    ]),
+  ),
 });
 
-const GeoJsonInput = z.object({
-  type: z.enum(['Feature', 'FeatureCollection']),
-}).passthrough().openapi('GeoJSONFeatureOrCollection');
+const GeoJsonInput = z
+  .object({
+    type: z.enum(['Feature', 'FeatureCollection']),
+  })
+  .passthrough()
+  .openapi('GeoJSONFeatureOrCollection');
 
-interface FeatureLike { type: 'Feature'; geometry: { type: string; coordinates: unknown } | null; properties?: Record<string, unknown> | null }
+interface FeatureLike {
+  type: 'Feature';
+  geometry: { type: string; coordinates: unknown } | null;
+  properties?: Record<string, unknown> | null;
+}
 
 function polygonsOf(feature: FeatureLike): Polygons {
   const geometry = feature.geometry;
   const valid = (rings: unknown): rings is number[][][] =>
-    Array.isArray(rings) && rings.length > 0 && rings.every((r) => Array.isArray(r) && r.length >= 4 && r.every((p) => Array.isArray(p) && p.length >= 2 && p.every((v) => typeof v === 'number' && Number.isFinite(v))));
+    Array.isArray(rings) &&
+    rings.length > 0 &&
+    rings.every(
+      (r) =>
+        Array.isArray(r) &&
+        r.length >= 4 &&
+        r.every(
+          (p) => Array.isArray(p) && p.length >= 2 && p.every((v) => typeof v === 'number' && Number.isFinite(v)),
+        ),
+    );
   if (geometry?.type === 'Polygon' && valid(geometry.coordinates)) return [geometry.coordinates];
-  if (geometry?.type === 'MultiPolygon' && Array.isArray(geometry.coordinates) && geometry.coordinates.length > 0 && geometry.coordinates.every(valid)) {
+  if (
+    geometry?.type === 'MultiPolygon' &&
+    Array.isArray(geometry.coordinates) &&
+    geometry.coordinates.length > 0 &&
+    geometry.coordinates.every(valid)
+  ) {
     return geometry.coordinates as number[][][][];
   }
-  throw new ApiError(400, 'validation-error', 'Each feature needs a Polygon or MultiPolygon geometry with closed rings of [x, y] positions.');
+  throw new ApiError(
+    400,
+    'validation-error',
+    'Each feature needs a Polygon or MultiPolygon geometry with closed rings of [x, y] positions.',
+  );
 }
 
 /** The body's features with their polygons, within the feature and vertex caps (rasterizing costs rows × vertices). */
 function featuresOf(body: Record<string, unknown>): Array<{ feature: FeatureLike; polygons: Polygons }> {
   const features = body.type === 'FeatureCollection' ? body.features : [body];
   if (!Array.isArray(features) || features.length === 0 || features.length > BUDGET.features) {
-    throw new ApiError(400, 'validation-error', `Send a Feature or a FeatureCollection of 1 to ${BUDGET.features} features.`);
+    throw new ApiError(
+      400,
+      'validation-error',
+      `Send a Feature or a FeatureCollection of 1 to ${BUDGET.features} features.`,
+    );
   }
   let vertices = 0;
   return features.map((f) => {
-    if (!f || typeof f !== 'object' || (f as { type?: unknown }).type !== 'Feature') throw new ApiError(400, 'validation-error', 'FeatureCollection members must be Features.');
+    if (!f || typeof f !== 'object' || (f as { type?: unknown }).type !== 'Feature')
+      throw new ApiError(400, 'validation-error', 'FeatureCollection members must be Features.');
     const polygons = polygonsOf(f as FeatureLike);
     for (const polygon of polygons) for (const ring of polygon) vertices += ring.length;
-    if (vertices > BUDGET.vertices) throw new ApiError(400, 'validation-error', `The geometries have more than ${BUDGET.vertices} vertices in all: simplify them or send fewer.`);
+    if (vertices > BUDGET.vertices)
+      throw new ApiError(
+        400,
+        'validation-error',
+        `The geometries have more than ${BUDGET.vertices} vertices in all: simplify them or send fewer.`,
+      );
     return { feature: f as FeatureLike, polygons };
   });
 }
@@ -241,7 +371,10 @@ function mount(prefix: Prefix) {
 
   router.openapi(
     createRoute({
-      method: 'get', path: `${base}/info`, tags, summary: 'Dataset metadata (TiTiler /cog/info)',
+      method: 'get',
+      path: `${base}/info`,
+      tags,
+      summary: 'Dataset metadata (TiTiler /cog/info)',
       request: { params, query: withUrl(DatasetQuery.pick({ token: true })) },
       responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Info'), ...errors(400, 401, 404) },
     }),
@@ -250,14 +383,39 @@ function mount(prefix: Prefix) {
 
   router.openapi(
     createRoute({
-      method: 'get', path: `${base}/info.geojson`, tags, summary: 'Dataset metadata as a GeoJSON Feature of its footprint',
+      method: 'get',
+      path: `${base}/info.geojson`,
+      tags,
+      summary: 'Dataset metadata as a GeoJSON Feature of its footprint',
       request: { params, query: withUrl(DatasetQuery.pick({ token: true })) },
-      responses: { 200: { description: 'Feature', content: { 'application/geo+json': { schema: z.record(z.string(), z.unknown()) } } }, ...errors(400, 401, 404) },
+      responses: {
+        200: {
+          description: 'Feature',
+          content: { 'application/geo+json': { schema: z.record(z.string(), z.unknown()) } },
+        },
+        ...errors(400, 401, 404),
+      },
     }),
     async (c) => {
       const feature = await withDataset(c, prefix, access(c.req.valid('query')), async (cog) => {
         const [w, s, e, n] = boundsIn(cog, 'EPSG:4326') ?? [0, 0, 0, 0];
-        return { type: 'Feature', bbox: [w, s, e, n], geometry: { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] }, properties: cogInfo(cog) };
+        return {
+          type: 'Feature',
+          bbox: [w, s, e, n],
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [w, s],
+                [e, s],
+                [e, n],
+                [w, n],
+                [w, s],
+              ],
+            ],
+          },
+          properties: cogInfo(cog),
+        };
       });
       return c.json(feature, 200, { 'content-type': 'application/geo+json' });
     },
@@ -265,8 +423,12 @@ function mount(prefix: Prefix) {
 
   router.openapi(
     createRoute({
-      method: 'get', path: `${base}/tiles/{tileMatrixSetId}/{z}/{x}/{y}`, tags, summary: 'A map tile (TiTiler /cog/tiles)',
-      description: '`y` may carry a scale and a format: `{y}@2x.png`. Formats: png (default), jpg/jpeg, webp, npy (values then mask). Tiles wholly outside the dataset are 404 so map clients over-zoom.',
+      method: 'get',
+      path: `${base}/tiles/{tileMatrixSetId}/{z}/{x}/{y}`,
+      tags,
+      summary: 'A map tile (TiTiler /cog/tiles)',
+      description:
+        '`y` may carry a scale and a format: `{y}@2x.png`. Formats: png (default), jpg/jpeg, webp, npy (values then mask). Tiles wholly outside the dataset are 404 so map clients over-zoom.',
       request: {
         params: params.extend({
           tileMatrixSetId: z.string().openapi({ example: 'WebMercatorQuad' }),
@@ -277,7 +439,15 @@ function mount(prefix: Prefix) {
         query: Render.extend({
           tilesize: z.enum(['256', '512']).optional(),
           buffer: z.coerce.number().int().min(0).max(64).default(0),
-          padding: z.coerce.number().int().min(0).max(64).default(0).openapi({ description: 'Extra source pixels read around the tile for resampling (the kernel margin is always read)' }),
+          padding: z.coerce
+            .number()
+            .int()
+            .min(0)
+            .max(64)
+            .default(0)
+            .openapi({
+              description: 'Extra source pixels read around the tile for resampling (the kernel margin is always read)',
+            }),
         }),
       },
       responses: { 200: binary('The tile'), 304: { description: 'Not modified' }, ...errors(400, 401, 404) },
@@ -289,28 +459,55 @@ function mount(prefix: Prefix) {
       const [, yText, scaleText, formatText] = TILE_PATH.exec(path.y)!;
       const [z, x, y] = [Number(path.z), Number(path.x), Number(yText)];
       const format = formatOf(formatText);
-      if (!isValidTile(tms, z, x, y)) throw new ApiError(400, 'validation-error', `Tile ${z}/${x}/${y} does not exist in ${tms.id} (zoom 0–${tms.maxZoom}).`);
+      if (!isValidTile(tms, z, x, y))
+        throw new ApiError(
+          400,
+          'validation-error',
+          `Tile ${z}/${x}/${y} does not exist in ${tms.id} (zoom 0–${tms.maxZoom}).`,
+        );
       const size = Number(query.tilesize ?? 256) * Number(scaleText ?? 1);
       return withDataset(c, prefix, access(query), async (cog, source, opened) => {
         const planned = plan(cog, query);
         const side = size + 2 * query.buffer;
         return respondWithImage(c, cog, opened, format, planned, [side, side], (timings) =>
-          renderTile(cog, source, tms, z, x, y, { size, buffer: query.buffer, padding: query.padding, bands: planned.bands, resampling: query.resampling as Resampling, nodata: planned.nodata, timings }));
+          renderTile(cog, source, tms, z, x, y, {
+            size,
+            buffer: query.buffer,
+            padding: query.padding,
+            bands: planned.bands,
+            resampling: query.resampling as Resampling,
+            nodata: planned.nodata,
+            timings,
+          }),
+        );
       });
     },
   );
 
   router.openapi(
     createRoute({
-      method: 'get', path: `${base}/{tileMatrixSetId}/tilejson.json`, tags, summary: 'TileJSON 3.0 for a map client',
+      method: 'get',
+      path: `${base}/{tileMatrixSetId}/tilejson.json`,
+      tags,
+      summary: 'TileJSON 3.0 for a map client',
       request: {
         params: params.extend({ tileMatrixSetId: z.string() }),
-        query: Render.extend({ tile_format: z.string().optional(), tile_scale: z.coerce.number().int().min(1).max(4).default(1), minzoom: z.coerce.number().int().min(0).max(30).optional(), maxzoom: z.coerce.number().int().min(0).max(30).optional() }),
+        query: Render.extend({
+          tile_format: z.string().optional(),
+          tile_scale: z.coerce.number().int().min(1).max(4).default(1),
+          minzoom: z.coerce.number().int().min(0).max(30).optional(),
+          maxzoom: z.coerce.number().int().min(0).max(30).optional(),
+        }),
       },
       responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'TileJSON'), ...errors(400, 401, 404) },
     }),
     async (c) => {
-      const query = c.req.valid('query') as DatasetParams & { tile_format?: string; tile_scale: number; minzoom?: number; maxzoom?: number };
+      const query = c.req.valid('query') as DatasetParams & {
+        tile_format?: string;
+        tile_scale: number;
+        minzoom?: number;
+        maxzoom?: number;
+      };
       const tms = tmsOf(c.req.valid('param').tileMatrixSetId);
       const format = query.tile_format ? formatOf(query.tile_format) : null;
       const tilejson = await withDataset(c, prefix, access(query), async (cog) => {
@@ -343,9 +540,18 @@ function mount(prefix: Prefix) {
 
   router.openapi(
     createRoute({
-      method: 'get', path: `${base}/{tileMatrixSetId}/WMTSCapabilities.xml`, tags, summary: 'OGC WMTS 1.0 capabilities (for QGIS and GDAL)',
-      request: { params: params.extend({ tileMatrixSetId: z.string() }), query: Render.extend({ tile_format: z.string().optional() }) },
-      responses: { 200: { description: 'Capabilities', content: { 'application/xml': { schema: z.string() } } }, ...errors(400, 401, 404) },
+      method: 'get',
+      path: `${base}/{tileMatrixSetId}/WMTSCapabilities.xml`,
+      tags,
+      summary: 'OGC WMTS 1.0 capabilities (for QGIS and GDAL)',
+      request: {
+        params: params.extend({ tileMatrixSetId: z.string() }),
+        query: Render.extend({ tile_format: z.string().optional() }),
+      },
+      responses: {
+        200: { description: 'Capabilities', content: { 'application/xml': { schema: z.string() } } },
+        ...errors(400, 401, 404),
+      },
     }),
     async (c) => {
       const query = c.req.valid('query') as DatasetParams & { tile_format?: string };
@@ -366,45 +572,102 @@ function mount(prefix: Prefix) {
 
   router.openapi(
     createRoute({
-      method: 'get', path: `${base}/point/{coordinates}`, tags, summary: 'Pixel values at a point (TiTiler /cog/point/{lon},{lat})',
+      method: 'get',
+      path: `${base}/point/{coordinates}`,
+      tags,
+      summary: 'Pixel values at a point (TiTiler /cog/point/{lon},{lat})',
       request: {
-        params: params.extend({ coordinates: z.string().regex(/^-?\d+(\.\d+)?(e-?\d+)?,-?\d+(\.\d+)?(e-?\d+)?$/i).openapi({ example: '-57.1,73.2' }) }),
+        params: params.extend({
+          coordinates: z
+            .string()
+            .regex(/^-?\d+(\.\d+)?(e-?\d+)?,-?\d+(\.\d+)?(e-?\d+)?$/i)
+            .openapi({ example: '-57.1,73.2' }),
+        }),
         query: withUrl(DatasetQuery.extend({ coord_crs: z.string().max(128).default('EPSG:4326') })),
       },
-      responses: { 200: jsonResponse(z.object({ coordinates: z.array(z.number()), values: z.array(z.number().nullable()), band_names: z.array(z.string()), masked: z.array(z.boolean()) }), 'Values'), ...errors(400, 401, 404) },
+      responses: {
+        200: jsonResponse(
+          z.object({
+            coordinates: z.array(z.number()),
+            values: z.array(z.number().nullable()),
+            band_names: z.array(z.string()),
+            masked: z.array(z.boolean()),
+          }),
+          'Values',
+        ),
+        ...errors(400, 401, 404),
+      },
     }),
     async (c) => {
       const [x, y] = c.req.valid('param').coordinates.split(',').map(Number) as [number, number];
       const query = c.req.valid('query') as DatasetParams & { coord_crs: string };
       const result = await withDataset(c, prefix, access(query), async (cog, source) => {
         const planned = plan(cog, query);
-        const { values, valid } = await pointValues(cog, source, x, y, proj4ForCrs(query.coord_crs), { bands: planned.bands, nodata: planned.nodata });
-        const block: Block = { width: 1, height: 1, bands: values.map((v) => Float64Array.of(v)), mask: Uint8Array.of(valid ? 1 : 0) };
+        const { values, valid } = await pointValues(cog, source, x, y, proj4ForCrs(query.coord_crs), {
+          bands: planned.bands,
+          nodata: planned.nodata,
+        });
+        const block: Block = {
+          width: 1,
+          height: 1,
+          bands: values.map((v) => Float64Array.of(v)),
+          mask: Uint8Array.of(valid ? 1 : 0),
+        };
         const out = process(block, cog, planned.bands, planned.render).block;
-        const names = planned.expression ? planned.expression.source.split(';').map((e) => e.trim()) : planned.bands.map((b) => `b${b + 1}`);
-        return { coordinates: [x, y], values: out.bands.map((b) => (Number.isFinite(b[0]!) ? b[0]! : null)), band_names: names, masked: out.bands.map(() => out.mask[0] === 0) };
+        const names = planned.expression
+          ? planned.expression.source.split(';').map((e) => e.trim())
+          : planned.bands.map((b) => `b${b + 1}`);
+        return {
+          coordinates: [x, y],
+          values: out.bands.map((b) => (Number.isFinite(b[0]!) ? b[0]! : null)),
+          band_names: names,
+          masked: out.bands.map(() => out.mask[0] === 0),
+        };
       });
       return c.json(result, 200);
     },
   );
 
-  const StatisticsQuery = withUrl(DatasetQuery.extend({
-    max_size: z.coerce.number().int().min(0).max(4096).default(1024).openapi({ description: '0 reads the full resolution' }),
-    p: repeated.openapi({ description: 'Percentiles to compute (default 2 and 98)' }),
-    histogram_bins: z.coerce.number().int().min(1).max(1000).default(10),
-    histogram_range: z.string().max(64).optional().openapi({ description: 'min,max of the histogram' }),
-    coord_crs: z.string().max(128).default('EPSG:4326'),
-  }));
-  type StatisticsParams = DatasetParams & { max_size: number; p?: string | string[]; histogram_bins: number; histogram_range?: string; coord_crs: string };
+  const StatisticsQuery = withUrl(
+    DatasetQuery.extend({
+      max_size: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(4096)
+        .default(1024)
+        .openapi({ description: '0 reads the full resolution' }),
+      p: repeated.openapi({ description: 'Percentiles to compute (default 2 and 98)' }),
+      histogram_bins: z.coerce.number().int().min(1).max(1000).default(10),
+      histogram_range: z.string().max(64).optional().openapi({ description: 'min,max of the histogram' }),
+      coord_crs: z.string().max(128).default('EPSG:4326'),
+    }),
+  );
+  type StatisticsParams = DatasetParams & {
+    max_size: number;
+    p?: string | string[];
+    histogram_bins: number;
+    histogram_range?: string;
+    coord_crs: string;
+  };
 
-  const runStatistics = (c: Context<AppEnv>, cog: Cog, source: R2Source, query: StatisticsParams, polygons?: Polygons, spent?: { pixels: number }) => {
+  const runStatistics = (
+    c: Context<AppEnv>,
+    cog: Cog,
+    source: R2Source,
+    query: StatisticsParams,
+    polygons?: Polygons,
+    spent?: { pixels: number },
+  ) => {
     const planned = plan(cog, query);
     const percentiles = list(query.p).map(Number);
-    if (percentiles.some((p) => !(p >= 0 && p <= 100))) throw new ApiError(400, 'validation-error', 'p must be percentiles between 0 and 100.');
+    if (percentiles.some((p) => !(p >= 0 && p <= 100)))
+      throw new ApiError(400, 'validation-error', 'p must be percentiles between 0 and 100.');
     let range: [number, number] | undefined;
     if (query.histogram_range) {
       const [lo, hi] = query.histogram_range.split(',').map(Number);
-      if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo! >= hi!) throw new ApiError(400, 'validation-error', 'histogram_range must be min,max with min < max.');
+      if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo! >= hi!)
+        throw new ApiError(400, 'validation-error', 'histogram_range must be min,max with min < max.');
       range = [lo!, hi!];
     }
     const integer = !planned.expression && !planned.render.unscale && !cog.dataType.startsWith('float');
@@ -418,31 +681,60 @@ function mount(prefix: Prefix) {
       integer,
       polygons: polygons && toDatasetCrs(cog, polygons, proj4ForCrs(query.coord_crs)),
       transform: (block) => process(block, cog, planned.bands, planned.render).block,
-      perBandNodata: planned.expression || planned.render.unscale ? null : planned.nodata === undefined ? cog.nodata : planned.nodata,
+      perBandNodata:
+        planned.expression || planned.render.unscale
+          ? null
+          : planned.nodata === undefined
+            ? cog.nodata
+            : planned.nodata,
       spent,
     }).then((bands) => {
-      const names = planned.expression ? planned.expression.source.split(';').map((e) => e.trim()) : planned.bands.map((b) => `b${b + 1}`);
+      const names = planned.expression
+        ? planned.expression.source.split(';').map((e) => e.trim())
+        : planned.bands.map((b) => `b${b + 1}`);
       return Object.fromEntries(bands.map((s, i) => [names[i]!, s]));
     });
   };
 
   router.openapi(
     createRoute({
-      method: 'get', path: `${base}/statistics`, tags, summary: 'Per-band statistics (TiTiler /cog/statistics)',
+      method: 'get',
+      path: `${base}/statistics`,
+      tags,
+      summary: 'Per-band statistics (TiTiler /cog/statistics)',
       request: { params, query: StatisticsQuery },
-      responses: { 200: jsonResponse(z.record(z.string(), z.record(z.string(), z.unknown())), 'Statistics keyed b1, b2, …'), ...errors(400, 401, 404) },
+      responses: {
+        200: jsonResponse(z.record(z.string(), z.record(z.string(), z.unknown())), 'Statistics keyed b1, b2, …'),
+        ...errors(400, 401, 404),
+      },
     }),
     async (c) => {
       const query = c.req.valid('query') as StatisticsParams;
-      return c.json(await withDataset(c, prefix, access(query), (cog, source) => runStatistics(c, cog, source, query)), 200);
+      return c.json(
+        await withDataset(c, prefix, access(query), (cog, source) => runStatistics(c, cog, source, query)),
+        200,
+      );
     },
   );
 
   router.openapi(
     createRoute({
-      method: 'post', path: `${base}/statistics`, tags, summary: 'Statistics inside polygons: a Feature or FeatureCollection comes back with them in its properties',
-      request: { params, query: StatisticsQuery, body: { required: true, content: { 'application/json': { schema: GeoJsonInput } } } },
-      responses: { 200: { description: 'The features with properties.statistics', content: { 'application/geo+json': { schema: z.record(z.string(), z.unknown()) } } }, ...errors(400, 401, 404, 413) },
+      method: 'post',
+      path: `${base}/statistics`,
+      tags,
+      summary: 'Statistics inside polygons: a Feature or FeatureCollection comes back with them in its properties',
+      request: {
+        params,
+        query: StatisticsQuery,
+        body: { required: true, content: { 'application/json': { schema: GeoJsonInput } } },
+      },
+      responses: {
+        200: {
+          description: 'The features with properties.statistics',
+          content: { 'application/geo+json': { schema: z.record(z.string(), z.unknown()) } },
+        },
+        ...errors(400, 401, 404, 413),
+      },
     }),
     async (c) => {
       const query = c.req.valid('query') as StatisticsParams;
@@ -478,9 +770,15 @@ function mount(prefix: Prefix) {
 
   router.openapi(
     createRoute({
-      method: 'get', path: `${base}/{preview}`, tags, summary: 'The whole dataset as one image (TiTiler /cog/preview[.{format}])',
+      method: 'get',
+      path: `${base}/{preview}`,
+      tags,
+      summary: 'The whole dataset as one image (TiTiler /cog/preview[.{format}])',
       description: 'The path segment is `preview` or `preview.{format}`.',
-      request: { params: params.extend({ preview: z.string().openapi({ example: 'preview.png' }) }), query: ImageQuery },
+      request: {
+        params: params.extend({ preview: z.string().openapi({ example: 'preview.png' }) }),
+        query: ImageQuery,
+      },
       responses: { 200: binary('The image'), 304: { description: 'Not modified' }, ...errors(400, 401, 404) },
     }),
     async (c) => {
@@ -491,29 +789,65 @@ function mount(prefix: Prefix) {
         const [width, height] = sizeFor(query, cog.width, cog.height);
         const grid: Grid = { ...datasetGrid(cog, 0), width, height };
         return respondWithImage(c, cog, opened, format, planned, [width, height], (timings) =>
-          renderGrid(cog, source, grid, { bands: planned.bands, resampling: query.resampling as Resampling, nodata: planned.nodata, timings }));
+          renderGrid(cog, source, grid, {
+            bands: planned.bands,
+            resampling: query.resampling as Resampling,
+            nodata: planned.nodata,
+            timings,
+          }),
+        );
       });
     },
   );
 
-  const renderPart = (c: Context<AppEnv>, query: ImageParams & { coord_crs?: string; dst_crs?: string }, bbox: [number, number, number, number], format: ImageFormat, size: [number, number] | null, polygons?: Polygons) =>
+  const renderPart = (
+    c: Context<AppEnv>,
+    query: ImageParams & { coord_crs?: string; dst_crs?: string },
+    bbox: [number, number, number, number],
+    format: ImageFormat,
+    size: [number, number] | null,
+    polygons?: Polygons,
+  ) =>
     withDataset(c, prefix, access(query), async (cog, source, opened) => {
       const planned = plan(cog, query);
       const coordProj = proj4ForCrs(query.coord_crs ?? 'EPSG:4326');
       const dstProj = query.dst_crs ? proj4ForCrs(query.dst_crs) : coordProj;
       const bounds = dstProj === coordProj ? bbox : transformBounds(bbox, transformer(coordProj, dstProj));
-      if (!bounds || !(bounds[0] < bounds[2] && bounds[1] < bounds[3])) throw new ApiError(400, 'validation-error', 'The bbox must have minx < maxx and miny < maxy.');
+      if (!bounds || !(bounds[0] < bounds[2] && bounds[1] < bounds[3]))
+        throw new ApiError(400, 'validation-error', 'The bbox must have minx < maxx and miny < maxy.');
       const extent = boundsIn(cog, dstProj);
-      if (!extent || bounds[0] >= extent[2] || bounds[2] <= extent[0] || bounds[1] >= extent[3] || bounds[3] <= extent[1]) {
+      if (
+        !extent ||
+        bounds[0] >= extent[2] ||
+        bounds[2] <= extent[0] ||
+        bounds[1] >= extent[3] ||
+        bounds[3] <= extent[1]
+      ) {
         throw new ApiError(404, 'not-found', 'The area lies outside the dataset.');
       }
       const natural = naturalResolution(cog, dstProj);
-      const [width, height] = size ?? sizeFor(query, Math.max(1, Math.round((bounds[2] - bounds[0]) / natural)), Math.max(1, Math.round((bounds[3] - bounds[1]) / natural)));
+      const [width, height] =
+        size ??
+        sizeFor(
+          query,
+          Math.max(1, Math.round((bounds[2] - bounds[0]) / natural)),
+          Math.max(1, Math.round((bounds[3] - bounds[1]) / natural)),
+        );
       const grid: Grid = { proj4: dstProj, bounds, width, height };
       return respondWithImage(c, cog, opened, format, planned, [width, height], async (timings) => {
-        const block = await renderGrid(cog, source, grid, { bands: planned.bands, resampling: query.resampling as Resampling, nodata: planned.nodata, timings });
+        const block = await renderGrid(cog, source, grid, {
+          bands: planned.bands,
+          resampling: query.resampling as Resampling,
+          nodata: planned.nodata,
+          timings,
+        });
         if (polygons) {
-          const inside = rasterize(dstProj === coordProj ? polygons : polygons.map((p) => p.map((r) => r.map(([px, py]) => transformer(coordProj, dstProj)(px!, py!)))), grid);
+          const inside = rasterize(
+            dstProj === coordProj
+              ? polygons
+              : polygons.map((p) => p.map((r) => r.map(([px, py]) => transformer(coordProj, dstProj)(px!, py!)))),
+            grid,
+          );
           for (let i = 0; i < inside.length; i++) if (!inside[i]) block.mask[i] = 0;
         }
         return block;
@@ -522,10 +856,23 @@ function mount(prefix: Prefix) {
 
   router.openapi(
     createRoute({
-      method: 'get', path: `${base}/bbox/{bbox}/{size}`, tags, summary: 'An area as an image, size given (TiTiler /cog/bbox/{minx},{miny},{maxx},{maxy}/{width}x{height}.{format})',
+      method: 'get',
+      path: `${base}/bbox/{bbox}/{size}`,
+      tags,
+      summary:
+        'An area as an image, size given (TiTiler /cog/bbox/{minx},{miny},{maxx},{maxy}/{width}x{height}.{format})',
       request: {
-        params: params.extend({ bbox: z.string().openapi({ example: '-61,72,-60,73' }), size: z.string().regex(/^(\d{1,4})x(\d{1,4})\.([a-z]+)$/).openapi({ example: '512x512.png' }) }),
-        query: ImageQuery.extend({ coord_crs: z.string().max(128).default('EPSG:4326'), dst_crs: z.string().max(128).optional() }),
+        params: params.extend({
+          bbox: z.string().openapi({ example: '-61,72,-60,73' }),
+          size: z
+            .string()
+            .regex(/^(\d{1,4})x(\d{1,4})\.([a-z]+)$/)
+            .openapi({ example: '512x512.png' }),
+        }),
+        query: ImageQuery.extend({
+          coord_crs: z.string().max(128).default('EPSG:4326'),
+          dst_crs: z.string().max(128).optional(),
+        }),
       },
       responses: { 200: binary('The image'), 304: { description: 'Not modified' }, ...errors(400, 401, 404) },
     }),
@@ -533,34 +880,48 @@ function mount(prefix: Prefix) {
       const p = c.req.valid('param');
       const [, w, h, f] = /^(\d{1,4})x(\d{1,4})\.([a-z]+)$/.exec(p.size)!;
       const size: [number, number] = [Number(w), Number(h)];
-      if (size[0] < 1 || size[1] < 1 || size[0] > 4096 || size[1] > 4096) throw new ApiError(400, 'validation-error', 'width and height are 1 to 4096.');
+      if (size[0] < 1 || size[1] < 1 || size[0] > 4096 || size[1] > 4096)
+        throw new ApiError(400, 'validation-error', 'width and height are 1 to 4096.');
       return renderPart(c, c.req.valid('query') as ImageParams, parseBbox(p.bbox), formatOf(f), size);
     },
   );
 
   router.openapi(
     createRoute({
-      method: 'get', path: `${base}/bbox/{bbox}`, tags, summary: 'An area as an image (TiTiler /cog/bbox/{minx},{miny},{maxx},{maxy}.{format})',
+      method: 'get',
+      path: `${base}/bbox/{bbox}`,
+      tags,
+      summary: 'An area as an image (TiTiler /cog/bbox/{minx},{miny},{maxx},{maxy}.{format})',
       request: {
         params: params.extend({ bbox: z.string().openapi({ example: '-61,72,-60,73.png' }) }),
-        query: ImageQuery.extend({ coord_crs: z.string().max(128).default('EPSG:4326'), dst_crs: z.string().max(128).optional() }),
+        query: ImageQuery.extend({
+          coord_crs: z.string().max(128).default('EPSG:4326'),
+          dst_crs: z.string().max(128).optional(),
+        }),
       },
       responses: { 200: binary('The image'), 304: { description: 'Not modified' }, ...errors(400, 401, 404) },
     }),
     async (c) => {
       const match = /^(.*)\.([a-z]+)$/.exec(c.req.valid('param').bbox);
-      if (!match) throw new ApiError(400, 'validation-error', 'The path is /bbox/{minx},{miny},{maxx},{maxy}.{format}.');
+      if (!match)
+        throw new ApiError(400, 'validation-error', 'The path is /bbox/{minx},{miny},{maxx},{maxy}.{format}.');
       return renderPart(c, c.req.valid('query') as ImageParams, parseBbox(match[1]!), formatOf(match[2]), null);
     },
   );
 
   router.openapi(
     createRoute({
-      method: 'post', path: `${base}/{feature}`, tags, summary: 'The area of a GeoJSON Feature as an image, masked outside it (TiTiler /cog/feature[.{format}])',
+      method: 'post',
+      path: `${base}/{feature}`,
+      tags,
+      summary: 'The area of a GeoJSON Feature as an image, masked outside it (TiTiler /cog/feature[.{format}])',
       description: 'The path segment is `feature` or `feature.{format}`.',
       request: {
         params: params.extend({ feature: z.string().openapi({ example: 'feature.png' }) }),
-        query: ImageQuery.extend({ coord_crs: z.string().max(128).default('EPSG:4326'), dst_crs: z.string().max(128).optional() }),
+        query: ImageQuery.extend({
+          coord_crs: z.string().max(128).default('EPSG:4326'),
+          dst_crs: z.string().max(128).optional(),
+        }),
         body: { required: true, content: { 'application/json': { schema: GeoJsonInput } } },
       },
       responses: { 200: binary('The image'), ...errors(400, 401, 404, 413) },
@@ -585,13 +946,23 @@ function zoomRange(cog: Cog, tms: TileMatrixSet): { minzoom: number; maxzoom: nu
   return { minzoom, maxzoom };
 }
 
-const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[ch]!);
+const escapeXml = (s: string) =>
+  s.replace(/[<>&'"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[ch]!);
 
-function wmtsCapabilities(cog: Cog, tms: TileMatrixSet, template: string, format: ImageFormat, zooms: { minzoom: number; maxzoom: number }): string {
+function wmtsCapabilities(
+  cog: Cog,
+  tms: TileMatrixSet,
+  template: string,
+  format: ImageFormat,
+  zooms: { minzoom: number; maxzoom: number },
+): string {
   const document = tileMatrixSetDocument(tms);
   const [w, s, e, n] = boundsIn(cog, 'EPSG:4326') ?? [-180, -90, 180, 90];
   const crsUrn = tms.id === 'WebMercatorQuad' ? 'urn:ogc:def:crs:EPSG::3857' : 'urn:ogc:def:crs:OGC:1.3:CRS84';
-  const matrices = document.tileMatrices.slice(zooms.minzoom, zooms.maxzoom + 1).map((m) => `
+  const matrices = document.tileMatrices
+    .slice(zooms.minzoom, zooms.maxzoom + 1)
+    .map(
+      (m) => `
       <TileMatrix>
         <ows:Identifier>${m.id}</ows:Identifier>
         <ScaleDenominator>${m.scaleDenominator}</ScaleDenominator>
@@ -600,7 +971,9 @@ function wmtsCapabilities(cog: Cog, tms: TileMatrixSet, template: string, format
         <TileHeight>${m.tileHeight}</TileHeight>
         <MatrixWidth>${m.matrixWidth}</MatrixWidth>
         <MatrixHeight>${m.matrixHeight}</MatrixHeight>
-      </TileMatrix>`).join('');
+      </TileMatrix>`,
+    )
+    .join('');
   const mime = format === 'npy' ? 'application/x-binary' : `image/${format}`;
   const title = escapeXml(cog.key.split('/').pop() ?? 'dataset');
   return `<?xml version="1.0" encoding="UTF-8"?>
@@ -636,23 +1009,43 @@ mount('/data-products/{dataProductId}');
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/tileMatrixSets', tags: ['raster (by key)'], summary: 'The TileMatrixSets tiles can be asked in',
-    responses: { 200: jsonResponse(z.object({ tileMatrixSets: z.array(z.record(z.string(), z.unknown())) }), 'TileMatrixSets') },
+    method: 'get',
+    path: '/tileMatrixSets',
+    tags: ['raster (by key)'],
+    summary: 'The TileMatrixSets tiles can be asked in',
+    responses: {
+      200: jsonResponse(z.object({ tileMatrixSets: z.array(z.record(z.string(), z.unknown())) }), 'TileMatrixSets'),
+    },
   }),
   (c) => {
     const origin = new URL(c.req.url).origin;
-    return c.json({
-      tileMatrixSets: Object.values(TILE_MATRIX_SETS).map((t) => ({
-        id: t.id, title: t.title, uri: t.uri, crs: t.crs,
-        links: [{ href: `${origin}/tileMatrixSets/${t.id}`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme', type: 'application/json' }],
-      })),
-    }, 200);
+    return c.json(
+      {
+        tileMatrixSets: Object.values(TILE_MATRIX_SETS).map((t) => ({
+          id: t.id,
+          title: t.title,
+          uri: t.uri,
+          crs: t.crs,
+          links: [
+            {
+              href: `${origin}/tileMatrixSets/${t.id}`,
+              rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme',
+              type: 'application/json',
+            },
+          ],
+        })),
+      },
+      200,
+    );
   },
 );
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/tileMatrixSets/{tileMatrixSetId}', tags: ['raster (by key)'], summary: 'One TileMatrixSet (OGC 2.0 JSON)',
+    method: 'get',
+    path: '/tileMatrixSets/{tileMatrixSetId}',
+    tags: ['raster (by key)'],
+    summary: 'One TileMatrixSet (OGC 2.0 JSON)',
     request: { params: z.object({ tileMatrixSetId: z.string() }) },
     responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'TileMatrixSet'), ...errors(404) },
   }),

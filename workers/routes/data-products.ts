@@ -4,7 +4,15 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { dataProducts } from '../db/schema';
 import { asGeoJSON, bboxOf } from '../db/geometry';
-import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, ProblemSchema, UuidParam } from '../http/openapi';
+import {
+  createRouter,
+  errors,
+  jsonBody,
+  jsonResponse,
+  bearerSecurity,
+  ProblemSchema,
+  UuidParam,
+} from '../http/openapi';
 import { serveObject } from '../http/object-response';
 import { grantDataProduct } from '../auth/grants';
 import { ApiError } from '../http/problem';
@@ -56,7 +64,11 @@ const selection = {
 };
 
 async function loadDataProducts(c: Context<AppEnv>, where: ReturnType<typeof eq>): Promise<DataProductJson[]> {
-  const rows = await c.var.db.select(selection).from(dataProducts).where(where).orderBy(asc(dataProducts.createdAt), asc(dataProducts.id));
+  const rows = await c.var.db
+    .select(selection)
+    .from(dataProducts)
+    .where(where)
+    .orderBy(asc(dataProducts.createdAt), asc(dataProducts.id));
   return rows.map(({ product: p, footprint, bbox }) => ({
     id: p.id,
     project_id: p.projectId,
@@ -91,7 +103,9 @@ function checkKey(projectId: string, key: string | null | undefined): void {
   const segments = key.split('/');
   if (!key.startsWith(`projects/${projectId}/`) || segments.some((s) => s === '..' || s === '.' || s === '')) {
     throw new ApiError(400, 'validation-error', `r2_key must be a path under projects/${projectId}/.`, {
-      errors: [{ path: 'json.r2_key', message: `must start with projects/${projectId}/ and hold no empty, . or .. segments` }],
+      errors: [
+        { path: 'json.r2_key', message: `must start with projects/${projectId}/ and hold no empty, . or .. segments` },
+      ],
     });
   }
 }
@@ -108,10 +122,23 @@ const Fields = {
   stats: json.nullable(),
   metadata: json,
 };
-const CreateBody = z.object({
-  type: ProductType,
-  ...Fields,
-}).partial({ status: true, r2_key: true, filename: true, is_public: true, footprint: true, crs: true, resolution: true, bands: true, stats: true, metadata: true });
+const CreateBody = z
+  .object({
+    type: ProductType,
+    ...Fields,
+  })
+  .partial({
+    status: true,
+    r2_key: true,
+    filename: true,
+    is_public: true,
+    footprint: true,
+    crs: true,
+    resolution: true,
+    bands: true,
+    stats: true,
+    metadata: true,
+  });
 const PatchBody = z.object(Fields).partial();
 
 const columns = (b: z.infer<typeof PatchBody>) => ({
@@ -132,7 +159,10 @@ const ProductParams = z.object({ dataProductId: UuidParam });
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/projects/{projectId}/flights/{flightId}/data-products', tags: ['data products'], summary: "A flight's data products",
+    method: 'get',
+    path: '/projects/{projectId}/flights/{flightId}/data-products',
+    tags: ['data products'],
+    summary: "A flight's data products",
     request: { params: FlightParams },
     responses: { 200: jsonResponse(z.array(DataProductSchema), 'Data products'), ...errors(401, 404) },
   }),
@@ -146,8 +176,11 @@ router.openapi(
 
 router.openapi(
   createRoute({
-    method: 'post', path: '/projects/{projectId}/flights/{flightId}/data-products', tags: ['data products'],
-    summary: 'Register a data product (managers)', description: 'Metadata only: files arrive through uploads and jobs.',
+    method: 'post',
+    path: '/projects/{projectId}/flights/{flightId}/data-products',
+    tags: ['data products'],
+    summary: 'Register a data product (managers)',
+    description: 'Metadata only: files arrive through uploads and jobs.',
     security: bearerSecurity,
     request: { params: FlightParams, body: jsonBody(CreateBody) },
     responses: { 201: jsonResponse(DataProductSchema, 'The data product'), ...errors(400, 401, 403, 404, 413) },
@@ -158,14 +191,20 @@ router.openapi(
     await findFlight(c.var.db, projectId, flightId);
     const body = c.req.valid('json');
     checkKey(projectId, body.r2_key);
-    const [created] = await c.var.db.insert(dataProducts).values({ ...columns(body), type: body.type, projectId, flightId }).returning({ id: dataProducts.id });
+    const [created] = await c.var.db
+      .insert(dataProducts)
+      .values({ ...columns(body), type: body.type, projectId, flightId })
+      .returning({ id: dataProducts.id });
     return c.json(await dataProductJson(c, created!.id), 201);
   },
 );
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/data-products/{dataProductId}', tags: ['data products'], summary: 'A data product',
+    method: 'get',
+    path: '/data-products/{dataProductId}',
+    tags: ['data products'],
+    summary: 'A data product',
     request: { params: ProductParams },
     responses: { 200: jsonResponse(DataProductSchema, 'The data product'), ...errors(401, 404) },
   }),
@@ -181,8 +220,11 @@ router.openapi(
 
 router.openapi(
   createRoute({
-    method: 'patch', path: '/data-products/{dataProductId}', tags: ['data products'],
-    summary: 'Change a data product (managers)', description: 'Every change bumps `version`, which invalidates cached tiles.',
+    method: 'patch',
+    path: '/data-products/{dataProductId}',
+    tags: ['data products'],
+    summary: 'Change a data product (managers)',
+    description: 'Every change bumps `version`, which invalidates cached tiles.',
     security: bearerSecurity,
     request: { params: ProductParams, body: jsonBody(PatchBody) },
     responses: { 200: jsonResponse(DataProductSchema, 'The data product'), ...errors(400, 401, 403, 404, 413) },
@@ -192,7 +234,8 @@ router.openapi(
     const access = await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'manager');
     const body = c.req.valid('json');
     checkKey(access.projectId, body.r2_key);
-    await c.var.db.update(dataProducts)
+    await c.var.db
+      .update(dataProducts)
       .set({ ...columns(body), version: sql`${dataProducts.version} + 1`, updatedAt: new Date() })
       .where(eq(dataProducts.id, dataProductId));
     return c.json(await dataProductJson(c, dataProductId), 200);
@@ -201,7 +244,11 @@ router.openapi(
 
 router.openapi(
   createRoute({
-    method: 'delete', path: '/data-products/{dataProductId}', tags: ['data products'], summary: 'Delete a data product (managers)', security: bearerSecurity,
+    method: 'delete',
+    path: '/data-products/{dataProductId}',
+    tags: ['data products'],
+    summary: 'Delete a data product (managers)',
+    security: bearerSecurity,
     request: { params: ProductParams },
     responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) },
   }),
@@ -215,7 +262,9 @@ router.openapi(
 
 router.openapi(
   createRoute({
-    method: 'post', path: '/data-products/{dataProductId}/token', tags: ['data products'],
+    method: 'post',
+    path: '/data-products/{dataProductId}/token',
+    tags: ['data products'],
     summary: 'A short-lived signed token that opens this data product’s tiles',
     description: `Anyone who can read the data product may mint one. \`expires_in\` defaults to RESOURCE_TOKEN_TTL and is capped at ${MAX_RESOURCE_TOKEN_TTL} s.`,
     security: bearerSecurity,
@@ -225,11 +274,16 @@ router.openapi(
   async (c) => {
     const { dataProductId } = c.req.valid('param');
     const access = await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'viewer');
-    return c.json(await mintResourceToken(c, dataProductScope(dataProductId), access.epoch, c.req.valid('json')?.expires_in), 201);
+    return c.json(
+      await mintResourceToken(c, dataProductScope(dataProductId), access.epoch, c.req.valid('json')?.expires_in),
+      201,
+    );
   },
 );
 
-const FileQuery = z.object({ token: z.string().optional().openapi({ description: 'A resource token scoped to this data product' }) });
+const FileQuery = z.object({
+  token: z.string().optional().openapi({ description: 'A resource token scoped to this data product' }),
+});
 
 /**
  * The product's file itself, with byte ranges, so that GDAL (`/vsicurl/`), rasterio and STAC
@@ -242,13 +296,22 @@ async function serveFile(c: Context<AppEnv>): Promise<Response> {
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/data-products/{dataProductId}/file', tags: ['data products'],
+    method: 'get',
+    path: '/data-products/{dataProductId}/file',
+    tags: ['data products'],
     summary: 'The data product’s file (byte ranges supported)',
-    description: 'Readers of the product, or anyone with a resource token scoped to it. `Range: bytes=…` gets a 206 with that part; `If-Range` and `If-None-Match` take the ETag.',
+    description:
+      'Readers of the product, or anyone with a resource token scoped to it. `Range: bytes=…` gets a 206 with that part; `If-Range` and `If-None-Match` take the ETag.',
     request: { params: ProductParams, query: FileQuery },
     responses: {
-      200: { description: 'The whole file', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
-      206: { description: 'The requested byte range', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+      200: {
+        description: 'The whole file',
+        content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+      },
+      206: {
+        description: 'The requested byte range',
+        content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+      },
       304: { description: 'Not modified' },
       ...errors(401, 404, 409),
       416: { description: 'Range not satisfiable', content: { 'application/problem+json': { schema: ProblemSchema } } },

@@ -6,7 +6,8 @@ export const OPENAPI_INFO = {
   info: {
     title: 'edge-tiles',
     version: '0.1.0',
-    description: 'Raster and vector tiles, a STAC catalog, resumable uploads and processing jobs for drone and satellite imagery, on Cloudflare Workers. Errors are application/problem+json (RFC 9457).',
+    description:
+      'Raster and vector tiles, a STAC catalog, resumable uploads and processing jobs for drone and satellite imagery, on Cloudflare Workers. Errors are application/problem+json (RFC 9457).',
   },
 };
 
@@ -17,7 +18,11 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
     scheme: 'bearer',
     description: 'An access token from POST /auth/token, or an API key',
   });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+  });
   app.doc31('/openapi.json', (c) => ({ ...OPENAPI_INFO, servers: [{ url: new URL(c.req.url).origin }] }));
   app.get('/docs', async (c) => c.html(DOCS_PAGE, 200, { 'content-security-policy': await docsPolicy() }));
 }
@@ -28,10 +33,14 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
  */
 let policy: Promise<string> | undefined;
 function docsPolicy(): Promise<string> {
-  const hash = async (text: string) => `'sha256-${btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))))}'`;
-  const inner = (tag: string) => DOCS_PAGE.slice(DOCS_PAGE.indexOf(`<${tag}>`) + tag.length + 2, DOCS_PAGE.indexOf(`</${tag}>`));
-  policy ??= Promise.all([hash(inner('script')), hash(inner('style'))]).then(([script, style]) =>
-    `default-src 'none'; script-src ${script}; style-src ${style}; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`);
+  const hash = async (text: string) =>
+    `'sha256-${btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))))}'`;
+  const inner = (tag: string) =>
+    DOCS_PAGE.slice(DOCS_PAGE.indexOf(`<${tag}>`) + tag.length + 2, DOCS_PAGE.indexOf(`</${tag}>`));
+  policy ??= Promise.all([hash(inner('script')), hash(inner('style'))]).then(
+    ([script, style]) =>
+      `default-src 'none'; script-src ${script}; style-src ${style}; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+  );
   return policy;
 }
 

@@ -50,15 +50,17 @@ const FlightBody = z.object({
   forward_overlap: percent.nullable().default(null),
   side_overlap: percent.nullable().default(null),
 });
-const FlightPatch = z.object({
-  name: text(300),
-  acquisition_date: z.iso.date(),
-  platform: text(200),
-  sensor: text(200),
-  altitude_m: z.number().finite().min(-500).max(100_000).nullable(),
-  forward_overlap: percent.nullable(),
-  side_overlap: percent.nullable(),
-}).partial();
+const FlightPatch = z
+  .object({
+    name: text(300),
+    acquisition_date: z.iso.date(),
+    platform: text(200),
+    sensor: text(200),
+    altitude_m: z.number().finite().min(-500).max(100_000).nullable(),
+    forward_overlap: percent.nullable(),
+    side_overlap: percent.nullable(),
+  })
+  .partial();
 
 /** API fields to columns; fields left out stay undefined, which drizzle leaves untouched. */
 const flightColumns = (b: z.infer<typeof FlightPatch>) => ({
@@ -76,28 +78,44 @@ const FlightParams = z.object({ projectId: UuidParam, flightId: UuidParam });
 
 /** The flight, which must belong to the project named in the path. */
 export async function findFlight(db: Database, projectId: string, flightId: string): Promise<FlightRow> {
-  const [flight] = isUuid(flightId) ? await db.select().from(flights).where(and(eq(flights.id, flightId), eq(flights.projectId, projectId))) : [];
+  const [flight] = isUuid(flightId)
+    ? await db
+        .select()
+        .from(flights)
+        .where(and(eq(flights.id, flightId), eq(flights.projectId, projectId)))
+    : [];
   if (!flight) throw new ApiError(404, 'not-found', 'Flight not found.');
   return flight;
 }
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/projects/{projectId}/flights', tags: ['flights'], summary: "A project's flights",
+    method: 'get',
+    path: '/projects/{projectId}/flights',
+    tags: ['flights'],
+    summary: "A project's flights",
     request: { params: ProjectParams },
     responses: { 200: jsonResponse(z.array(FlightSchema), 'Flights by acquisition date'), ...errors(401, 404) },
   }),
   async (c) => {
     const { projectId } = c.req.valid('param');
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'viewer');
-    const rows = await c.var.db.select().from(flights).where(eq(flights.projectId, projectId)).orderBy(asc(flights.acquisitionDate), asc(flights.id));
+    const rows = await c.var.db
+      .select()
+      .from(flights)
+      .where(eq(flights.projectId, projectId))
+      .orderBy(asc(flights.acquisitionDate), asc(flights.id));
     return c.json(rows.map(flightJson), 200);
   },
 );
 
 router.openapi(
   createRoute({
-    method: 'post', path: '/projects/{projectId}/flights', tags: ['flights'], summary: 'Record a flight (managers)', security: bearerSecurity,
+    method: 'post',
+    path: '/projects/{projectId}/flights',
+    tags: ['flights'],
+    summary: 'Record a flight (managers)',
+    security: bearerSecurity,
     request: { params: ProjectParams, body: jsonBody(FlightBody) },
     responses: { 201: jsonResponse(FlightSchema, 'The flight'), ...errors(400, 401, 403, 404, 413) },
   }),
@@ -105,14 +123,20 @@ router.openapi(
     const { projectId } = c.req.valid('param');
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager');
     const b = c.req.valid('json');
-    const [flight] = await c.var.db.insert(flights).values({ ...flightColumns(b), projectId, acquisitionDate: b.acquisition_date }).returning();
+    const [flight] = await c.var.db
+      .insert(flights)
+      .values({ ...flightColumns(b), projectId, acquisitionDate: b.acquisition_date })
+      .returning();
     return c.json(flightJson(flight!), 201);
   },
 );
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/projects/{projectId}/flights/{flightId}', tags: ['flights'], summary: 'A flight',
+    method: 'get',
+    path: '/projects/{projectId}/flights/{flightId}',
+    tags: ['flights'],
+    summary: 'A flight',
     request: { params: FlightParams },
     responses: { 200: jsonResponse(FlightSchema, 'The flight'), ...errors(401, 404) },
   }),
@@ -125,7 +149,11 @@ router.openapi(
 
 router.openapi(
   createRoute({
-    method: 'patch', path: '/projects/{projectId}/flights/{flightId}', tags: ['flights'], summary: 'Change a flight (managers)', security: bearerSecurity,
+    method: 'patch',
+    path: '/projects/{projectId}/flights/{flightId}',
+    tags: ['flights'],
+    summary: 'Change a flight (managers)',
+    security: bearerSecurity,
     request: { params: FlightParams, body: jsonBody(FlightPatch) },
     responses: { 200: jsonResponse(FlightSchema, 'The flight'), ...errors(400, 401, 403, 404, 413) },
   }),
@@ -134,14 +162,22 @@ router.openapi(
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager');
     await findFlight(c.var.db, projectId, flightId);
     const b = c.req.valid('json');
-    const [flight] = await c.var.db.update(flights).set({ ...flightColumns(b), updatedAt: new Date() }).where(eq(flights.id, flightId)).returning();
+    const [flight] = await c.var.db
+      .update(flights)
+      .set({ ...flightColumns(b), updatedAt: new Date() })
+      .where(eq(flights.id, flightId))
+      .returning();
     return c.json(flightJson(flight!), 200);
   },
 );
 
 router.openapi(
   createRoute({
-    method: 'delete', path: '/projects/{projectId}/flights/{flightId}', tags: ['flights'], summary: 'Delete a flight and its data products (managers)', security: bearerSecurity,
+    method: 'delete',
+    path: '/projects/{projectId}/flights/{flightId}',
+    tags: ['flights'],
+    summary: 'Delete a flight and its data products (managers)',
+    security: bearerSecurity,
     request: { params: FlightParams },
     responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) },
   }),

@@ -6,7 +6,9 @@ import { errorMessage } from '../util/error-message';
 const router = createRouter();
 
 const Status = z.enum(['ok', 'error']);
-const HealthSchema = z.object({ status: Status, db: Status, r2: Status, detail: z.record(z.string(), z.string()).optional() }).openapi('Health');
+const HealthSchema = z
+  .object({ status: Status, db: Status, r2: Status, detail: z.record(z.string(), z.string()).optional() })
+  .openapi('Health');
 
 async function probe(check: () => Promise<unknown>): Promise<string | null> {
   try {
@@ -37,7 +39,11 @@ router.openapi(
     const detail: Record<string, string> = {};
     if (dbError) detail.db = dbError;
     if (r2Error) detail.r2 = r2Error;
-    const body = { status: dbError || r2Error ? 'error' as const : 'ok' as const, db: dbError ? 'error' as const : 'ok' as const, r2: r2Error ? 'error' as const : 'ok' as const };
+    const body = {
+      status: dbError || r2Error ? ('error' as const) : ('ok' as const),
+      db: dbError ? ('error' as const) : ('ok' as const),
+      r2: r2Error ? ('error' as const) : ('ok' as const),
+    };
     return dbError || r2Error ? c.json({ ...body, detail }, 503) : c.json(body, 200);
   },
 );

@@ -50,7 +50,11 @@ function projectSelection(principal: Principal | null) {
 }
 
 async function loadProject(db: Database, principal: Principal | null, where: SQL | undefined): Promise<ProjectJson[]> {
-  const rows = await db.select(projectSelection(principal)).from(projects).where(where).orderBy(asc(projects.createdAt), asc(projects.id));
+  const rows = await db
+    .select(projectSelection(principal))
+    .from(projects)
+    .where(where)
+    .orderBy(asc(projects.createdAt), asc(projects.id));
   return rows.map((r) => ({
     id: r.id,
     title: r.title,
@@ -70,9 +74,16 @@ async function projectJson(c: Context<AppEnv>, id: string): Promise<ProjectJson>
   return project;
 }
 
-async function assertTeamMember(c: Context<AppEnv>, principal: Principal, teamId: string | null | undefined): Promise<void> {
+async function assertTeamMember(
+  c: Context<AppEnv>,
+  principal: Principal,
+  teamId: string | null | undefined,
+): Promise<void> {
   if (!teamId || principal.isAdmin) return;
-  const [membership] = await c.var.db.select().from(teamMembers).where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, principal.userId)));
+  const [membership] = await c.var.db
+    .select()
+    .from(teamMembers)
+    .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, principal.userId)));
   if (!membership) throw new ApiError(400, 'validation-error', 'team_id must be a team you belong to.');
 }
 
@@ -84,19 +95,24 @@ const ProjectBody = z.object({
   is_public: z.boolean().default(false),
   team_id: z.string().uuid().nullable().default(null),
 });
-const ProjectPatch = z.object({
-  title: text(300).pipe(z.string().min(1)),
-  description: text(20_000),
-  boundary: areaGeometry.nullable(),
-  is_public: z.boolean(),
-  team_id: z.string().uuid().nullable(),
-}).partial();
+const ProjectPatch = z
+  .object({
+    title: text(300).pipe(z.string().min(1)),
+    description: text(20_000),
+    boundary: areaGeometry.nullable(),
+    is_public: z.boolean(),
+    team_id: z.string().uuid().nullable(),
+  })
+  .partial();
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/projects', tags: ['projects'],
+    method: 'get',
+    path: '/projects',
+    tags: ['projects'],
     summary: 'Projects the caller can read',
-    description: 'Signed-in users see projects they are members of (directly or through a team); add `public=true` to include every public project. Anonymous callers see public projects. Admins see all.',
+    description:
+      'Signed-in users see projects they are members of (directly or through a team); add `public=true` to include every public project. Anonymous callers see public projects. Admins see all.',
     request: { query: z.object({ public: z.enum(['true', 'false']).default('false') }) },
     responses: { 200: jsonResponse(z.array(ProjectSchema), 'Projects, oldest first'), ...errors(400, 401) },
   }),
@@ -104,14 +120,20 @@ router.openapi(
     const principal = c.var.principal;
     const includePublic = c.req.valid('query').public === 'true' || !principal;
     // Admins have a role everywhere, so "member of" lists every project for them.
-    const where = includePublic ? canReadSql(projects.id, principal) : sql`${roleSql(projects.id, principal)} IS NOT NULL`;
+    const where = includePublic
+      ? canReadSql(projects.id, principal)
+      : sql`${roleSql(projects.id, principal)} IS NOT NULL`;
     return c.json(await loadProject(c.var.db, principal, where), 200);
   },
 );
 
 router.openapi(
   createRoute({
-    method: 'post', path: '/projects', tags: ['projects'], summary: 'Create a project (the caller becomes its owner)', security: bearerSecurity,
+    method: 'post',
+    path: '/projects',
+    tags: ['projects'],
+    summary: 'Create a project (the caller becomes its owner)',
+    security: bearerSecurity,
     request: { body: jsonBody(ProjectBody) },
     responses: { 201: jsonResponse(ProjectSchema, 'The project'), ...errors(400, 401, 413) },
   }),
@@ -120,14 +142,17 @@ router.openapi(
     const body = c.req.valid('json');
     await assertTeamMember(c, principal, body.team_id);
     const id = await c.var.db.transaction(async (tx) => {
-      const [created] = await tx.insert(projects).values({
-        title: body.title,
-        description: body.description,
-        boundary: body.boundary,
-        isPublic: body.is_public,
-        teamId: body.team_id,
-        createdBy: principal.userId,
-      }).returning({ id: projects.id });
+      const [created] = await tx
+        .insert(projects)
+        .values({
+          title: body.title,
+          description: body.description,
+          boundary: body.boundary,
+          isPublic: body.is_public,
+          teamId: body.team_id,
+          createdBy: principal.userId,
+        })
+        .returning({ id: projects.id });
       await tx.insert(projectMembers).values({ projectId: created!.id, userId: principal.userId, role: 'owner' });
       return created!.id;
     });
@@ -137,7 +162,10 @@ router.openapi(
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/projects/{projectId}', tags: ['projects'], summary: 'A project (public ones need no sign-in)',
+    method: 'get',
+    path: '/projects/{projectId}',
+    tags: ['projects'],
+    summary: 'A project (public ones need no sign-in)',
     request: { params: ProjectParams },
     responses: { 200: jsonResponse(ProjectSchema, 'The project'), ...errors(401, 404) },
   }),
@@ -150,8 +178,11 @@ router.openapi(
 
 router.openapi(
   createRoute({
-    method: 'patch', path: '/projects/{projectId}', tags: ['projects'],
-    summary: 'Change a project', description: 'Managers change title, description and boundary; `is_public` and `team_id` need the owner.',
+    method: 'patch',
+    path: '/projects/{projectId}',
+    tags: ['projects'],
+    summary: 'Change a project',
+    description: 'Managers change title, description and boundary; `is_public` and `team_id` need the owner.',
     security: bearerSecurity,
     request: { params: ProjectParams, body: jsonBody(ProjectPatch) },
     responses: { 200: jsonResponse(ProjectSchema, 'The project'), ...errors(400, 401, 403, 404, 413) },
@@ -162,21 +193,28 @@ router.openapi(
     const needsOwner = body.is_public !== undefined || body.team_id !== undefined;
     await requireProjectRole(c.var.db, c.var.principal, projectId, needsOwner ? 'owner' : 'manager');
     await assertTeamMember(c, requirePrincipal(c), body.team_id);
-    await c.var.db.update(projects).set({
-      title: body.title,
-      description: body.description,
-      boundary: body.boundary,
-      isPublic: body.is_public,
-      teamId: body.team_id,
-      updatedAt: new Date(),
-    }).where(eq(projects.id, projectId));
+    await c.var.db
+      .update(projects)
+      .set({
+        title: body.title,
+        description: body.description,
+        boundary: body.boundary,
+        isPublic: body.is_public,
+        teamId: body.team_id,
+        updatedAt: new Date(),
+      })
+      .where(eq(projects.id, projectId));
     return c.json(await projectJson(c, projectId), 200);
   },
 );
 
 router.openapi(
   createRoute({
-    method: 'delete', path: '/projects/{projectId}', tags: ['projects'], summary: 'Delete a project and everything in it (owners)', security: bearerSecurity,
+    method: 'delete',
+    path: '/projects/{projectId}',
+    tags: ['projects'],
+    summary: 'Delete a project and everything in it (owners)',
+    security: bearerSecurity,
     request: { params: ProjectParams },
     responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) },
   }),
@@ -202,14 +240,19 @@ async function membersOf(db: Database, projectId: string) {
 }
 
 async function assertProjectKeepsOwner(db: Database, projectId: string): Promise<void> {
-  const owners = await db.select({ userId: projectMembers.userId }).from(projectMembers)
+  const owners = await db
+    .select({ userId: projectMembers.userId })
+    .from(projectMembers)
     .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'owner')));
   if (owners.length === 0) throw new ApiError(409, 'conflict', 'A project must keep at least one owner.');
 }
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/projects/{projectId}/members', tags: ['projects'], summary: "A project's members (any reader)",
+    method: 'get',
+    path: '/projects/{projectId}/members',
+    tags: ['projects'],
+    summary: "A project's members (any reader)",
     request: { params: ProjectParams },
     responses: { 200: jsonResponse(z.array(ProjectMemberSchema), 'Members'), ...errors(401, 404) },
   }),
@@ -217,21 +260,36 @@ router.openapi(
     const { projectId } = c.req.valid('param');
     const access = await requireProjectRole(c.var.db, c.var.principal, projectId, 'viewer');
     // Who works on a public project is not public: outsiders see no member list.
-    if (access.role === null) throw new ApiError(c.var.principal ? 403 : 401, c.var.principal ? 'forbidden' : 'unauthorized', 'Only members see the member list.');
+    if (access.role === null)
+      throw new ApiError(
+        c.var.principal ? 403 : 401,
+        c.var.principal ? 'forbidden' : 'unauthorized',
+        'Only members see the member list.',
+      );
     return c.json(await membersOf(c.var.db, projectId), 200);
   },
 );
 
 const MemberBody = z
   .object({ user_id: z.string().uuid().optional(), email: email.optional(), role: Role })
-  .refine((m) => (m.user_id === undefined) !== (m.email === undefined), { message: 'give exactly one of user_id and email' });
+  .refine((m) => (m.user_id === undefined) !== (m.email === undefined), {
+    message: 'give exactly one of user_id and email',
+  });
 
 router.openapi(
   createRoute({
-    method: 'post', path: '/projects/{projectId}/members', tags: ['projects'], summary: 'Add a member or change their role (owners)', security: bearerSecurity,
-    description: 'By `user_id` or `email`. Look-ups by e-mail are limited to 60 an hour per caller (429 with Retry-After past that), so that adding members cannot list accounts.',
+    method: 'post',
+    path: '/projects/{projectId}/members',
+    tags: ['projects'],
+    summary: 'Add a member or change their role (owners)',
+    security: bearerSecurity,
+    description:
+      'By `user_id` or `email`. Look-ups by e-mail are limited to 60 an hour per caller (429 with Retry-After past that), so that adding members cannot list accounts.',
     request: { params: ProjectParams, body: jsonBody(MemberBody) },
-    responses: { 200: jsonResponse(ProjectMemberSchema, 'The membership'), ...errors(400, 401, 403, 404, 409, 413, 429) },
+    responses: {
+      200: jsonResponse(ProjectMemberSchema, 'The membership'),
+      ...errors(400, 401, 403, 404, 409, 413, 429),
+    },
   }),
   async (c) => {
     const { projectId } = c.req.valid('param');
@@ -239,7 +297,9 @@ router.openapi(
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'owner');
     const user = await findMemberUser(c.var.db, requirePrincipal(c).userId, body);
     await c.var.db.transaction(async (tx) => {
-      await tx.insert(projectMembers).values({ projectId, userId: user.id, role: body.role })
+      await tx
+        .insert(projectMembers)
+        .values({ projectId, userId: user.id, role: body.role })
         .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { role: body.role } });
       await assertProjectKeepsOwner(tx, projectId);
     });
@@ -249,7 +309,11 @@ router.openapi(
 
 router.openapi(
   createRoute({
-    method: 'delete', path: '/projects/{projectId}/members/{userId}', tags: ['projects'], summary: 'Remove a member (owners, or members leaving)', security: bearerSecurity,
+    method: 'delete',
+    path: '/projects/{projectId}/members/{userId}',
+    tags: ['projects'],
+    summary: 'Remove a member (owners, or members leaving)',
+    security: bearerSecurity,
     request: { params: MemberParams },
     responses: { 204: { description: 'Removed' }, ...errors(401, 403, 404, 409) },
   }),
@@ -258,7 +322,10 @@ router.openapi(
     const leaving = c.var.principal?.userId === userId;
     await requireProjectRole(c.var.db, c.var.principal, projectId, leaving ? 'viewer' : 'owner');
     await c.var.db.transaction(async (tx) => {
-      const removed = await tx.delete(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId))).returning();
+      const removed = await tx
+        .delete(projectMembers)
+        .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)))
+        .returning();
       if (removed.length === 0) throw new ApiError(404, 'not-found', 'Not a member of this project.');
       await assertProjectKeepsOwner(tx, projectId);
     });

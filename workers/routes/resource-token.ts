@@ -28,10 +28,26 @@ export const ResourceTokenSchema = z
  * Signs a token for `scope` in the project's access `epoch`; the caller has already checked, with
  * the database's answer of now, that the principal may read it.
  */
-export async function mintResourceToken(c: Context<AppEnv>, scope: string, epoch: number, expiresIn: number | undefined): Promise<z.infer<typeof ResourceTokenSchema>> {
+export async function mintResourceToken(
+  c: Context<AppEnv>,
+  scope: string,
+  epoch: number,
+  expiresIn: number | undefined,
+): Promise<z.infer<typeof ResourceTokenSchema>> {
   const ttl = Math.min(expiresIn ?? numberVar(c.env, 'RESOURCE_TOKEN_TTL'), MAX_RESOURCE_TOKEN_TTL);
   const principal = c.var.principal;
-  const token = await signResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), { sub: principal?.userId ?? null, scope, epoch, credential: credentialOf(principal) }, ttl);
+  const token = await signResourceToken(
+    await signingKeys(c.env.JWT_SIGNING_KEYS),
+    { sub: principal?.userId ?? null, scope, epoch, credential: credentialOf(principal) },
+    ttl,
+  );
   c.header('cache-control', 'no-store');
-  return { token, token_type: 'resource', audience: TILES_AUDIENCE, scope, expires_in: ttl, expires_at: new Date(Date.now() + ttl * 1000).toISOString() };
+  return {
+    token,
+    token_type: 'resource',
+    audience: TILES_AUDIENCE,
+    scope,
+    expires_in: ttl,
+    expires_at: new Date(Date.now() + ttl * 1000).toISOString(),
+  };
 }

@@ -11,13 +11,29 @@ import { signingKeys } from '../auth/signing-keys';
 import { credentialOf, dataProductScope, signResourceToken } from '../auth/tokens';
 import { numberVar } from '../config';
 import { validateCollection } from '../catalog/collection';
-import { assertSameId, collectionDocument, deleteCollection, getCollection, insertCollection, replaceCollection, searchCollections, type CollectionRow } from '../catalog/collection-store';
+import {
+  assertSameId,
+  collectionDocument,
+  deleteCollection,
+  getCollection,
+  insertCollection,
+  replaceCollection,
+  searchCollections,
+  type CollectionRow,
+} from '../catalog/collection-store';
 import { CatalogError } from '../catalog/errors';
 import { selectFields } from '../catalog/fields';
 import { mergePatch, validateItem, STAC_VERSION } from '../catalog/item';
 import { deleteItem, getItem, itemDocument, runSearch, writeItems, type ItemRow } from '../catalog/item-store';
 import { queryables } from '../catalog/queryables';
-import { DEFAULT_LIMIT, MAX_LIMIT, parseSearchBody, parseSearchParameters, planSearch, type SearchRequest } from '../catalog/search';
+import {
+  DEFAULT_LIMIT,
+  MAX_LIMIT,
+  parseSearchBody,
+  parseSearchParameters,
+  planSearch,
+  type SearchRequest,
+} from '../catalog/search';
 import { visibleCollections, visibleItems } from '../catalog/visibility';
 import { publishProject, unpublishProject } from '../catalog/publish';
 import { R2Source } from '../raster/source';
@@ -73,15 +89,29 @@ async function itemDocuments(c: Context<AppEnv>, rows: ItemRow[]): Promise<Array
     // Open to anyone: no token. Readable by the caller: a token of theirs. Neither (an item catalogued
     // somewhere they can see, of a product they cannot read): no token, and the link stays shut.
     const product = { isPublic: sql`dp.is_public`, projectId: sql`p.id` };
-    const products = rowsOf<{ id: string; open: boolean; readable: boolean; epoch: number }>(await c.var.db.execute(sql`
+    const products = rowsOf<{ id: string; open: boolean; readable: boolean; epoch: number }>(
+      await c.var.db.execute(sql`
       SELECT dp.id, ${canReadProductSql(product, null)} AS open, ${canReadProductSql(product, c.var.principal)} AS readable,
         p.access_epoch AS epoch FROM data_products dp JOIN projects p ON p.id = dp.project_id
-      WHERE dp.id IN (${sqlList(productIds, 'uuid')})`));
+      WHERE dp.id IN (${sqlList(productIds, 'uuid')})`),
+    );
     const keys = await signingKeys(c.env.JWT_SIGNING_KEYS);
     const ttl = numberVar(c.env, 'RESOURCE_TOKEN_TTL');
     const principal = c.var.principal;
     for (const p of products.filter((product) => product.readable && !product.open)) {
-      tokens.set(p.id, await signResourceToken(keys, { sub: principal?.userId ?? null, scope: dataProductScope(p.id), epoch: p.epoch, credential: credentialOf(principal) }, ttl));
+      tokens.set(
+        p.id,
+        await signResourceToken(
+          keys,
+          {
+            sub: principal?.userId ?? null,
+            scope: dataProductScope(p.id),
+            epoch: p.epoch,
+            credential: credentialOf(principal),
+          },
+          ttl,
+        ),
+      );
     }
   }
   const root = stacRoot(c);
@@ -89,13 +119,15 @@ async function itemDocuments(c: Context<AppEnv>, rows: ItemRow[]): Promise<Array
     const doc = itemDocument(row, { root });
     if (row.data_product_id === null) return doc;
     const token = tokens.get(row.data_product_id) ?? null;
-    const assets = Object.fromEntries(Object.entries(row.assets).map(([name, asset]) => {
-      const href = String(asset.href);
-      if (!href.startsWith('/')) return [name, asset];
-      const url = new URL(href, origin(c));
-      if (token) url.searchParams.set('token', token);
-      return [name, { ...asset, href: url.toString() }];
-    }));
+    const assets = Object.fromEntries(
+      Object.entries(row.assets).map(([name, asset]) => {
+        const href = String(asset.href);
+        if (!href.startsWith('/')) return [name, asset];
+        const url = new URL(href, origin(c));
+        if (token) url.searchParams.set('token', token);
+        return [name, { ...asset, href: url.toString() }];
+      }),
+    );
     return { ...doc, assets };
   });
 }
@@ -122,7 +154,11 @@ function featureCollection(features: Array<Record<string, unknown>>, tail: Recor
 }
 
 /** A search page with numberMatched, context and the `next` link (GET: a URL; POST: method, body, merge). */
-async function searchResponse(c: Context<AppEnv>, request: SearchRequest, body?: Record<string, unknown>): Promise<never> {
+async function searchResponse(
+  c: Context<AppEnv>,
+  request: SearchRequest,
+  body?: Record<string, unknown>,
+): Promise<never> {
   const plan = planSearch(request, visibleItems(c.var.principal));
   let found;
   try {
@@ -130,7 +166,11 @@ async function searchResponse(c: Context<AppEnv>, request: SearchRequest, body?:
   } catch (error) {
     // A geometry GEOS cannot compare (a self-intersecting polygon in S_OVERLAPS, say) is the caller's.
     const refused = isRefusedInput(error);
-    if (refused) throw new CatalogError(request.intersects ? 'intersects' : 'filter', `PostGIS cannot use a value of this search: ${refused}`);
+    if (refused)
+      throw new CatalogError(
+        request.intersects ? 'intersects' : 'filter',
+        `PostGIS cannot use a value of this search: ${refused}`,
+      );
     throw error;
   }
   const { page, matched } = found;
@@ -141,7 +181,15 @@ async function searchResponse(c: Context<AppEnv>, request: SearchRequest, body?:
     { rel: 'root', type: JSON_TYPE, href: stacRoot(c) },
   ];
   if (page.next) {
-    if (body) links.push({ rel: 'next', type: GEOJSON, href: url.toString(), method: 'POST', body: { ...body, token: page.next }, merge: false });
+    if (body)
+      links.push({
+        rel: 'next',
+        type: GEOJSON,
+        href: url.toString(),
+        method: 'POST',
+        body: { ...body, token: page.next },
+        merge: false,
+      });
     else {
       const next = new URL(url);
       next.searchParams.set('token', page.next);
@@ -152,7 +200,12 @@ async function searchResponse(c: Context<AppEnv>, request: SearchRequest, body?:
     links,
     numberMatched: matched.count,
     numberReturned: docs.length,
-    context: { returned: docs.length, limit: plan.limit, matched: matched.count, ...(matched.estimated ? { matched_is_estimate: true } : {}) },
+    context: {
+      returned: docs.length,
+      limit: plan.limit,
+      matched: matched.count,
+      ...(matched.estimated ? { matched_is_estimate: true } : {}),
+    },
   });
 }
 
@@ -166,12 +219,20 @@ async function visibleCollection(c: Context<AppEnv>, id: string): Promise<Collec
 }
 
 /** Writing to a project's collection needs `minimum` on the project; collections without one are the admins'. */
-export async function requireCollectionWrite(c: Context<AppEnv>, id: string, minimum: ProjectRole): Promise<CollectionRow> {
+export async function requireCollectionWrite(
+  c: Context<AppEnv>,
+  id: string,
+  minimum: ProjectRole,
+): Promise<CollectionRow> {
   const principal = c.var.principal;
-  if (!principal) throw new ApiError(401, 'unauthorized', 'Sign in to change the catalog.', { headers: { 'www-authenticate': 'Bearer' } });
+  if (!principal)
+    throw new ApiError(401, 'unauthorized', 'Sign in to change the catalog.', {
+      headers: { 'www-authenticate': 'Bearer' },
+    });
   const row = await visibleCollection(c, id);
   if (principal.isAdmin) return row;
-  if (!row.project_id) throw new ApiError(403, 'forbidden', 'Collections outside projects are managed by administrators.');
+  if (!row.project_id)
+    throw new ApiError(403, 'forbidden', 'Collections outside projects are managed by administrators.');
   await requireProjectRole(c.var.db, principal, row.project_id, minimum);
   return row;
 }
@@ -186,58 +247,108 @@ async function replaceWith(c: Context<AppEnv>, row: CollectionRow, doc: Record<s
 
 const created = (location: string, doc: unknown) =>
   handBuilt(new Response(JSON.stringify(doc), { status: 201, headers: { 'content-type': JSON_TYPE, location } }));
-const geojson = (doc: unknown) => handBuilt(new Response(JSON.stringify(doc), { headers: { 'content-type': GEOJSON } }));
+const geojson = (doc: unknown) =>
+  handBuilt(new Response(JSON.stringify(doc), { headers: { 'content-type': GEOJSON } }));
 
 // ------------------------------------------------------------------ landing, conformance, queryables
 
 router.openapi(
-  createRoute({ method: 'get', path: '/stac', tags, summary: 'STAC API landing page', responses: { 200: jsonResponse(anyJson, 'Catalog') } }),
+  createRoute({
+    method: 'get',
+    path: '/stac',
+    tags,
+    summary: 'STAC API landing page',
+    responses: { 200: jsonResponse(anyJson, 'Catalog') },
+  }),
   (c) => {
     const root = stacRoot(c);
-    return c.json({
-      type: 'Catalog',
-      stac_version: STAC_VERSION,
-      id: 'edge-tiles',
-      title: 'edge-tiles catalog',
-      description: 'Drone and satellite imagery of the projects on this service, as STAC',
-      conformsTo: CONFORMANCE,
-      links: [
-        { rel: 'self', type: JSON_TYPE, href: root },
-        { rel: 'root', type: JSON_TYPE, href: root },
-        { rel: 'conformance', type: JSON_TYPE, href: `${root}/conformance` },
-        { rel: 'data', type: JSON_TYPE, href: `${root}/collections` },
-        { rel: 'search', type: GEOJSON, href: `${root}/search`, method: 'GET' },
-        { rel: 'search', type: GEOJSON, href: `${root}/search`, method: 'POST' },
-        { rel: 'http://www.opengis.net/def/rel/ogc/1.0/queryables', type: 'application/schema+json', href: `${root}/queryables` },
-        { rel: 'service-desc', type: 'application/vnd.oai.openapi+json;version=3.1', href: `${origin(c)}/openapi.json` },
-        { rel: 'service-doc', type: 'text/html', href: `${origin(c)}/docs` },
-      ],
-    }, 200);
+    return c.json(
+      {
+        type: 'Catalog',
+        stac_version: STAC_VERSION,
+        id: 'edge-tiles',
+        title: 'edge-tiles catalog',
+        description: 'Drone and satellite imagery of the projects on this service, as STAC',
+        conformsTo: CONFORMANCE,
+        links: [
+          { rel: 'self', type: JSON_TYPE, href: root },
+          { rel: 'root', type: JSON_TYPE, href: root },
+          { rel: 'conformance', type: JSON_TYPE, href: `${root}/conformance` },
+          { rel: 'data', type: JSON_TYPE, href: `${root}/collections` },
+          { rel: 'search', type: GEOJSON, href: `${root}/search`, method: 'GET' },
+          { rel: 'search', type: GEOJSON, href: `${root}/search`, method: 'POST' },
+          {
+            rel: 'http://www.opengis.net/def/rel/ogc/1.0/queryables',
+            type: 'application/schema+json',
+            href: `${root}/queryables`,
+          },
+          {
+            rel: 'service-desc',
+            type: 'application/vnd.oai.openapi+json;version=3.1',
+            href: `${origin(c)}/openapi.json`,
+          },
+          { rel: 'service-doc', type: 'text/html', href: `${origin(c)}/docs` },
+        ],
+      },
+      200,
+    );
   },
 );
 
 router.openapi(
-  createRoute({ method: 'get', path: '/stac/conformance', tags, summary: 'Conformance classes honoured', responses: { 200: jsonResponse(z.object({ conformsTo: z.array(z.string()) }), 'Conformance') } }),
+  createRoute({
+    method: 'get',
+    path: '/stac/conformance',
+    tags,
+    summary: 'Conformance classes honoured',
+    responses: { 200: jsonResponse(z.object({ conformsTo: z.array(z.string()) }), 'Conformance') },
+  }),
   (c) => c.json({ conformsTo: CONFORMANCE }, 200),
 );
 
 const schemaResponse = (schema: Record<string, unknown>) =>
   handBuilt(new Response(JSON.stringify(schema), { headers: { 'content-type': 'application/schema+json' } }));
 const CollectionParams = z.object({ collectionId: z.string().max(256) });
-const SchemaResponses = { 200: { description: 'JSON Schema', content: { 'application/schema+json': { schema: anyJson } } }, ...errors(404) };
+const SchemaResponses = {
+  200: { description: 'JSON Schema', content: { 'application/schema+json': { schema: anyJson } } },
+  ...errors(404),
+};
 
 for (const kind of ['queryables', 'sortables'] as const) {
   router.openapi(
-    createRoute({ method: 'get', path: `/stac/${kind}`, tags, summary: `${kind === 'queryables' ? 'Queryables' : 'Sortables'} across the catalog`, responses: SchemaResponses }),
-    async (c) => schemaResponse(await queryables(c.var.db, visibleItems(c.var.principal), `${stacRoot(c)}/${kind}`, `${kind} of the catalog`)),
+    createRoute({
+      method: 'get',
+      path: `/stac/${kind}`,
+      tags,
+      summary: `${kind === 'queryables' ? 'Queryables' : 'Sortables'} across the catalog`,
+      responses: SchemaResponses,
+    }),
+    async (c) =>
+      schemaResponse(
+        await queryables(c.var.db, visibleItems(c.var.principal), `${stacRoot(c)}/${kind}`, `${kind} of the catalog`),
+      ),
   );
   router.openapi(
-    createRoute({ method: 'get', path: `/stac/collections/{collectionId}/${kind}`, tags, summary: `${kind === 'queryables' ? 'Queryables' : 'Sortables'} of a collection`, request: { params: CollectionParams }, responses: SchemaResponses }),
+    createRoute({
+      method: 'get',
+      path: `/stac/collections/{collectionId}/${kind}`,
+      tags,
+      summary: `${kind === 'queryables' ? 'Queryables' : 'Sortables'} of a collection`,
+      request: { params: CollectionParams },
+      responses: SchemaResponses,
+    }),
     async (c) => {
       const { collectionId } = c.req.valid('param');
       await visibleCollection(c, collectionId);
       const where = sql`${visibleItems(c.var.principal)} AND i.collection_id = ${collectionId}`;
-      return schemaResponse(await queryables(c.var.db, where, `${stacRoot(c)}/collections/${collectionId}/${kind}`, `${kind} of ${collectionId}`));
+      return schemaResponse(
+        await queryables(
+          c.var.db,
+          where,
+          `${stacRoot(c)}/collections/${collectionId}/${kind}`,
+          `${kind} of ${collectionId}`,
+        ),
+      );
     },
   );
 }
@@ -245,25 +356,47 @@ for (const kind of ['queryables', 'sortables'] as const) {
 // ------------------------------------------------------------------ collections
 
 const CollectionSearchQuery = z.object({
-  q: z.string().max(1000).optional().openapi({ description: 'Free text: comma-separated terms, any of which matches title, description or keywords' }),
+  q: z
+    .string()
+    .max(1000)
+    .optional()
+    .openapi({ description: 'Free text: comma-separated terms, any of which matches title, description or keywords' }),
   bbox: z.string().optional(),
   datetime: z.string().optional(),
-  limit: z.string().optional().openapi({ description: `Default 10, at most ${MAX_LIMIT}` }),
+  limit: z
+    .string()
+    .optional()
+    .openapi({ description: `Default 10, at most ${MAX_LIMIT}` }),
   token: z.string().max(256).optional(),
 });
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/stac/collections', tags, summary: 'Collections the caller can see (collection search: q, bbox, datetime)',
-    request: { query: CollectionSearchQuery }, responses: { 200: jsonResponse(anyJson, 'Collections'), ...errors(400) },
+    method: 'get',
+    path: '/stac/collections',
+    tags,
+    summary: 'Collections the caller can see (collection search: q, bbox, datetime)',
+    request: { query: CollectionSearchQuery },
+    responses: { 200: jsonResponse(anyJson, 'Collections'), ...errors(400) },
   }),
   async (c) => {
     const query = c.req.valid('query');
     // Collection search takes the item search's bbox, datetime and limit rules.
-    const parsed = parseSearchParameters({ bbox: query.bbox, datetime: query.datetime, limit: query.limit ?? String(DEFAULT_LIMIT) });
-    const q = query.q?.split(',').map((s) => s.trim()).filter(Boolean);
+    const parsed = parseSearchParameters({
+      bbox: query.bbox,
+      datetime: query.datetime,
+      limit: query.limit ?? String(DEFAULT_LIMIT),
+    });
+    const q = query.q
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const page = await searchCollections(c.var.db, visibleCollections(c.var.principal), {
-      q, bbox: parsed.bbox, datetime: parsed.datetime, limit: parsed.limit, after: query.token,
+      q,
+      bbox: parsed.bbox,
+      datetime: parsed.datetime,
+      limit: parsed.limit,
+      after: query.token,
     });
     const root = stacRoot(c);
     const url = new URL(c.req.url);
@@ -277,30 +410,51 @@ router.openapi(
       next.searchParams.set('token', page.next);
       links.push({ rel: 'next', type: JSON_TYPE, href: next.toString() });
     }
-    return c.json({ collections: page.rows.map((row) => collectionDocument(row, root)), links, numberReturned: page.rows.length }, 200);
+    return c.json(
+      { collections: page.rows.map((row) => collectionDocument(row, root)), links, numberReturned: page.rows.length },
+      200,
+    );
   },
 );
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/stac/collections/{collectionId}', tags, summary: 'A collection',
-    request: { params: CollectionParams }, responses: { 200: jsonResponse(anyJson, 'Collection'), ...errors(404) },
+    method: 'get',
+    path: '/stac/collections/{collectionId}',
+    tags,
+    summary: 'A collection',
+    request: { params: CollectionParams },
+    responses: { 200: jsonResponse(anyJson, 'Collection'), ...errors(404) },
   }),
-  async (c) => c.json(collectionDocument(await visibleCollection(c, c.req.valid('param').collectionId), stacRoot(c)), 200),
+  async (c) =>
+    c.json(collectionDocument(await visibleCollection(c, c.req.valid('param').collectionId), stacRoot(c)), 200),
 );
 
 router.openapi(
   createRoute({
-    method: 'post', path: '/stac/collections', tags, summary: 'Create a collection outside any project (administrators)',
+    method: 'post',
+    path: '/stac/collections',
+    tags,
+    summary: 'Create a collection outside any project (administrators)',
     description: 'A project’s own collection is created by POST /projects/{projectId}/stac/publish.',
-    security: bearerSecurity, request: { body: jsonBody(anyJson, 'A STAC Collection') },
+    security: bearerSecurity,
+    request: { body: jsonBody(anyJson, 'A STAC Collection') },
     responses: { 201: jsonResponse(anyJson, 'Created'), ...errors(400, 401, 403, 409, 413) },
   }),
   async (c) => {
-    if (!c.var.principal) throw new ApiError(401, 'unauthorized', 'Sign in to change the catalog.', { headers: { 'www-authenticate': 'Bearer' } });
-    if (!c.var.principal.isAdmin) throw new ApiError(403, 'forbidden', 'Collections outside projects are created by administrators; publish a project to create its collection.');
+    if (!c.var.principal)
+      throw new ApiError(401, 'unauthorized', 'Sign in to change the catalog.', {
+        headers: { 'www-authenticate': 'Bearer' },
+      });
+    if (!c.var.principal.isAdmin)
+      throw new ApiError(
+        403,
+        'forbidden',
+        'Collections outside projects are created by administrators; publish a project to create its collection.',
+      );
     const record = validateCollection(c.req.valid('json'));
-    if (!(await insertCollection(c.var.db, record, { projectId: null, published: true }))) throw new ApiError(409, 'conflict', `A collection "${record.id}" already exists.`);
+    if (!(await insertCollection(c.var.db, record, { projectId: null, published: true })))
+      throw new ApiError(409, 'conflict', `A collection "${record.id}" already exists.`);
     const row: CollectionRow = { id: record.id, project_id: null, is_published: true, content: record.content };
     return created(`${stacRoot(c)}/collections/${encodeURIComponent(record.id)}`, collectionDocument(row, stacRoot(c)));
   },
@@ -308,8 +462,12 @@ router.openapi(
 
 router.openapi(
   createRoute({
-    method: 'put', path: '/stac/collections/{collectionId}', tags, summary: 'Replace a collection (project managers; administrators)',
-    security: bearerSecurity, request: { params: CollectionParams, body: jsonBody(anyJson, 'A STAC Collection') },
+    method: 'put',
+    path: '/stac/collections/{collectionId}',
+    tags,
+    summary: 'Replace a collection (project managers; administrators)',
+    security: bearerSecurity,
+    request: { params: CollectionParams, body: jsonBody(anyJson, 'A STAC Collection') },
     responses: { 200: jsonResponse(anyJson, 'Replaced'), ...errors(400, 401, 403, 404, 413) },
   }),
   async (c) => {
@@ -320,20 +478,32 @@ router.openapi(
 
 router.openapi(
   createRoute({
-    method: 'patch', path: '/stac/collections/{collectionId}', tags, summary: 'Change part of a collection (JSON Merge Patch)',
-    security: bearerSecurity, request: { params: CollectionParams, body: jsonBody(anyJson, 'RFC 7396 merge patch') },
+    method: 'patch',
+    path: '/stac/collections/{collectionId}',
+    tags,
+    summary: 'Change part of a collection (JSON Merge Patch)',
+    security: bearerSecurity,
+    request: { params: CollectionParams, body: jsonBody(anyJson, 'RFC 7396 merge patch') },
     responses: { 200: jsonResponse(anyJson, 'Patched'), ...errors(400, 401, 403, 404, 413) },
   }),
   async (c) => {
     const row = await requireCollectionWrite(c, c.req.valid('param').collectionId, 'manager');
-    return c.json(await replaceWith(c, row, mergePatch(row.content, c.req.valid('json')) as Record<string, unknown>), 200);
+    return c.json(
+      await replaceWith(c, row, mergePatch(row.content, c.req.valid('json')) as Record<string, unknown>),
+      200,
+    );
   },
 );
 
 router.openapi(
   createRoute({
-    method: 'delete', path: '/stac/collections/{collectionId}', tags, summary: 'Delete a collection and its items (project owners; administrators)',
-    security: bearerSecurity, request: { params: CollectionParams }, responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) },
+    method: 'delete',
+    path: '/stac/collections/{collectionId}',
+    tags,
+    summary: 'Delete a collection and its items (project owners; administrators)',
+    security: bearerSecurity,
+    request: { params: CollectionParams },
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) },
   }),
   async (c) => {
     const { collectionId } = c.req.valid('param');
@@ -350,8 +520,14 @@ const SearchQuery = z.object({
   ids: z.string().optional().openapi({ description: 'Comma-separated item ids' }),
   bbox: z.string().optional().openapi({ description: 'minx,miny,maxx,maxy (or 6 numbers for 3D)' }),
   intersects: z.string().optional().openapi({ description: 'A GeoJSON geometry' }),
-  datetime: z.string().optional().openapi({ description: 'An RFC 3339 instant or an interval a/b with .. for an open end' }),
-  limit: z.string().optional().openapi({ description: `Default ${DEFAULT_LIMIT}; larger than ${MAX_LIMIT} is clamped` }),
+  datetime: z
+    .string()
+    .optional()
+    .openapi({ description: 'An RFC 3339 instant or an interval a/b with .. for an open end' }),
+  limit: z
+    .string()
+    .optional()
+    .openapi({ description: `Default ${DEFAULT_LIMIT}; larger than ${MAX_LIMIT} is clamped` }),
   token: z.string().max(4096).optional(),
   filter: z.string().optional(),
   'filter-lang': z.string().optional(),
@@ -360,17 +536,31 @@ const SearchQuery = z.object({
   sortby: z.string().optional().openapi({ description: 'e.g. -datetime,+id' }),
   fields: z.string().optional().openapi({ description: 'e.g. id,-geometry,properties.gsd' }),
 });
-const ItemCollectionResponse = { 200: { description: 'ItemCollection', content: { [GEOJSON]: { schema: anyJson } } }, ...errors(400) };
+const ItemCollectionResponse = {
+  200: { description: 'ItemCollection', content: { [GEOJSON]: { schema: anyJson } } },
+  ...errors(400),
+};
 
 router.openapi(
-  createRoute({ method: 'get', path: '/stac/search', tags, summary: 'Item search', request: { query: SearchQuery }, responses: ItemCollectionResponse }),
+  createRoute({
+    method: 'get',
+    path: '/stac/search',
+    tags,
+    summary: 'Item search',
+    request: { query: SearchQuery },
+    responses: ItemCollectionResponse,
+  }),
   (c) => searchResponse(c, parseSearchParameters(c.req.valid('query'))),
 );
 
 router.openapi(
   createRoute({
-    method: 'post', path: '/stac/search', tags, summary: 'Item search (JSON body; filter defaults to CQL2 JSON)',
-    request: { body: jsonBody(anyJson, 'Search body') }, responses: { ...ItemCollectionResponse, ...errors(400, 413) },
+    method: 'post',
+    path: '/stac/search',
+    tags,
+    summary: 'Item search (JSON body; filter defaults to CQL2 JSON)',
+    request: { body: jsonBody(anyJson, 'Search body') },
+    responses: { ...ItemCollectionResponse, ...errors(400, 413) },
   }),
   (c) => {
     const body = c.req.valid('json');
@@ -380,8 +570,12 @@ router.openapi(
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/stac/collections/{collectionId}/items', tags, summary: 'Items of a collection (filter, sort, fields as in search)',
-    request: { params: CollectionParams, query: SearchQuery.omit({ collections: true }) }, responses: { ...ItemCollectionResponse, ...errors(404) },
+    method: 'get',
+    path: '/stac/collections/{collectionId}/items',
+    tags,
+    summary: 'Items of a collection (filter, sort, fields as in search)',
+    request: { params: CollectionParams, query: SearchQuery.omit({ collections: true }) },
+    responses: { ...ItemCollectionResponse, ...errors(404) },
   }),
   async (c) => {
     const { collectionId } = c.req.valid('param');
@@ -395,8 +589,12 @@ const ItemParams = z.object({ collectionId: z.string().max(256), itemId: z.strin
 
 router.openapi(
   createRoute({
-    method: 'get', path: '/stac/collections/{collectionId}/items/{itemId}', tags, summary: 'An item',
-    request: { params: ItemParams }, responses: { 200: { description: 'Item', content: { [GEOJSON]: { schema: anyJson } } }, ...errors(404) },
+    method: 'get',
+    path: '/stac/collections/{collectionId}/items/{itemId}',
+    tags,
+    summary: 'An item',
+    request: { params: ItemParams },
+    responses: { 200: { description: 'Item', content: { [GEOJSON]: { schema: anyJson } } }, ...errors(404) },
   }),
   async (c) => {
     const { collectionId, itemId } = c.req.valid('param');
@@ -412,8 +610,12 @@ const MAX_ITEMS_PER_POST = 1000;
 
 router.openapi(
   createRoute({
-    method: 'post', path: '/stac/collections/{collectionId}/items', tags, summary: 'Add an item, or a FeatureCollection of items (project managers)',
-    security: bearerSecurity, request: { params: CollectionParams, body: jsonBody(anyJson, 'A STAC Item or a FeatureCollection of them') },
+    method: 'post',
+    path: '/stac/collections/{collectionId}/items',
+    tags,
+    summary: 'Add an item, or a FeatureCollection of items (project managers)',
+    security: bearerSecurity,
+    request: { params: CollectionParams, body: jsonBody(anyJson, 'A STAC Item or a FeatureCollection of them') },
     responses: { 201: jsonResponse(anyJson, 'Created'), ...errors(400, 401, 403, 404, 409, 413) },
   }),
   async (c) => {
@@ -421,26 +623,45 @@ router.openapi(
     await requireCollectionWrite(c, collectionId, 'manager');
     const body = c.req.valid('json');
     const bulk = body.type === 'FeatureCollection';
-    if (bulk && (!Array.isArray(body.features) || body.features.length === 0 || body.features.length > MAX_ITEMS_PER_POST)) {
+    if (
+      bulk &&
+      (!Array.isArray(body.features) || body.features.length === 0 || body.features.length > MAX_ITEMS_PER_POST)
+    ) {
       throw new CatalogError('features', `must be an array of 1 to ${MAX_ITEMS_PER_POST} items`);
     }
-    const records = bulk ? (body.features as unknown[]).map((f, i) => validateItem(f, collectionId, `features.${i}`)) : [validateItem(body, collectionId)];
+    const records = bulk
+      ? (body.features as unknown[]).map((f, i) => validateItem(f, collectionId, `features.${i}`))
+      : [validateItem(body, collectionId)];
     const ids = new Set<string>();
     records.forEach((r, i) => {
       if (ids.has(r.id)) throw new CatalogError(bulk ? `features.${i}.id` : 'id', `"${r.id}" appears twice`);
       ids.add(r.id);
     });
     const existing = await writeItems(c.var.db, records, 'insert');
-    if (existing.length) throw new ApiError(409, 'conflict', `Items already exist in "${collectionId}": ${existing.slice(0, 10).join(', ')}. Use PUT to replace one.`);
+    if (existing.length)
+      throw new ApiError(
+        409,
+        'conflict',
+        `Items already exist in "${collectionId}": ${existing.slice(0, 10).join(', ')}. Use PUT to replace one.`,
+      );
     const location = `${stacRoot(c)}/collections/${encodeURIComponent(collectionId)}/items/${encodeURIComponent(records[0]!.id)}`;
-    if (bulk) return created(`${stacRoot(c)}/collections/${encodeURIComponent(collectionId)}/items`, { added: records.length, ids: records.map((r) => r.id) });
+    if (bulk)
+      return created(`${stacRoot(c)}/collections/${encodeURIComponent(collectionId)}/items`, {
+        added: records.length,
+        ids: records.map((r) => r.id),
+      });
     const row = await getItem(c.var.db, sql`TRUE`, collectionId, records[0]!.id);
     const [doc] = await itemDocuments(c, [row!]);
     return created(location, doc);
   },
 );
 
-async function replaceItem(c: Context<AppEnv>, collectionId: string, itemId: string, body: Record<string, unknown>): Promise<never> {
+async function replaceItem(
+  c: Context<AppEnv>,
+  collectionId: string,
+  itemId: string,
+  body: Record<string, unknown>,
+): Promise<never> {
   if (body.id !== itemId) throw new CatalogError('id', `is "${String(body.id)}" but the URL names "${itemId}"`);
   await writeItems(c.var.db, [validateItem(body, collectionId)], 'upsert');
   const row = await getItem(c.var.db, sql`TRUE`, collectionId, itemId);
@@ -456,9 +677,16 @@ async function existingItem(c: Context<AppEnv>, collectionId: string, itemId: st
 
 router.openapi(
   createRoute({
-    method: 'put', path: '/stac/collections/{collectionId}/items/{itemId}', tags, summary: 'Replace an item (project managers)',
-    security: bearerSecurity, request: { params: ItemParams, body: jsonBody(anyJson, 'A STAC Item') },
-    responses: { 200: { description: 'Item', content: { [GEOJSON]: { schema: anyJson } } }, ...errors(400, 401, 403, 404, 413) },
+    method: 'put',
+    path: '/stac/collections/{collectionId}/items/{itemId}',
+    tags,
+    summary: 'Replace an item (project managers)',
+    security: bearerSecurity,
+    request: { params: ItemParams, body: jsonBody(anyJson, 'A STAC Item') },
+    responses: {
+      200: { description: 'Item', content: { [GEOJSON]: { schema: anyJson } } },
+      ...errors(400, 401, 403, 404, 413),
+    },
   }),
   async (c) => {
     const { collectionId, itemId } = c.req.valid('param');
@@ -470,30 +698,54 @@ router.openapi(
 
 router.openapi(
   createRoute({
-    method: 'patch', path: '/stac/collections/{collectionId}/items/{itemId}', tags, summary: 'Change part of an item (JSON Merge Patch; project managers)',
-    security: bearerSecurity, request: { params: ItemParams, body: jsonBody(anyJson, 'RFC 7396 merge patch') },
-    responses: { 200: { description: 'Item', content: { [GEOJSON]: { schema: anyJson } } }, ...errors(400, 401, 403, 404, 413) },
+    method: 'patch',
+    path: '/stac/collections/{collectionId}/items/{itemId}',
+    tags,
+    summary: 'Change part of an item (JSON Merge Patch; project managers)',
+    security: bearerSecurity,
+    request: { params: ItemParams, body: jsonBody(anyJson, 'RFC 7396 merge patch') },
+    responses: {
+      200: { description: 'Item', content: { [GEOJSON]: { schema: anyJson } } },
+      ...errors(400, 401, 403, 404, 413),
+    },
   }),
   async (c) => {
     const { collectionId, itemId } = c.req.valid('param');
     await requireCollectionWrite(c, collectionId, 'manager');
     const row = await existingItem(c, collectionId, itemId);
     // The stored document as written (relative asset paths, no generated links), then the patch.
-    const stored = { type: 'Feature', stac_version: STAC_VERSION, stac_extensions: row.stac_extensions, id: row.id, collection: row.collection_id,
-      geometry: row.geometry, bbox: row.bbox, properties: row.properties, links: row.links, assets: row.assets, ...row.extra };
+    const stored = {
+      type: 'Feature',
+      stac_version: STAC_VERSION,
+      stac_extensions: row.stac_extensions,
+      id: row.id,
+      collection: row.collection_id,
+      geometry: row.geometry,
+      bbox: row.bbox,
+      properties: row.properties,
+      links: row.links,
+      assets: row.assets,
+      ...row.extra,
+    };
     return replaceItem(c, collectionId, itemId, mergePatch(stored, c.req.valid('json')) as Record<string, unknown>);
   },
 );
 
 router.openapi(
   createRoute({
-    method: 'delete', path: '/stac/collections/{collectionId}/items/{itemId}', tags, summary: 'Delete an item (project managers)',
-    security: bearerSecurity, request: { params: ItemParams }, responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) },
+    method: 'delete',
+    path: '/stac/collections/{collectionId}/items/{itemId}',
+    tags,
+    summary: 'Delete an item (project managers)',
+    security: bearerSecurity,
+    request: { params: ItemParams },
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) },
   }),
   async (c) => {
     const { collectionId, itemId } = c.req.valid('param');
     await requireCollectionWrite(c, collectionId, 'manager');
-    if (!(await deleteItem(c.var.db, collectionId, itemId))) throw new ApiError(404, 'not-found', `No item "${itemId}" in collection "${collectionId}".`);
+    if (!(await deleteItem(c.var.db, collectionId, itemId)))
+      throw new ApiError(404, 'not-found', `No item "${itemId}" in collection "${collectionId}".`);
     return c.body(null, 204);
   },
 );
@@ -501,19 +753,26 @@ router.openapi(
 // ------------------------------------------------------------------ publishing a project
 
 const ProjectParams = z.object({ projectId: z.string().openapi({ format: 'uuid' }) });
-const PublishResult = z.object({
-  collection: z.string(),
-  published: z.boolean(),
-  items: z.number().int(),
-  skipped: z.array(z.object({ data_product_id: z.string(), reason: z.string() })),
-}).openapi('StacPublishResult');
+const PublishResult = z
+  .object({
+    collection: z.string(),
+    published: z.boolean(),
+    items: z.number().int(),
+    skipped: z.array(z.object({ data_product_id: z.string(), reason: z.string() })),
+  })
+  .openapi('StacPublishResult');
 
 router.openapi(
   createRoute({
-    method: 'post', path: '/projects/{projectId}/stac/publish', tags, security: bearerSecurity,
+    method: 'post',
+    path: '/projects/{projectId}/stac/publish',
+    tags,
+    security: bearerSecurity,
     summary: 'Publish the project to the catalog (managers)',
-    description: 'Creates or refreshes the project’s collection (id = the project id) and one item per COG data product, read from the files themselves; publishing again updates them. Who may see it follows the project: public projects are in anonymous searches, private ones only for their readers.',
-    request: { params: ProjectParams }, responses: { 200: jsonResponse(PublishResult, 'Published'), ...errors(401, 403, 404) },
+    description:
+      'Creates or refreshes the project’s collection (id = the project id) and one item per COG data product, read from the files themselves; publishing again updates them. Who may see it follows the project: public projects are in anonymous searches, private ones only for their readers.',
+    request: { params: ProjectParams },
+    responses: { 200: jsonResponse(PublishResult, 'Published'), ...errors(401, 403, 404) },
   }),
   async (c) => {
     const { projectId } = c.req.valid('param');
@@ -525,9 +784,13 @@ router.openapi(
 
 router.openapi(
   createRoute({
-    method: 'post', path: '/projects/{projectId}/stac/unpublish', tags, security: bearerSecurity,
+    method: 'post',
+    path: '/projects/{projectId}/stac/unpublish',
+    tags,
+    security: bearerSecurity,
     summary: 'Withdraw the project from the catalog (managers); its items stay for a later publish',
-    request: { params: ProjectParams }, responses: { 200: jsonResponse(PublishResult, 'Unpublished'), ...errors(401, 403, 404) },
+    request: { params: ProjectParams },
+    responses: { 200: jsonResponse(PublishResult, 'Unpublished'), ...errors(401, 403, 404) },
   }),
   async (c) => {
     const { projectId } = c.req.valid('param');

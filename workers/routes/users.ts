@@ -7,7 +7,13 @@ import { requirePrincipal } from '../auth/middleware';
 import { ApiError } from '../http/problem';
 
 export const UserSchema = z
-  .object({ id: z.string().uuid(), email: z.string(), name: z.string(), is_admin: z.boolean(), created_at: isoDateTime })
+  .object({
+    id: z.string().uuid(),
+    email: z.string(),
+    name: z.string(),
+    is_admin: z.boolean(),
+    created_at: isoDateTime,
+  })
   .openapi('User');
 
 export function userJson(user: typeof users.$inferSelect): z.infer<typeof UserSchema> {

@@ -7,7 +7,10 @@ export class ByteLru<V> {
   private readonly entries = new Map<string, { value: V; bytes: number }>();
   private total = 0;
 
-  constructor(readonly capacity: number, private readonly largest = Infinity) {}
+  constructor(
+    readonly capacity: number,
+    private readonly largest = Infinity,
+  ) {}
 
   get(key: string): V | undefined {
     const entry = this.entries.get(key);

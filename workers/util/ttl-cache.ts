@@ -13,7 +13,12 @@ export class TtlCache<V> {
    * The value kept for `key` while it is fresh, else the one `load` gives. `fresh` says whether the
    * answer was already there (false when this call loaded it or waited for another call's load).
    */
-  async get(key: string, ttlMs: number, load: () => Promise<V>, keep: (value: V) => boolean = () => true): Promise<{ value: V; fresh: boolean }> {
+  async get(
+    key: string,
+    ttlMs: number,
+    load: () => Promise<V>,
+    keep: (value: V) => boolean = () => true,
+  ): Promise<{ value: V; fresh: boolean }> {
     const now = Date.now();
     const entry = this.entries.get(key);
     if (entry && entry.expires > now) {

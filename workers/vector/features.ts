@@ -30,7 +30,8 @@ export type FieldType = 'string' | 'number' | 'boolean';
 export function featureResolver(fields: Record<string, FieldType | string>): Resolver {
   return (name) => {
     if (name === 'geometry') return { sql: sql`f.geom`, type: 'geometry' };
-    if (!Object.hasOwn(fields, name)) throw new FilterError(`Unknown queryable "${name}" (queryables: ${Object.keys(fields).join(', ') || 'none'}).`);
+    if (!Object.hasOwn(fields, name))
+      throw new FilterError(`Unknown queryable "${name}" (queryables: ${Object.keys(fields).join(', ') || 'none'}).`);
     const type = fields[name] === 'number' || fields[name] === 'boolean' ? (fields[name] as FieldType) : 'string';
     return { sql: coerceJson(sql`(f.properties -> ${name})`, type), type };
   };
@@ -44,16 +45,28 @@ function sortExpression(name: string, type: FieldType | string | undefined): SQL
 /** One page of a layer's features with the total that matches, every value a bind parameter. */
 export async function queryItems(db: Database, q: ItemsQuery): Promise<{ numberMatched: number; features: Feature[] }> {
   const conditions: SQL[] = [sql`f.layer_id = ${q.layerId}::uuid`];
-  if (q.bbox) conditions.push(sql`ST_Intersects(f.geom, ST_MakeEnvelope(${q.bbox[0]}, ${q.bbox[1]}, ${q.bbox[2]}, ${q.bbox[3]}, 4326))`);
+  if (q.bbox)
+    conditions.push(
+      sql`ST_Intersects(f.geom, ST_MakeEnvelope(${q.bbox[0]}, ${q.bbox[1]}, ${q.bbox[2]}, ${q.bbox[3]}, 4326))`,
+    );
   if (q.filter) conditions.push(q.filter);
   const where = sql.join(conditions, sql` AND `);
-  const order = [...(q.sortby ?? []).map((s) => sql`${sortExpression(s.name, q.fields[s.name])} ${sql.raw(s.descending ? 'DESC' : 'ASC')} NULLS LAST`), sql`f.id`];
-  const [count] = rowsOf<{ n: number }>(await db.execute(sql`SELECT count(*)::int AS n FROM vector_features f WHERE ${where}`));
-  const rows = rowsOf<{ id: string | number; geometry: unknown; properties: Record<string, unknown> }>(await db.execute(sql`
+  const order = [
+    ...(q.sortby ?? []).map(
+      (s) => sql`${sortExpression(s.name, q.fields[s.name])} ${sql.raw(s.descending ? 'DESC' : 'ASC')} NULLS LAST`,
+    ),
+    sql`f.id`,
+  ];
+  const [count] = rowsOf<{ n: number }>(
+    await db.execute(sql`SELECT count(*)::int AS n FROM vector_features f WHERE ${where}`),
+  );
+  const rows = rowsOf<{ id: string | number; geometry: unknown; properties: Record<string, unknown> }>(
+    await db.execute(sql`
       SELECT f.id, ST_AsGeoJSON(f.geom, 9)::json AS geometry, ${selectedProperties(q.properties)} AS properties
       FROM vector_features f WHERE ${where}
       ORDER BY ${sql.join(order, sql`, `)}
-      LIMIT ${q.limit} OFFSET ${q.offset}`));
+      LIMIT ${q.limit} OFFSET ${q.offset}`),
+  );
   return {
     numberMatched: count?.n ?? 0,
     features: rows.map((r) => ({ type: 'Feature', id: Number(r.id), geometry: r.geometry, properties: r.properties })),
@@ -61,7 +74,9 @@ export async function queryItems(db: Database, q: ItemsQuery): Promise<{ numberM
 }
 
 export async function getItem(db: Database, layerId: string, featureId: number): Promise<Feature | null> {
-  const [row] = rowsOf<{ id: string | number; geometry: unknown; properties: Record<string, unknown> }>(await db.execute(sql`
-    SELECT f.id, ST_AsGeoJSON(f.geom, 9)::json AS geometry, f.properties FROM vector_features f WHERE f.layer_id = ${layerId}::uuid AND f.id = ${featureId}`));
+  const [row] = rowsOf<{ id: string | number; geometry: unknown; properties: Record<string, unknown> }>(
+    await db.execute(sql`
+    SELECT f.id, ST_AsGeoJSON(f.geom, 9)::json AS geometry, f.properties FROM vector_features f WHERE f.layer_id = ${layerId}::uuid AND f.id = ${featureId}`),
+  );
   return row ? { type: 'Feature', id: Number(row.id), geometry: row.geometry, properties: row.properties } : null;
 }

@@ -14,13 +14,27 @@ export interface LoadedLayer {
  * Stores a FeatureCollection as a layer in one transaction: geometries in EPSG:4326 (the 3857
  * copy follows by itself), invalid ones repaired with ST_MakeValid and counted.
  */
-export async function loadLayer(db: Database, projectId: string, name: string, description: string, collection: FeatureCollectionInput): Promise<LoadedLayer> {
+export async function loadLayer(
+  db: Database,
+  projectId: string,
+  name: string,
+  description: string,
+  collection: FeatureCollectionInput,
+): Promise<LoadedLayer> {
   const types = new Set(collection.features.map((f) => f.geometry.type.replace(/^Multi/, '')));
   const geometryType = types.size === 1 ? [...types][0]! : 'Geometry';
   return db.transaction(async (tx) => {
-    const [layer] = await tx.insert(vectorLayers).values({
-      projectId, name, description, geometryType, fields: fieldTypes(collection.features), featureCount: collection.features.length,
-    }).returning({ id: vectorLayers.id });
+    const [layer] = await tx
+      .insert(vectorLayers)
+      .values({
+        projectId,
+        name,
+        description,
+        geometryType,
+        fields: fieldTypes(collection.features),
+        featureCount: collection.features.length,
+      })
+      .returning({ id: vectorLayers.id });
     const features = JSON.stringify(collection.features.map((f) => ({ g: f.geometry, p: f.properties ?? {} })));
     const result = await tx.execute(sql`
       WITH input AS (

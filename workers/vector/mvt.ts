@@ -20,7 +20,14 @@ const WORLD = 40075016.68557849;
  * ST_AsMVTGeom clips to the tile plus a 64-unit buffer, and low zooms are simplified to a fraction of
  * a tile pixel first so their tiles stay small.
  */
-export async function vectorTile(db: Database, layers: Array<{ id: string; name: string }>, z: number, x: number, y: number, options: MvtOptions): Promise<Uint8Array> {
+export async function vectorTile(
+  db: Database,
+  layers: Array<{ id: string; name: string }>,
+  z: number,
+  x: number,
+  y: number,
+  options: MvtOptions,
+): Promise<Uint8Array> {
   const tolerance = z < 14 ? WORLD / 2 ** z / EXTENT / 2 : 0;
   const props = selectedProperties(options.properties);
   // One statement per layer and no transaction around them: every round trip shows in tile latency.

@@ -1,6 +1,16 @@
 import { gunzipSync } from 'node:zlib';
 import { toBuffer } from '../util/bytes';
-import { Compression, EtagMismatch, PMTiles, SharedPromiseCache, TileType, type Entry, type Header, type RangeResponse, type Source } from 'pmtiles';
+import {
+  Compression,
+  EtagMismatch,
+  PMTiles,
+  SharedPromiseCache,
+  TileType,
+  type Entry,
+  type Header,
+  type RangeResponse,
+  type Source,
+} from 'pmtiles';
 
 /** What header and directories may hold in one isolate (docs/security.md adds up the isolate's caches). */
 const CACHE_BYTES = 16 * 1024 * 1024;
@@ -19,27 +29,36 @@ export const ARCHIVE_READ_BYTES = 16 * 1024 * 1024;
 export const ARCHIVE_INDEX_BYTES = 1024 * 1024;
 
 /** pmtiles' decompression, stopped past `limit` bytes. */
-const boundedDecompress = (limit: number) => async (buffer: ArrayBuffer, compression: Compression): Promise<ArrayBuffer> => {
-  if (compression === Compression.None || compression === Compression.Unknown) {
-    if (buffer.byteLength > limit) throw new Error(`${buffer.byteLength} bytes, over the ${limit} one read may hold`);
-    return buffer;
-  }
-  if (compression !== Compression.Gzip) throw new Error(`${Compression[compression] ?? compression} compression is not supported`);
-  return toBuffer(gunzipSync(new Uint8Array(buffer), { maxOutputLength: limit }));
-};
+const boundedDecompress =
+  (limit: number) =>
+  async (buffer: ArrayBuffer, compression: Compression): Promise<ArrayBuffer> => {
+    if (compression === Compression.None || compression === Compression.Unknown) {
+      if (buffer.byteLength > limit) throw new Error(`${buffer.byteLength} bytes, over the ${limit} one read may hold`);
+      return buffer;
+    }
+    if (compression !== Compression.Gzip)
+      throw new Error(`${Compression[compression] ?? compression} compression is not supported`);
+    return toBuffer(gunzipSync(new Uint8Array(buffer), { maxOutputLength: limit }));
+  };
 const decompressTile = boundedDecompress(ARCHIVE_READ_BYTES);
 const decompressIndex = boundedDecompress(ARCHIVE_INDEX_BYTES);
 
 /** A PMTiles archive in R2; every read after the header names the etag it expects. */
 export class R2ArchiveSource implements Source {
-  constructor(private readonly bucket: R2Bucket, private readonly key: string) {}
+  constructor(
+    private readonly bucket: R2Bucket,
+    private readonly key: string,
+  ) {}
 
   getKey(): string {
     return this.key;
   }
 
   async getBytes(offset: number, length: number, _signal?: AbortSignal, etag?: string): Promise<RangeResponse> {
-    const object = await this.bucket.get(this.key, { range: { offset, length }, onlyIf: etag ? { etagMatches: etag } : undefined });
+    const object = await this.bucket.get(this.key, {
+      range: { offset, length },
+      onlyIf: etag ? { etagMatches: etag } : undefined,
+    });
     if (!object) throw new ArchiveNotFound(this.key);
     // With onlyIf, R2 answers a failed precondition with metadata only: the archive was replaced.
     if (!('body' in object)) throw new EtagMismatch(`${this.key} changed`);
@@ -72,11 +91,20 @@ class BytesBoundedCache extends SharedPromiseCache {
   override async getHeader(source: Source): Promise<Header> {
     const header = await super.getHeader(source);
     this.track(source.getKey(), 256);
-    this.track(`${source.getKey()}|${header.etag ?? ''}|${header.rootDirectoryOffset}|${header.rootDirectoryLength}`, header.rootDirectoryLength * 8);
+    this.track(
+      `${source.getKey()}|${header.etag ?? ''}|${header.rootDirectoryOffset}|${header.rootDirectoryLength}`,
+      header.rootDirectoryLength * 8,
+    );
     return header;
   }
 
-  override async getDirectory(source: Source, offset: number, length: number, header: Header, signal?: AbortSignal): Promise<Entry[]> {
+  override async getDirectory(
+    source: Source,
+    offset: number,
+    length: number,
+    header: Header,
+    signal?: AbortSignal,
+  ): Promise<Entry[]> {
     const entries = await super.getDirectory(source, offset, length, header, signal);
     this.track(`${source.getKey()}|${header.etag ?? ''}|${offset}|${length}`, entries.length * ENTRY_BYTES);
     return entries;
@@ -115,7 +143,8 @@ class BoundedSource implements Source {
   }
 
   getBytes(offset: number, length: number, signal?: AbortSignal, etag?: string): Promise<RangeResponse> {
-    if (length > ARCHIVE_READ_BYTES) throw new Error(`a read of ${length} bytes, over the ${ARCHIVE_READ_BYTES} one request may make`);
+    if (length > ARCHIVE_READ_BYTES)
+      throw new Error(`a read of ${length} bytes, over the ${ARCHIVE_READ_BYTES} one request may make`);
     return this.inner.getBytes(offset, length, signal, etag);
   }
 }
@@ -135,7 +164,12 @@ class BoundedArchive extends PMTiles {
 
   private async readMetadata(): Promise<unknown> {
     const header = await this.getHeader();
-    const { data } = await this.source.getBytes(header.jsonMetadataOffset, header.jsonMetadataLength, undefined, header.etag);
+    const { data } = await this.source.getBytes(
+      header.jsonMetadataOffset,
+      header.jsonMetadataLength,
+      undefined,
+      header.etag,
+    );
     return JSON.parse(new TextDecoder().decode(await decompressIndex(data, header.internalCompression)));
   }
 }

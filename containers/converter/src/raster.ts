@@ -29,7 +29,16 @@ interface GdalInfo {
 
 /** Compression for the COG: lossless by default (DEFLATE, predictor 2 for integers and 3 for floats). */
 function cogOptions(compression: string | undefined): string[] {
-  const options = ['-co', 'BLOCKSIZE=512', '-co', 'BIGTIFF=IF_SAFER', '-co', 'NUM_THREADS=ALL_CPUS', '-co', 'OVERVIEWS=IGNORE_EXISTING'];
+  const options = [
+    '-co',
+    'BLOCKSIZE=512',
+    '-co',
+    'BIGTIFF=IF_SAFER',
+    '-co',
+    'NUM_THREADS=ALL_CPUS',
+    '-co',
+    'OVERVIEWS=IGNORE_EXISTING',
+  ];
   switch (compression) {
     case 'jpeg':
     case 'webp':
@@ -49,29 +58,46 @@ function warpOptions(info: GdalInfo): string[] {
   const categorical = info.bands.some((b) => b.colorInterpretation === 'Palette');
   const nodata = info.bands[0]?.noDataValue;
   const hasAlpha = info.bands.some((b) => b.colorInterpretation === 'Alpha');
-  return ['-r', categorical ? 'near' : 'bilinear', ...(nodata !== undefined ? ['-dstnodata', String(nodata)] : hasAlpha ? [] : ['-dstalpha'])];
+  return [
+    '-r',
+    categorical ? 'near' : 'bilinear',
+    ...(nodata !== undefined ? ['-dstnodata', String(nodata)] : hasAlpha ? [] : ['-dstalpha']),
+  ];
 }
 
 /** A band's statistics as TiTiler reports them (`b1`, `b2`, …), from GDAL's exact statistics and histogram. */
 function bandStatistics(info: GdalInfo): Record<string, Record<string, unknown>> {
-  return Object.fromEntries(info.bands.map((b) => {
-    const h = b.histogram;
-    const edges = h ? Array.from({ length: h.count + 1 }, (_, i) => h.min + ((h.max - h.min) * i) / h.count) : [];
-    const validPercent = Number(b.metadata?.['']?.STATISTICS_VALID_PERCENT ?? 100);
-    return [`b${b.band}`, {
-      min: b.minimum, max: b.maximum, mean: b.mean, std: b.stdDev, valid_percent: validPercent,
-      ...(h ? { histogram: [h.buckets, edges] } : {}),
-    }];
-  }));
+  return Object.fromEntries(
+    info.bands.map((b) => {
+      const h = b.histogram;
+      const edges = h ? Array.from({ length: h.count + 1 }, (_, i) => h.min + ((h.max - h.min) * i) / h.count) : [];
+      const validPercent = Number(b.metadata?.['']?.STATISTICS_VALID_PERCENT ?? 100);
+      return [
+        `b${b.band}`,
+        {
+          min: b.minimum,
+          max: b.maximum,
+          mean: b.mean,
+          std: b.stdDev,
+          valid_percent: validPercent,
+          ...(h ? { histogram: [h.buckets, edges] } : {}),
+        },
+      ];
+    }),
+  );
 }
 
 /** `-scale_n min max` for bands that are not bytes, so the preview spans each band's own range. */
 function previewScaling(info: GdalInfo, bands: number[]): string[] {
   if (info.bands.every((b) => b.type === 'Byte')) return [];
-  return ['-ot', 'Byte', ...bands.flatMap((n, i) => {
-    const b = info.bands[n - 1]!;
-    return [`-scale_${i + 1}`, String(b.minimum ?? 0), String(b.maximum ?? 255), '0', '255'];
-  })];
+  return [
+    '-ot',
+    'Byte',
+    ...bands.flatMap((n, i) => {
+      const b = info.bands[n - 1]!;
+      return [`-scale_${i + 1}`, String(b.minimum ?? 0), String(b.maximum ?? 255), '0', '255'];
+    }),
+  ];
 }
 
 /**
@@ -93,9 +119,14 @@ export async function convertRaster({ run, request, store, db, dir }: WorkContex
   const cog = isCog ? source : join(dir, 'cog.tif');
   if (isCog) run.progress(60, 'already a cloud-optimized GeoTIFF: kept as it is');
   else if (input.crs) {
-    await runTool(run, 'gdalwarp', ['-of', 'COG', '-t_srs', input.crs, ...warpOptions(info), ...cogOptions(input.compression), source, cog], {
-      progress: { from: 12, to: 60, message: `reprojecting to ${input.crs} as a COG (gdalwarp)` },
-    });
+    await runTool(
+      run,
+      'gdalwarp',
+      ['-of', 'COG', '-t_srs', input.crs, ...warpOptions(info), ...cogOptions(input.compression), source, cog],
+      {
+        progress: { from: 12, to: 60, message: `reprojecting to ${input.crs} as a COG (gdalwarp)` },
+      },
+    );
   } else {
     await runTool(run, 'gdal_translate', ['-of', 'COG', ...cogOptions(input.compression), source, cog], {
       progress: { from: 12, to: 60, message: 'converting to COG (gdal_translate)' },
@@ -108,14 +139,26 @@ export async function convertRaster({ run, request, store, db, dir }: WorkContex
   const preview = join(dir, 'preview.png');
   run.progress(70, 'preview');
   await runTool(run, 'gdal_translate', [
-    '-of', 'PNG', '-outsize', w >= h ? '512' : '0', w >= h ? '0' : '512', ...previewBands.flatMap((b) => ['-b', String(b)]),
-    ...previewScaling(described, previewBands), '-q', cog, preview,
+    '-of',
+    'PNG',
+    '-outsize',
+    w >= h ? '512' : '0',
+    w >= h ? '0' : '512',
+    ...previewBands.flatMap((b) => ['-b', String(b)]),
+    ...previewScaling(described, previewBands),
+    '-q',
+    cog,
+    preview,
   ]);
 
   run.enter('transfer');
   run.progress(75, 'storing the COG');
   const prefix = productPrefix(request);
-  const stored = await store.upload(`${prefix}${stem(input.filename)}.tif`, cog, 'image/tiff; application=geotiff; profile=cloud-optimized');
+  const stored = await store.upload(
+    `${prefix}${stem(input.filename)}.tif`,
+    cog,
+    'image/tiff; application=geotiff; profile=cloud-optimized',
+  );
   run.progress(85, 'storing the preview');
   const thumbnail = await store.upload(`${prefix}preview.png`, preview, 'image/png');
 
@@ -125,23 +168,47 @@ export async function convertRaster({ run, request, store, db, dir }: WorkContex
   const epsg = described.stac?.['proj:epsg'];
   const gt = described.geoTransform ?? info.geoTransform;
   const bands = described.bands.map((b) => ({
-    index: b.band, dataType: b.type, description: b.description ?? '', colorInterpretation: b.colorInterpretation ?? '',
+    index: b.band,
+    dataType: b.type,
+    description: b.description ?? '',
+    colorInterpretation: b.colorInterpretation ?? '',
     ...(b.noDataValue !== undefined ? { nodata: b.noDataValue } : {}),
   }));
   const metadata = {
-    source_key: input.key, preview_key: thumbnail.key, sha256: stored.sha256, size_bytes: stored.size,
-    cog: { converted: !isCog, compression: described.metadata?.IMAGE_STRUCTURE?.COMPRESSION ?? null, overviews: described.bands[0]?.overviews?.length ?? 0 },
+    source_key: input.key,
+    preview_key: thumbnail.key,
+    sha256: stored.sha256,
+    size_bytes: stored.size,
+    cog: {
+      converted: !isCog,
+      compression: described.metadata?.IMAGE_STRUCTURE?.COMPRESSION ?? null,
+      overviews: described.bands[0]?.overviews?.length ?? 0,
+    },
   };
   // The version moves only when the file itself changed, so re-running a job changes nothing.
-  await db.query(`
+  await db.query(
+    `
     UPDATE data_products SET status = 'ready', r2_key = $2, footprint = ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($3), 4326)),
       crs = $4, resolution = $5::jsonb, bands = $6::jsonb, stats = $7::jsonb, metadata = metadata || $8::jsonb,
       version = version + CASE WHEN metadata->>'sha256' IS DISTINCT FROM $9 OR r2_key IS DISTINCT FROM $2 THEN 1 ELSE 0 END,
       updated_at = now()
-    WHERE id = $1`, [
-    input.dataProductId, stored.key, JSON.stringify(described.wgs84Extent ?? null), epsg ? `EPSG:${epsg}` : (described.coordinateSystem?.wkt ?? null),
-    JSON.stringify([Math.abs(gt[1]!), Math.abs(gt[5]!)]), JSON.stringify(bands), JSON.stringify(bandStatistics(described)), JSON.stringify(metadata), stored.sha256,
-  ]);
+    WHERE id = $1`,
+    [
+      input.dataProductId,
+      stored.key,
+      JSON.stringify(described.wgs84Extent ?? null),
+      epsg ? `EPSG:${epsg}` : (described.coordinateSystem?.wkt ?? null),
+      JSON.stringify([Math.abs(gt[1]!), Math.abs(gt[5]!)]),
+      JSON.stringify(bands),
+      JSON.stringify(bandStatistics(described)),
+      JSON.stringify(metadata),
+      stored.sha256,
+    ],
+  );
   run.progress(95, 'data product ready');
-  return { dataProductId: input.dataProductId, keys: [stored.key, thumbnail.key], cog: { converted: !isCog, sizeBytes: stored.size } };
+  return {
+    dataProductId: input.dataProductId,
+    keys: [stored.key, thumbnail.key],
+    cog: { converted: !isCog, sizeBytes: stored.size },
+  };
 }

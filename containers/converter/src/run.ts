@@ -44,7 +44,12 @@ export class Run {
 
   progress(progress: number, message: string): void {
     this.check();
-    this.push({ type: 'progress', progress: Math.round(progress), message, ...(this.phase ? { phase: this.phase } : {}) });
+    this.push({
+      type: 'progress',
+      progress: Math.round(progress),
+      message,
+      ...(this.phase ? { phase: this.phase } : {}),
+    });
   }
 
   /** Paths of this machine that the job's log names: shown to the project's readers as `<work>`. */
@@ -74,7 +79,8 @@ export class Run {
   }
 
   private closePhase(): void {
-    if (this.phase) this.phases[this.phase] = (this.phases[this.phase] ?? 0) + (performance.now() - this.phaseStarted) / 1000;
+    if (this.phase)
+      this.phases[this.phase] = (this.phases[this.phase] ?? 0) + (performance.now() - this.phaseStarted) / 1000;
     this.phase = undefined;
   }
 
@@ -113,8 +119,12 @@ export class Run {
 
   status(after: number): RunStatus {
     return {
-      jobId: this.jobId, attempt: this.request.attempt, state: this.state, events: this.events.filter((e) => e.seq > after),
-      ...(this.result ? { result: this.result } : {}), ...(this.error ? { error: this.error } : {}),
+      jobId: this.jobId,
+      attempt: this.request.attempt,
+      state: this.state,
+      events: this.events.filter((e) => e.seq > after),
+      ...(this.result ? { result: this.result } : {}),
+      ...(this.error ? { error: this.error } : {}),
     };
   }
 }

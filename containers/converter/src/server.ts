@@ -61,11 +61,15 @@ function authorized(req: IncomingMessage): boolean {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const json = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', 'content-length': Buffer.byteLength(json) });
+  res.writeHead(status, {
+    'content-type': status >= 400 ? 'application/problem+json' : 'application/json',
+    'content-length': Buffer.byteLength(json),
+  });
   res.end(json);
 }
 
-const problem = (res: ServerResponse, status: number, detail: string) => send(res, status, { title: detail, status, detail });
+const problem = (res: ServerResponse, status: number, detail: string) =>
+  send(res, status, { title: detail, status, detail });
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -80,13 +84,29 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 /** The input is saved under its own name in the run's directory: never a path out of it. */
 const isPlainFilename = (name: unknown): name is string =>
-  typeof name === 'string' && name.length > 0 && name.length <= 255 && !/[/\\\0]/.test(name) && name !== '.' && name !== '..';
+  typeof name === 'string' &&
+  name.length > 0 &&
+  name.length <= 255 &&
+  !/[/\\\0]/.test(name) &&
+  name !== '.' &&
+  name !== '..';
 
 function isRunRequest(body: unknown): body is RunRequest {
   const r = body as RunRequest;
-  return typeof r === 'object' && r !== null && typeof r.jobId === 'string' && /^[\w-]{1,64}$/.test(r.jobId) && Number.isInteger(r.attempt)
-    && r.kind in WORK && typeof r.input?.key === 'string' && isPlainFilename(r.input?.filename) && /^[\w-]{36}$/.test(r.input?.dataProductId ?? '')
-    && /^[\w-]{36}$/.test(r.input?.projectId ?? '') && typeof r.io?.baseUrl === 'string' && typeof r.io?.token === 'string';
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.jobId === 'string' &&
+    /^[\w-]{1,64}$/.test(r.jobId) &&
+    Number.isInteger(r.attempt) &&
+    r.kind in WORK &&
+    typeof r.input?.key === 'string' &&
+    isPlainFilename(r.input?.filename) &&
+    /^[\w-]{36}$/.test(r.input?.dataProductId ?? '') &&
+    /^[\w-]{36}$/.test(r.input?.projectId ?? '') &&
+    typeof r.io?.baseUrl === 'string' &&
+    typeof r.io?.token === 'string'
+  );
 }
 
 const server = createServer(async (req, res) => {
@@ -100,7 +120,8 @@ const server = createServer(async (req, res) => {
       const current = runs.get(body.jobId);
       // The same attempt asked twice (a retried request) is the run already going.
       if (current && current.request.attempt === body.attempt) return send(res, 200, current.status(0));
-      if (current && current.request.attempt > body.attempt) return problem(res, 409, `Attempt ${current.request.attempt} of this job is newer.`);
+      if (current && current.request.attempt > body.attempt)
+        return problem(res, 409, `Attempt ${current.request.attempt} of this job is newer.`);
       current?.cancel();
       const run = new Run(body);
       runs.set(body.jobId, run);

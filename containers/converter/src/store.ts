@@ -22,7 +22,11 @@ export interface StoredObject {
 export class SignedUrlStore {
   private readonly partSize: number;
 
-  constructor(private readonly run: Run, private readonly baseUrl: string, private readonly token: string) {
+  constructor(
+    private readonly run: Run,
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {
     const configured = Number(process.env.CONVERTER_PART_SIZE);
     this.partSize = Number.isFinite(configured) && configured >= 5 * 1024 * 1024 ? configured : DEFAULT_PART_SIZE;
   }
@@ -50,7 +54,9 @@ export class SignedUrlStore {
 
   async download(key: string, path: string): Promise<number> {
     const response = await this.call(this.url('objects', key));
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(path), { signal: this.run.abort.signal });
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(path), {
+      signal: this.run.abort.signal,
+    });
     return (await stat(path)).size;
   }
 
@@ -61,23 +67,44 @@ export class SignedUrlStore {
       await this.put(this.url('objects', key), path, 0, size, contentType);
       return { key, size, sha256 };
     }
-    const created = await this.call(this.url('multipart', key), { method: 'POST', headers: { 'content-type': contentType } });
+    const created = await this.call(this.url('multipart', key), {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+    });
     const { uploadId } = (await created.json()) as { uploadId: string };
     const parts: Array<{ partNumber: number; etag: string }> = [];
     for (let start = 0, partNumber = 1; start < size; start += this.partSize, partNumber++) {
       const length = Math.min(this.partSize, size - start);
-      const response = await this.put(this.url('multipart', key, { uploadId, partNumber: String(partNumber) }), path, start, length, 'application/octet-stream');
+      const response = await this.put(
+        this.url('multipart', key, { uploadId, partNumber: String(partNumber) }),
+        path,
+        start,
+        length,
+        'application/octet-stream',
+      );
       parts.push((await response.json()) as { partNumber: number; etag: string });
     }
     await this.call(this.url('multipart', key, { uploadId, complete: '1' }), {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parts }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ parts }),
     });
     return { key, size, sha256 };
   }
 
   private put(url: string, path: string, start: number, length: number, contentType: string): Promise<Response> {
-    const body = length === 0 ? '' : (Readable.toWeb(createReadStream(path, { start, end: start + length - 1 })) as unknown as ReadableStream<Uint8Array>);
-    return this.call(url, { method: 'PUT', headers: { 'content-type': contentType, 'content-length': String(length) }, body, duplex: 'half' });
+    const body =
+      length === 0
+        ? ''
+        : (Readable.toWeb(
+            createReadStream(path, { start, end: start + length - 1 }),
+          ) as unknown as ReadableStream<Uint8Array>);
+    return this.call(url, {
+      method: 'PUT',
+      headers: { 'content-type': contentType, 'content-length': String(length) },
+      body,
+      duplex: 'half',
+    });
   }
 }
 

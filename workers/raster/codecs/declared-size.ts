@@ -18,7 +18,8 @@ const u24le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]
  */
 export function jpegScans(stream: Uint8Array): number {
   let scans = 0;
-  for (let i = stream.indexOf(0xff); i >= 0 && i + 1 < stream.length; i = stream.indexOf(0xff, i + 1)) if (stream[i + 1] === 0xda) scans++;
+  for (let i = stream.indexOf(0xff); i >= 0 && i + 1 < stream.length; i = stream.indexOf(0xff, i + 1))
+    if (stream[i + 1] === 0xda) scans++;
   return scans;
 }
 
