@@ -270,10 +270,17 @@ const options: StackOptions = {
   workerVars: { CLIENT_ADDRESS_HEADER: 'cf-connecting-ip' },
 };
 
-log('typecheck');
-if (spawnSync(`${ROOT}node_modules/.bin/tsc`, ['--noEmit', '-p', ROOT], { stdio: 'inherit' }).status !== 0) {
-  console.log('0 passed, 1 failed');
-  process.exit(1);
+// The tree must typecheck, lint and be formatted before anything runs (`npm run format` formats it).
+for (const [what, tool, args] of [
+  ['typecheck', 'tsc', ['--noEmit', '-p', ROOT]],
+  ['lint', 'eslint', [ROOT]],
+  ['format', 'prettier', ['--check', ROOT]],
+] as const) {
+  log(what);
+  if (spawnSync(`${ROOT}node_modules/.bin/${tool}`, args, { stdio: 'inherit', cwd: ROOT }).status !== 0) {
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
 }
 
 rmSync(options.persistTo, { recursive: true, force: true });
