@@ -75,13 +75,9 @@ const VisualQuery = z.object({
     .max(65536)
     .optional()
     .openapi({ description: 'JSON colormap: {"value": [r,g,b,a]} or [[[min,max],[r,g,b,a]], …]' }),
-  return_mask: z
-    .enum(['true', 'false'])
-    .default('true')
-    .openapi({
-      description:
-        'Alpha from the mask (PNG, WebP). A PNG whose pixels are all opaque has no alpha channel either way.',
-    }),
+  return_mask: z.enum(['true', 'false']).default('true').openapi({
+    description: 'Alpha from the mask (PNG, WebP). A PNG whose pixels are all opaque has no alpha channel either way.',
+  }),
 });
 
 const UrlQuery = z.object({
@@ -439,15 +435,9 @@ function mount(prefix: Prefix) {
         query: Render.extend({
           tilesize: z.enum(['256', '512']).optional(),
           buffer: z.coerce.number().int().min(0).max(64).default(0),
-          padding: z.coerce
-            .number()
-            .int()
-            .min(0)
-            .max(64)
-            .default(0)
-            .openapi({
-              description: 'Extra source pixels read around the tile for resampling (the kernel margin is always read)',
-            }),
+          padding: z.coerce.number().int().min(0).max(64).default(0).openapi({
+            description: 'Extra source pixels read around the tile for resampling (the kernel margin is always read)',
+          }),
         }),
       },
       responses: { 200: binary('The tile'), 304: { description: 'Not modified' }, ...errors(400, 401, 404) },
