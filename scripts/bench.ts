@@ -172,7 +172,7 @@ for (const part of asked)
     throw new Error(`unknown bench part ${part}: choose from ${PARTS.join(', ')}`);
 const runs = (part: (typeof PARTS)[number]) => asked.length === 0 || asked.includes(part);
 
-/** A Markdown table, columns padded, ready to paste into the README. */
+/** A Markdown table, columns padded, ready to paste into docs/benchmarks.md. */
 function table(head: string[], body: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
