@@ -34,7 +34,8 @@ export async function searchCollections(
   if (search.q?.length) {
     const terms = search.q.map((term) => {
       const pattern = `%${escapeLike(term)}%`;
-      return sql`(c.title ILIKE ${pattern} OR c.description ILIKE ${pattern} OR COALESCE(c.content -> 'keywords', '[]')::text ILIKE ${pattern})`;
+      return sql`(c.title ILIKE ${pattern} OR c.description ILIKE ${pattern}
+        OR COALESCE(c.content -> 'keywords', '[]')::text ILIKE ${pattern})`;
     });
     conditions.push(sql`(${sql.join(terms, sql` OR `)})`);
   }
@@ -84,8 +85,10 @@ export async function insertCollection(
   const e = extentColumns(r);
   const rows = rowsOf<{ id: string }>(
     await db.execute(sql`
-    INSERT INTO stac_collections (id, project_id, title, description, license, extent_geometry, temporal_start, temporal_end, content, is_published)
-    VALUES (${r.id}, ${owner.projectId}, ${r.title}, ${r.description}, ${r.license}, ${e.geometry}, ${e.start}, ${e.end},
+    INSERT INTO stac_collections (id, project_id, title, description, license, extent_geometry, temporal_start,
+      temporal_end, content, is_published)
+    VALUES (${r.id}, ${owner.projectId}, ${r.title}, ${r.description}, ${r.license}, ${e.geometry},
+      ${e.start}, ${e.end},
       ${JSON.stringify(r.content)}::jsonb, ${owner.published})
     ON CONFLICT (id) DO NOTHING RETURNING id`),
   );
@@ -104,12 +107,16 @@ export async function upsertProjectCollection(
 ): Promise<void> {
   const e = extentColumns(r);
   await db.execute(sql`
-    INSERT INTO stac_collections (id, project_id, title, description, license, extent_geometry, temporal_start, temporal_end, content, is_published)
-    VALUES (${r.id}, ${projectId}, ${r.title}, ${r.description}, ${r.license}, ${e.geometry}, ${e.start}, ${e.end}, ${JSON.stringify(r.content)}::jsonb, ${publish})
-    ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, extent_geometry = excluded.extent_geometry,
-      temporal_start = excluded.temporal_start, temporal_end = excluded.temporal_end,
-      content = stac_collections.content || jsonb_build_object('title', excluded.title, 'description', excluded.description,
-        'extent', excluded.content -> 'extent', 'summaries', excluded.content -> 'summaries'),
+    INSERT INTO stac_collections (id, project_id, title, description, license, extent_geometry, temporal_start,
+      temporal_end, content, is_published)
+    VALUES (${r.id}, ${projectId}, ${r.title}, ${r.description}, ${r.license}, ${e.geometry}, ${e.start}, ${e.end},
+      ${JSON.stringify(r.content)}::jsonb, ${publish})
+    ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
+      extent_geometry = excluded.extent_geometry, temporal_start = excluded.temporal_start,
+      temporal_end = excluded.temporal_end,
+      content = stac_collections.content || jsonb_build_object('title', excluded.title,
+        'description', excluded.description, 'extent', excluded.content -> 'extent',
+        'summaries', excluded.content -> 'summaries'),
       is_published = stac_collections.is_published OR excluded.is_published, updated_at = now()
     WHERE stac_collections.project_id = ${projectId}`);
 }

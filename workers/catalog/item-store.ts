@@ -18,8 +18,8 @@ export interface ItemRow {
   data_product_id: string | null;
 }
 
-const COLUMNS = sql`i.collection_id, i.id, ST_AsGeoJSON(i.geometry, 9)::json AS geometry, i.bbox, i.properties, i.assets,
-  i.links, i.stac_extensions, i.extra, i.data_product_id`;
+const COLUMNS = sql`i.collection_id, i.id, ST_AsGeoJSON(i.geometry, 9)::json AS geometry, i.bbox, i.properties,
+  i.assets,  i.links, i.stac_extensions, i.extra, i.data_product_id`;
 
 /** Above this many matches a search reports an estimate (from the planner) instead of counting. */
 const COUNT_LIMIT = 10_000;
@@ -59,7 +59,8 @@ const isCancelled = (error: unknown): boolean => {
  * to be cheap, its estimate otherwise. Paging never depends on it.
  */
 async function countMatches(db: Database, where: SQL): Promise<Matched> {
-  const bounded = sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM stac_items i WHERE ${where} LIMIT ${COUNT_LIMIT + 1}) s`;
+  const bounded = sql`SELECT count(*)::int AS n
+    FROM (SELECT 1 FROM stac_items i WHERE ${where} LIMIT ${COUNT_LIMIT + 1}) s`;
   const estimate = () => explain(db, sql`SELECT 1 FROM stac_items i WHERE ${where}`).then((e) => e.rows);
   if ((await explain(db, bounded)).cost > COUNT_COST_LIMIT) return { count: await estimate(), estimated: true };
   try {
@@ -138,15 +139,17 @@ const itemJson = (r: ItemRecord & { dataProductId?: string | null }) => ({
 
 /** The records as a set-returning SQL source: one JSON parameter, however many items. */
 const recordsSource = (records: Array<ItemRecord & { dataProductId?: string | null }>) => sql`
-  SELECT r.collection_id, r.id, ST_SetSRID(ST_GeomFromGeoJSON(r.geometry), 4326) AS geometry, r.bbox, r.datetime, r.end_datetime,
-    COALESCE(r.properties, '{}'), COALESCE(r.assets, '{}'), COALESCE(r.links, '[]'), COALESCE(r.stac_extensions, '[]'),
+  SELECT r.collection_id, r.id, ST_SetSRID(ST_GeomFromGeoJSON(r.geometry), 4326) AS geometry,
+    r.bbox, r.datetime, r.end_datetime, COALESCE(r.properties, '{}'), COALESCE(r.assets, '{}'),
+    COALESCE(r.links, '[]'), COALESCE(r.stac_extensions, '[]'),
     COALESCE(r.extra, '{}'), r.data_product_id
   FROM jsonb_to_recordset(${JSON.stringify(records.map(itemJson))}::jsonb) AS r(
-    collection_id text, id text, geometry jsonb, bbox jsonb, datetime timestamptz, end_datetime timestamptz, properties jsonb,
-    assets jsonb, links jsonb, stac_extensions jsonb, extra jsonb, data_product_id uuid)`;
+    collection_id text, id text, geometry jsonb, bbox jsonb, datetime timestamptz, end_datetime timestamptz,
+    properties jsonb, assets jsonb, links jsonb, stac_extensions jsonb, extra jsonb, data_product_id uuid)`;
 
 const INSERT_COLUMNS = sql.raw(
-  'collection_id, id, geometry, bbox, datetime, end_datetime, properties, assets, links, stac_extensions, extra, data_product_id',
+  'collection_id, id, geometry, bbox, datetime, end_datetime, properties, assets, links, stac_extensions, extra, ' +
+    'data_product_id',
 );
 
 /**
@@ -171,9 +174,10 @@ export async function writeItems(
     INSERT INTO stac_items (${INSERT_COLUMNS}) ${recordsSource(records)}
     ON CONFLICT (collection_id, id) DO ${
       mode === 'upsert'
-        ? sql`UPDATE SET geometry = excluded.geometry, bbox = excluded.bbox, datetime = excluded.datetime, end_datetime = excluded.end_datetime,
-        properties = excluded.properties, assets = excluded.assets, links = excluded.links, stac_extensions = excluded.stac_extensions,
-        extra = excluded.extra, data_product_id = excluded.data_product_id, updated_at = now()`
+        ? sql`UPDATE SET geometry = excluded.geometry, bbox = excluded.bbox, datetime = excluded.datetime,
+        end_datetime = excluded.end_datetime, properties = excluded.properties, assets = excluded.assets,
+        links = excluded.links, stac_extensions = excluded.stac_extensions, extra = excluded.extra,
+        data_product_id = excluded.data_product_id, updated_at = now()`
         : sql`NOTHING`
     }`);
   return [];
