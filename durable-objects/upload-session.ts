@@ -331,7 +331,8 @@ export class UploadSession extends DurableObject<Bindings> {
     this.ctx.storage.transactionSync(() => {
       for (const part of flushed) {
         this.ctx.storage.sql.exec(
-          'INSERT INTO parts (part_number, etag, size) VALUES (?, ?, ?) ON CONFLICT (part_number) DO UPDATE SET etag = excluded.etag, size = excluded.size',
+          'INSERT INTO parts (part_number, etag, size) VALUES (?, ?, ?) ON CONFLICT (part_number) DO UPDATE ' +
+            'SET etag = excluded.etag, size = excluded.size',
           part.partNumber,
           part.etag,
           part.size,

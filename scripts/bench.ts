@@ -201,7 +201,17 @@ try {
   if (runs('raster')) {
     printed.push({
       title:
-        "bench: 256-px tiles at native zoom, header warm, tile cache cold (nearest). Ours: .npy render = R2 reads + decode + warp into values and mask, the output gdal.Warp to MEM gives, written as .npy; client = the whole PNG request through wrangler dev's local proxy; render = R2 reads + decode + warp + PNG encode, from the tile cache's miss to the encoded image (Server-Timing; the runtime clock ticks in whole ms; the cache lookup before it is its own column); cold passes: each render from its own copy of the file, so no tile bytes are cached. GDAL: one long-lived python3-gdal process on the local file, gdal.Warp to MEM with its block cache flushed before each tile, then the PNG driver on the result, taking turns with our .npy and PNG renders tile by tile (back to back: the same warps and encodes one after another with nothing of ours in between, as GDAL is usually timed); warm: the block cache left as the previous tiles left it; /vsicurl/: the same warps reading the file over HTTP from a local server, headers read beforehand and each tile from its own URL, as our cold pass.",
+        'bench: 256-px tiles at native zoom, header warm, tile cache cold (nearest). Ours: .npy render = R2 ' +
+        'reads + decode + warp into values and mask, the output gdal.Warp to MEM gives, written as .npy; ' +
+        "client = the whole PNG request through wrangler dev's local proxy; render = R2 reads + decode + warp " +
+        "+ PNG encode, from the tile cache's miss to the encoded image (Server-Timing; the runtime clock ticks " +
+        'in whole ms; the cache lookup before it is its own column); cold passes: each render from its own ' +
+        'copy of the file, so no tile bytes are cached. GDAL: one long-lived python3-gdal process on the local ' +
+        'file, gdal.Warp to MEM with its block cache flushed before each tile, then the PNG driver on the ' +
+        'result, taking turns with our .npy and PNG renders tile by tile (back to back: the same warps and ' +
+        'encodes one after another with nothing of ours in between, as GDAL is usually timed); warm: the block ' +
+        'cache left as the previous tiles left it; /vsicurl/: the same warps reading the file over HTTP from a ' +
+        'local server, headers read beforehand and each tile from its own URL, as our cold pass.',
       table: table(RASTER_BENCH_HEAD, await benchRaster(stack)),
     });
   }
@@ -224,7 +234,8 @@ try {
   if (runs('uploads')) {
     printed.push({
       title:
-        'bench: tus uploads through wrangler dev (tus-js-client, median of 5) beside one R2.put of the same bytes by a Worker under wrangler dev too (target: ≥ 70 %)',
+        'bench: tus uploads through wrangler dev (tus-js-client, median of 5) beside one R2.put of the same ' +
+        'bytes by a Worker under wrangler dev too (target: ≥ 70 %)',
       table: table(
         ['upload', 'ours', 'direct R2.put', 'ours / direct', 'workerd RSS growth (peak)'],
         await benchUploads(stack, worker),
@@ -234,14 +245,17 @@ try {
   if (runs('hostile')) {
     printed.push({
       title:
-        'bench: hostile inputs (issue 18), each once on a warm wrangler dev: status, client time, workerd RSS growth while it ran (targets: 4xx, < 1 s, growth well under 128 MB)',
+        'bench: hostile inputs (issue 18), each once on a warm wrangler dev: status, client time, workerd RSS ' +
+        'growth while it ran (targets: 4xx, < 1 s, growth well under 128 MB)',
       table: table(HOSTILE_BENCH_HEAD, await benchHostile(stack, worker)),
     });
   }
   if (runs('jobs')) {
     printed.push({
       title:
-        'bench: a GeoTIFF → COG job (tus upload of RGB.byte.tif, converter process, GDAL, Postgres, STAC item), job wall time from creation to success by phase, beside bare gdal_translate -of COG on the same file (target: overhead < 2 s)',
+        'bench: a GeoTIFF → COG job (tus upload of RGB.byte.tif, converter process, GDAL, Postgres, STAC ' +
+        'item), job wall time from creation to success by phase, beside bare gdal_translate -of COG on the ' +
+        'same file (target: overhead < 2 s)',
       table: table(JOB_BENCH_HEAD, await benchJobs(stack)),
     });
   }
@@ -257,7 +271,8 @@ for (const part of printed) {
 if (runs('stac')) {
   const stac = await benchStac();
   log(
-    'bench: STAC search over 1,000,000 synthetic items in 50 collections, anonymous, client latency through wrangler dev (target: every p95 < 150 ms)',
+    'bench: STAC search over 1,000,000 synthetic items in 50 collections, anonymous, client latency through ' +
+      'wrangler dev (target: every p95 < 150 ms)',
   );
   const shead = [
     'search',

@@ -163,7 +163,8 @@ describe(`tokens die with access (within ${STATED_DELAY_MS / 1000} s elsewhere, 
       msUntilRefused(() => withToken(keyDeleted), 401),
     ]);
     console.log(
-      'revocation delays, ms (member removed, team membership ended, made private: token, anonymous; product deleted; minting key deleted):',
+      'revocation delays, ms (member removed, team membership ended, made private: token, anonymous; product ' +
+        'deleted; minting key deleted):',
       delays.join(', '),
     );
     for (const delay of delays) expect(delay).toBeLessThanOrEqual(STATED_DELAY_MS + SLACK_MS);

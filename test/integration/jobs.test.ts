@@ -304,7 +304,8 @@ describe('GeoTIFF → COG', () => {
 
   it('running it again changes nothing: same product, same version, one item, the same objects', async () => {
     const before = await query<{ version: number; n: number }>(
-      'SELECT version, (SELECT count(*)::int FROM stac_items WHERE data_product_id = $1) AS n FROM data_products WHERE id = $1',
+      'SELECT version, (SELECT count(*)::int FROM stac_items WHERE data_product_id = $1) AS n FROM ' +
+        'data_products WHERE id = $1',
       [uploaded.dataProductId],
     );
     await json(await call(`/jobs/${uploaded.jobId}/retry`, { token: target.user.token, method: 'POST' }), 200);
@@ -312,7 +313,8 @@ describe('GeoTIFF → COG', () => {
     expect(again.state).toBe('succeeded');
     expect(again.result!.keys).toEqual(done.result!.keys);
     const after = await query<{ version: number; n: number }>(
-      'SELECT version, (SELECT count(*)::int FROM stac_items WHERE data_product_id = $1) AS n FROM data_products WHERE id = $1',
+      'SELECT version, (SELECT count(*)::int FROM stac_items WHERE data_product_id = $1) AS n FROM ' +
+        'data_products WHERE id = $1',
       [uploaded.dataProductId],
     );
     expect(after).toEqual(before);
@@ -616,7 +618,8 @@ describe('vector files → PostGIS layers', () => {
     await json(await call(`/jobs/${uploaded.jobId}/retry`, { token: target.user.token, method: 'POST' }), 200);
     expect((await waitFor(uploaded.jobId!, target.user, finished)).state).toBe('succeeded');
     const rows = await query<{ layers: number; features: number }>(
-      'SELECT count(DISTINCT l.id)::int AS layers, count(f.id)::int AS features FROM vector_layers l JOIN vector_features f ON f.layer_id = l.id WHERE l.data_product_id = $1',
+      'SELECT count(DISTINCT l.id)::int AS layers, count(f.id)::int AS features FROM vector_layers l JOIN ' +
+        'vector_features f ON f.layer_id = l.id WHERE l.data_product_id = $1',
       [uploaded.dataProductId],
     );
     expect(rows[0]).toEqual({ layers: 1, features: count });

@@ -176,7 +176,8 @@ class RunList {
       if (this.data.byteLength * 2 > BUDGET.pixelBytes) {
         throw new RasterError(
           400,
-          'Mapping this output onto the dataset takes more points than one request may hold: the area reaches where one of the two CRSs has no answer. Ask for a smaller area or another CRS.',
+          'Mapping this output onto the dataset takes more points than one request may hold: the area reaches ' +
+            'where one of the two CRSs has no answer. Ask for a smaller area or another CRS.',
         );
       }
       const grown = new Float64Array(this.data.length * 2);

@@ -66,7 +66,9 @@ router.openapi(
     tags: ['auth'],
     summary: 'Sign in with email and password',
     description:
-      'Failed attempts are limited per account and client address (5 in 15 min), per account from all addresses (100) and per address (30); over a limit the answer is 429 with Retry-After, for that address only unless the account-wide ceiling is reached.',
+      'Failed attempts are limited per account and client address (5 in 15 min), per account from all ' +
+      'addresses (100) and per address (30); over a limit the answer is 429 with Retry-After, for that address ' +
+      'only unless the account-wide ceiling is reached.',
     request: { body: jsonBody(z.object({ email, password: text(1024) })) },
     responses: { 200: jsonResponse(TokenPairSchema, 'Access and refresh tokens'), ...errors(400, 401, 413, 429) },
   }),
@@ -123,7 +125,8 @@ router.openapi(
     tags: ['auth'],
     summary: 'End a sign-in',
     description:
-      'Ends the session of the access token used, or of the refresh token given; its access tokens stop working at once where this request was answered, and everywhere within ACCESS_CACHE_SECONDS.',
+      'Ends the session of the access token used, or of the refresh token given; its access tokens stop ' +
+      'working at once where this request was answered, and everywhere within ACCESS_CACHE_SECONDS.',
     security: bearerSecurity,
     request: { body: { ...jsonBody(RefreshBody.partial().optional()), required: false } },
     responses: { 204: { description: 'Signed out' }, ...errors(400, 401, 413) },

@@ -424,7 +424,8 @@ function mount(prefix: Prefix) {
       tags,
       summary: 'A map tile (TiTiler /cog/tiles)',
       description:
-        '`y` may carry a scale and a format: `{y}@2x.png`. Formats: png (default), jpg/jpeg, webp, npy (values then mask). Tiles wholly outside the dataset are 404 so map clients over-zoom.',
+        '`y` may carry a scale and a format: `{y}@2x.png`. Formats: png (default), jpg/jpeg, webp, npy (values ' +
+        'then mask). Tiles wholly outside the dataset are 404 so map clients over-zoom.',
       request: {
         params: params.extend({
           tileMatrixSetId: z.string().openapi({ example: 'WebMercatorQuad' }),

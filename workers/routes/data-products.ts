@@ -301,7 +301,8 @@ router.openapi(
     tags: ['data products'],
     summary: 'The data product’s file (byte ranges supported)',
     description:
-      'Readers of the product, or anyone with a resource token scoped to it. `Range: bytes=…` gets a 206 with that part; `If-Range` and `If-None-Match` take the ETag.',
+      'Readers of the product, or anyone with a resource token scoped to it. `Range: bytes=…` gets a 206 with ' +
+      'that part; `If-Range` and `If-None-Match` take the ETag.',
     request: { params: ProductParams, query: FileQuery },
     responses: {
       200: {

@@ -130,7 +130,8 @@ router.openAPIRegistry.registerPath({
   tags: ['pmtiles'],
   summary: 'A tile of a PMTiles archive in the bucket',
   description:
-    'Zooms outside the archive are 404; a tile the archive lacks is 404 (or 204 with PMTILES_MISSING_TILE=204); the wrong extension is 400; a malformed archive 422.',
+    'Zooms outside the archive are 404; a tile the archive lacks is 404 (or 204 with ' +
+    'PMTILES_MISSING_TILE=204); the wrong extension is 400; a malformed archive 422.',
   request: {
     params: z.object({
       name: z.string(),

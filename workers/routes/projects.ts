@@ -112,7 +112,8 @@ router.openapi(
     tags: ['projects'],
     summary: 'Projects the caller can read',
     description:
-      'Signed-in users see projects they are members of (directly or through a team); add `public=true` to include every public project. Anonymous callers see public projects. Admins see all.',
+      'Signed-in users see projects they are members of (directly or through a team); add `public=true` to ' +
+      'include every public project. Anonymous callers see public projects. Admins see all.',
     request: { query: z.object({ public: z.enum(['true', 'false']).default('false') }) },
     responses: { 200: jsonResponse(z.array(ProjectSchema), 'Projects, oldest first'), ...errors(400, 401) },
   }),
@@ -284,7 +285,8 @@ router.openapi(
     summary: 'Add a member or change their role (owners)',
     security: bearerSecurity,
     description:
-      'By `user_id` or `email`. Look-ups by e-mail are limited to 60 an hour per caller (429 with Retry-After past that), so that adding members cannot list accounts.',
+      'By `user_id` or `email`. Look-ups by e-mail are limited to 60 an hour per caller (429 with Retry-After ' +
+      'past that), so that adding members cannot list accounts.',
     request: { params: ProjectParams, body: jsonBody(MemberBody) },
     responses: {
       200: jsonResponse(ProjectMemberSchema, 'The membership'),

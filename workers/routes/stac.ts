@@ -770,7 +770,9 @@ router.openapi(
     security: bearerSecurity,
     summary: 'Publish the project to the catalog (managers)',
     description:
-      'Creates or refreshes the project’s collection (id = the project id) and one item per COG data product, read from the files themselves; publishing again updates them. Who may see it follows the project: public projects are in anonymous searches, private ones only for their readers.',
+      'Creates or refreshes the project’s collection (id = the project id) and one item per COG data product, ' +
+      'read from the files themselves; publishing again updates them. Who may see it follows the project: ' +
+      'public projects are in anonymous searches, private ones only for their readers.',
     request: { params: ProjectParams },
     responses: { 200: jsonResponse(PublishResult, 'Published'), ...errors(401, 403, 404) },
   }),

@@ -189,7 +189,8 @@ router.openapi(
     summary: 'Add or update a team member (owners)',
     security: bearerSecurity,
     description:
-      'By `user_id` or `email`. Look-ups by e-mail are limited to 60 an hour per caller (429 with Retry-After past that), so that adding members cannot list accounts.',
+      'By `user_id` or `email`. Look-ups by e-mail are limited to 60 an hour per caller (429 with Retry-After ' +
+      'past that), so that adding members cannot list accounts.',
     request: { params: TeamParams, body: jsonBody(MemberRef) },
     responses: { 200: jsonResponse(TeamMemberSchema, 'The membership'), ...errors(400, 401, 403, 404, 409, 413, 429) },
   }),

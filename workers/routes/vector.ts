@@ -106,7 +106,8 @@ router.openapi(
     tags: ['vector'],
     summary: 'Load a GeoJSON FeatureCollection as a vector layer (managers)',
     description:
-      'Coordinates are WGS 84 longitude/latitude. Malformed geometries are rejected naming the feature (`json.features.<i>.geometry…`); invalid ones (self-intersections…) are repaired with ST_MakeValid.',
+      'Coordinates are WGS 84 longitude/latitude. Malformed geometries are rejected naming the feature ' +
+      '(`json.features.<i>.geometry…`); invalid ones (self-intersections…) are repaired with ST_MakeValid.',
     security: bearerSecurity,
     request: {
       params: z.object({ projectId: UuidParam }),
@@ -202,7 +203,8 @@ router.openapi(
     tags: ['vector'],
     summary: 'A Mapbox Vector Tile from PostGIS (ST_AsMVT): /vector/{layerId}[,{layerId}…]/{z}/{x}/{y}.mvt',
     description:
-      'Extent 4096, buffer 64, clipped; low zooms simplified; at most VECTOR_TILE_FEATURE_LIMIT features per layer and tile, and the 10 s statement timeout. `properties` keeps only the attributes named.',
+      'Extent 4096, buffer 64, clipped; low zooms simplified; at most VECTOR_TILE_FEATURE_LIMIT features per ' +
+      'layer and tile, and the 10 s statement timeout. `properties` keeps only the attributes named.',
     request: {
       params: z.object({
         layers: z.string(),
