@@ -16,7 +16,7 @@ export interface Problem {
 
 const TYPE_BASE = 'https://edge-tiles.dev/problems/';
 
-const TITLES: Record<string, string> = {
+const TITLES = {
   'bad-request': 'Bad request',
   'validation-error': 'Request validation failed',
   'malformed-json': 'Malformed JSON body',
@@ -34,8 +34,9 @@ const TITLES: Record<string, string> = {
   'too-many-requests': 'Too many requests',
   'service-unavailable': 'Service unavailable',
   'internal-error': 'Internal server error',
-};
+} as const satisfies Record<string, string>;
 
+/** The named problems: a kind not in the table does not compile. */
 export type ProblemKind = keyof typeof TITLES;
 
 /** Thrown anywhere below a route; the app's error handler turns it into problem+json. */
@@ -46,12 +47,12 @@ export class ApiError extends Error {
     detail?: string,
     readonly extra: { errors?: Problem['errors']; headers?: Record<string, string> } = {},
   ) {
-    super(detail ?? TITLES[kind] ?? kind);
+    super(detail ?? TITLES[kind]);
   }
 }
 
 export function problemBody(status: number, kind: ProblemKind, detail?: string, errors?: Problem['errors']): Problem {
-  const body: Problem = { type: TYPE_BASE + kind, title: TITLES[kind] ?? kind, status };
+  const body: Problem = { type: TYPE_BASE + kind, title: TITLES[kind], status };
   if (detail !== undefined) body.detail = detail;
   if (errors !== undefined) body.errors = errors;
   return body;
