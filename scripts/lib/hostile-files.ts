@@ -123,6 +123,10 @@ export function lzwBombCodes(rounds = 1): number[] {
   return [...codes, 257];
 }
 
+/** An image stored as one tile of its own size, holding `data`. */
+const oneTile = (width: number, height: number, compression: number, data: Uint8Array) =>
+  writeTiff({ width, height, tileWidth: width, tileHeight: height, compression, tileCount: 1, data: [data] });
+
 /** PackBits runs of 128 zeros, two bytes each: 64 times their size. */
 function packbitsZeros(bytes: number): Uint8Array {
   const out = new Uint8Array(Math.ceil(bytes / 128) * 2);
@@ -204,16 +208,7 @@ const longJson = (bytes: number) => new TextEncoder().encode(`{"name":"${'x'.rep
 export const HOSTILE_FILES: Record<string, { claim: string; file: () => Uint8Array }> = {
   'declared-100k.tif': {
     claim: 'a 100000 × 100000 image in one tile, in a few hundred bytes',
-    file: () =>
-      writeTiff({
-        width: 100000,
-        height: 100000,
-        tileWidth: 100000,
-        tileHeight: 100000,
-        compression: 8,
-        tileCount: 1,
-        data: [deflateSync(new Uint8Array(4096))],
-      }),
+    file: () => oneTile(100000, 100000, 8, deflateSync(new Uint8Array(4096))),
   },
   'declared-100k-tiled.tif': {
     claim: 'a 100000 × 100000 image in 256-px tiles whose index the file cannot hold',
@@ -239,42 +234,15 @@ export const HOSTILE_FILES: Record<string, { claim: string; file: () => Uint8Arr
   },
   'declared-2g.tif': {
     claim: 'a 46352 × 46352 image (more than 2^31 pixels) in one tile',
-    file: () =>
-      writeTiff({
-        width: 46352,
-        height: 46352,
-        tileWidth: 46352,
-        tileHeight: 46352,
-        compression: 8,
-        tileCount: 1,
-        data: [deflateSync(new Uint8Array(4096))],
-      }),
+    file: () => oneTile(46352, 46352, 8, deflateSync(new Uint8Array(4096))),
   },
   'deflate-bomb.tif': {
     claim: 'a 256 × 256 tile whose DEFLATE stream inflates to 64 MiB',
-    file: () =>
-      writeTiff({
-        width: 256,
-        height: 256,
-        tileWidth: 256,
-        tileHeight: 256,
-        compression: 8,
-        tileCount: 1,
-        data: [deflateSync(new Uint8Array(64 * MIB), { level: 9 })],
-      }),
+    file: () => oneTile(256, 256, 8, deflateSync(new Uint8Array(64 * MIB), { level: 9 })),
   },
   'packbits-bomb.tif': {
     claim: 'a 256 × 256 tile whose PackBits runs unpack to 64 MiB',
-    file: () =>
-      writeTiff({
-        width: 256,
-        height: 256,
-        tileWidth: 256,
-        tileHeight: 256,
-        compression: 32773,
-        tileCount: 1,
-        data: [packbitsZeros(64 * MIB)],
-      }),
+    file: () => oneTile(256, 256, 32773, packbitsZeros(64 * MIB)),
   },
   'tiny-tiles.tif': {
     claim: 'a 512 × 512 image in 1 × 1-pixel tiles (262,144 of them)',
@@ -291,16 +259,7 @@ export const HOSTILE_FILES: Record<string, { claim: string; file: () => Uint8Arr
   },
   'huge-block.tif': {
     claim: 'an 8192 × 4096 tile (32 MiB of 8-bit pixels) inflating from 32 KB',
-    file: () =>
-      writeTiff({
-        width: 8192,
-        height: 4096,
-        tileWidth: 8192,
-        tileHeight: 4096,
-        compression: 8,
-        tileCount: 1,
-        data: [deflateSync(new Uint8Array(32 * MIB), { level: 9 })],
-      }),
+    file: () => oneTile(8192, 4096, 8, deflateSync(new Uint8Array(32 * MIB), { level: 9 })),
   },
   'sparse-100mpx.tif': {
     claim: 'a 10000 × 10000 image of sparse (unwritten) tiles, and no overviews',
@@ -317,16 +276,7 @@ export const HOSTILE_FILES: Record<string, { claim: string; file: () => Uint8Arr
   },
   'lzw-bomb.tif': {
     claim: 'a 256 × 256 tile whose LZW codes decode to 64 MB',
-    file: () =>
-      writeTiff({
-        width: 256,
-        height: 256,
-        tileWidth: 256,
-        tileHeight: 256,
-        compression: 5,
-        tileCount: 1,
-        data: [lzwStream(lzwBombCodes(8))],
-      }),
+    file: () => oneTile(256, 256, 5, lzwStream(lzwBombCodes(8))),
   },
   'directory-bomb.pmtiles': {
     claim: 'a PMTiles root directory of 4 million entries, gzipped into the first 16 KB',
