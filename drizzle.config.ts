@@ -2,7 +2,7 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './workers/db/schema.ts',
+  schema: './workers/platform/db/schema.ts',
   out: './migrations',
   dbCredentials: { url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/edge_tiles' },
 });

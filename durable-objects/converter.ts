@@ -1,5 +1,5 @@
 import { Container } from '@cloudflare/containers';
-import type { Bindings } from '../workers/env';
+import type { Bindings } from '../workers/platform/env';
 
 /**
  * The GDAL converter as a Cloudflare Container (production): one instance per job, started on the

@@ -1,20 +1,20 @@
 import { DurableObject } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
-import type { Bindings } from '../workers/env';
-import { numberVar } from '../workers/config';
-import { withDatabase, type Database } from '../workers/db/client';
-import { signingKeys } from '../workers/auth/signing-keys';
-import { signResourceToken } from '../workers/auth/tokens';
+import type { Bindings } from '../workers/platform/env';
+import { numberVar } from '../workers/platform/config';
+import { withDatabase, type Database } from '../workers/platform/db/client';
+import { signingKeys } from '../workers/platform/auth/signing-keys';
+import { signResourceToken } from '../workers/platform/auth/tokens';
 import { catalogProduct, type CatalogTarget } from '../workers/catalog/publish';
-import { R2Source } from '../workers/raster/source';
-import { RasterError } from '../workers/raster/errors';
+import { R2Source } from '../workers/engines/raster/source';
+import { RasterError } from '../workers/engines/raster/errors';
 import { converterFor } from '../workers/jobs/converter';
 import { JobInputError } from '../workers/jobs/kinds';
 import { jobIoScope } from '../workers/jobs/io';
 import { registerArchive } from '../workers/jobs/register-archive';
 import type { JobInput, JobKind, RunPhase, RunResult, RunStatus } from '../workers/jobs/protocol';
 import type { Outcome } from './upload-session';
-import { errorMessage } from '../workers/util/error-message';
+import { errorMessage } from '../workers/platform/util/error-message';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 

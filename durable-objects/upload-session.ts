@@ -1,8 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
-import type { Bindings } from '../workers/env';
-import { withDatabase } from '../workers/db/client';
-import { drain } from '../workers/http/drain';
+import type { Bindings } from '../workers/platform/env';
+import { withDatabase } from '../workers/platform/db/client';
+import { drain } from '../workers/platform/http/drain';
 import { jobKindFor } from '../workers/jobs/kinds';
 import {
   CHECKSUM_MISMATCH,
@@ -11,7 +11,7 @@ import {
   type Checksum,
   type UploadStatus,
   type UploadTarget,
-} from '../workers/uploads/tus';
+} from '../workers/engines/tus/protocol';
 
 export interface UploadInit {
   id: string;

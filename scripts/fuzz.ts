@@ -11,27 +11,27 @@ import { DEV_DIR } from './lib/dev-env';
 import fc from 'fast-check';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { FIXTURES } from './lib/seed';
-import type { RangeResponse, Source } from '../workers/raster/source';
-import { openCog } from '../workers/raster/cog-cache';
-import { cogInfo } from '../workers/raster/info';
-import { renderTile } from '../workers/raster/tile';
-import { render } from '../workers/raster/render';
-import { statistics } from '../workers/raster/analysis';
-import { TILE_MATRIX_SETS } from '../workers/raster/tms';
-import { boundsIn } from '../workers/raster/warp';
-import { RasterError } from '../workers/raster/errors';
-import { parseExpression } from '../workers/raster/expression';
-import { COLORMAP_NAMES, lookupCustom, namedColormap, parseColormap } from '../workers/raster/colormaps';
-import { parseCql2Text } from '../workers/catalog/cql2-text';
-import { compileCql2 } from '../workers/catalog/cql2';
+import type { RangeResponse, Source } from '../workers/engines/raster/source';
+import { openCog } from '../workers/engines/raster/cog-cache';
+import { cogInfo } from '../workers/engines/raster/info';
+import { renderTile } from '../workers/engines/raster/tile';
+import { render } from '../workers/engines/raster/render';
+import { statistics } from '../workers/engines/raster/analysis';
+import { TILE_MATRIX_SETS } from '../workers/engines/raster/tms';
+import { boundsIn } from '../workers/engines/raster/warp';
+import { RasterError } from '../workers/engines/raster/errors';
+import { parseExpression } from '../workers/engines/raster/expression';
+import { COLORMAP_NAMES, lookupCustom, namedColormap, parseColormap } from '../workers/engines/raster/colormaps';
+import { parseCql2Text } from '../workers/engines/cql2/cql2-text';
+import { compileCql2 } from '../workers/engines/cql2/cql2';
 import { itemResolver } from '../workers/catalog/search';
-import { CatalogError } from '../workers/catalog/errors';
-import { TusError, parseChecksum, parseMetadata, parseSize, uploadTarget } from '../workers/uploads/tus';
-import { openArchiveFrom } from '../workers/vector/pmtiles';
+import { CatalogError } from '../workers/engines/cql2/errors';
+import { TusError, parseChecksum, parseMetadata, parseSize, uploadTarget } from '../workers/engines/tus/protocol';
+import { openArchiveFrom } from '../workers/engines/pmtiles/archive';
 
 /** An input slower than this is a hang (the routes answer hostile input in well under a second). */
 const INPUT_MS = 2000;
-/** Memory one input may take (peak RSS growth, or buffers left): the request budget (workers/raster/budget.ts) and the isolate's caches. */
+/** Memory one input may take (peak RSS growth, or buffers left): the request budget (workers/engines/raster/budget.ts) and the isolate's caches. */
 const INPUT_BYTES = 96 * 1024 * 1024;
 /** Inputs per target when no time is given: a few minutes in all inside `npm test`. */
 const DEFAULT_RUNS = 300;

@@ -1,11 +1,11 @@
 // `npm run profile:render -- <file.tif> <z> <x> <y>`: the raster pipeline (read, decode, warp,
 // PNG) on a local file in Node, for `node --cpu-prof`; R2 and the HTTP layer are left out.
 import { openSync, readSync, fstatSync } from 'node:fs';
-import type { Source, RangeResponse } from '../workers/raster/source';
-import { openCog } from '../workers/raster/cog-cache';
-import { renderTile } from '../workers/raster/tile';
-import { render } from '../workers/raster/render';
-import { TILE_MATRIX_SETS } from '../workers/raster/tms';
+import type { Source, RangeResponse } from '../workers/engines/raster/source';
+import { openCog } from '../workers/engines/raster/cog-cache';
+import { renderTile } from '../workers/engines/raster/tile';
+import { render } from '../workers/engines/raster/render';
+import { TILE_MATRIX_SETS } from '../workers/engines/raster/tms';
 
 /** A local file behind the same interface as R2. */
 class FileSource implements Source {

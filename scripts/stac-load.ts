@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { createDatabase } from '../workers/db/client';
+import { createDatabase } from '../workers/platform/db/client';
 import { prepareDatabase } from './lib/postgres';
 import { loadStac } from './lib/stac-load';
 import { fail, log } from './lib/system';

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { STATEMENT_TIMEOUT_MS } from '../../workers/db/client';
+import { STATEMENT_TIMEOUT_MS } from '../../workers/platform/db/client';
 import { DEV_DIR } from './dev-env';
 import { aptInstall, commandExists, isRoot, log } from './system';
 

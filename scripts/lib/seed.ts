@@ -3,10 +3,10 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { and, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
-import * as schema from '../../workers/db/schema';
-import { hashPassword, verifyPassword } from '../../workers/auth/password';
-import { generateApiKey } from '../../workers/auth/api-keys';
-import { randomToken, sha256Hex } from '../../workers/auth/crypto';
+import * as schema from '../../workers/platform/db/schema';
+import { hashPassword, verifyPassword } from '../../workers/platform/auth/password';
+import { generateApiKey } from '../../workers/platform/auth/api-keys';
+import { randomToken, sha256Hex } from '../../workers/platform/auth/crypto';
 import { putLocalObjects } from './local-r2';
 import { ROOT } from './dev-env';
 

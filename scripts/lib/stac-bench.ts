@@ -2,7 +2,7 @@
 // between runs), searched through the Worker; p50/p95 per kind of search, and the plans PostgreSQL ran.
 import pg from 'pg';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { createDatabase } from '../../workers/db/client';
+import { createDatabase } from '../../workers/platform/db/client';
 import { pageQuery } from '../../workers/catalog/item-store';
 import { parseSearchBody, parseSearchParameters, planSearch } from '../../workers/catalog/search';
 import { visibleItems } from '../../workers/catalog/visibility';

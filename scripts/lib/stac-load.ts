@@ -1,9 +1,9 @@
 import { validateCollection } from '../../workers/catalog/collection';
 import { insertCollection, replaceCollection } from '../../workers/catalog/collection-store';
-import { CatalogError } from '../../workers/catalog/errors';
+import { CatalogError } from '../../workers/engines/cql2/errors';
 import { validateItem, type ItemRecord } from '../../workers/catalog/item';
 import { writeItems } from '../../workers/catalog/item-store';
-import type { Database } from '../../workers/db/client';
+import type { Database } from '../../workers/platform/db/client';
 
 const BATCH = 2000;
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { compileCql2, FilterError } from '../../workers/catalog/cql2';
-import { parseCql2Text } from '../../workers/catalog/cql2-text';
-import { parseDatetimeParameter } from '../../workers/catalog/datetime';
-import { CatalogError } from '../../workers/catalog/errors';
+import { compileCql2, FilterError } from '../../workers/engines/cql2/cql2';
+import { parseCql2Text } from '../../workers/engines/cql2/cql2-text';
+import { parseDatetimeParameter } from '../../workers/engines/cql2/datetime';
+import { CatalogError } from '../../workers/engines/cql2/errors';
 import { selectFields } from '../../workers/catalog/fields';
 import { mergePatch } from '../../workers/catalog/item';
 import { itemResolver } from '../../workers/catalog/search';

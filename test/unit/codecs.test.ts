@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { deflateSync } from 'node:zlib';
-import { decodeLzw } from '../../workers/raster/codecs/lzw';
-import { decodePackbits } from '../../workers/raster/codecs/packbits';
-import { jpegScans, jpegSize, lercExtent, webpSize, zstdContentSize } from '../../workers/raster/codecs/declared-size';
+import { decodeLzw } from '../../workers/engines/raster/codecs/lzw';
+import { decodePackbits } from '../../workers/engines/raster/codecs/packbits';
+import {
+  jpegScans,
+  jpegSize,
+  lercExtent,
+  webpSize,
+  zstdContentSize,
+} from '../../workers/engines/raster/codecs/declared-size';
 import { lzwBombCodes, lzwStream } from '../../scripts/lib/hostile-files';
 
 describe('bounded codecs', () => {

@@ -1,5 +1,5 @@
 /// <reference path="../../node_modules/@cloudflare/vitest-pool-workers/types/cloudflare-test.d.ts" />
-import type { Bindings } from '../../workers/env';
+import type { Bindings } from '../../workers/platform/env';
 
 declare global {
   namespace Cloudflare {

@@ -2,8 +2,8 @@ import { exports } from 'cloudflare:workers';
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import type { AppEnv } from '../../workers/env';
-import { cached } from '../../workers/http/tile-cache';
+import type { AppEnv } from '../../workers/platform/env';
+import { cached } from '../../workers/platform/http/tile-cache';
 
 const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://edge.test${path}`, init));
 

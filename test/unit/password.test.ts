@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { base64url } from 'jose';
-import { DECOY_PASSWORD_HASH, PBKDF2_ITERATIONS, hashPassword, verifyPassword } from '../../workers/auth/password';
+import {
+  DECOY_PASSWORD_HASH,
+  PBKDF2_ITERATIONS,
+  hashPassword,
+  verifyPassword,
+} from '../../workers/platform/auth/password';
 
 describe('password hashing (PBKDF2-SHA256 in workerd)', () => {
   it('stores scheme, iterations, a per-user salt and the hash', async () => {

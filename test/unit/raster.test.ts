@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseExpression } from '../../workers/raster/expression';
-import { COLORMAP_NAMES, lookupCustom, namedColormap, parseColormap } from '../../workers/raster/colormaps';
-import { TILE_MATRIX_SETS, isValidTile, tileBounds, zoomForResolution } from '../../workers/raster/tms';
-import { encodeNpy, encodePngBands, encodePngRgba } from '../../workers/raster/encode';
-import { BandAccumulator } from '../../workers/raster/statistics';
-import { RasterError } from '../../workers/raster/errors';
-import { rasterize } from '../../workers/raster/analysis';
+import { parseExpression } from '../../workers/engines/raster/expression';
+import { COLORMAP_NAMES, lookupCustom, namedColormap, parseColormap } from '../../workers/engines/raster/colormaps';
+import { TILE_MATRIX_SETS, isValidTile, tileBounds, zoomForResolution } from '../../workers/engines/raster/tms';
+import { encodeNpy, encodePngBands, encodePngRgba } from '../../workers/engines/raster/encode';
+import { BandAccumulator } from '../../workers/engines/raster/statistics';
+import { RasterError } from '../../workers/engines/raster/errors';
+import { rasterize } from '../../workers/engines/raster/analysis';
 import proj4 from 'proj4';
-import { resample, transformer, type Mapping } from '../../workers/raster/warp';
+import { resample, transformer, type Mapping } from '../../workers/engines/raster/warp';
 
 const evaluate = (text: string, ...bands: number[]) =>
   parseExpression(text, Math.max(bands.length, 1)).outputs.map((f) => f(Float64Array.from(bands)));

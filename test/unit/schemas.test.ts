@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { areaGeometry, email } from '../../workers/http/schemas';
-import { generateApiKey, looksLikeApiKey } from '../../workers/auth/api-keys';
-import { constantTimeEqual } from '../../workers/auth/crypto';
+import { areaGeometry, email } from '../../workers/platform/http/schemas';
+import { generateApiKey, looksLikeApiKey } from '../../workers/platform/auth/api-keys';
+import { constantTimeEqual } from '../../workers/platform/auth/crypto';
 
 const square = [
   [

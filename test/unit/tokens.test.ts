@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { SignJWT, base64url, exportJWK, generateKeyPair } from 'jose';
-import { signingKeys } from '../../workers/auth/signing-keys';
+import { signingKeys } from '../../workers/platform/auth/signing-keys';
 import {
   TokenError,
   dataProductScope,
@@ -10,7 +10,7 @@ import {
   verifyAccessToken,
   verifyResourceToken,
   ISSUER,
-} from '../../workers/auth/tokens';
+} from '../../workers/platform/auth/tokens';
 
 const keys = () => signingKeys(env.JWT_SIGNING_KEYS);
 const claims = { sub: '11111111-1111-4111-8111-111111111111', sid: '22222222-2222-4222-8222-222222222222' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TtlCache } from '../../workers/util/ttl-cache';
+import { TtlCache } from '../../workers/platform/util/ttl-cache';
 
 describe('TtlCache (what an isolate remembers about access)', () => {
   it('loads once for concurrent callers, then answers from memory until the entry expires', async () => {

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { UploadInit } from '../../durable-objects/upload-session';
-import { parseChecksum, parseMetadata, TusError, uploadTarget } from '../../workers/uploads/tus';
+import { parseChecksum, parseMetadata, TusError, uploadTarget } from '../../workers/engines/tus/protocol';
 
 const MiB = 1024 * 1024;
 const owner = { userId: 'u-1', isAdmin: false };

@@ -1,11 +1,11 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/client';
-import { rowsOf } from '../db/rows';
+import type { Database } from '../platform/db/client';
+import { rowsOf } from '../platform/db/rows';
 import type { CollectionRecord } from './collection';
-import type { Interval } from './datetime';
-import { CatalogError } from './errors';
+import type { Interval } from '../engines/cql2/datetime';
+import { CatalogError } from '../engines/cql2/errors';
 import { bbox2d, STAC_VERSION, type Link } from './item';
-import { escapeLike } from '../db/sql';
+import { escapeLike } from '../platform/db/sql';
 
 export interface CollectionRow {
   id: string;

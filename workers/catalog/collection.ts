@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseInstant } from './datetime';
-import { CatalogError, catalogErrorFrom } from './errors';
+import { parseInstant } from '../engines/cql2/datetime';
+import { CatalogError, catalogErrorFrom } from '../engines/cql2/errors';
 import { bbox2d, link, rejectNul, stacObject, type Link } from './item';
 
 const collectionSchema = z.looseObject({

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/client';
-import { rowsOf } from '../db/rows';
+import type { Database } from '../platform/db/client';
+import { rowsOf } from '../platform/db/rows';
 import { GENERATED_RELS, STAC_VERSION, type ItemRecord, type Link } from './item';
 import { encodeToken, type SearchPlan } from './search';
 

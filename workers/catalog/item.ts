@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { parseInstant } from './datetime';
-import { CatalogError, catalogErrorFrom } from './errors';
-import { geometry, geometryBounds, isLonLat, type Geometry } from './geojson';
+import { parseInstant } from '../engines/cql2/datetime';
+import { CatalogError, catalogErrorFrom } from '../engines/cql2/errors';
+import { geometry, geometryBounds, isLonLat, type Geometry } from '../engines/cql2/geojson';
 
 export const STAC_VERSION = '1.0.0';
 

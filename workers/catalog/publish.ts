@@ -1,20 +1,20 @@
 import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
-import type { Database } from '../db/client';
-import { dataProducts, flights, projects, stacCollections } from '../db/schema';
-import { asGeoJSON } from '../db/geometry';
-import { rowsOf } from '../db/rows';
-import { statistics } from '../raster/analysis';
-import type { Cog } from '../raster/cog';
-import { withCog, type HeaderCache } from '../raster/cog-cache';
-import { RasterError } from '../raster/errors';
-import type { Source } from '../raster/source';
-import type { BandStatistics } from '../raster/statistics';
-import { boundsIn } from '../raster/warp';
+import type { Database } from '../platform/db/client';
+import { dataProducts, flights, projects, stacCollections } from '../platform/db/schema';
+import { asGeoJSON } from '../platform/db/geometry';
+import { rowsOf } from '../platform/db/rows';
+import { statistics } from '../engines/raster/analysis';
+import type { Cog } from '../engines/raster/cog';
+import { withCog, type HeaderCache } from '../engines/raster/cog-cache';
+import { RasterError } from '../engines/raster/errors';
+import type { Source } from '../engines/raster/source';
+import type { BandStatistics } from '../engines/raster/statistics';
+import { boundsIn } from '../engines/raster/warp';
 import type { CollectionRecord } from './collection';
 import { insertCollection, upsertProjectCollection } from './collection-store';
 import type { ItemRecord } from './item';
 import { writeItems } from './item-store';
-import { sqlList } from '../db/sql';
+import { sqlList } from '../platform/db/sql';
 
 export const EXTENSIONS = {
   projection: 'https://stac-extensions.github.io/projection/v1.1.0/schema.json',

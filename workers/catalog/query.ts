@@ -1,6 +1,6 @@
-import type { Cql2 } from './cql2';
-import { CatalogError } from './errors';
-import { escapeLike } from '../db/sql';
+import type { Cql2 } from '../engines/cql2/cql2';
+import { CatalogError } from '../engines/cql2/errors';
+import { escapeLike } from '../platform/db/sql';
 
 /**
  * The Query extension (`{"eo:cloud_cover": {"lt": 10}}`) as the CQL2 it stands for, so it is

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/client';
-import { rowsOf } from '../db/rows';
+import type { Database } from '../platform/db/client';
+import { rowsOf } from '../platform/db/rows';
 
 /** How many items are sampled for property names and types (the rest are assumed alike). */
 const SAMPLE = 500;

@@ -1,14 +1,14 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { compileCql2, FilterError, type Cql2, type Resolver } from './cql2';
-import { parseCql2Text } from './cql2-text';
-import { parseDatetimeParameter, parseInstant, type Interval } from './datetime';
-import { CatalogError, catalogErrorFrom } from './errors';
+import { compileCql2, FilterError, type Cql2, type Resolver } from '../engines/cql2/cql2';
+import { parseCql2Text } from '../engines/cql2/cql2-text';
+import { parseDatetimeParameter, parseInstant, type Interval } from '../engines/cql2/datetime';
+import { CatalogError, catalogErrorFrom } from '../engines/cql2/errors';
 import { parseFieldsParameter, type FieldSelection } from './fields';
-import { checkGeometry, type Geometry } from './geojson';
+import { checkGeometry, type Geometry } from '../engines/cql2/geojson';
 import { bbox2d, checkBbox } from './item';
 import { queryToCql2 } from './query';
-import { sqlList } from '../db/sql';
+import { sqlList } from '../platform/db/sql';
 
 export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 10_000;

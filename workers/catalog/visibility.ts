@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { canReadSql, hasRoleSql } from '../auth/access';
-import type { Principal } from '../auth/principal';
+import { canReadSql, hasRoleSql } from '../platform/auth/access';
+import type { Principal } from '../platform/auth/principal';
 
 /**
  * Which collections a caller sees, as a condition on `stac_collections c`: published collections

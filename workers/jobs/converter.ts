@@ -1,4 +1,4 @@
-import type { Bindings } from '../env';
+import type { Bindings } from '../platform/env';
 
 /** The converter, whichever way it is reached: paths and bodies are the same on both transports. */
 export interface ConverterTransport {

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client';
-import { TILE_FORMATS, openArchive } from '../vector/pmtiles';
+import type { Database } from '../platform/db/client';
+import { TILE_FORMATS, openArchive } from '../engines/pmtiles/archive';
 import { JobInputError } from './kinds';
 import type { JobInput } from './protocol';
-import { errorMessage } from '../util/error-message';
+import { errorMessage } from '../platform/util/error-message';
 
 /**
  * A PMTiles upload: its header and metadata must read (the same reader that serves its tiles),

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/client';
-import { rowsOf } from '../db/rows';
-import { vectorLayers } from '../db/schema';
+import type { Database } from '../platform/db/client';
+import { rowsOf } from '../platform/db/rows';
+import { vectorLayers } from '../platform/db/schema';
 import { fieldTypes, type FeatureCollectionInput } from './geojson';
 
 export interface LoadedLayer {

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client';
-import { rowsOf } from '../db/rows';
-import { concatBytes } from '../util/bytes';
+import type { Database } from '../platform/db/client';
+import { rowsOf } from '../platform/db/rows';
+import { concatBytes } from '../platform/util/bytes';
 import { selectedProperties } from './layers';
 
 export interface MvtOptions {

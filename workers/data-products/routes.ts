@@ -1,0 +1,325 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { asc, eq, sql } from 'drizzle-orm';
+import type { Context } from 'hono';
+import type { AppEnv } from '../platform/env';
+import { dataProducts } from '../platform/db/schema';
+import { asGeoJSON, bboxOf } from '../platform/db/geometry';
+import {
+  createRouter,
+  errors,
+  jsonBody,
+  jsonResponse,
+  bearerSecurity,
+  ProblemSchema,
+  UuidParam,
+} from '../platform/http/openapi';
+import { serveObject } from '../platform/http/object-response';
+import { grantDataProduct } from '../platform/auth/grants';
+import { ApiError } from '../platform/http/problem';
+import { areaGeometry, geometryOut, iso, isoDateTime, text } from '../platform/http/schemas';
+import { requireDataProductRole, requireProjectRole } from '../platform/auth/access';
+import { dataProductScope, MAX_RESOURCE_TOKEN_TTL } from '../platform/auth/tokens';
+import { ResourceTokenBody, ResourceTokenSchema, mintResourceToken } from '../platform/auth/resource-token';
+import { findFlight } from '../flights/routes';
+
+const router = createRouter();
+
+const ProductType = z.enum(['ortho', 'dsm', 'multispectral', 'pmtiles', 'vector', 'point_cloud', 'raw']);
+const ProductStatus = z.enum(['pending', 'processing', 'ready', 'failed']);
+const json = z.record(z.string(), z.unknown());
+
+const DataProductSchema = z
+  .object({
+    id: z.string().uuid(),
+    project_id: z.string().uuid(),
+    flight_id: z.string().uuid(),
+    type: ProductType,
+    status: ProductStatus,
+    r2_key: z.string().nullable(),
+    filename: z.string(),
+    is_public: z.boolean(),
+    footprint: geometryOut,
+    bbox: z.array(z.number()).length(4).nullable(),
+    crs: z.string().nullable(),
+    resolution: z.array(z.number()).nullable(),
+    bands: z.array(json).nullable(),
+    stats: json.nullable(),
+    metadata: json,
+    version: z.number().int(),
+    file: z
+      .object({ size: z.number().int(), etag: z.string(), uploaded: isoDateTime })
+      .nullable()
+      .optional()
+      .openapi({ description: 'The object in the bucket, on single reads; null when r2_key names no object yet' }),
+    created_at: isoDateTime,
+    updated_at: isoDateTime,
+  })
+  .openapi('DataProduct');
+type DataProductJson = z.infer<typeof DataProductSchema>;
+
+const selection = {
+  product: dataProducts,
+  footprint: asGeoJSON(dataProducts.footprint),
+  bbox: bboxOf(dataProducts.footprint),
+};
+
+async function loadDataProducts(c: Context<AppEnv>, where: ReturnType<typeof eq>): Promise<DataProductJson[]> {
+  const rows = await c.var.db
+    .select(selection)
+    .from(dataProducts)
+    .where(where)
+    .orderBy(asc(dataProducts.createdAt), asc(dataProducts.id));
+  return rows.map(({ product: p, footprint, bbox }) => ({
+    id: p.id,
+    project_id: p.projectId,
+    flight_id: p.flightId,
+    type: p.type,
+    status: p.status,
+    r2_key: p.r2Key,
+    filename: p.filename,
+    is_public: p.isPublic,
+    footprint,
+    bbox,
+    crs: p.crs,
+    resolution: p.resolution,
+    bands: p.bands,
+    stats: p.stats,
+    metadata: p.metadata,
+    version: p.version,
+    created_at: iso(p.createdAt),
+    updated_at: iso(p.updatedAt),
+  }));
+}
+
+async function dataProductJson(c: Context<AppEnv>, id: string): Promise<DataProductJson> {
+  const [product] = await loadDataProducts(c, eq(dataProducts.id, id));
+  if (!product) throw new ApiError(404, 'not-found', 'Data product not found.');
+  return product;
+}
+
+/** Object keys stay inside the project's prefix, so a product can never point at another project's files. */
+function checkKey(projectId: string, key: string | null | undefined): void {
+  if (key === null || key === undefined) return;
+  const segments = key.split('/');
+  if (!key.startsWith(`projects/${projectId}/`) || segments.some((s) => s === '..' || s === '.' || s === '')) {
+    throw new ApiError(400, 'validation-error', `r2_key must be a path under projects/${projectId}/.`, {
+      errors: [
+        { path: 'json.r2_key', message: `must start with projects/${projectId}/ and hold no empty, . or .. segments` },
+      ],
+    });
+  }
+}
+
+const Fields = {
+  status: ProductStatus,
+  r2_key: text(1024).nullable(),
+  filename: text(1024),
+  is_public: z.boolean(),
+  footprint: areaGeometry.nullable(),
+  crs: text(20_000).nullable(),
+  resolution: z.tuple([z.number().positive(), z.number().positive()]).nullable(),
+  bands: z.array(json).max(1000).nullable(),
+  stats: json.nullable(),
+  metadata: json,
+};
+const CreateBody = z
+  .object({
+    type: ProductType,
+    ...Fields,
+  })
+  .partial({
+    status: true,
+    r2_key: true,
+    filename: true,
+    is_public: true,
+    footprint: true,
+    crs: true,
+    resolution: true,
+    bands: true,
+    stats: true,
+    metadata: true,
+  });
+const PatchBody = z.object(Fields).partial();
+
+const columns = (b: z.infer<typeof PatchBody>) => ({
+  status: b.status,
+  r2Key: b.r2_key,
+  filename: b.filename,
+  isPublic: b.is_public,
+  footprint: b.footprint,
+  crs: b.crs,
+  resolution: b.resolution,
+  bands: b.bands,
+  stats: b.stats,
+  metadata: b.metadata,
+});
+
+const FlightParams = z.object({ projectId: UuidParam, flightId: UuidParam });
+const ProductParams = z.object({ dataProductId: UuidParam });
+
+router.openapi(
+  createRoute({
+    method: 'get',
+    path: '/projects/{projectId}/flights/{flightId}/data-products',
+    tags: ['data products'],
+    summary: "A flight's data products",
+    request: { params: FlightParams },
+    responses: { 200: jsonResponse(z.array(DataProductSchema), 'Data products'), ...errors(401, 404) },
+  }),
+  async (c) => {
+    const { projectId, flightId } = c.req.valid('param');
+    await requireProjectRole(c.var.db, c.var.principal, projectId, 'viewer');
+    await findFlight(c.var.db, projectId, flightId);
+    return c.json(await loadDataProducts(c, eq(dataProducts.flightId, flightId)), 200);
+  },
+);
+
+router.openapi(
+  createRoute({
+    method: 'post',
+    path: '/projects/{projectId}/flights/{flightId}/data-products',
+    tags: ['data products'],
+    summary: 'Register a data product (managers)',
+    description: 'Metadata only: files arrive through uploads and jobs.',
+    security: bearerSecurity,
+    request: { params: FlightParams, body: jsonBody(CreateBody) },
+    responses: { 201: jsonResponse(DataProductSchema, 'The data product'), ...errors(400, 401, 403, 404, 413) },
+  }),
+  async (c) => {
+    const { projectId, flightId } = c.req.valid('param');
+    await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager');
+    await findFlight(c.var.db, projectId, flightId);
+    const body = c.req.valid('json');
+    checkKey(projectId, body.r2_key);
+    const [created] = await c.var.db
+      .insert(dataProducts)
+      .values({ ...columns(body), type: body.type, projectId, flightId })
+      .returning({ id: dataProducts.id });
+    return c.json(await dataProductJson(c, created!.id), 201);
+  },
+);
+
+router.openapi(
+  createRoute({
+    method: 'get',
+    path: '/data-products/{dataProductId}',
+    tags: ['data products'],
+    summary: 'A data product',
+    request: { params: ProductParams },
+    responses: { 200: jsonResponse(DataProductSchema, 'The data product'), ...errors(401, 404) },
+  }),
+  async (c) => {
+    const { dataProductId } = c.req.valid('param');
+    await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'viewer');
+    const product = await dataProductJson(c, dataProductId);
+    const object = product.r2_key ? await c.env.DATA.head(product.r2_key) : null;
+    const file = object ? { size: object.size, etag: object.httpEtag, uploaded: iso(object.uploaded) } : null;
+    return c.json({ ...product, file }, 200);
+  },
+);
+
+router.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/data-products/{dataProductId}',
+    tags: ['data products'],
+    summary: 'Change a data product (managers)',
+    description: 'Every change bumps `version`, which invalidates cached tiles.',
+    security: bearerSecurity,
+    request: { params: ProductParams, body: jsonBody(PatchBody) },
+    responses: { 200: jsonResponse(DataProductSchema, 'The data product'), ...errors(400, 401, 403, 404, 413) },
+  }),
+  async (c) => {
+    const { dataProductId } = c.req.valid('param');
+    const access = await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'manager');
+    const body = c.req.valid('json');
+    checkKey(access.projectId, body.r2_key);
+    await c.var.db
+      .update(dataProducts)
+      .set({ ...columns(body), version: sql`${dataProducts.version} + 1`, updatedAt: new Date() })
+      .where(eq(dataProducts.id, dataProductId));
+    return c.json(await dataProductJson(c, dataProductId), 200);
+  },
+);
+
+router.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/data-products/{dataProductId}',
+    tags: ['data products'],
+    summary: 'Delete a data product (managers)',
+    security: bearerSecurity,
+    request: { params: ProductParams },
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) },
+  }),
+  async (c) => {
+    const { dataProductId } = c.req.valid('param');
+    await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'manager');
+    await c.var.db.delete(dataProducts).where(eq(dataProducts.id, dataProductId));
+    return c.body(null, 204);
+  },
+);
+
+router.openapi(
+  createRoute({
+    method: 'post',
+    path: '/data-products/{dataProductId}/token',
+    tags: ['data products'],
+    summary: 'A short-lived signed token that opens this data product’s tiles',
+    description: `Anyone who can read the data product may mint one. \`expires_in\` defaults to RESOURCE_TOKEN_TTL and is capped at ${MAX_RESOURCE_TOKEN_TTL} s.`,
+    security: bearerSecurity,
+    request: { params: ProductParams, body: ResourceTokenBody },
+    responses: { 201: jsonResponse(ResourceTokenSchema, 'The token'), ...errors(400, 401, 404, 413) },
+  }),
+  async (c) => {
+    const { dataProductId } = c.req.valid('param');
+    const access = await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'viewer');
+    return c.json(
+      await mintResourceToken(c, dataProductScope(dataProductId), access.epoch, c.req.valid('json')?.expires_in),
+      201,
+    );
+  },
+);
+
+const FileQuery = z.object({
+  token: z.string().optional().openapi({ description: 'A resource token scoped to this data product' }),
+});
+
+/**
+ * The product's file itself, with byte ranges, so that GDAL (`/vsicurl/`), rasterio and STAC
+ * clients can read a COG straight from the catalog's asset links.
+ */
+async function serveFile(c: Context<AppEnv>): Promise<Response> {
+  const granted = await grantDataProduct(c, c.req.param('dataProductId') ?? '', c.req.query('token'));
+  return serveObject(c, granted.key);
+}
+
+router.openapi(
+  createRoute({
+    method: 'get',
+    path: '/data-products/{dataProductId}/file',
+    tags: ['data products'],
+    summary: 'The data product’s file (byte ranges supported)',
+    description:
+      'Readers of the product, or anyone with a resource token scoped to it. `Range: bytes=…` gets a 206 with ' +
+      'that part; `If-Range` and `If-None-Match` take the ETag.',
+    request: { params: ProductParams, query: FileQuery },
+    responses: {
+      200: {
+        description: 'The whole file',
+        content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+      },
+      206: {
+        description: 'The requested byte range',
+        content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+      },
+      304: { description: 'Not modified' },
+      ...errors(401, 404, 409),
+      416: { description: 'Range not satisfiable', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    },
+  }),
+  // Hono runs HEAD requests through GET routes; the handler then skips reading the body.
+  (c) => serveFile(c),
+);
+
+export default router;

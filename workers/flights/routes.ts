@@ -1,0 +1,193 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, asc, eq } from 'drizzle-orm';
+import { flights } from '../platform/db/schema';
+import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam } from '../platform/http/openapi';
+import { ApiError } from '../platform/http/problem';
+import { iso, isoDateTime, text } from '../platform/http/schemas';
+import { isUuid, requireProjectRole } from '../platform/auth/access';
+import type { Database } from '../platform/db/client';
+
+const router = createRouter();
+
+const FlightSchema = z
+  .object({
+    id: z.string().uuid(),
+    project_id: z.string().uuid(),
+    name: z.string(),
+    acquisition_date: z.string().openapi({ format: 'date' }),
+    platform: z.string(),
+    sensor: z.string(),
+    altitude_m: z.number().nullable(),
+    forward_overlap: z.number().nullable(),
+    side_overlap: z.number().nullable(),
+    created_at: isoDateTime,
+    updated_at: isoDateTime,
+  })
+  .openapi('Flight');
+
+type FlightRow = typeof flights.$inferSelect;
+const flightJson = (f: FlightRow): z.infer<typeof FlightSchema> => ({
+  id: f.id,
+  project_id: f.projectId,
+  name: f.name,
+  acquisition_date: f.acquisitionDate,
+  platform: f.platform,
+  sensor: f.sensor,
+  altitude_m: f.altitudeM,
+  forward_overlap: f.forwardOverlap,
+  side_overlap: f.sideOverlap,
+  created_at: iso(f.createdAt),
+  updated_at: iso(f.updatedAt),
+});
+
+const percent = z.number().min(0).max(100);
+const FlightBody = z.object({
+  name: text(300).default(''),
+  acquisition_date: z.iso.date(),
+  platform: text(200).default(''),
+  sensor: text(200).default(''),
+  altitude_m: z.number().finite().min(-500).max(100_000).nullable().default(null),
+  forward_overlap: percent.nullable().default(null),
+  side_overlap: percent.nullable().default(null),
+});
+const FlightPatch = z
+  .object({
+    name: text(300),
+    acquisition_date: z.iso.date(),
+    platform: text(200),
+    sensor: text(200),
+    altitude_m: z.number().finite().min(-500).max(100_000).nullable(),
+    forward_overlap: percent.nullable(),
+    side_overlap: percent.nullable(),
+  })
+  .partial();
+
+/** API fields to columns; fields left out stay undefined, which drizzle leaves untouched. */
+const flightColumns = (b: z.infer<typeof FlightPatch>) => ({
+  name: b.name,
+  acquisitionDate: b.acquisition_date,
+  platform: b.platform,
+  sensor: b.sensor,
+  altitudeM: b.altitude_m,
+  forwardOverlap: b.forward_overlap,
+  sideOverlap: b.side_overlap,
+});
+
+const ProjectParams = z.object({ projectId: UuidParam });
+const FlightParams = z.object({ projectId: UuidParam, flightId: UuidParam });
+
+/** The flight, which must belong to the project named in the path. */
+export async function findFlight(db: Database, projectId: string, flightId: string): Promise<FlightRow> {
+  const [flight] = isUuid(flightId)
+    ? await db
+        .select()
+        .from(flights)
+        .where(and(eq(flights.id, flightId), eq(flights.projectId, projectId)))
+    : [];
+  if (!flight) throw new ApiError(404, 'not-found', 'Flight not found.');
+  return flight;
+}
+
+router.openapi(
+  createRoute({
+    method: 'get',
+    path: '/projects/{projectId}/flights',
+    tags: ['flights'],
+    summary: "A project's flights",
+    request: { params: ProjectParams },
+    responses: { 200: jsonResponse(z.array(FlightSchema), 'Flights by acquisition date'), ...errors(401, 404) },
+  }),
+  async (c) => {
+    const { projectId } = c.req.valid('param');
+    await requireProjectRole(c.var.db, c.var.principal, projectId, 'viewer');
+    const rows = await c.var.db
+      .select()
+      .from(flights)
+      .where(eq(flights.projectId, projectId))
+      .orderBy(asc(flights.acquisitionDate), asc(flights.id));
+    return c.json(rows.map(flightJson), 200);
+  },
+);
+
+router.openapi(
+  createRoute({
+    method: 'post',
+    path: '/projects/{projectId}/flights',
+    tags: ['flights'],
+    summary: 'Record a flight (managers)',
+    security: bearerSecurity,
+    request: { params: ProjectParams, body: jsonBody(FlightBody) },
+    responses: { 201: jsonResponse(FlightSchema, 'The flight'), ...errors(400, 401, 403, 404, 413) },
+  }),
+  async (c) => {
+    const { projectId } = c.req.valid('param');
+    await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager');
+    const b = c.req.valid('json');
+    const [flight] = await c.var.db
+      .insert(flights)
+      .values({ ...flightColumns(b), projectId, acquisitionDate: b.acquisition_date })
+      .returning();
+    return c.json(flightJson(flight!), 201);
+  },
+);
+
+router.openapi(
+  createRoute({
+    method: 'get',
+    path: '/projects/{projectId}/flights/{flightId}',
+    tags: ['flights'],
+    summary: 'A flight',
+    request: { params: FlightParams },
+    responses: { 200: jsonResponse(FlightSchema, 'The flight'), ...errors(401, 404) },
+  }),
+  async (c) => {
+    const { projectId, flightId } = c.req.valid('param');
+    await requireProjectRole(c.var.db, c.var.principal, projectId, 'viewer');
+    return c.json(flightJson(await findFlight(c.var.db, projectId, flightId)), 200);
+  },
+);
+
+router.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/projects/{projectId}/flights/{flightId}',
+    tags: ['flights'],
+    summary: 'Change a flight (managers)',
+    security: bearerSecurity,
+    request: { params: FlightParams, body: jsonBody(FlightPatch) },
+    responses: { 200: jsonResponse(FlightSchema, 'The flight'), ...errors(400, 401, 403, 404, 413) },
+  }),
+  async (c) => {
+    const { projectId, flightId } = c.req.valid('param');
+    await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager');
+    await findFlight(c.var.db, projectId, flightId);
+    const b = c.req.valid('json');
+    const [flight] = await c.var.db
+      .update(flights)
+      .set({ ...flightColumns(b), updatedAt: new Date() })
+      .where(eq(flights.id, flightId))
+      .returning();
+    return c.json(flightJson(flight!), 200);
+  },
+);
+
+router.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/projects/{projectId}/flights/{flightId}',
+    tags: ['flights'],
+    summary: 'Delete a flight and its data products (managers)',
+    security: bearerSecurity,
+    request: { params: FlightParams },
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) },
+  }),
+  async (c) => {
+    const { projectId, flightId } = c.req.valid('param');
+    await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager');
+    await findFlight(c.var.db, projectId, flightId);
+    await c.var.db.delete(flights).where(eq(flights.id, flightId));
+    return c.body(null, 204);
+  },
+);
+
+export default router;
