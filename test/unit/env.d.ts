@@ -3,7 +3,11 @@ import type { Bindings } from '../../workers/platform/env';
 
 declare global {
   namespace Cloudflare {
-    interface Env extends Bindings {}
+    interface Env extends Bindings {
+      /** test/unit/vitest.config.mts: ../shared/fixtures/cog/cog.tif, and what GDAL says of it. */
+      FIXTURE_COG: ArrayBuffer;
+      GDAL_ORACLE: string;
+    }
     interface GlobalProps {
       mainModule: typeof import('../../workers/index');
     }

@@ -1,6 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 
 // Fresh keys for every run: two signing keys, so rotation (verify by kid) is exercised.
@@ -11,6 +15,45 @@ async function testSigningKeys(): Promise<string> {
     keys.push({ ...(await exportJWK(privateKey)), kid, alg: 'ES256' });
   }
   return JSON.stringify({ keys });
+}
+
+const FIXTURE_COG = fileURLToPath(new URL('../../../shared/fixtures/cog/cog.tif', import.meta.url));
+
+/**
+ * What GDAL says of the COG the in-process raster tests serve (test/unit/raster-routes.test.ts):
+ * its size, bands, exact statistics and the value at its centre. Statistics are computed afresh
+ * through a VRT, which keeps GDAL's .aux.xml out of the read-only fixtures.
+ */
+function gdalOracle(): string {
+  const gdal = (command: string, args: string[]) => {
+    try {
+      return execFileSync(command, args, { encoding: 'utf8' });
+    } catch (error) {
+      throw new Error(`The raster route tests compare with GDAL (${command}): \`npm test\` installs it.`, {
+        cause: error,
+      });
+    }
+  };
+  const scratch = mkdtempSync(join(tmpdir(), 'oracle-'));
+  try {
+    const vrt = join(scratch, 'cog.vrt');
+    gdal('gdalbuildvrt', ['-q', vrt, FIXTURE_COG]);
+    const info = JSON.parse(gdal('gdalinfo', ['-json', '-stats', vrt]));
+    const ring: number[][] = info.wgs84Extent.coordinates[0];
+    const lons = ring.map((p) => p[0]!);
+    const lats = ring.map((p) => p[1]!);
+    const centre = [(Math.min(...lons) + Math.max(...lons)) / 2, (Math.min(...lats) + Math.max(...lats)) / 2];
+    const value = Number(gdal('gdallocationinfo', ['-valonly', '-wgs84', FIXTURE_COG, ...centre.map(String)]));
+    const bands = info.bands.map((b: { type: string; metadata: { '': Record<string, string> } }) => ({
+      type: b.type,
+      min: Number(b.metadata['']!.STATISTICS_MINIMUM),
+      max: Number(b.metadata['']!.STATISTICS_MAXIMUM),
+      mean: Number(b.metadata['']!.STATISTICS_MEAN),
+    }));
+    return JSON.stringify({ size: info.size, bands, centre, value });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 export default defineConfig({
@@ -28,7 +71,9 @@ export default defineConfig({
           CONVERTER_URL: 'http://127.0.0.1:1',
           CONVERTER_SECRET: 'unit',
           JOB_MAX_ATTEMPTS: '3',
+          GDAL_ORACLE: gdalOracle(),
         },
+        dataBlobBindings: { FIXTURE_COG: new Uint8Array(readFileSync(FIXTURE_COG)) },
       },
     })),
   ],

@@ -1,15 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { PMTiles } from 'pmtiles';
 import type { AppEnv } from '../platform/env';
 import { createRouter, ProblemSchema } from '../platform/http/openapi';
 import { ApiError } from '../platform/http/problem';
-import { cacheKey, cached, tileCacheControl } from '../platform/http/tile-cache';
-import { metric } from '../platform/http/server-timing';
+import { serveTile } from '../platform/tiles/pipeline';
 import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../platform/auth/grants';
 import { isUuid } from '../platform/auth/access';
-import { ArchiveNotFound, TILE_FORMATS, openArchive } from '../engines/pmtiles/archive';
-import { errorMessage } from '../platform/util/error-message';
+import { openArchive } from '../engines/pmtiles/archive';
+import { ArchiveTiles, guard } from './source';
 
 const router = createRouter();
 
@@ -44,59 +42,9 @@ function grant(c: Context<AppEnv>, name: string): Promise<ObjectGrant> {
   return isUuid(name) ? grantDataProduct(c, name, token) : grantObjectKey(c, `${name}.pmtiles`, token);
 }
 
-/** Library errors for what is wrong with the file itself become 422; a missing object 404. */
-async function guard<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ApiError) throw error;
-    if (error instanceof ArchiveNotFound) throw new ApiError(404, 'not-found', 'No such archive.');
-    throw new ApiError(422, 'unprocessable', `Not a readable PMTiles v3 archive: ${errorMessage(error)}`);
-  }
-}
-
 function tokenSuffix(c: Context<AppEnv>): string {
   const token = c.req.query('token');
   return token ? `?token=${encodeURIComponent(token)}` : '';
-}
-
-async function tile(
-  c: Context<AppEnv>,
-  request: Extract<Request, { kind: 'tile' }>,
-  archive: PMTiles,
-  granted: ObjectGrant,
-): Promise<Response> {
-  const started = performance.now();
-  const header = await guard(() => archive.getHeader());
-  const format = TILE_FORMATS[header.tileType];
-  if (!format) throw new ApiError(422, 'unprocessable', `Unsupported tile type ${header.tileType} in this archive.`);
-  if (!format.extensions.includes(request.ext)) {
-    throw new ApiError(
-      400,
-      'bad-request',
-      `This archive holds ${format.extensions[0]} tiles: ask for .${format.extensions.join(' or .')}, not .${request.ext}.`,
-    );
-  }
-  const { z: zoom, x, y } = request;
-  if (x >= 2 ** zoom || y >= 2 ** zoom)
-    throw new ApiError(400, 'bad-request', `Tile ${zoom}/${x}/${y} does not exist.`);
-  if (zoom < header.minZoom || zoom > header.maxZoom)
-    throw new ApiError(404, 'not-found', `The archive covers zooms ${header.minZoom}–${header.maxZoom}.`);
-  const key = await cacheKey(c, [granted.version, header.etag ?? '']);
-  return cached(
-    c,
-    { key, cacheControl: tileCacheControl(c), hitTiming: () => [metric('total', performance.now() - started)] },
-    async () => {
-      const found = await guard(() => archive.getZxy(zoom, x, y));
-      if (!found) {
-        if (c.env.PMTILES_MISSING_TILE === '204') return new Response(null, { status: 204 });
-        throw new ApiError(404, 'not-found', 'The archive has no tile here.');
-      }
-      return new Response(found.data, {
-        headers: { 'content-type': format.mediaType, 'server-timing': metric('total', performance.now() - started) },
-      });
-    },
-  );
 }
 
 router.get('/pmtiles/*', async (c) => {
@@ -107,14 +55,24 @@ router.get('/pmtiles/*', async (c) => {
       'not-found',
       'Use /pmtiles/{name}/{z}/{x}/{y}.{ext}, /pmtiles/{name}.json or /pmtiles/{name}/metadata.',
     );
+  const missingStatus = c.env.PMTILES_MISSING_TILE === '204' ? 204 : 404;
+  if (request.kind === 'tile') {
+    const coord = { z: request.z, x: request.x, y: request.y };
+    const open = async () => {
+      const granted = await grant(c, request.name);
+      const archive = openArchive(c.env.DATA, granted.key);
+      const tiles = await ArchiveTiles.open(archive, granted, { extension: request.ext, missingStatus });
+      tiles.check(coord);
+      return tiles;
+    };
+    return serveTile(c, open, coord, undefined);
+  }
   const granted = await grant(c, request.name);
   const archive = openArchive(c.env.DATA, granted.key);
-  if (request.kind === 'tile') return tile(c, request, archive, granted);
   if (request.kind === 'metadata') return c.json((await guard(() => archive.getMetadata())) as Record<string, unknown>);
-  const origin = new URL(c.req.url).origin;
-  const base = `${origin}/pmtiles/${request.name.split('/').map(encodeURIComponent).join('/')}`;
-  const tilejson = (await guard(() => archive.getTileJson(base))) as { tiles: string[] } & Record<string, unknown>;
-  return c.json({ ...tilejson, tiles: tilejson.tiles.map((t) => `${t}${tokenSuffix(c)}`) });
+  const tiles = await ArchiveTiles.open(archive, granted, { missingStatus });
+  const base = `${new URL(c.req.url).origin}/pmtiles/${request.name.split('/').map(encodeURIComponent).join('/')}`;
+  return c.json(await tiles.tileJson(`${base}${tiles.tilePath}${tokenSuffix(c)}`));
 });
 
 // The routes above are parsed by hand (names hold slashes); their documentation is declared here.

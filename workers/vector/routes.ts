@@ -4,14 +4,13 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../platform/env';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam } from '../platform/http/openapi';
 import { ApiError } from '../platform/http/problem';
-import { cacheKey, cached, tileCacheControl } from '../platform/http/tile-cache';
-import { metric } from '../platform/http/server-timing';
+import { serveTile } from '../platform/tiles/pipeline';
 import { text } from '../platform/http/schemas';
 import { rowsOf } from '../platform/db/rows';
 import { canReadSql, isUuid, requireProjectRole } from '../platform/auth/access';
 import { FeatureCollection } from './geojson';
 import { layersById, loadLayer, type LayerRow } from './layers';
-import { vectorTile } from './mvt';
+import { LayerTiles } from './source';
 import { MAX_RESOURCE_TOKEN_TTL, vectorLayerScope } from '../platform/auth/tokens';
 import { assertTokenStands, canReadProject, isolateCache, remembered, verifiedToken } from '../platform/auth/grants';
 import { numberVar } from '../platform/config';
@@ -54,6 +53,9 @@ export async function readableLayerIds(c: Context<AppEnv>): Promise<string[]> {
     SELECT l.id FROM vector_layers l WHERE ${canReadSql(sql`l.project_id`, c.var.principal)} ORDER BY l.created_at, l.id LIMIT 1000`),
   ).map((r) => r.id);
 }
+
+const layerTiles = (c: Context<AppEnv>, layers: LayerRow[]) =>
+  new LayerTiles(c.var.db, layers, numberVar(c.env, 'VECTOR_TILE_FEATURE_LIMIT'));
 
 /** Layers as tiles need them (no bounds), remembered like every other grant (../auth/grants.ts). */
 const tileLayers = isolateCache<LayerRow | null>(2_000);
@@ -172,27 +174,10 @@ router.openapi(
   async (c) => {
     const match = /^([0-9a-f-]{36})\.json$/i.exec(c.req.valid('param').layer);
     if (!match) throw new ApiError(404, 'not-found', 'Use /vector/{layerId}.json.');
-    const [layer] = await readableLayers(c, [match[1]!], { bounds: true });
-    const origin = new URL(c.req.url).origin;
-    const bounds = layer!.bounds ?? [-180, -85.0511287798066, 180, 85.0511287798066];
-    return c.json(
-      {
-        tilejson: '3.0.0',
-        name: layer!.name,
-        description: layer!.description,
-        version: String(layer!.version),
-        scheme: 'xyz',
-        tiles: [
-          `${origin}/vector/${layer!.id}/{z}/{x}/{y}.mvt${c.req.query('token') ? `?token=${encodeURIComponent(c.req.query('token')!)}` : ''}`,
-        ],
-        vector_layers: [{ id: layer!.name, fields: layer!.fields, minzoom: 0, maxzoom: 22 }],
-        minzoom: 0,
-        maxzoom: 22,
-        bounds,
-        center: [(bounds[0]! + bounds[2]!) / 2, (bounds[1]! + bounds[3]!) / 2, 2],
-      },
-      200,
-    );
+    const layers = await readableLayers(c, [match[1]!], { bounds: true });
+    const token = c.req.query('token');
+    const template = `${new URL(c.req.url).origin}/vector/${layers[0]!.id}/{z}/{x}/{y}.mvt${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+    return c.json(await layerTiles(c, layers).tileJson(template), 200);
   },
 );
 
@@ -228,38 +213,16 @@ router.openapi(
   }),
   async (c) => {
     const p = c.req.valid('param');
-    const [zoom, x, y] = [Number(p.z), Number(p.x), Number(p.y.split('.')[0])];
-    if (zoom > 24 || x >= 2 ** zoom || y >= 2 ** zoom)
-      throw new ApiError(400, 'bad-request', `Tile ${zoom}/${x}/${y} does not exist.`);
-    const layers = await readableLayers(c, p.layers.split(','));
+    const [z, x, y] = [Number(p.z), Number(p.x), Number(p.y.split('.')[0])];
+    if (z > 24 || x >= 2 ** z || y >= 2 ** z)
+      throw new ApiError(400, 'bad-request', `Tile ${z}/${x}/${y} does not exist.`);
     const properties = c.req
       .valid('query')
       .properties?.split(',')
       .map((s) => s.trim())
       .filter((s) => s.length > 0);
-    const started = performance.now();
-    const key = await cacheKey(
-      c,
-      layers.map((l) => `${l.id.slice(0, 8)}v${l.version}`),
-    );
-    return cached(
-      c,
-      { key, cacheControl: tileCacheControl(c), hitTiming: () => [metric('total', performance.now() - started)] },
-      async () => {
-        const queried = performance.now();
-        const tile = await vectorTile(c.var.db, layers, zoom, x, y, {
-          properties,
-          limit: numberVar(c.env, 'VECTOR_TILE_FEATURE_LIMIT'),
-        });
-        const now = performance.now();
-        return new Response(tile, {
-          headers: {
-            'content-type': 'application/vnd.mapbox-vector-tile',
-            'server-timing': [metric('db', now - queried), metric('total', now - started)].join(', '),
-          },
-        });
-      },
-    );
+    const open = async () => layerTiles(c, await readableLayers(c, p.layers.split(',')));
+    return serveTile(c, open, { z, x, y }, { properties });
   },
 );
 

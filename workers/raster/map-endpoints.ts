@@ -1,0 +1,162 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../platform/env';
+import { errors, jsonResponse } from '../platform/http/openapi';
+import { ApiError } from '../platform/http/problem';
+import { serveTile } from '../platform/tiles/pipeline';
+import { assertPixels } from '../engines/raster/budget';
+import { renderBytesPerPixel } from '../engines/raster/render';
+import { isValidTile } from '../engines/raster/tms';
+import { withDataset, type Dataset } from './dataset';
+import { CogTiles } from './cog-tiles';
+import { RenderQuery, extensionOf, formatOf, plan, tmsOf } from './query';
+import { binary } from './responses';
+import { wmtsCapabilities, zoomRange } from './wmts';
+
+const TILE_PATH = /^(\d+)(?:@([1-4])x)?(?:\.([a-z]+))?$/;
+
+/** `/tiles/{tileMatrixSetId}/{z}/{x}/{y}[@{scale}x][.{format}]` (TiTiler's tiles endpoint). */
+export function tileEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset): void {
+  const route = createRoute({
+    method: 'get',
+    path: `${dataset.base}/tiles/{tileMatrixSetId}/{z}/{x}/{y}`,
+    tags: dataset.tags,
+    summary: 'A map tile (TiTiler /cog/tiles)',
+    description:
+      '`y` may carry a scale and a format: `{y}@2x.png`. Formats: png (default), jpg/jpeg, webp, npy (values ' +
+      'then mask). Tiles wholly outside the dataset are 404 so map clients over-zoom.',
+    request: {
+      params: dataset.path({
+        tileMatrixSetId: z.string().openapi({ example: 'WebMercatorQuad' }),
+        z: z.string().regex(/^\d{1,3}$/),
+        x: z.string().regex(/^\d{1,10}$/),
+        y: z.string().regex(TILE_PATH).openapi({ example: '1234@2x.png' }),
+      }),
+      query: dataset.query(
+        RenderQuery.extend({
+          tilesize: z.enum(['256', '512']).optional(),
+          buffer: z.coerce.number().int().min(0).max(64).default(0),
+          padding: z.coerce.number().int().min(0).max(64).default(0).openapi({
+            description: 'Extra source pixels read around the tile for resampling (the kernel margin is always read)',
+          }),
+        }),
+      ),
+    },
+    responses: { 200: binary('The tile'), 304: { description: 'Not modified' }, ...errors(400, 401, 404) },
+  });
+  router.openapi(route, async (c) => {
+    const path = c.req.valid('param');
+    const query = c.req.valid('query');
+    const tms = tmsOf(path.tileMatrixSetId);
+    const [, yText, scaleText, formatText] = TILE_PATH.exec(path.y)!;
+    const [z, x, y] = [Number(path.z), Number(path.x), Number(yText)];
+    const format = formatOf(formatText);
+    if (!isValidTile(tms, z, x, y))
+      throw new ApiError(
+        400,
+        'validation-error',
+        `Tile ${z}/${x}/${y} does not exist in ${tms.id} (zoom 0–${tms.maxZoom}).`,
+      );
+    const size = Number(query.tilesize ?? 256) * Number(scaleText ?? 1);
+    return withDataset(c, dataset, query.token, async (cog, opened) => {
+      const planned = plan(cog, query);
+      const side = size + 2 * query.buffer;
+      const open = async () => {
+        assertPixels(side, side, renderBytesPerPixel(cog, planned.bands, planned.render, format), 'The image is');
+        return new CogTiles(cog, opened, tms);
+      };
+      const params = {
+        format,
+        planned,
+        size,
+        buffer: query.buffer,
+        padding: query.padding,
+        resampling: query.resampling,
+      };
+      return serveTile(c, open, { z, x, y }, params, opened.started);
+    });
+  });
+}
+
+/** The tiles' URL template for a client: this request's path and parameters, its own taken out. */
+function tilesTemplate(url: URL, document: RegExp, tail: string, own: string[]): string {
+  const search = new URLSearchParams(url.searchParams);
+  for (const name of own) search.delete(name);
+  const query = search.toString();
+  return `${url.origin}${url.pathname.replace(document, '')}${tail}${query ? `?${query}` : ''}`;
+}
+
+/** `/{tileMatrixSetId}/tilejson.json`. */
+export function tileJsonEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset): void {
+  const route = createRoute({
+    method: 'get',
+    path: `${dataset.base}/{tileMatrixSetId}/tilejson.json`,
+    tags: dataset.tags,
+    summary: 'TileJSON 3.0 for a map client',
+    request: {
+      params: dataset.path({ tileMatrixSetId: z.string() }),
+      query: dataset.query(
+        RenderQuery.extend({
+          tile_format: z.string().optional(),
+          tile_scale: z.coerce.number().int().min(1).max(4).default(1),
+          minzoom: z.coerce.number().int().min(0).max(30).optional(),
+          maxzoom: z.coerce.number().int().min(0).max(30).optional(),
+        }),
+      ),
+    },
+    responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'TileJSON'), ...errors(400, 401, 404) },
+  });
+  router.openapi(route, async (c) => {
+    const query = c.req.valid('query');
+    const tms = tmsOf(c.req.valid('param').tileMatrixSetId);
+    const format = query.tile_format ? formatOf(query.tile_format) : null;
+    const suffix = `${query.tile_scale > 1 ? `@${query.tile_scale}x` : ''}${format ? `.${extensionOf(format)}` : ''}`;
+    const template = tilesTemplate(
+      new URL(c.req.url),
+      /\/[^/]+\/tilejson\.json$/,
+      `/tiles/${tms.id}/{z}/{x}/{y}${suffix}`,
+      ['tile_format', 'tile_scale', 'minzoom', 'maxzoom'],
+    );
+    const tilejson = await withDataset(c, dataset, query.token, async (cog, opened) => {
+      plan(cog, query);
+      const document = await new CogTiles(cog, opened, tms).tileJson(template);
+      const minzoom = query.minzoom ?? document.minzoom;
+      const [lon, lat] = document.center!;
+      return { ...document, minzoom, maxzoom: query.maxzoom ?? document.maxzoom, center: [lon!, lat!, minzoom] };
+    });
+    return c.json(tilejson, 200);
+  });
+}
+
+/** `/{tileMatrixSetId}/WMTSCapabilities.xml`, for QGIS and GDAL. */
+export function wmtsEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset): void {
+  const route = createRoute({
+    method: 'get',
+    path: `${dataset.base}/{tileMatrixSetId}/WMTSCapabilities.xml`,
+    tags: dataset.tags,
+    summary: 'OGC WMTS 1.0 capabilities (for QGIS and GDAL)',
+    request: {
+      params: dataset.path({ tileMatrixSetId: z.string() }),
+      query: dataset.query(RenderQuery.extend({ tile_format: z.string().optional() })),
+    },
+    responses: {
+      200: { description: 'Capabilities', content: { 'application/xml': { schema: z.string() } } },
+      ...errors(400, 401, 404),
+    },
+  });
+  router.openapi(route, async (c) => {
+    const query = c.req.valid('query');
+    const tms = tmsOf(c.req.valid('param').tileMatrixSetId);
+    const format = formatOf(query.tile_format);
+    const template = tilesTemplate(
+      new URL(c.req.url),
+      /\/[^/]+\/WMTSCapabilities\.xml$/,
+      `/tiles/${tms.id}/{TileMatrix}/{TileCol}/{TileRow}.${extensionOf(format)}`,
+      ['tile_format'],
+    );
+    const xml = await withDataset(c, dataset, query.token, async (cog) => {
+      plan(cog, query);
+      return wmtsCapabilities(cog, tms, template, format, zoomRange(cog, tms));
+    });
+    return c.body(xml, 200, { 'content-type': 'application/xml' });
+  });
+}
