@@ -27,7 +27,7 @@ import { jobIoScope } from './io';
 import { MAX_REQUEST_BODY, publicBaseUrl } from '../platform/config';
 import type { JobView } from '../../durable-objects/job';
 import { findFlight } from '../flights/store';
-import { requireCollectionWrite } from '../catalog/routes';
+import { requireCollectionWrite } from '../catalog/collection-access';
 
 const router = createRouter();
 
