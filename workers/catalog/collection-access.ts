@@ -24,9 +24,12 @@ export async function requireCollectionWrite(
       headers: { 'www-authenticate': 'Bearer' },
     });
   const row = await visibleCollection(c, id);
-  if (principal.isAdmin) return row;
-  if (!row.project_id)
+  if (row.project_id) {
+    // Administrators hold the owner role on every project (the access rule): no exception here.
+    await requireProjectRole(c.var.db, principal, row.project_id, minimum);
+    return row;
+  }
+  if (!principal.isAdmin)
     throw new ApiError(403, 'forbidden', 'Collections outside projects are managed by administrators.');
-  await requireProjectRole(c.var.db, principal, row.project_id, minimum);
   return row;
 }

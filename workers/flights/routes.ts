@@ -58,7 +58,7 @@ const FlightPatch = z
   })
   .partial();
 
-/** API fields to columns; fields left out stay undefined, which drizzle leaves untouched. */
+/** API fields to columns; fields left out stay undefined, which the store leaves untouched. */
 const flightColumns = (b: z.infer<typeof FlightPatch>) => ({
   name: b.name,
   acquisitionDate: b.acquisition_date,
