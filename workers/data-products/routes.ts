@@ -20,7 +20,7 @@ import { areaGeometry, geometryOut, iso, isoDateTime, text } from '../platform/h
 import { requireDataProductRole, requireProjectRole } from '../platform/auth/access';
 import { dataProductScope, MAX_RESOURCE_TOKEN_TTL } from '../platform/auth/tokens';
 import { ResourceTokenBody, ResourceTokenSchema, mintResourceToken } from '../platform/auth/resource-token';
-import { findFlight } from '../flights/routes';
+import { findFlight } from '../flights/store';
 
 const router = createRouter();
 

@@ -26,8 +26,8 @@ import { productTypeOf } from '../engines/tus/protocol';
 import { jobIoScope } from './io';
 import { MAX_REQUEST_BODY, publicBaseUrl } from '../platform/config';
 import type { JobView } from '../../durable-objects/job';
-import { findFlight } from '../flights/routes';
-import { requireCollectionWrite } from '../catalog/routes';
+import { findFlight } from '../flights/store';
+import { requireCollectionWrite } from '../catalog/collection-access';
 
 const router = createRouter();
 
