@@ -15,6 +15,7 @@ import {
 } from '../platform/http/openapi';
 import { ApiError, failed } from '../platform/http/problem';
 import type { Outcome } from '../platform/errors';
+import { COG_COMPRESSIONS } from './protocol';
 import { drain } from '../platform/http/drain';
 import { serveObject } from '../platform/http/object-response';
 import { canRead, projectAccess, roleSql, isUuid, requireProjectRole, type ProjectRole } from '../platform/auth/access';
@@ -262,7 +263,7 @@ const IngestBody = z
       .record(z.string(), z.unknown())
       .optional()
       .openapi({ description: 'Merged into the STAC item’s properties' }),
-    compression: z.enum(['deflate', 'lerc', 'jpeg', 'webp']).optional(),
+    compression: z.enum(COG_COMPRESSIONS).optional(),
     crs: z
       .string()
       .regex(/^EPSG:\d{4,6}$/)
