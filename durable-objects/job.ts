@@ -13,7 +13,7 @@ import { JobInputError } from '../workers/jobs/kinds';
 import { jobIoScope } from '../workers/jobs/io';
 import { registerArchive } from '../workers/jobs/register-archive';
 import type { JobInput, JobKind, RunPhase, RunResult, RunStatus } from '../workers/jobs/protocol';
-import type { Outcome } from './upload-session';
+import { failure, type Outcome } from '../workers/platform/errors';
 import { errorMessage } from '../workers/platform/util/error-message';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -262,8 +262,8 @@ export class Job extends DurableObject<Bindings> {
 
   async cancel(): Promise<Outcome<JobView>> {
     const job = this.load();
-    if (!job) return { ok: false, status: 404, message: 'No such job.' };
-    if (TERMINAL.has(job.state)) return { ok: false, status: 409, message: `The job has already ${job.state}.` };
+    if (!job) return failure('not-found', 'No such job.');
+    if (TERMINAL.has(job.state)) return failure('conflict', `The job has already ${job.state}.`);
     const wasRunning = job.state === 'running';
     job.state = 'cancelled';
     job.message = 'cancelled';
@@ -287,9 +287,9 @@ export class Job extends DurableObject<Bindings> {
   /** Runs a finished job again, from its first attempt; its outputs are replaced, never doubled. */
   async retry(): Promise<Outcome<JobView>> {
     const job = this.load();
-    if (!job) return { ok: false, status: 404, message: 'No such job.' };
+    if (!job) return failure('not-found', 'No such job.');
     if (!TERMINAL.has(job.state))
-      return { ok: false, status: 409, message: `The job is ${job.state}; cancel it first to run it again.` };
+      return failure('conflict', `The job is ${job.state}; cancel it first to run it again.`);
     Object.assign(job, {
       state: 'queued',
       progress: 0,

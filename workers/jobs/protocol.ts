@@ -8,6 +8,9 @@
 export type ConverterKind = 'raster' | 'vector';
 export type JobKind = ConverterKind | 'pmtiles';
 
+/** Compressions the converter writes COGs in, each one the raster engine's codecs read. */
+export const COG_COMPRESSIONS = ['deflate', 'lerc', 'jpeg', 'webp'] as const;
+
 export interface JobInput {
   /** The source object in the DATA bucket. */
   key: string;
@@ -17,7 +20,7 @@ export interface JobInput {
   /** The data product type the file was uploaded as (ortho, dsm, multispectral, vector, pmtiles). */
   productType: string;
   /** COG compression asked for; lossless DEFLATE (or LERC for floats) when absent. */
-  compression?: 'deflate' | 'lerc' | 'jpeg' | 'webp';
+  compression?: (typeof COG_COMPRESSIONS)[number];
   /** Reproject the COG to this CRS (`EPSG:n`); kept in its own CRS when absent. */
   crs?: string;
 }

@@ -13,7 +13,9 @@ import {
   ProblemSchema,
   UuidParam,
 } from '../platform/http/openapi';
-import { ApiError } from '../platform/http/problem';
+import { ApiError, failed } from '../platform/http/problem';
+import type { Outcome } from '../platform/errors';
+import { COG_COMPRESSIONS } from './protocol';
 import { drain } from '../platform/http/drain';
 import { serveObject } from '../platform/http/object-response';
 import { canRead, projectAccess, roleSql, isUuid, requireProjectRole, type ProjectRole } from '../platform/auth/access';
@@ -66,13 +68,9 @@ async function authorizedJob(c: Context<AppEnv>, id: string, minimum: ProjectRol
   return job;
 }
 
-function unwrap<T>(outcome: { ok: true; value: T } | { ok: false; status: number; message: string }): T {
+function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
-  throw new ApiError(
-    outcome.status === 404 ? 404 : 409,
-    outcome.status === 404 ? 'not-found' : 'conflict',
-    outcome.message,
-  );
+  throw failed(outcome);
 }
 
 router.openapi(
@@ -265,7 +263,7 @@ const IngestBody = z
       .record(z.string(), z.unknown())
       .optional()
       .openapi({ description: 'Merged into the STAC item’s properties' }),
-    compression: z.enum(['deflate', 'lerc', 'jpeg', 'webp']).optional(),
+    compression: z.enum(COG_COMPRESSIONS).optional(),
     crs: z
       .string()
       .regex(/^EPSG:\d{4,6}$/)

@@ -3,7 +3,7 @@ import { toProj4 } from 'geotiff-geokeys-to-proj4';
 import proj4 from 'proj4';
 import type { Source } from './source';
 import { EtagMismatch, ObjectNotFound } from './source';
-import { registerDecoders } from './decoders';
+import { codecOf, registerDecoders } from './decoders';
 import { checkTiffStructure } from './tiff-structure';
 import { RasterError } from './errors';
 import { errorMessage } from '../../platform/util/error-message';
@@ -94,20 +94,6 @@ export interface Cog {
   footprint: number;
   bytes: ByteSource;
 }
-
-/** Codecs the bounded decoders read (old-style JPEG, 6, has none: GDAL rewrites it as 7). */
-const COMPRESSIONS: Record<number, string> = {
-  1: 'none',
-  5: 'lzw',
-  7: 'jpeg',
-  8: 'deflate',
-  32773: 'packbits',
-  32946: 'deflate',
-  34887: 'lerc',
-  50000: 'zstd',
-  50001: 'webp',
-};
-const SUPPORTED_COMPRESSIONS = new Set(Object.keys(COMPRESSIONS).map(Number));
 
 /** Bytes beyond the header are read in aligned chunks of this size and kept with the header. */
 const CHUNK_BYTES = 16 * 1024;
@@ -246,8 +232,7 @@ function indexBeyond(image: GeoTIFFImage, end: number): boolean {
 async function checkImage(image: GeoTIFFImage, size: number): Promise<void> {
   const fd = image.getFileDirectory();
   const compression = (await tag<number>(fd, 'Compression')) ?? 1;
-  if (!SUPPORTED_COMPRESSIONS.has(compression))
-    throw new RasterError(422, `Unsupported TIFF compression ${compression}.`);
+  if (!codecOf(compression)) throw new RasterError(422, `Unsupported TIFF compression ${compression}.`);
   if (!fd.hasTag('BitsPerSample'))
     throw new RasterError(422, 'The file does not say how many bits its samples have (no BitsPerSample).');
   // Offsets and byte counts alike: a block is read from one entry of each.
@@ -509,7 +494,7 @@ async function interpret(bytes: ByteSource): Promise<Cog> {
     alphaBand,
     palette,
     levels,
-    compression: COMPRESSIONS[compressionCode] ?? String(compressionCode),
+    compression: codecOf(compressionCode)?.name ?? String(compressionCode),
     interleave: full.planarConfiguration === 2 ? 'band' : 'pixel',
     isTiled,
     isCloudOptimized,

@@ -2,7 +2,7 @@ import { getDecoder, type BaseDecoder, type GeoTIFFImage } from 'geotiff';
 import { SAMPLE_ARRAYS, type Cog, type Level, type Samples } from './cog';
 import type { Source } from './source';
 import { RasterError } from './errors';
-import { RgbaDecoder, decodedBytes, decoderParameters } from './decoders';
+import { decodedBytes, decoderParameters, isRgba } from './decoders';
 import { assertBlock, assertDecoded, assertFetch, assertPixels } from './budget';
 import { ByteLru } from '../../platform/util/lru';
 import { errorMessage } from '../../platform/util/error-message';
@@ -326,7 +326,7 @@ export async function readWindow(
   const nodata = options.nodata === undefined ? cog.nodata : options.nodata;
   const isFloat = cog.dataType === 'float32' || cog.dataType === 'float64';
   // Samples per decoded pixel: RGBA from a browser-style decoder, else the file's own.
-  const stride = decoder instanceof RgbaDecoder ? 4 : planar ? 1 : cog.bandCount;
+  const stride = isRgba(decoder) ? 4 : planar ? 1 : cog.bandCount;
 
   // One block at a time: its decoded planes are dropped before the next is decoded.
   for (const [bx, by] of blockCoords) {
@@ -363,7 +363,7 @@ export async function readWindow(
       if (buffer) {
         const mbits = (level.mask!.getFileDirectory().getValue('BitsPerSample') as number[] | undefined)?.[0] ?? 8;
         maskBits = mbits === 1 ? unpackBits(buffer, bw, blockRows) : new Uint8Array(buffer);
-        if (maskDecoder instanceof RgbaDecoder) maskBits = maskBits.filter((_, i) => i % 4 === 0);
+        if (isRgba(maskDecoder)) maskBits = maskBits.filter((_, i) => i % 4 === 0);
       }
     }
     const bxs = Math.max(x0, bx * bw);
