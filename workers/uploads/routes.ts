@@ -1,15 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { and, eq } from 'drizzle-orm';
 import type { AppEnv } from '../platform/env';
 import { MAX_REQUEST_BODY, numberVar, publicBaseUrl } from '../platform/config';
-import { flights, uploads } from '../platform/db/schema';
 import { createRouter, ProblemSchema } from '../platform/http/openapi';
 import { drain } from '../platform/http/drain';
 import { ApiError, problemResponse } from '../platform/http/problem';
 import { isUuid, requireProjectRole } from '../platform/auth/access';
 import { jobKindFor } from '../jobs/kinds';
 import type { Caller, Outcome } from '../../durable-objects/upload-session';
+import { createUpload, isProjectFlight, uploadProject } from './store';
 import {
   CHECKSUM_ALGORITHMS,
   OFFSET_CONTENT_TYPE,
@@ -90,10 +89,10 @@ async function requireManager(c: Context<AppEnv>, projectId: string, what: 'Proj
 async function managedSession(c: Context<AppEnv>) {
   const id = c.req.param('uploadId') ?? '';
   const stub = session(c, id);
-  const [upload] = await c.var.db.select({ projectId: uploads.projectId }).from(uploads).where(eq(uploads.id, id));
+  const projectId = await uploadProject(c.var.db, id);
   // No row: never made, or its project was deleted (the row with it). Either way it is gone.
-  if (!upload) throw new TusError(404, NOT_FOUND.Upload);
-  await requireManager(c, upload.projectId, 'Upload');
+  if (!projectId) throw new TusError(404, NOT_FOUND.Upload);
+  await requireManager(c, projectId, 'Upload');
   return stub;
 }
 
@@ -167,17 +166,14 @@ router.post(
     if (!isUuid(target.projectId) || !isUuid(target.flightId))
       throw new TusError(400, 'Upload-Metadata: project and flight must be ids (UUIDs).');
     await requireManager(c, target.projectId, 'Project');
-    const [flight] = await c.var.db
-      .select({ id: flights.id })
-      .from(flights)
-      .where(and(eq(flights.id, target.flightId), eq(flights.projectId, target.projectId)));
-    if (!flight) throw new TusError(400, 'Upload-Metadata: the flight is not one of the project’s.');
+    if (!(await isProjectFlight(c.var.db, target.projectId, target.flightId)))
+      throw new TusError(400, 'Upload-Metadata: the flight is not one of the project’s.');
     const fileChecksum = metadata.checksum ? (parseChecksum(metadata.checksum) ?? null) : null;
 
     const origin = publicBaseUrl(c.env);
     const id = crypto.randomUUID().replace(/-/g, '');
     const expirySeconds = numberVar(c.env, 'UPLOAD_EXPIRY_SECONDS');
-    await c.var.db.insert(uploads).values({
+    await createUpload(c.var.db, {
       id,
       projectId: target.projectId,
       flightId: target.flightId,
@@ -261,7 +257,8 @@ router.patch(
   }),
 );
 
-router.delete(
+router.on(
+  'DELETE',
   '/uploads/:uploadId',
   tus(async (c) => {
     checkVersion(c);
