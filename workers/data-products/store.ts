@@ -7,10 +7,10 @@ import { asGeoJSON, bboxOf, type Geometry } from '../platform/db/geometry';
  * The only code that writes `data_products`: the Worker's routes, the upload completion, the Job
  * and the GDAL converter (which bundles this file, see containers/converter/Dockerfile) all come
  * here, so a product's lifecycle and its versioning rule are stated once. It imports nothing but
- * drizzle and the schema, so that the converter's bundle stays small and Worker-free.
+ * drizzle and the db schema, so that the converter's bundle stays small and free of Worker APIs.
  */
 
-export type ProductStatus = (typeof dataProductStatus.enumValues)[number];
+type ProductStatus = (typeof dataProductStatus.enumValues)[number];
 type ProductRow = typeof dataProducts.$inferSelect;
 type ProductInsert = typeof dataProducts.$inferInsert;
 

@@ -76,6 +76,7 @@ const catalogue: CompletionStep = {
   },
 };
 
+/** The names, as a tuple for the API's enum; the table below must hold an entry for each. */
 export const JOB_KIND_NAMES = ['raster', 'vector', 'pmtiles'] as const;
 export type JobKindName = (typeof JOB_KIND_NAMES)[number];
 
