@@ -1,10 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
-import { sql } from 'drizzle-orm';
 import type { Bindings } from '../workers/platform/env';
 import { withDatabase } from '../workers/platform/db/client';
 import { drain } from '../workers/platform/http/drain';
 import { jobKindFor } from '../workers/jobs/kinds';
 import { failure, type Outcome } from '../workers/platform/errors';
+import { initialStatus } from '../workers/data-products/store';
+import { mirrorUpload, recordCompletion } from '../workers/uploads/store';
 import {
   DIGEST_NAMES,
   toBase64,
@@ -408,15 +409,15 @@ export class UploadSession extends DurableObject<Bindings> {
     const t = record.target;
     const kind = jobKindFor(t.type);
     await withDatabase(this.database(), (db) =>
-      db.execute(sql`
-        WITH product AS (
-          INSERT INTO data_products (id, project_id, flight_id, type, status, r2_key, filename)
-          VALUES (${record.dataProductId}, ${t.projectId}, ${t.flightId}, ${t.type}, ${kind ? 'pending' : 'ready'}, ${record.key}, ${t.filename})
-          ON CONFLICT (id) DO NOTHING
-        )
-        UPDATE uploads SET state = 'completed', "offset" = ${record.offset}, length = ${record.length}, r2_key = ${record.key},
-          data_product_id = ${record.dataProductId}, job_id = ${record.jobId}, completed_at = now(), updated_at = now()
-        WHERE id = ${record.id}`),
+      recordCompletion(db, record, {
+        id: record.dataProductId,
+        projectId: t.projectId,
+        flightId: t.flightId,
+        type: t.type,
+        status: initialStatus(kind !== null),
+        r2Key: record.key,
+        filename: t.filename,
+      }),
     );
     if (!kind || !record.jobId) return;
     await this.env.JOBS.get(this.env.JOBS.idFromName(record.jobId)).start({
@@ -448,11 +449,7 @@ export class UploadSession extends DurableObject<Bindings> {
    */
   private async mirror(record: UploadRecord): Promise<void> {
     try {
-      await withDatabase(this.database(), (db) =>
-        db.execute(
-          sql`UPDATE uploads SET state = ${record.state}, "offset" = ${record.offset}, updated_at = now() WHERE id = ${record.id}`,
-        ),
-      );
+      await withDatabase(this.database(), (db) => mirrorUpload(db, record));
     } catch (error) {
       console.error('uploads row not updated', record.id, record.state, (error as Error).message);
     }

@@ -1,9 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { and, eq } from 'drizzle-orm';
 import type { AppEnv } from '../platform/env';
 import { MAX_REQUEST_BODY, numberVar, publicBaseUrl } from '../platform/config';
-import { flights, uploads } from '../platform/db/schema';
 import { createRouter, ProblemSchema } from '../platform/http/openapi';
 import { drain } from '../platform/http/drain';
 import { problemResponse } from '../platform/http/problem';
@@ -11,6 +9,7 @@ import { canRead, isUuid, projectAccess, roleAtLeast } from '../platform/auth/ac
 import { jobKindFor } from '../jobs/kinds';
 import type { Outcome } from '../platform/errors';
 import type { Caller } from '../../durable-objects/upload-session';
+import { createUpload, isProjectFlight, uploadProject } from './store';
 import {
   CHECKSUM_ALGORITHMS,
   OFFSET_CONTENT_TYPE,
@@ -76,10 +75,10 @@ async function requireManager(c: Context<AppEnv>, projectId: string, what: 'Proj
 async function managedSession(c: Context<AppEnv>) {
   const id = c.req.param('uploadId') ?? '';
   const stub = session(c, id);
-  const [upload] = await c.var.db.select({ projectId: uploads.projectId }).from(uploads).where(eq(uploads.id, id));
+  const projectId = await uploadProject(c.var.db, id);
   // No row: never made, or its project was deleted (the row with it). Either way it is gone.
-  if (!upload) throw new TusError('not-found', NOT_FOUND.Upload);
-  await requireManager(c, upload.projectId, 'Upload');
+  if (!projectId) throw new TusError('not-found', NOT_FOUND.Upload);
+  await requireManager(c, projectId, 'Upload');
   return stub;
 }
 
@@ -153,17 +152,14 @@ router.post(
     if (!isUuid(target.projectId) || !isUuid(target.flightId))
       throw new TusError('bad-request', 'Upload-Metadata: project and flight must be ids (UUIDs).');
     await requireManager(c, target.projectId, 'Project');
-    const [flight] = await c.var.db
-      .select({ id: flights.id })
-      .from(flights)
-      .where(and(eq(flights.id, target.flightId), eq(flights.projectId, target.projectId)));
-    if (!flight) throw new TusError('bad-request', 'Upload-Metadata: the flight is not one of the project’s.');
+    if (!(await isProjectFlight(c.var.db, target.projectId, target.flightId)))
+      throw new TusError('bad-request', 'Upload-Metadata: the flight is not one of the project’s.');
     const fileChecksum = metadata.checksum ? (parseChecksum(metadata.checksum) ?? null) : null;
 
     const origin = publicBaseUrl(c.env);
     const id = crypto.randomUUID().replace(/-/g, '');
     const expirySeconds = numberVar(c.env, 'UPLOAD_EXPIRY_SECONDS');
-    await c.var.db.insert(uploads).values({
+    await createUpload(c.var.db, {
       id,
       projectId: target.projectId,
       flightId: target.flightId,
@@ -247,7 +243,8 @@ router.patch(
   }),
 );
 
-router.delete(
+router.on(
+  'DELETE',
   '/uploads/:uploadId',
   tus(async (c) => {
     checkVersion(c);
