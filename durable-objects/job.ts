@@ -1,26 +1,22 @@
 import { DurableObject } from 'cloudflare:workers';
-import { sql } from 'drizzle-orm';
 import type { Bindings } from '../workers/platform/env';
 import { numberVar } from '../workers/platform/config';
 import { withDatabase, type Database } from '../workers/platform/db/client';
 import { signingKeys } from '../workers/platform/auth/signing-keys';
 import { signResourceToken } from '../workers/platform/auth/tokens';
-import { catalogProduct, type CatalogTarget } from '../workers/catalog/publish';
-import { R2Source } from '../workers/engines/raster/source';
-import { RasterError } from '../workers/engines/raster/errors';
+import type { CatalogTarget } from '../workers/catalog/publish';
 import { converterFor } from '../workers/jobs/converter';
-import { JobInputError } from '../workers/jobs/kinds';
+import { JobInputError } from '../workers/jobs/input-error';
+import { jobKind, type CompletionPhase, type JobKindName, type KindContext } from '../workers/jobs/kinds';
 import { jobIoScope } from '../workers/jobs/io';
-import { registerArchive } from '../workers/jobs/register-archive';
-import type { JobInput, JobKind, RunPhase, RunResult, RunStatus } from '../workers/jobs/protocol';
-import type { Outcome } from './upload-session';
+import { mirrorJob, type JobState } from '../workers/jobs/store';
+import type { JobInput, RunPhase, RunResult, RunStatus } from '../workers/jobs/protocol';
+import { failure, type Outcome } from '../workers/platform/errors';
 import { errorMessage } from '../workers/platform/util/error-message';
-
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface JobSpec {
   id: string;
-  kind: JobKind;
+  kind: JobKindName;
   input: JobInput;
   /** The Worker's origin, where the converter fetches its input and sends its outputs. */
   origin: string;
@@ -33,12 +29,12 @@ export interface JobResult extends Partial<Omit<RunResult, 'phases'>> {
   keys: string[];
   stacItem?: { collection: string; item: string };
   /** Seconds per phase of the last attempt: queue (waiting for the converter), transfer, gdal, db, catalog. */
-  phases: Partial<Record<RunPhase | 'queue' | 'catalog', number>>;
+  phases: Partial<Record<RunPhase | 'queue' | CompletionPhase, number>>;
 }
 
 export interface JobView {
   id: string;
-  kind: JobKind;
+  kind: JobKindName;
   state: JobState;
   progress: number;
   message: string;
@@ -262,15 +258,15 @@ export class Job extends DurableObject<Bindings> {
 
   async cancel(): Promise<Outcome<JobView>> {
     const job = this.load();
-    if (!job) return { ok: false, status: 404, message: 'No such job.' };
-    if (TERMINAL.has(job.state)) return { ok: false, status: 409, message: `The job has already ${job.state}.` };
+    if (!job) return failure('not-found', 'No such job.');
+    if (TERMINAL.has(job.state)) return failure('conflict', `The job has already ${job.state}.`);
     const wasRunning = job.state === 'running';
     job.state = 'cancelled';
     job.message = 'cancelled';
     job.finishedAt = Date.now();
     this.changeState(job);
     await this.ctx.storage.deleteAlarm();
-    if (wasRunning && job.kind !== 'pmtiles') {
+    if (wasRunning && 'converterWork' in jobKind(job.kind)) {
       // The converter kills the attempt's processes. If it cannot be told, its run can still write
       // nothing: the attempt's signed URLs already refuse it (ioGrant).
       try {
@@ -287,9 +283,9 @@ export class Job extends DurableObject<Bindings> {
   /** Runs a finished job again, from its first attempt; its outputs are replaced, never doubled. */
   async retry(): Promise<Outcome<JobView>> {
     const job = this.load();
-    if (!job) return { ok: false, status: 404, message: 'No such job.' };
+    if (!job) return failure('not-found', 'No such job.');
     if (!TERMINAL.has(job.state))
-      return { ok: false, status: 409, message: `The job is ${job.state}; cancel it first to run it again.` };
+      return failure('conflict', `The job is ${job.state}; cancel it first to run it again.`);
     Object.assign(job, {
       state: 'queued',
       progress: 0,
@@ -315,6 +311,11 @@ export class Job extends DurableObject<Bindings> {
     return converterFor(this.env, job.id);
   }
 
+  /** What a job kind's own steps get. */
+  private kindContext(): KindContext {
+    return { bucket: this.env.DATA, withDatabase: (use) => this.withDatabase(use) };
+  }
+
   /** The record as it is now, if attempt `attempt` is still the one running (a cancel may have come in meanwhile). */
   private stillRunning(attempt: number): JobRecord | null {
     const job = this.load();
@@ -337,9 +338,10 @@ export class Job extends DurableObject<Bindings> {
     const attempt = job.attempts;
     // A cancel may have come in while the mirror was written.
     if (!this.stillRunning(attempt)) return;
-    if (job.kind === 'pmtiles') {
+    const kind = jobKind(job.kind);
+    if ('runInWorker' in kind) {
       try {
-        const result = await this.withDatabase((db) => registerArchive(db, this.env.DATA, job.input));
+        const result = await kind.runInWorker(this.kindContext(), job.input);
         return await this.succeed(attempt, { ...result, phases: {} });
       } catch (error) {
         return await this.failAttempt(attempt, errorMessage(error), !(error instanceof JobInputError));
@@ -354,7 +356,7 @@ export class Job extends DurableObject<Bindings> {
         body: JSON.stringify({
           jobId: job.id,
           attempt,
-          kind: job.kind,
+          kind: kind.converterWork,
           input: job.input,
           io: { baseUrl: `${job.origin}/jobs/${job.id}/io/${attempt}`, token },
         }),
@@ -439,27 +441,22 @@ export class Job extends DurableObject<Bindings> {
     await this.ctx.storage.setAlarm(Date.now() + current.pollMs);
   }
 
-  /** The converter's work is done: raster products get their STAC item, then the job has succeeded. */
+  /** The work is done: the kind's completion step runs (a raster's STAC item), then the job has succeeded. */
   private async succeed(attempt: number, result: JobResult): Promise<void> {
     const job = this.stillRunning(attempt);
     if (!job) return;
     result.phases.queue = job.queueSeconds;
-    if (job.kind === 'raster') {
-      job.message = 'cataloguing (STAC item)';
+    const step = jobKind(job.kind).completion;
+    if (step) {
+      job.message = step.message;
       this.emit(job, 'progress');
       const started = Date.now();
       try {
-        result.stacItem = await this.withDatabase((db) =>
-          catalogProduct(db, job.input.dataProductId, (key) => new R2Source(this.env.DATA, key), {}, job.catalog),
-        );
+        Object.assign(result, await step.run(this.kindContext(), job));
       } catch (error) {
-        return this.failAttempt(
-          attempt,
-          `the STAC item could not be written: ${errorMessage(error)}`,
-          !(error instanceof RasterError),
-        );
+        return this.failAttempt(attempt, errorMessage(error), !(error instanceof JobInputError));
       }
-      result.phases.catalog = (Date.now() - started) / 1000;
+      result.phases[step.phase] = (Date.now() - started) / 1000;
     }
     const current = this.stillRunning(attempt);
     if (!current) return;
@@ -507,22 +504,8 @@ export class Job extends DurableObject<Bindings> {
    * owns the truth), so a database that is down does not stop the job.
    */
   private async mirror(job: JobRecord): Promise<void> {
-    const productStatus = job.state === 'running' ? 'processing' : job.state === 'failed' ? 'failed' : null;
     try {
-      await this.withDatabase((db) =>
-        db.execute(sql`
-        WITH product AS (
-          UPDATE data_products SET status = ${productStatus}::data_product_status, updated_at = now()
-          WHERE id = ${job.input.dataProductId} AND ${productStatus}::text IS NOT NULL AND status <> 'ready'
-        )
-        INSERT INTO jobs (id, kind, project_id, data_product_id, upload_id, state, progress, message, attempts, input, result, error, started_at, finished_at)
-        VALUES (${job.id}, ${job.kind}, ${job.input.projectId}, ${job.input.dataProductId}, ${job.uploadId}, ${job.state}, ${job.progress}, ${job.message},
-          ${job.attempts}, ${JSON.stringify(job.input)}::jsonb, ${job.result ? JSON.stringify(job.result) : null}::jsonb, ${job.error},
-          ${iso(job.startedAt)}::timestamptz, ${iso(job.finishedAt)}::timestamptz)
-        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, state = excluded.state, progress = excluded.progress, message = excluded.message,
-          attempts = excluded.attempts, result = excluded.result, error = excluded.error, started_at = excluded.started_at,
-          finished_at = excluded.finished_at, updated_at = now()`),
-      );
+      await this.withDatabase((db) => mirrorJob(db, job));
     } catch (error) {
       // The driver's own error (its wrapper repeats the whole statement and its parameters).
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;

@@ -1,11 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
-import { sql } from 'drizzle-orm';
 import type { Bindings } from '../workers/platform/env';
 import { withDatabase } from '../workers/platform/db/client';
 import { drain } from '../workers/platform/http/drain';
 import { jobKindFor } from '../workers/jobs/kinds';
+import { failure, type Outcome } from '../workers/platform/errors';
+import { initialStatus } from '../workers/data-products/store';
+import { mirrorUpload, recordCompletion } from '../workers/uploads/store';
 import {
-  CHECKSUM_MISMATCH,
   DIGEST_NAMES,
   toBase64,
   type Checksum,
@@ -55,10 +56,6 @@ export interface PatchRequest {
   /** Upload-Length sent with a PATCH, for uploads created with Upload-Defer-Length. */
   length?: number;
 }
-
-/** RPC answers: errors travel as values (thrown errors lose their class across RPC). */
-export type Outcome<T> =
-  { ok: true; value: T } | { ok: false; status: 400 | 404 | 409 | 410 | 413 | 423 | 460; message: string };
 
 /** SQLite rows hold at most 2 MB: buffered bytes are kept in rows of 1 MiB. */
 const ROW_BYTES = 1024 * 1024;
@@ -146,10 +143,9 @@ export class UploadSession extends DurableObject<Bindings> {
   /** The record, if `caller` may touch it; an upload of someone else does not exist for them. */
   private access(caller: Caller): Outcome<UploadRecord> {
     const record = this.load();
-    if (!record || (record.userId !== caller.userId && !caller.isAdmin))
-      return { ok: false, status: 404, message: 'No such upload.' };
-    if (record.state === 'terminated') return { ok: false, status: 404, message: 'This upload was terminated.' };
-    if (record.state === 'expired') return { ok: false, status: 410, message: 'This upload expired; start a new one.' };
+    if (!record || (record.userId !== caller.userId && !caller.isAdmin)) return failure('not-found', 'No such upload.');
+    if (record.state === 'terminated') return failure('not-found', 'This upload was terminated.');
+    if (record.state === 'expired') return failure('upload-expired', 'This upload expired; start a new one.');
     return { ok: true, value: record };
   }
 
@@ -200,23 +196,19 @@ export class UploadSession extends DurableObject<Bindings> {
       await drain(body);
       return outcome;
     };
-    if (this.busy) return refuse({ ok: false, status: 423, message: 'Another PATCH of this upload is in progress.' });
+    if (this.busy) return refuse(failure('upload-locked', 'Another PATCH of this upload is in progress.'));
     const access = this.access(caller);
     if (!access.ok) return refuse(access);
     const record = access.value;
     if (request.offset !== record.offset)
-      return refuse({
-        ok: false,
-        status: 409,
-        message: `Upload-Offset is ${request.offset} but the upload is at ${record.offset}.`,
-      });
+      return refuse(failure('conflict', `Upload-Offset is ${request.offset} but the upload is at ${record.offset}.`));
     if (request.length !== undefined) {
       if (record.length !== null && record.length !== request.length)
-        return refuse({ ok: false, status: 400, message: `Upload-Length is already ${record.length}.` });
+        return refuse(failure('bad-request', `Upload-Length is already ${record.length}.`));
       if (request.length < record.offset)
-        return refuse({ ok: false, status: 400, message: 'Upload-Length is less than what was already uploaded.' });
+        return refuse(failure('bad-request', 'Upload-Length is less than what was already uploaded.'));
       if (request.length > record.maxSize)
-        return refuse({ ok: false, status: 413, message: `Uploads are limited to ${record.maxSize} bytes.` });
+        return refuse(failure('payload-too-large', `Uploads are limited to ${record.maxSize} bytes.`));
       record.length = request.length;
     }
     if (record.completed) return refuse({ ok: true, value: this.status(record) });
@@ -283,8 +275,8 @@ export class UploadSession extends DurableObject<Bindings> {
             reader.releaseLock();
             await drain(body);
             return record.length === null
-              ? { ok: false, status: 413, message: `Uploads are limited to ${record.maxSize} bytes.` }
-              : { ok: false, status: 400, message: `The chunk goes past Upload-Length (${record.length}).` };
+              ? failure('payload-too-large', `Uploads are limited to ${record.maxSize} bytes.`)
+              : failure('bad-request', `The chunk goes past Upload-Length (${record.length}).`);
           }
           await hasher?.write(value);
           received += value.length;
@@ -313,19 +305,14 @@ export class UploadSession extends DurableObject<Bindings> {
     const buffer = parts.filling;
     if (hasher && digest && request.checksum) {
       if (interrupted)
-        return {
-          ok: false,
-          status: 400,
-          message: 'The chunk was cut short, so its checksum cannot be verified; it was discarded.',
-        };
+        return failure('bad-request', 'The chunk was cut short, so its checksum cannot be verified; it was discarded.');
       await hasher.close();
       const actual = toBase64(await digest.digest);
       if (actual !== request.checksum.digest) {
-        return {
-          ok: false,
-          status: CHECKSUM_MISMATCH,
-          message: `Upload-Checksum does not match the chunk (${request.checksum.algorithm} ${actual}); it was discarded.`,
-        };
+        return failure(
+          'checksum-mismatch',
+          `Upload-Checksum does not match the chunk (${request.checksum.algorithm} ${actual}); it was discarded.`,
+        );
       }
     }
     this.ctx.storage.transactionSync(() => {
@@ -422,15 +409,15 @@ export class UploadSession extends DurableObject<Bindings> {
     const t = record.target;
     const kind = jobKindFor(t.type);
     await withDatabase(this.database(), (db) =>
-      db.execute(sql`
-        WITH product AS (
-          INSERT INTO data_products (id, project_id, flight_id, type, status, r2_key, filename)
-          VALUES (${record.dataProductId}, ${t.projectId}, ${t.flightId}, ${t.type}, ${kind ? 'pending' : 'ready'}, ${record.key}, ${t.filename})
-          ON CONFLICT (id) DO NOTHING
-        )
-        UPDATE uploads SET state = 'completed', "offset" = ${record.offset}, length = ${record.length}, r2_key = ${record.key},
-          data_product_id = ${record.dataProductId}, job_id = ${record.jobId}, completed_at = now(), updated_at = now()
-        WHERE id = ${record.id}`),
+      recordCompletion(db, record, {
+        id: record.dataProductId,
+        projectId: t.projectId,
+        flightId: t.flightId,
+        type: t.type,
+        status: initialStatus(kind !== null),
+        r2Key: record.key,
+        filename: t.filename,
+      }),
     );
     if (!kind || !record.jobId) return;
     await this.env.JOBS.get(this.env.JOBS.idFromName(record.jobId)).start({
@@ -462,11 +449,7 @@ export class UploadSession extends DurableObject<Bindings> {
    */
   private async mirror(record: UploadRecord): Promise<void> {
     try {
-      await withDatabase(this.database(), (db) =>
-        db.execute(
-          sql`UPDATE uploads SET state = ${record.state}, "offset" = ${record.offset}, updated_at = now() WHERE id = ${record.id}`,
-        ),
-      );
+      await withDatabase(this.database(), (db) => mirrorUpload(db, record));
     } catch (error) {
       console.error('uploads row not updated', record.id, record.state, (error as Error).message);
     }
@@ -491,11 +474,10 @@ export class UploadSession extends DurableObject<Bindings> {
   }
 
   async terminate(caller: Caller): Promise<Outcome<null>> {
-    if (this.busy) return { ok: false, status: 423, message: 'A PATCH of this upload is in progress.' };
+    if (this.busy) return failure('upload-locked', 'A PATCH of this upload is in progress.');
     const access = this.access(caller);
     if (!access.ok) return access;
-    if (access.value.completed)
-      return { ok: false, status: 409, message: 'This upload is complete; delete its data product instead.' };
+    if (access.value.completed) return failure('conflict', 'This upload is complete; delete its data product instead.');
     await this.release(access.value, 'terminated');
     return { ok: true, value: null };
   }

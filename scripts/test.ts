@@ -61,12 +61,9 @@ function maskedTiff(dir: string): string {
 
 const HEADER_COPIES = 48;
 
-/** Files the raster tests need in the bucket besides the fixtures: broken ones, a non-COG, a mask IFD, scale/offset. */
-function testObjects(): Array<{ name: string; file: string }> {
-  const dir = `${DEV_DIR}/test-objects`;
-  mkdirSync(dir, { recursive: true });
-  ensureGdal();
-  const derived: Array<[string, string, string[]]> = [
+/** Test TIFFs GDAL derives from the fixtures: name, command and its arguments (the output path follows them). */
+function derivedTiffs(): Array<[string, string, string[]]> {
+  return [
     [
       'scaled.tif',
       'gdal_translate',
@@ -177,6 +174,14 @@ function testObjects(): Array<{ name: string; file: string }> {
       ['-a_srs', 'LOCAL_CS["arbitrary grid",UNIT["metre",1]]', '-co', 'TILED=YES', `${FIXTURES}/cog/cog.tif`],
     ],
   ];
+}
+
+/** Files the raster tests need in the bucket besides the fixtures: broken ones, a non-COG, a mask IFD, scale/offset. */
+function testObjects(): Array<{ name: string; file: string }> {
+  const dir = `${DEV_DIR}/test-objects`;
+  mkdirSync(dir, { recursive: true });
+  ensureGdal();
+  const derived = derivedTiffs();
   for (const [name, command, args] of derived) {
     rmSync(`${dir}/${name}`, { force: true });
     gdal(command, [...args, `${dir}/${name}`]);
@@ -185,9 +190,21 @@ function testObjects(): Array<{ name: string; file: string }> {
     { name: 'masked.tif', file: maskedTiff(dir) },
     ...derived.map(([name]) => ({ name, file: `${dir}/${name}` })),
   ];
+  const files = storedFiles();
+  return [
+    ...generated,
+    ...Object.entries(files).map(([name, content]) => {
+      writeFileSync(`${dir}/${name}`, content);
+      return { name, file: `${dir}/${name}` };
+    }),
+  ];
+}
+
+/** Files written to the bucket as they are: broken ones, a stripped TIFF, hostile ones, header copies. */
+function storedFiles(): Record<string, Uint8Array | string> {
   const cog = readFileSync(`${FIXTURES}/cog/cog.tif`);
   const small = readFileSync(`${FIXTURES}/cog/cog_rgb.tif`);
-  const files: Record<string, Uint8Array | string> = {
+  return {
     'truncated.tif': cog.subarray(0, Math.floor(cog.length * 0.6)),
     'truncated-header.tif': cog.subarray(0, 300),
     'not-a-tiff.tif': 'This is plain text, not a TIFF.\n',
@@ -202,13 +219,6 @@ function testObjects(): Array<{ name: string; file: string }> {
     // More small COGs than an isolate would keep if each header were charged 1 MiB.
     ...Object.fromEntries(Array.from({ length: HEADER_COPIES }, (_, i) => [`headers-${i}.tif`, small])),
   };
-  return [
-    ...generated,
-    ...Object.entries(files).map(([name, content]) => {
-      writeFileSync(`${dir}/${name}`, content);
-      return { name, file: `${dir}/${name}` };
-    }),
-  ];
 }
 
 interface SuiteResult {

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { BENCH_ARCHIVE, benchArchiveTiles } from './bench-archive';
+import type { PMTiles } from 'pmtiles';
+import { BENCH_ARCHIVE, benchArchiveTiles, type Tile } from './bench-archive';
 import { DEV_DIR, ROOT } from './dev-env';
 import { mean, percentile, round, serverTimingDur } from './figures';
 import { BUCKET, freePort, stopWorker, type Stack } from './stack';
@@ -330,17 +331,7 @@ export async function benchAccess(
   // the same object, public (lookups by key find the older, private one). Registering needs a
   // manager, and the seed user is a viewer: the admin's key.
   const asAdmin = { 'x-api-key': stack.seed.admin.apiKey, 'content-type': 'application/json' };
-  const registered = await fetch(
-    `${stack.baseUrl}/projects/${stack.seed.demoProjectId}/flights/${stack.seed.demoFlightId}/data-products`,
-    {
-      method: 'POST',
-      headers: asAdmin,
-      body: JSON.stringify({ type: 'pmtiles', r2_key: product.key, is_public: true, filename: BENCH_ARCHIVE }),
-    },
-  );
-  if (registered.status !== 201)
-    throw new Error(`registering the public product: ${registered.status} ${await registered.text()}`);
-  const publicProduct = (await registered.json()) as { id: string };
+  const publicProduct = await registerPublicProduct(stack, product.key, asAdmin);
   const peer = await startPeer(persistTo, product.key);
   const admin = new pg.Client({ connectionString: stack.pooler.statsUrl });
   await admin.connect();
@@ -370,48 +361,12 @@ export async function benchAccess(
       ours('c: /pmtiles/{data product id}/…, public product, anonymous', `/pmtiles/${publicProduct.id}`, {}),
     ];
     const targets = [peerTarget, ...variants];
-
-    // Warm each side in turn (the two runtimes share the Cache API's files: no concurrent writes),
-    // checking that every side serves the archive's own bytes and that the last pass hit.
-    const expected = await Promise.all(
-      tiles.map(async ([z, x, y]) =>
-        createHash('sha256')
-          .update(new Uint8Array((await local.getZxy(z, x, y))!.data))
-          .digest('hex'),
-      ),
-    );
-    const serverTiming: string[] = [];
-    for (const target of targets) {
-      const { headers, hashes } = await warm(target);
-      if (hashes.some((h, i) => h !== expected[i]))
-        throw new Error(`${target.label}: tile bytes differ from the archive on disk`);
-      const misses = headers.filter((h) => h.get('x-cache') !== 'HIT').length;
-      if (misses > 0)
-        throw new Error(
-          `${target.label}: ${misses} of ${headers.length} tiles still missed after ${WARM_PASSES} passes`,
-        );
-      if (target !== peerTarget) {
-        const means = (name: string) => round(mean(headers.map((h) => serverTimingDur({ headers: h }, name))), 2);
-        serverTiming.push(
-          `${target.label.slice(0, 1)}: means total ${means('total')} ms, cache ${means('cache')} ms, app ${means('app')} ms; e.g. "${headers.at(-1)!.get('server-timing')}"`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    const serverTiming = await warmAll(targets, peerTarget, local, tiles);
 
     const rows: string[][] = [];
     const notes: string[] = [];
     for (const connections of CONNECTIONS) {
-      // Two untimed runs per target at this concurrency: the first opens connections and heats the
-      // code, the second gives the rate from which its timed runs' request count is sized. A count,
-      // not a duration: a run that ends on time cuts requests short, and their work would fall into
-      // the next run's figures.
-      const amounts = new Map<Target, number>();
-      for (const target of targets) {
-        await fire(target, connections, { amount: connections * 4 });
-        const { wall } = await fire(target, connections, { amount: connections * 8 });
-        amounts.set(target, Math.max(connections * 4, Math.round((connections * 8 * ROUND_SECONDS * 1000) / wall)));
-      }
+      const amounts = await runSizes(targets, connections);
       const runs = new Map<Target, Run[]>(targets.map((t) => [t, []]));
       for (let r = 0; r < ROUNDS; r++) {
         const order = [...targets.slice(r % targets.length), ...targets.slice(0, r % targets.length)];
@@ -419,36 +374,9 @@ export async function benchAccess(
           runs.get(target)!.push(await measure(target, connections, amounts.get(target)!, admin, database));
       }
       const peerRuns = runs.get(peerTarget)!;
-      for (const [k, variant] of variants.entries()) {
-        const ourRuns = runs.get(variant)!;
-        const ratios = (figure: keyof Run) => ourRuns.map((run, i) => run[figure] / peerRuns[i]![figure]);
-        const both = (figure: keyof Run, digits = 1) =>
-          `${round(median(ourRuns.map((r) => r[figure])), digits)} / ${round(median(peerRuns.map((r) => r[figure])), digits)}`;
-        const goal = k === 2 ? 1.2 : 0.9;
-        const rpsRatio = median(ratios('rps'));
-        const xacts = ourRuns.map((r) => r.xacts);
-        rows.push([
-          variant.label,
-          String(connections),
-          both('rps', 0),
-          ratioFigure(ratios('rps')),
-          `≥ ${goal}×: ${rpsRatio >= goal ? 'met' : 'not met'}`,
-          both('p50'),
-          ratioFigure(ratios('p50')),
-          both('p99'),
-          ratioFigure(ratios('p99')),
-          `${both('cpu', 2)} (${round(median(ratios('cpu')), 1)}×)`,
-          `${round(median(xacts), 3)} (${round(Math.min(...xacts), 3)}–${round(Math.max(...xacts), 3)}): ${Math.max(...xacts) === 0 ? 'met' : 'not met'}`,
-        ]);
-      }
-      const all = [...runs.values()].flat();
-      const ourRuns = variants.flatMap((v) => runs.get(v)!);
-      notes.push(
-        `${connections} connections: load generator (autocannon, in the bench's Node process) ${round(median(all.map((r) => r.clientCpu)), 2)} ms CPU per request, ${Math.round(median(peerRuns.map((r) => r.clientBusy)) * 100)} % of one core in the peer's runs; wrangler's own Node process (not in the CPU column) ours ${round(median(ourRuns.map((r) => r.wranglerCpu)), 2)} / peer ${round(median(peerRuns.map((r) => r.wranglerCpu)), 2)} ms CPU per request; pooler transactions during the peer's runs: ${round(
-          peerRuns.reduce((sum, r) => sum + r.xacts * amounts.get(peerTarget)!, 0),
-          0,
-        )} (it has no database: any would be another client of the pooler); requests per run: ${targets.map((t) => `${t === peerTarget ? 'peer' : t.label.slice(0, 1)} ${amounts.get(t)}`).join(', ')}.`,
-      );
+      for (const [k, variant] of variants.entries())
+        rows.push(comparisonRow(variant, connections, runs.get(variant)!, peerRuns, k === 2 ? 1.2 : 0.9));
+      notes.push(loadNote(connections, runs, peerTarget, variants, amounts));
     }
     notes.push(`Server-Timing of ours on the last warm pass (all hits): ${serverTiming.join('; ')}.`);
     return { rows, notes };
@@ -459,4 +387,126 @@ export async function benchAccess(
     await admin.end();
     await peer.stop();
   }
+}
+
+/** Registers a second, public data product on the bench archive's object (variant c); the bench deletes it. */
+async function registerPublicProduct(
+  stack: Stack,
+  key: string,
+  asAdmin: Record<string, string>,
+): Promise<{ id: string }> {
+  const registered = await fetch(
+    `${stack.baseUrl}/projects/${stack.seed.demoProjectId}/flights/${stack.seed.demoFlightId}/data-products`,
+    {
+      method: 'POST',
+      headers: asAdmin,
+      body: JSON.stringify({ type: 'pmtiles', r2_key: key, is_public: true, filename: BENCH_ARCHIVE }),
+    },
+  );
+  if (registered.status !== 201)
+    throw new Error(`registering the public product: ${registered.status} ${await registered.text()}`);
+  return (await registered.json()) as { id: string };
+}
+
+/**
+ * Warms each side in turn (the two runtimes share the Cache API's files: no concurrent writes),
+ * checking that every side serves the archive's own bytes and that the last pass hit; returns our
+ * sides' Server-Timing on that pass.
+ */
+async function warmAll(targets: Target[], peerTarget: Target, local: PMTiles, tiles: Tile[]): Promise<string[]> {
+  const expected = await Promise.all(
+    tiles.map(async ([z, x, y]) =>
+      createHash('sha256')
+        .update(new Uint8Array((await local.getZxy(z, x, y))!.data))
+        .digest('hex'),
+    ),
+  );
+  const serverTiming: string[] = [];
+  for (const target of targets) {
+    const { headers, hashes } = await warm(target);
+    if (hashes.some((h, i) => h !== expected[i]))
+      throw new Error(`${target.label}: tile bytes differ from the archive on disk`);
+    const misses = headers.filter((h) => h.get('x-cache') !== 'HIT').length;
+    if (misses > 0)
+      throw new Error(`${target.label}: ${misses} of ${headers.length} tiles still missed after ${WARM_PASSES} passes`);
+    if (target !== peerTarget) {
+      const means = (name: string) => round(mean(headers.map((h) => serverTimingDur({ headers: h }, name))), 2);
+      serverTiming.push(
+        `${target.label.slice(0, 1)}: means total ${means('total')} ms, cache ${means('cache')} ms, app ${means('app')} ms; e.g. "${headers.at(-1)!.get('server-timing')}"`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return serverTiming;
+}
+
+/**
+ * Each target's request count for its timed runs at this concurrency, from two untimed runs: the
+ * first opens connections and heats the code, the second gives the rate the count is sized from. A
+ * count, not a duration: a run that ends on time cuts requests short, and their work would fall
+ * into the next run's figures.
+ */
+async function runSizes(targets: Target[], connections: number): Promise<Map<Target, number>> {
+  const amounts = new Map<Target, number>();
+  for (const target of targets) {
+    await fire(target, connections, { amount: connections * 4 });
+    const { wall } = await fire(target, connections, { amount: connections * 8 });
+    amounts.set(target, Math.max(connections * 4, Math.round((connections * 8 * ROUND_SECONDS * 1000) / wall)));
+  }
+  return amounts;
+}
+
+/** One row of the table: a variant of ours beside the peer, round by round, against its req/s goal. */
+function comparisonRow(variant: Target, connections: number, ourRuns: Run[], peerRuns: Run[], goal: number): string[] {
+  const ratios = (figure: keyof Run) => ourRuns.map((run, i) => run[figure] / peerRuns[i]![figure]);
+  const both = (figure: keyof Run, digits = 1) => {
+    const [ours, peer] = [ourRuns, peerRuns].map((runs) => round(median(runs.map((r) => r[figure])), digits));
+    return `${ours} / ${peer}`;
+  };
+  const rpsRatio = median(ratios('rps'));
+  const xacts = ourRuns.map((r) => r.xacts);
+  const xactsRange = `${round(median(xacts), 3)} (${round(Math.min(...xacts), 3)}–${round(Math.max(...xacts), 3)})`;
+  return [
+    variant.label,
+    String(connections),
+    both('rps', 0),
+    ratioFigure(ratios('rps')),
+    `≥ ${goal}×: ${rpsRatio >= goal ? 'met' : 'not met'}`,
+    both('p50'),
+    ratioFigure(ratios('p50')),
+    both('p99'),
+    ratioFigure(ratios('p99')),
+    `${both('cpu', 2)} (${round(median(ratios('cpu')), 1)}×)`,
+    `${xactsRange}: ${Math.max(...xacts) === 0 ? 'met' : 'not met'}`,
+  ];
+}
+
+/** What the measurement itself cost at this concurrency, and what the peer's runs counted at the pooler. */
+function loadNote(
+  connections: number,
+  runs: Map<Target, Run[]>,
+  peerTarget: Target,
+  variants: Target[],
+  amounts: Map<Target, number>,
+): string {
+  const peerRuns = runs.get(peerTarget)!;
+  const all = [...runs.values()].flat();
+  const ourRuns = variants.flatMap((v) => runs.get(v)!);
+  const targets = [peerTarget, ...variants];
+  const clientCpu = round(median(all.map((r) => r.clientCpu)), 2);
+  const clientBusy = Math.round(median(peerRuns.map((r) => r.clientBusy)) * 100);
+  const wranglerOurs = round(median(ourRuns.map((r) => r.wranglerCpu)), 2);
+  const wranglerPeer = round(median(peerRuns.map((r) => r.wranglerCpu)), 2);
+  const peerXacts = round(
+    peerRuns.reduce((sum, r) => sum + r.xacts * amounts.get(peerTarget)!, 0),
+    0,
+  );
+  const perRun = targets.map((t) => `${t === peerTarget ? 'peer' : t.label.slice(0, 1)} ${amounts.get(t)}`).join(', ');
+  return (
+    `${connections} connections: load generator (autocannon, in the bench's Node process) ${clientCpu} ms CPU ` +
+    `per request, ${clientBusy} % of one core in the peer's runs; wrangler's own Node process (not in the CPU ` +
+    `column) ours ${wranglerOurs} / peer ${wranglerPeer} ms CPU per request; pooler transactions during the ` +
+    `peer's runs: ${peerXacts} (it has no database: any would be another client of the pooler); ` +
+    `requests per run: ${perRun}.`
+  );
 }

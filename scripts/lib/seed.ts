@@ -104,112 +104,12 @@ export async function seed(options: SeedOptions): Promise<SeedFile> {
   try {
     const admin = await ensureAccount(db, 'admin@edge-tiles.local', 'Demo admin', true, previous.admin);
     const user = await ensureAccount(db, 'user@edge-tiles.local', 'Demo user', false, previous.user);
-
-    const team = await findOrCreate(
-      async () =>
-        (
-          await db
-            .select()
-            .from(schema.teams)
-            .where(and(eq(schema.teams.name, 'Demo team'), eq(schema.teams.createdBy, admin.id)))
-        )[0],
-      async () =>
-        (
-          await db
-            .insert(schema.teams)
-            .values({ name: 'Demo team', description: 'Seeded for local development', createdBy: admin.id })
-            .returning()
-        )[0]!,
-    );
-    await db
-      .insert(schema.teamMembers)
-      .values([
-        { teamId: team.id, userId: admin.id, role: 'owner' },
-        { teamId: team.id, userId: user.id, role: 'member' },
-      ])
-      .onConflictDoNothing();
-
-    const project = await findOrCreate(
-      async () =>
-        (
-          await db
-            .select()
-            .from(schema.projects)
-            .where(and(eq(schema.projects.title, 'Demo project'), eq(schema.projects.createdBy, admin.id)))
-        )[0],
-      async () =>
-        (
-          await db
-            .insert(schema.projects)
-            .values({
-              title: 'Demo project',
-              description: 'Fixture imagery from rio-tiler, rasterio and PMTiles (see ../shared/fixtures/README.md)',
-              teamId: team.id,
-              createdBy: admin.id,
-            })
-            .returning()
-        )[0]!,
-    );
-    await db
-      .insert(schema.projectMembers)
-      .values([
-        { projectId: project.id, userId: admin.id, role: 'owner' },
-        { projectId: project.id, userId: user.id, role: 'viewer' },
-      ])
-      .onConflictDoNothing();
-
-    const flight = await findOrCreate(
-      async () =>
-        (
-          await db
-            .select()
-            .from(schema.flights)
-            .where(and(eq(schema.flights.projectId, project.id), eq(schema.flights.name, 'Demo flight')))
-        )[0],
-      async () =>
-        (
-          await db
-            .insert(schema.flights)
-            .values({
-              projectId: project.id,
-              name: 'Demo flight',
-              acquisitionDate: '2024-06-01',
-              platform: 'fixtures',
-              sensor: 'mixed',
-            })
-            .returning()
-        )[0]!,
-    );
+    const team = await ensureDemoTeam(db, admin, user);
+    const project = await ensureDemoProject(db, team.id, admin, user);
+    const flight = await ensureDemoFlight(db, project.id);
 
     const fixtures = demoFixtures();
-    const dataProducts: SeedFile['dataProducts'] = {};
-    for (const fixture of fixtures) {
-      const key = `projects/${project.id}/fixtures/${fixture.name}`;
-      const product = await findOrCreate(
-        async () =>
-          (
-            await db
-              .select()
-              .from(schema.dataProducts)
-              .where(and(eq(schema.dataProducts.projectId, project.id), eq(schema.dataProducts.r2Key, key)))
-          )[0],
-        async () =>
-          (
-            await db
-              .insert(schema.dataProducts)
-              .values({
-                projectId: project.id,
-                flightId: flight.id,
-                type: fixture.type,
-                status: 'ready',
-                r2Key: key,
-                filename: fixture.name,
-              })
-              .returning()
-          )[0]!,
-      );
-      dataProducts[fixture.name] = { id: product.id, key, type: fixture.type };
-    }
+    const dataProducts = await ensureDataProducts(db, project.id, flight.id, fixtures);
     const objects: SeedFile['objects'] = {};
     for (const extra of options.extraObjects ?? [])
       objects[extra.name] = `projects/${project.id}/objects/${extra.name}`;
@@ -234,4 +134,128 @@ export async function seed(options: SeedOptions): Promise<SeedFile> {
   } finally {
     await pool.end();
   }
+}
+
+/** The admin's demo team, the user a member of it. */
+async function ensureDemoTeam(db: Db, admin: Account, user: Account): Promise<{ id: string }> {
+  const team = await findOrCreate(
+    async () =>
+      (
+        await db
+          .select()
+          .from(schema.teams)
+          .where(and(eq(schema.teams.name, 'Demo team'), eq(schema.teams.createdBy, admin.id)))
+      )[0],
+    async () =>
+      (
+        await db
+          .insert(schema.teams)
+          .values({ name: 'Demo team', description: 'Seeded for local development', createdBy: admin.id })
+          .returning()
+      )[0]!,
+  );
+  await db
+    .insert(schema.teamMembers)
+    .values([
+      { teamId: team.id, userId: admin.id, role: 'owner' },
+      { teamId: team.id, userId: user.id, role: 'member' },
+    ])
+    .onConflictDoNothing();
+  return team;
+}
+
+/** The admin's demo project in the demo team, the user only a viewer of it. */
+async function ensureDemoProject(db: Db, teamId: string, admin: Account, user: Account): Promise<{ id: string }> {
+  const project = await findOrCreate(
+    async () =>
+      (
+        await db
+          .select()
+          .from(schema.projects)
+          .where(and(eq(schema.projects.title, 'Demo project'), eq(schema.projects.createdBy, admin.id)))
+      )[0],
+    async () =>
+      (
+        await db
+          .insert(schema.projects)
+          .values({
+            title: 'Demo project',
+            description: 'Fixture imagery from rio-tiler, rasterio and PMTiles (see ../shared/fixtures/README.md)',
+            teamId,
+            createdBy: admin.id,
+          })
+          .returning()
+      )[0]!,
+  );
+  await db
+    .insert(schema.projectMembers)
+    .values([
+      { projectId: project.id, userId: admin.id, role: 'owner' },
+      { projectId: project.id, userId: user.id, role: 'viewer' },
+    ])
+    .onConflictDoNothing();
+  return project;
+}
+
+async function ensureDemoFlight(db: Db, projectId: string): Promise<{ id: string }> {
+  return findOrCreate(
+    async () =>
+      (
+        await db
+          .select()
+          .from(schema.flights)
+          .where(and(eq(schema.flights.projectId, projectId), eq(schema.flights.name, 'Demo flight')))
+      )[0],
+    async () =>
+      (
+        await db
+          .insert(schema.flights)
+          .values({
+            projectId,
+            name: 'Demo flight',
+            acquisitionDate: '2024-06-01',
+            platform: 'fixtures',
+            sensor: 'mixed',
+          })
+          .returning()
+      )[0]!,
+  );
+}
+
+/** A ready data product per fixture, found by its key on a later seed, so ids stay stable across seeds. */
+async function ensureDataProducts(
+  db: Db,
+  projectId: string,
+  flightId: string,
+  fixtures: ReturnType<typeof demoFixtures>,
+): Promise<SeedFile['dataProducts']> {
+  const dataProducts: SeedFile['dataProducts'] = {};
+  for (const fixture of fixtures) {
+    const key = `projects/${projectId}/fixtures/${fixture.name}`;
+    const product = await findOrCreate(
+      async () =>
+        (
+          await db
+            .select()
+            .from(schema.dataProducts)
+            .where(and(eq(schema.dataProducts.projectId, projectId), eq(schema.dataProducts.r2Key, key)))
+        )[0],
+      async () =>
+        (
+          await db
+            .insert(schema.dataProducts)
+            .values({
+              projectId,
+              flightId,
+              type: fixture.type,
+              status: 'ready',
+              r2Key: key,
+              filename: fixture.name,
+            })
+            .returning()
+        )[0]!,
+    );
+    dataProducts[fixture.name] = { id: product.id, key, type: fixture.type };
+  }
+  return dataProducts;
 }

@@ -1,12 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq } from 'drizzle-orm';
-import { apiKeys } from '../platform/db/schema';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam } from '../platform/http/openapi';
 import { ApiError } from '../platform/http/problem';
 import { iso, isoDateTime, isoOrNull, text } from '../platform/http/schemas';
 import { requirePrincipal } from '../platform/auth/middleware';
 import { generateApiKey, writeKeyUses } from '../platform/auth/api-keys';
-import { isUuid } from '../platform/auth/access';
+import { apiKeysOf, createApiKey, deleteApiKey, type ApiKeyRow } from './store';
 
 const router = createRouter();
 
@@ -25,7 +23,7 @@ const NewApiKeySchema = ApiKeySchema.extend({
   key: z.string().openapi({ description: 'The secret; shown this once only' }),
 }).openapi('NewApiKey');
 
-function apiKeyJson(row: typeof apiKeys.$inferSelect): z.infer<typeof ApiKeySchema> {
+function apiKeyJson(row: ApiKeyRow): z.infer<typeof ApiKeySchema> {
   return {
     id: row.id,
     name: row.name,
@@ -50,12 +48,10 @@ router.openapi(
   async (c) => {
     const principal = requirePrincipal(c);
     const { key, prefix, secretHash } = await generateApiKey();
-    const [row] = await c.var.db
-      .insert(apiKeys)
-      .values({ userId: principal.userId, name: c.req.valid('json').name, prefix, secretHash })
-      .returning();
+    const name = c.req.valid('json').name;
+    const row = await createApiKey(c.var.db, { userId: principal.userId, name, prefix, secretHash });
     c.header('cache-control', 'no-store');
-    return c.json({ ...apiKeyJson(row!), key }, 201);
+    return c.json({ ...apiKeyJson(row), key }, 201);
   },
 );
 
@@ -73,11 +69,7 @@ router.openapi(
   async (c) => {
     const principal = requirePrincipal(c);
     await writeKeyUses(c.var.db, true);
-    const rows = await c.var.db
-      .select()
-      .from(apiKeys)
-      .where(eq(apiKeys.userId, principal.userId))
-      .orderBy(desc(apiKeys.createdAt));
+    const rows = await apiKeysOf(c.var.db, principal.userId);
     return c.json(rows.map(apiKeyJson), 200);
   },
 );
@@ -95,13 +87,8 @@ router.openapi(
   async (c) => {
     const principal = requirePrincipal(c);
     const { id } = c.req.valid('param');
-    const deleted = isUuid(id)
-      ? await c.var.db
-          .delete(apiKeys)
-          .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, principal.userId)))
-          .returning({ id: apiKeys.id })
-      : [];
-    if (deleted.length === 0) throw new ApiError(404, 'not-found', 'API key not found.');
+    if (!(await deleteApiKey(c.var.db, principal.userId, id)))
+      throw new ApiError(404, 'not-found', 'API key not found.');
     return c.body(null, 204);
   },
 );

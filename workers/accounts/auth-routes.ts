@@ -1,20 +1,17 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { AppEnv } from '../platform/env';
-import { users } from '../platform/db/schema';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity } from '../platform/http/openapi';
 import { ApiError } from '../platform/http/problem';
 import { email, text } from '../platform/http/schemas';
 import { numberVar } from '../platform/config';
 import { DECOY_PASSWORD_HASH, hashPassword, verifyPassword } from '../platform/auth/password';
 import { DEFAULT_THROTTLE, clientAddress, loginRetryAfter, recordLoginAttempt } from './login-throttle';
-import { revokeFamily, rotateSession, startSession } from '../platform/auth/sessions';
+import { revokeFamily, rotateSession, sessionFamilyOf, startSession } from '../platform/auth/sessions';
 import { signingKeys } from '../platform/auth/signing-keys';
 import { signAccessToken } from '../platform/auth/tokens';
-import { UserSchema, userJson } from './users-routes';
-import { sha256Hex } from '../platform/auth/crypto';
-import { sessions } from '../platform/db/schema';
+import { UserSchema, userJson } from './user';
+import { createUser, userByEmail } from './store';
 
 const router = createRouter();
 
@@ -49,11 +46,7 @@ router.openapi(
   async (c) => {
     const body = c.req.valid('json');
     const passwordHash = await hashPassword(body.password);
-    const [user] = await c.var.db
-      .insert(users)
-      .values({ email: body.email, name: body.name, passwordHash })
-      .onConflictDoNothing()
-      .returning();
+    const user = await createUser(c.var.db, { email: body.email, name: body.name, passwordHash });
     if (!user) throw new ApiError(409, 'conflict', 'An account with this email already exists.');
     return c.json(userJson(user), 201);
   },
@@ -82,10 +75,7 @@ router.openapi(
         headers: { 'retry-after': String(retryAfter) },
       });
     }
-    const [user] = await db
-      .select()
-      .from(users)
-      .where(sql`lower(${users.email}) = ${address}`);
+    const user = await userByEmail(db, address);
     const ok = await verifyPassword(given, user?.passwordHash ?? DECOY_PASSWORD_HASH);
     await recordLoginAttempt(db, address, ip, ok && user !== undefined);
     if (!ok || !user) throw new ApiError(401, 'invalid-credentials', 'Email or password is wrong.');
@@ -135,13 +125,7 @@ router.openapi(
     const principal = c.var.principal;
     const refreshToken = c.req.valid('json')?.refresh_token;
     let familyId = principal?.sessionFamilyId;
-    if (refreshToken) {
-      const [row] = await c.var.db
-        .select({ familyId: sessions.familyId })
-        .from(sessions)
-        .where(eq(sessions.tokenHash, await sha256Hex(refreshToken)));
-      familyId = row?.familyId;
-    }
+    if (refreshToken) familyId = await sessionFamilyOf(c.var.db, refreshToken);
     if (!familyId)
       throw new ApiError(401, 'unauthorized', 'Send the access token or the refresh token of the session to end.');
     await revokeFamily(c.var.db, familyId);

@@ -122,6 +122,10 @@ export async function getItem(
   return row ?? null;
 }
 
+/** An item whoever may see it: for writers, already authorized on its collection. */
+export const getStoredItem = (db: Database, collectionId: string, itemId: string): Promise<ItemRow | null> =>
+  getItem(db, sql`TRUE`, collectionId, itemId);
+
 const itemJson = (r: ItemRecord & { dataProductId?: string | null }) => ({
   collection_id: r.collectionId,
   id: r.id,

@@ -1,21 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { sql } from 'drizzle-orm';
 import type { AppEnv } from '../platform/env';
 import { isRefusedInput } from '../platform/db/errors';
-import { rowsOf } from '../platform/db/rows';
 import { createRouter, errors, handBuilt, jsonBody, jsonResponse, bearerSecurity } from '../platform/http/openapi';
 import { ApiError } from '../platform/http/problem';
-import { canReadProductSql, requireProjectRole, type ProjectRole } from '../platform/auth/access';
-import { signingKeys } from '../platform/auth/signing-keys';
-import { credentialOf, dataProductScope, signResourceToken } from '../platform/auth/tokens';
-import { numberVar } from '../platform/config';
+import { requireProjectRole } from '../platform/auth/access';
 import { validateCollection } from './collection';
 import {
   assertSameId,
   collectionDocument,
   deleteCollection,
-  getCollection,
   insertCollection,
   replaceCollection,
   searchCollections,
@@ -24,7 +18,9 @@ import {
 import { CatalogError } from '../engines/cql2/errors';
 import { selectFields } from './fields';
 import { mergePatch, validateItem, STAC_VERSION } from './item';
-import { deleteItem, getItem, itemDocument, runSearch, writeItems, type ItemRow } from './item-store';
+import { deleteItem, getItem, getStoredItem, runSearch, writeItems, type ItemRow } from './item-store';
+import { itemDocuments as signedItemDocuments } from './assets';
+import { requireCollectionWrite, visibleCollection } from './collection-access';
 import { queryables } from './queryables';
 import {
   DEFAULT_LIMIT,
@@ -34,10 +30,9 @@ import {
   planSearch,
   type SearchRequest,
 } from './search';
-import { visibleCollections, visibleItems } from './visibility';
+import { visibleCollections, visibleItems, visibleItemsIn } from './visibility';
 import { publishProject, unpublishProject } from './publish';
 import { R2Source } from '../engines/raster/source';
-import { sqlList } from '../platform/db/sql';
 
 const router = createRouter();
 const tags = ['STAC'];
@@ -81,56 +76,9 @@ const stacRoot = (c: Context<AppEnv>) => `${origin(c)}/stac`;
 
 // ------------------------------------------------------------------ responses
 
-/** Item documents for a page: asset paths of data products made absolute, signed when the data is private. */
-async function itemDocuments(c: Context<AppEnv>, rows: ItemRow[]): Promise<Array<Record<string, unknown>>> {
-  const productIds = [...new Set(rows.map((r) => r.data_product_id).filter((id): id is string => id !== null))];
-  const tokens = new Map<string, string | null>();
-  if (productIds.length) {
-    // Open to anyone: no token. Readable by the caller: a token of theirs. Neither (an item catalogued
-    // somewhere they can see, of a product they cannot read): no token, and the link stays shut.
-    const product = { isPublic: sql`dp.is_public`, projectId: sql`p.id` };
-    const products = rowsOf<{ id: string; open: boolean; readable: boolean; epoch: number }>(
-      await c.var.db.execute(sql`
-      SELECT dp.id, ${canReadProductSql(product, null)} AS open, ${canReadProductSql(product, c.var.principal)} AS readable,
-        p.access_epoch AS epoch FROM data_products dp JOIN projects p ON p.id = dp.project_id
-      WHERE dp.id IN (${sqlList(productIds, 'uuid')})`),
-    );
-    const keys = await signingKeys(c.env.JWT_SIGNING_KEYS);
-    const ttl = numberVar(c.env, 'RESOURCE_TOKEN_TTL');
-    const principal = c.var.principal;
-    for (const p of products.filter((product) => product.readable && !product.open)) {
-      tokens.set(
-        p.id,
-        await signResourceToken(
-          keys,
-          {
-            sub: principal?.userId ?? null,
-            scope: dataProductScope(p.id),
-            epoch: p.epoch,
-            credential: credentialOf(principal),
-          },
-          ttl,
-        ),
-      );
-    }
-  }
-  const root = stacRoot(c);
-  return rows.map((row) => {
-    const doc = itemDocument(row, { root });
-    if (row.data_product_id === null) return doc;
-    const token = tokens.get(row.data_product_id) ?? null;
-    const assets = Object.fromEntries(
-      Object.entries(row.assets).map(([name, asset]) => {
-        const href = String(asset.href);
-        if (!href.startsWith('/')) return [name, asset];
-        const url = new URL(href, origin(c));
-        if (token) url.searchParams.set('token', token);
-        return [name, { ...asset, href: url.toString() }];
-      }),
-    );
-    return { ...doc, assets };
-  });
-}
+/** Item documents for a page, their data products' asset links absolute and signed where private. */
+const itemDocuments = (c: Context<AppEnv>, rows: ItemRow[]) =>
+  signedItemDocuments(c.var.db, c.var.principal, rows, { origin: origin(c), root: stacRoot(c), env: c.env });
 
 /** A FeatureCollection streamed feature by feature, so a 10,000-item page never becomes one string. */
 function featureCollection(features: Array<Record<string, unknown>>, tail: Record<string, unknown>): never {
@@ -210,32 +158,6 @@ async function searchResponse(
 }
 
 // ------------------------------------------------------------------ access
-
-/** A collection the caller can see, or 404. */
-async function visibleCollection(c: Context<AppEnv>, id: string): Promise<CollectionRow> {
-  const row = await getCollection(c.var.db, visibleCollections(c.var.principal), id);
-  if (!row) throw new ApiError(404, 'not-found', `No collection "${id}".`);
-  return row;
-}
-
-/** Writing to a project's collection needs `minimum` on the project; collections without one are the admins'. */
-export async function requireCollectionWrite(
-  c: Context<AppEnv>,
-  id: string,
-  minimum: ProjectRole,
-): Promise<CollectionRow> {
-  const principal = c.var.principal;
-  if (!principal)
-    throw new ApiError(401, 'unauthorized', 'Sign in to change the catalog.', {
-      headers: { 'www-authenticate': 'Bearer' },
-    });
-  const row = await visibleCollection(c, id);
-  if (principal.isAdmin) return row;
-  if (!row.project_id)
-    throw new ApiError(403, 'forbidden', 'Collections outside projects are managed by administrators.');
-  await requireProjectRole(c.var.db, principal, row.project_id, minimum);
-  return row;
-}
 
 /** Replaces a collection with `doc` (checked), answering with what was stored. */
 async function replaceWith(c: Context<AppEnv>, row: CollectionRow, doc: Record<string, unknown>) {
@@ -340,7 +262,7 @@ for (const kind of ['queryables', 'sortables'] as const) {
     async (c) => {
       const { collectionId } = c.req.valid('param');
       await visibleCollection(c, collectionId);
-      const where = sql`${visibleItems(c.var.principal)} AND i.collection_id = ${collectionId}`;
+      const where = visibleItemsIn(c.var.principal, collectionId);
       return schemaResponse(
         await queryables(
           c.var.db,
@@ -650,7 +572,7 @@ router.openapi(
         added: records.length,
         ids: records.map((r) => r.id),
       });
-    const row = await getItem(c.var.db, sql`TRUE`, collectionId, records[0]!.id);
+    const row = await getStoredItem(c.var.db, collectionId, records[0]!.id);
     const [doc] = await itemDocuments(c, [row!]);
     return created(location, doc);
   },
@@ -664,13 +586,13 @@ async function replaceItem(
 ): Promise<never> {
   if (body.id !== itemId) throw new CatalogError('id', `is "${String(body.id)}" but the URL names "${itemId}"`);
   await writeItems(c.var.db, [validateItem(body, collectionId)], 'upsert');
-  const row = await getItem(c.var.db, sql`TRUE`, collectionId, itemId);
+  const row = await getStoredItem(c.var.db, collectionId, itemId);
   const [doc] = await itemDocuments(c, [row!]);
   return geojson(doc);
 }
 
 async function existingItem(c: Context<AppEnv>, collectionId: string, itemId: string): Promise<ItemRow> {
-  const row = await getItem(c.var.db, sql`TRUE`, collectionId, itemId);
+  const row = await getStoredItem(c.var.db, collectionId, itemId);
   if (!row) throw new ApiError(404, 'not-found', `No item "${itemId}" in collection "${collectionId}".`);
   return row;
 }

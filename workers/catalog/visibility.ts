@@ -17,3 +17,7 @@ export function visibleCollections(principal: Principal | null): SQL {
 /** The same rule as a condition on `stac_items i`. */
 export const visibleItems = (principal: Principal | null): SQL =>
   sql`i.collection_id IN (SELECT c.id FROM stac_collections c WHERE ${visibleCollections(principal)})`;
+
+/** The same rule, as a condition on the items `stac_items i` of one collection. */
+export const visibleItemsIn = (principal: Principal | null, collectionId: string): SQL =>
+  sql`${visibleItems(principal)} AND i.collection_id = ${collectionId}`;

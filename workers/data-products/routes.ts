@@ -1,9 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { asc, eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { AppEnv } from '../platform/env';
-import { dataProducts } from '../platform/db/schema';
-import { asGeoJSON, bboxOf } from '../platform/db/geometry';
 import {
   createRouter,
   errors,
@@ -20,7 +17,8 @@ import { areaGeometry, geometryOut, iso, isoDateTime, text } from '../platform/h
 import { requireDataProductRole, requireProjectRole } from '../platform/auth/access';
 import { dataProductScope, MAX_RESOURCE_TOKEN_TTL } from '../platform/auth/tokens';
 import { ResourceTokenBody, ResourceTokenSchema, mintResourceToken } from '../platform/auth/resource-token';
-import { findFlight } from '../flights/routes';
+import { findFlight } from '../flights/store';
+import { createProduct, deleteProduct, editProduct, findProducts, type ProductLookup } from './store';
 
 const router = createRouter();
 
@@ -57,18 +55,8 @@ const DataProductSchema = z
   .openapi('DataProduct');
 type DataProductJson = z.infer<typeof DataProductSchema>;
 
-const selection = {
-  product: dataProducts,
-  footprint: asGeoJSON(dataProducts.footprint),
-  bbox: bboxOf(dataProducts.footprint),
-};
-
-async function loadDataProducts(c: Context<AppEnv>, where: ReturnType<typeof eq>): Promise<DataProductJson[]> {
-  const rows = await c.var.db
-    .select(selection)
-    .from(dataProducts)
-    .where(where)
-    .orderBy(asc(dataProducts.createdAt), asc(dataProducts.id));
+async function loadDataProducts(c: Context<AppEnv>, by: ProductLookup): Promise<DataProductJson[]> {
+  const rows = await findProducts(c.var.db, by);
   return rows.map(({ product: p, footprint, bbox }) => ({
     id: p.id,
     project_id: p.projectId,
@@ -92,7 +80,7 @@ async function loadDataProducts(c: Context<AppEnv>, where: ReturnType<typeof eq>
 }
 
 async function dataProductJson(c: Context<AppEnv>, id: string): Promise<DataProductJson> {
-  const [product] = await loadDataProducts(c, eq(dataProducts.id, id));
+  const [product] = await loadDataProducts(c, { id });
   if (!product) throw new ApiError(404, 'not-found', 'Data product not found.');
   return product;
 }
@@ -170,7 +158,7 @@ router.openapi(
     const { projectId, flightId } = c.req.valid('param');
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'viewer');
     await findFlight(c.var.db, projectId, flightId);
-    return c.json(await loadDataProducts(c, eq(dataProducts.flightId, flightId)), 200);
+    return c.json(await loadDataProducts(c, { flightId }), 200);
   },
 );
 
@@ -191,11 +179,8 @@ router.openapi(
     await findFlight(c.var.db, projectId, flightId);
     const body = c.req.valid('json');
     checkKey(projectId, body.r2_key);
-    const [created] = await c.var.db
-      .insert(dataProducts)
-      .values({ ...columns(body), type: body.type, projectId, flightId })
-      .returning({ id: dataProducts.id });
-    return c.json(await dataProductJson(c, created!.id), 201);
+    const id = await createProduct(c.var.db, { ...columns(body), type: body.type, projectId, flightId });
+    return c.json(await dataProductJson(c, id), 201);
   },
 );
 
@@ -234,10 +219,7 @@ router.openapi(
     const access = await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'manager');
     const body = c.req.valid('json');
     checkKey(access.projectId, body.r2_key);
-    await c.var.db
-      .update(dataProducts)
-      .set({ ...columns(body), version: sql`${dataProducts.version} + 1`, updatedAt: new Date() })
-      .where(eq(dataProducts.id, dataProductId));
+    await editProduct(c.var.db, dataProductId, columns(body));
     return c.json(await dataProductJson(c, dataProductId), 200);
   },
 );
@@ -255,7 +237,7 @@ router.openapi(
   async (c) => {
     const { dataProductId } = c.req.valid('param');
     await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'manager');
-    await c.var.db.delete(dataProducts).where(eq(dataProducts.id, dataProductId));
+    await deleteProduct(c.var.db, dataProductId);
     return c.body(null, 204);
   },
 );

@@ -1,11 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, asc, eq } from 'drizzle-orm';
-import { flights } from '../platform/db/schema';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam } from '../platform/http/openapi';
-import { ApiError } from '../platform/http/problem';
 import { iso, isoDateTime, text } from '../platform/http/schemas';
-import { isUuid, requireProjectRole } from '../platform/auth/access';
-import type { Database } from '../platform/db/client';
+import { requireProjectRole } from '../platform/auth/access';
+import { createFlight, deleteFlight, findFlight, flightsOf, updateFlight, type FlightRow } from './store';
 
 const router = createRouter();
 
@@ -25,7 +22,6 @@ const FlightSchema = z
   })
   .openapi('Flight');
 
-type FlightRow = typeof flights.$inferSelect;
 const flightJson = (f: FlightRow): z.infer<typeof FlightSchema> => ({
   id: f.id,
   project_id: f.projectId,
@@ -62,7 +58,7 @@ const FlightPatch = z
   })
   .partial();
 
-/** API fields to columns; fields left out stay undefined, which drizzle leaves untouched. */
+/** API fields to columns; fields left out stay undefined, which the store leaves untouched. */
 const flightColumns = (b: z.infer<typeof FlightPatch>) => ({
   name: b.name,
   acquisitionDate: b.acquisition_date,
@@ -76,18 +72,6 @@ const flightColumns = (b: z.infer<typeof FlightPatch>) => ({
 const ProjectParams = z.object({ projectId: UuidParam });
 const FlightParams = z.object({ projectId: UuidParam, flightId: UuidParam });
 
-/** The flight, which must belong to the project named in the path. */
-export async function findFlight(db: Database, projectId: string, flightId: string): Promise<FlightRow> {
-  const [flight] = isUuid(flightId)
-    ? await db
-        .select()
-        .from(flights)
-        .where(and(eq(flights.id, flightId), eq(flights.projectId, projectId)))
-    : [];
-  if (!flight) throw new ApiError(404, 'not-found', 'Flight not found.');
-  return flight;
-}
-
 router.openapi(
   createRoute({
     method: 'get',
@@ -100,11 +84,7 @@ router.openapi(
   async (c) => {
     const { projectId } = c.req.valid('param');
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'viewer');
-    const rows = await c.var.db
-      .select()
-      .from(flights)
-      .where(eq(flights.projectId, projectId))
-      .orderBy(asc(flights.acquisitionDate), asc(flights.id));
+    const rows = await flightsOf(c.var.db, projectId);
     return c.json(rows.map(flightJson), 200);
   },
 );
@@ -123,11 +103,11 @@ router.openapi(
     const { projectId } = c.req.valid('param');
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager');
     const b = c.req.valid('json');
-    const [flight] = await c.var.db
-      .insert(flights)
-      .values({ ...flightColumns(b), projectId, acquisitionDate: b.acquisition_date })
-      .returning();
-    return c.json(flightJson(flight!), 201);
+    const flight = await createFlight(c.var.db, projectId, {
+      ...flightColumns(b),
+      acquisitionDate: b.acquisition_date,
+    });
+    return c.json(flightJson(flight), 201);
   },
 );
 
@@ -162,12 +142,8 @@ router.openapi(
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager');
     await findFlight(c.var.db, projectId, flightId);
     const b = c.req.valid('json');
-    const [flight] = await c.var.db
-      .update(flights)
-      .set({ ...flightColumns(b), updatedAt: new Date() })
-      .where(eq(flights.id, flightId))
-      .returning();
-    return c.json(flightJson(flight!), 200);
+    const flight = await updateFlight(c.var.db, flightId, flightColumns(b));
+    return c.json(flightJson(flight), 200);
   },
 );
 
@@ -185,7 +161,7 @@ router.openapi(
     const { projectId, flightId } = c.req.valid('param');
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager');
     await findFlight(c.var.db, projectId, flightId);
-    await c.var.db.delete(flights).where(eq(flights.id, flightId));
+    await deleteFlight(c.var.db, flightId);
     return c.body(null, 204);
   },
 );

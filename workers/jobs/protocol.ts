@@ -4,9 +4,8 @@
  * sides, so it stays free of Worker and Node APIs.
  */
 
-/** Work the converter does (GDAL); PMTiles archives are checked by the Job itself, no GDAL needed. */
-export type ConverterKind = 'raster' | 'vector';
-export type JobKind = ConverterKind | 'pmtiles';
+/** Compressions the converter writes COGs in, each one the raster engine's codecs read. */
+export const COG_COMPRESSIONS = ['deflate', 'lerc', 'jpeg', 'webp'] as const;
 
 export interface JobInput {
   /** The source object in the DATA bucket. */
@@ -17,7 +16,7 @@ export interface JobInput {
   /** The data product type the file was uploaded as (ortho, dsm, multispectral, vector, pmtiles). */
   productType: string;
   /** COG compression asked for; lossless DEFLATE (or LERC for floats) when absent. */
-  compression?: 'deflate' | 'lerc' | 'jpeg' | 'webp';
+  compression?: (typeof COG_COMPRESSIONS)[number];
   /** Reproject the COG to this CRS (`EPSG:n`); kept in its own CRS when absent. */
   crs?: string;
 }
@@ -27,7 +26,8 @@ export interface RunRequest {
   jobId: string;
   /** Attempts of one job are numbered; a newer attempt replaces an older one still running. */
   attempt: number;
-  kind: ConverterKind;
+  /** The GDAL work asked for, by its name in the converter's WORK table (a job kind's `converterWork`). */
+  kind: string;
   input: JobInput;
   /** Where the converter reads its input and writes its outputs: job-scoped signed URLs. */
   io: { baseUrl: string; token: string };

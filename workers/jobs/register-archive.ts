@@ -1,9 +1,9 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../platform/db/client';
 import { TILE_FORMATS, openArchive } from '../engines/pmtiles/archive';
-import { JobInputError } from './kinds';
+import { JobInputError } from './input-error';
 import type { JobInput } from './protocol';
 import { errorMessage } from '../platform/util/error-message';
+import { markArchiveReady } from '../data-products/store';
 
 /**
  * A PMTiles upload: its header and metadata must read (the same reader that serves its tiles),
@@ -31,10 +31,9 @@ export async function registerArchive(
     center: [header.centerLon, header.centerLat, header.centerZoom],
     tiles: header.numAddressedTiles,
   };
-  await db.execute(sql`
-    UPDATE data_products SET status = 'ready', updated_at = now(),
-      footprint = ST_Multi(ST_MakeEnvelope(${header.minLon}, ${header.minLat}, ${header.maxLon}, ${header.maxLat}, 4326)),
-      metadata = metadata || jsonb_build_object('pmtiles', ${JSON.stringify(description)}::jsonb)
-    WHERE id = ${input.dataProductId}`);
+  await markArchiveReady(db, input.dataProductId, {
+    bounds: [header.minLon, header.minLat, header.maxLon, header.maxLat],
+    description,
+  });
   return { dataProductId: input.dataProductId, keys: [input.key] };
 }

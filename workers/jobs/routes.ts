@@ -1,9 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { sql } from 'drizzle-orm';
 import type { AppEnv } from '../platform/env';
-import { dataProducts } from '../platform/db/schema';
-import { rowsOf } from '../platform/db/rows';
 import {
   createRouter,
   errors,
@@ -13,28 +10,32 @@ import {
   ProblemSchema,
   UuidParam,
 } from '../platform/http/openapi';
-import { ApiError } from '../platform/http/problem';
+import { ApiError, failed } from '../platform/http/problem';
+import type { Outcome } from '../platform/errors';
+import { COG_COMPRESSIONS } from './protocol';
 import { drain } from '../platform/http/drain';
 import { serveObject } from '../platform/http/object-response';
-import { canRead, projectAccess, roleSql, isUuid, requireProjectRole, type ProjectRole } from '../platform/auth/access';
-import { withDatabase } from '../platform/db/client';
+import { isUuid, requireProjectRole, type ProjectRole } from '../platform/auth/access';
 import { signingKeys } from '../platform/auth/signing-keys';
 import { TokenError, verifyResourceToken } from '../platform/auth/tokens';
-import { jobKindFor } from './kinds';
+import { JOB_KIND_NAMES, JOB_PRODUCT_TYPES, jobKindFor } from './kinds';
+import { listJobs } from './store';
+import { ingest } from './ingest';
+import { jobEventStream } from './events';
 import { isPlainKey, projectOfKey } from '../platform/auth/grants';
 import { productTypeOf } from '../engines/tus/protocol';
 import { jobIoScope } from './io';
 import { MAX_REQUEST_BODY, publicBaseUrl } from '../platform/config';
 import type { JobView } from '../../durable-objects/job';
-import { findFlight } from '../flights/routes';
-import { requireCollectionWrite } from '../catalog/routes';
+import { findFlight } from '../flights/store';
+import { requireCollectionWrite } from '../catalog/collection-access';
 
 const router = createRouter();
 
 const JobSchema = z
   .object({
     id: z.string().uuid(),
-    kind: z.enum(['raster', 'vector', 'pmtiles']),
+    kind: z.enum(JOB_KIND_NAMES),
     state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
     progress: z.number().openapi({ description: '0–100' }),
     message: z.string(),
@@ -66,13 +67,9 @@ async function authorizedJob(c: Context<AppEnv>, id: string, minimum: ProjectRol
   return job;
 }
 
-function unwrap<T>(outcome: { ok: true; value: T } | { ok: false; status: number; message: string }): T {
+function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
-  throw new ApiError(
-    outcome.status === 404 ? 404 : 409,
-    outcome.status === 404 ? 'not-found' : 'conflict',
-    outcome.message,
-  );
+  throw failed(outcome);
 }
 
 router.openapi(
@@ -145,16 +142,7 @@ router.openapi(
       throw new ApiError(401, 'unauthorized', 'Sign in to list jobs.', { headers: { 'www-authenticate': 'Bearer' } });
     if (project) await requireProjectRole(c.var.db, principal, project, 'viewer');
     const after = cursor ? decodeCursor(cursor) : null;
-    const rows = rowsOf<Record<string, unknown> & { id: string; created_at: string }>(
-      await c.var.db.execute(sql`
-      SELECT j.id, j.kind, j.state, j.progress, j.message, j.attempts, j.project_id, j.data_product_id, j.upload_id, j.error,
-        to_json(j.created_at) #>> '{}' AS created_at, to_json(j.updated_at) #>> '{}' AS updated_at
-      FROM jobs j
-      WHERE ${project ? sql`j.project_id = ${project}` : sql`${roleSql(sql`j.project_id`, principal)} IS NOT NULL`}
-        ${state ? sql`AND j.state = ${state}` : sql``}
-        ${after ? sql`AND (j.created_at, j.id) < (${after[0]}::timestamptz, ${after[1]})` : sql``}
-      ORDER BY j.created_at DESC, j.id DESC LIMIT ${limit + 1}`),
-    );
+    const rows = await listJobs(c.var.db, principal, { project, state, after, limit });
     const page = rows.slice(0, limit);
     const links = [{ rel: 'self', href: c.req.url }];
     if (rows.length > limit) {
@@ -163,7 +151,7 @@ router.openapi(
       next.searchParams.set('cursor', btoa(JSON.stringify([last.created_at, last.id])));
       links.push({ rel: 'next', href: next.toString() });
     }
-    return c.json({ jobs: page as z.infer<typeof JobListSchema>['jobs'], links }, 200, { 'cache-control': 'no-store' });
+    return c.json({ jobs: page, links }, 200, { 'cache-control': 'no-store' });
   },
 );
 
@@ -190,55 +178,14 @@ for (const action of ['cancel', 'retry'] as const) {
   );
 }
 
-/** Server-sent events: `state` and `progress`, each with its sequence number as the event id. */
-/** How often an open event stream checks that its reader still reads the job's project. */
-const STREAM_RECHECK_MS = 15_000;
-
 router.get('/jobs/:jobId/events', async (c) => {
   const jobId = c.req.param('jobId');
   const { projectId } = await authorizedJob(c, jobId, 'viewer');
-  const principal = c.var.principal;
-  // The stream outlives the request's database connection: later checks open their own.
-  const stillReads = () =>
-    withDatabase({ url: c.env.DATABASE_URL, driver: c.env.DB_DRIVER }, async (db) =>
-      canRead(await projectAccess(db, principal, projectId)),
-    );
-  let checked = Date.now();
   const resume = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0);
-  let after = Number.isSafeInteger(resume) && resume > 0 ? resume : 0;
-  const job = stub(c, jobId);
-  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  const writer = writable.getWriter();
-  const encoder = new TextEncoder();
-  c.executionCtx.waitUntil(
-    (async () => {
-      try {
-        await writer.write(encoder.encode('retry: 2000\n\n'));
-        for (;;) {
-          const batch = await job.events(after, 15_000);
-          if (!batch) break;
-          for (const event of batch.events) {
-            await writer.write(
-              encoder.encode(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`),
-            );
-            after = event.seq;
-          }
-          if (batch.events.length === 0) await writer.write(encoder.encode(': still working\n\n'));
-          if (batch.done) break;
-          // Access taken away mid-stream ends the stream (within STREAM_RECHECK_MS).
-          if (Date.now() - checked >= STREAM_RECHECK_MS) {
-            checked = Date.now();
-            if (!(await stillReads())) break;
-          }
-        }
-        await writer.close();
-      } catch {
-        // The client went away.
-        await writer.abort().catch(() => undefined);
-      }
-    })(),
-  );
-  return new Response(readable, {
+  const after = Number.isSafeInteger(resume) && resume > 0 ? resume : 0;
+  const reader = { principal: c.var.principal, projectId };
+  const events = jobEventStream(c.env, stub(c, jobId), reader, after, (work) => c.executionCtx.waitUntil(work));
+  return new Response(events, {
     headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
   });
 });
@@ -251,10 +198,7 @@ const IngestBody = z
       .max(1024)
       .openapi({ description: 'An object already in the bucket, under projects/{projectId}/' }),
     flight: z.string().uuid().openapi({ description: 'The project’s flight the product belongs to' }),
-    type: z
-      .enum(['ortho', 'dsm', 'multispectral', 'vector', 'pmtiles'])
-      .optional()
-      .openapi({ description: 'Guessed from the file name when absent' }),
+    type: z.enum(JOB_PRODUCT_TYPES).optional().openapi({ description: 'Guessed from the file name when absent' }),
     collection: z
       .string()
       .min(1)
@@ -265,7 +209,7 @@ const IngestBody = z
       .record(z.string(), z.unknown())
       .optional()
       .openapi({ description: 'Merged into the STAC item’s properties' }),
-    compression: z.enum(['deflate', 'lerc', 'jpeg', 'webp']).optional(),
+    compression: z.enum(COG_COMPRESSIONS).optional(),
     crs: z
       .string()
       .regex(/^EPSG:\d{4,6}$/)
@@ -298,7 +242,7 @@ router.openapi(
       throw new ApiError(
         400,
         'bad-request',
-        `Cannot tell what "${filename}" is: name its type (ortho, dsm, multispectral, vector, pmtiles).`,
+        `Cannot tell what "${filename}" is: name its type (${JOB_PRODUCT_TYPES.join(', ')}).`,
       );
     if (body.collection) await requireCollectionWrite(c, body.collection, 'manager');
     if (body.properties && JSON.stringify(body.properties).length > 65_536)
@@ -309,30 +253,15 @@ router.openapi(
     }
     if (!(await c.env.DATA.head(body.key)))
       throw new ApiError(404, 'not-found', `No object "${body.key}" in the bucket.`);
-    const origin = publicBaseUrl(c.env);
-    const [product] = await c.var.db
-      .insert(dataProducts)
-      .values({
-        projectId,
-        flightId: body.flight,
-        type,
-        status: 'pending',
-        r2Key: body.key,
-        filename,
-      })
-      .returning({ id: dataProducts.id });
-    const id = crypto.randomUUID();
-    const job = await stub(c, id).start({
-      id,
+    const job = await ingest(c.var.db, c.env.JOBS, {
+      key: body.key,
+      filename,
+      projectId,
+      flightId: body.flight,
+      type,
       kind,
-      uploadId: null,
-      origin,
-      input: {
-        key: body.key,
-        filename,
-        projectId,
-        dataProductId: product!.id,
-        productType: type,
+      origin: publicBaseUrl(c.env),
+      options: {
         ...(body.compression ? { compression: body.compression } : {}),
         ...(body.crs ? { crs: body.crs } : {}),
       },
@@ -341,7 +270,7 @@ router.openapi(
         ...(body.properties ? { properties: body.properties } : {}),
       },
     });
-    return c.json(job, 202, { location: `${new URL(c.req.url).origin}/jobs/${id}` });
+    return c.json(job, 202, { location: `${new URL(c.req.url).origin}/jobs/${job.id}` });
   },
 );
 

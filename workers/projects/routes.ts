@@ -1,21 +1,31 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { AppEnv } from '../platform/env';
-import type { Database } from '../platform/db/client';
-import { projectMembers, projects, teamMembers, users } from '../platform/db/schema';
-import { asGeoJSON } from '../platform/db/geometry';
+import { projectRole } from '../platform/db/schema';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam } from '../platform/http/openapi';
 import { ApiError } from '../platform/http/problem';
 import { areaGeometry, email, geometryOut, iso, isoDateTime, text } from '../platform/http/schemas';
 import { requirePrincipal } from '../platform/auth/middleware';
 import { findMemberUser } from '../platform/auth/members';
-import { canReadSql, requireProjectRole, roleSql } from '../platform/auth/access';
+import { requireProjectRole } from '../platform/auth/access';
 import type { Principal } from '../platform/auth/principal';
+import { isTeamMember } from '../teams/store';
+import {
+  createProject,
+  deleteProject,
+  projectById,
+  projectMembersOf,
+  projectsOf,
+  putProjectMember,
+  removeProjectMember,
+  updateProject,
+  type ProjectFields,
+  type ProjectRecord,
+} from './store';
 
 const router = createRouter();
 
-const Role = z.enum(['viewer', 'manager', 'owner']);
+const Role = z.enum(projectRole.enumValues);
 const ProjectSchema = z
   .object({
     id: z.string().uuid(),
@@ -35,43 +45,22 @@ const ProjectMemberSchema = z
   .object({ user_id: z.string().uuid(), email: z.string(), name: z.string(), role: Role })
   .openapi('ProjectMember');
 
-function projectSelection(principal: Principal | null) {
-  return {
-    id: projects.id,
-    title: projects.title,
-    description: projects.description,
-    boundary: asGeoJSON(projects.boundary),
-    isPublic: projects.isPublic,
-    teamId: projects.teamId,
-    createdAt: projects.createdAt,
-    updatedAt: projects.updatedAt,
-    role: roleSql(projects.id, principal),
-  };
-}
+const projectJson = (r: ProjectRecord): ProjectJson => ({
+  id: r.id,
+  title: r.title,
+  description: r.description,
+  boundary: r.boundary,
+  is_public: r.isPublic,
+  team_id: r.teamId,
+  role: r.role,
+  created_at: iso(r.createdAt),
+  updated_at: iso(r.updatedAt),
+});
 
-async function loadProject(db: Database, principal: Principal | null, where: SQL | undefined): Promise<ProjectJson[]> {
-  const rows = await db
-    .select(projectSelection(principal))
-    .from(projects)
-    .where(where)
-    .orderBy(asc(projects.createdAt), asc(projects.id));
-  return rows.map((r) => ({
-    id: r.id,
-    title: r.title,
-    description: r.description,
-    boundary: r.boundary,
-    is_public: r.isPublic,
-    team_id: r.teamId,
-    role: r.role,
-    created_at: iso(r.createdAt),
-    updated_at: iso(r.updatedAt),
-  }));
-}
-
-async function projectJson(c: Context<AppEnv>, id: string): Promise<ProjectJson> {
-  const [project] = await loadProject(c.var.db, c.var.principal, eq(projects.id, id));
+async function projectAsJson(c: Context<AppEnv>, id: string): Promise<ProjectJson> {
+  const project = await projectById(c.var.db, c.var.principal, id);
   if (!project) throw new ApiError(404, 'not-found', 'Project not found.');
-  return project;
+  return projectJson(project);
 }
 
 async function assertTeamMember(
@@ -80,11 +69,8 @@ async function assertTeamMember(
   teamId: string | null | undefined,
 ): Promise<void> {
   if (!teamId || principal.isAdmin) return;
-  const [membership] = await c.var.db
-    .select()
-    .from(teamMembers)
-    .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, principal.userId)));
-  if (!membership) throw new ApiError(400, 'validation-error', 'team_id must be a team you belong to.');
+  if (!(await isTeamMember(c.var.db, teamId, principal.userId)))
+    throw new ApiError(400, 'validation-error', 'team_id must be a team you belong to.');
 }
 
 const ProjectParams = z.object({ projectId: UuidParam });
@@ -105,6 +91,15 @@ const ProjectPatch = z
   })
   .partial();
 
+/** API fields to columns; fields left out stay undefined, which the store leaves untouched. */
+const projectFields = (b: z.infer<typeof ProjectPatch>): ProjectFields => ({
+  title: b.title,
+  description: b.description,
+  boundary: b.boundary,
+  isPublic: b.is_public,
+  teamId: b.team_id,
+});
+
 router.openapi(
   createRoute({
     method: 'get',
@@ -120,11 +115,7 @@ router.openapi(
   async (c) => {
     const principal = c.var.principal;
     const includePublic = c.req.valid('query').public === 'true' || !principal;
-    // Admins have a role everywhere, so "member of" lists every project for them.
-    const where = includePublic
-      ? canReadSql(projects.id, principal)
-      : sql`${roleSql(projects.id, principal)} IS NOT NULL`;
-    return c.json(await loadProject(c.var.db, principal, where), 200);
+    return c.json((await projectsOf(c.var.db, principal, includePublic)).map(projectJson), 200);
   },
 );
 
@@ -142,22 +133,8 @@ router.openapi(
     const principal = requirePrincipal(c);
     const body = c.req.valid('json');
     await assertTeamMember(c, principal, body.team_id);
-    const id = await c.var.db.transaction(async (tx) => {
-      const [created] = await tx
-        .insert(projects)
-        .values({
-          title: body.title,
-          description: body.description,
-          boundary: body.boundary,
-          isPublic: body.is_public,
-          teamId: body.team_id,
-          createdBy: principal.userId,
-        })
-        .returning({ id: projects.id });
-      await tx.insert(projectMembers).values({ projectId: created!.id, userId: principal.userId, role: 'owner' });
-      return created!.id;
-    });
-    return c.json(await projectJson(c, id), 201);
+    const id = await createProject(c.var.db, { ...projectFields(body), title: body.title }, principal.userId);
+    return c.json(await projectAsJson(c, id), 201);
   },
 );
 
@@ -173,7 +150,7 @@ router.openapi(
   async (c) => {
     const { projectId } = c.req.valid('param');
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'viewer');
-    return c.json(await projectJson(c, projectId), 200);
+    return c.json(await projectAsJson(c, projectId), 200);
   },
 );
 
@@ -194,18 +171,8 @@ router.openapi(
     const needsOwner = body.is_public !== undefined || body.team_id !== undefined;
     await requireProjectRole(c.var.db, c.var.principal, projectId, needsOwner ? 'owner' : 'manager');
     await assertTeamMember(c, requirePrincipal(c), body.team_id);
-    await c.var.db
-      .update(projects)
-      .set({
-        title: body.title,
-        description: body.description,
-        boundary: body.boundary,
-        isPublic: body.is_public,
-        teamId: body.team_id,
-        updatedAt: new Date(),
-      })
-      .where(eq(projects.id, projectId));
-    return c.json(await projectJson(c, projectId), 200);
+    await updateProject(c.var.db, projectId, projectFields(body));
+    return c.json(await projectAsJson(c, projectId), 200);
   },
 );
 
@@ -222,7 +189,7 @@ router.openapi(
   async (c) => {
     const { projectId } = c.req.valid('param');
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'owner');
-    await c.var.db.delete(projects).where(eq(projects.id, projectId));
+    await deleteProject(c.var.db, projectId);
     return c.body(null, 204);
   },
 );
@@ -230,23 +197,6 @@ router.openapi(
 // ---------------------------------------------------------------- members
 
 const MemberParams = z.object({ projectId: UuidParam, userId: UuidParam });
-
-async function membersOf(db: Database, projectId: string) {
-  return db
-    .select({ user_id: users.id, email: users.email, name: users.name, role: projectMembers.role })
-    .from(projectMembers)
-    .innerJoin(users, eq(users.id, projectMembers.userId))
-    .where(eq(projectMembers.projectId, projectId))
-    .orderBy(asc(users.email));
-}
-
-async function assertProjectKeepsOwner(db: Database, projectId: string): Promise<void> {
-  const owners = await db
-    .select({ userId: projectMembers.userId })
-    .from(projectMembers)
-    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'owner')));
-  if (owners.length === 0) throw new ApiError(409, 'conflict', 'A project must keep at least one owner.');
-}
 
 router.openapi(
   createRoute({
@@ -267,7 +217,7 @@ router.openapi(
         c.var.principal ? 'forbidden' : 'unauthorized',
         'Only members see the member list.',
       );
-    return c.json(await membersOf(c.var.db, projectId), 200);
+    return c.json(await projectMembersOf(c.var.db, projectId), 200);
   },
 );
 
@@ -298,13 +248,7 @@ router.openapi(
     const body = c.req.valid('json');
     await requireProjectRole(c.var.db, c.var.principal, projectId, 'owner');
     const user = await findMemberUser(c.var.db, requirePrincipal(c).userId, body);
-    await c.var.db.transaction(async (tx) => {
-      await tx
-        .insert(projectMembers)
-        .values({ projectId, userId: user.id, role: body.role })
-        .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { role: body.role } });
-      await assertProjectKeepsOwner(tx, projectId);
-    });
+    await putProjectMember(c.var.db, projectId, user.id, body.role);
     return c.json({ user_id: user.id, email: user.email, name: user.name, role: body.role }, 200);
   },
 );
@@ -323,14 +267,7 @@ router.openapi(
     const { projectId, userId } = c.req.valid('param');
     const leaving = c.var.principal?.userId === userId;
     await requireProjectRole(c.var.db, c.var.principal, projectId, leaving ? 'viewer' : 'owner');
-    await c.var.db.transaction(async (tx) => {
-      const removed = await tx
-        .delete(projectMembers)
-        .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)))
-        .returning();
-      if (removed.length === 0) throw new ApiError(404, 'not-found', 'Not a member of this project.');
-      await assertProjectKeepsOwner(tx, projectId);
-    });
+    await removeProjectMember(c.var.db, projectId, userId);
     return c.body(null, 204);
   },
 );

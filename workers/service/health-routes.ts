@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'drizzle-orm';
+import { pingDatabase } from '../platform/db/client';
 import { createRouter, jsonResponse } from '../platform/http/openapi';
 import { errorMessage } from '../platform/util/error-message';
 
@@ -32,7 +32,7 @@ router.openapi(
   }),
   async (c) => {
     const [dbError, r2Error] = await Promise.all([
-      probe(() => c.var.db.execute(sql`SELECT 1`)),
+      probe(() => pingDatabase(c.var.db)),
       probe(() => c.env.DATA.head('health/probe')),
     ]);
     c.header('cache-control', 'no-store');

@@ -1,19 +1,28 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { AppEnv } from '../platform/env';
-import type { Database } from '../platform/db/client';
-import { teamMembers, teams, users } from '../platform/db/schema';
+import { teamRole } from '../platform/db/schema';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam } from '../platform/http/openapi';
 import { ApiError } from '../platform/http/problem';
 import { email, iso, isoDateTime, text } from '../platform/http/schemas';
 import { requirePrincipal } from '../platform/auth/middleware';
 import { findMemberUser } from '../platform/auth/members';
-import { isUuid } from '../platform/auth/access';
+import {
+  createTeam,
+  deleteTeam,
+  putTeamMember,
+  removeTeamMember,
+  teamMembersOf,
+  teamWithRole,
+  teamsOf,
+  updateTeam,
+  type TeamRole as TeamRoleValue,
+  type TeamRow,
+} from './store';
 
 const router = createRouter();
 
-const TeamRole = z.enum(['member', 'owner']);
+const TeamRole = z.enum(teamRole.enumValues);
 const TeamSchema = z
   .object({ id: z.string().uuid(), name: z.string(), description: z.string(), role: TeamRole, created_at: isoDateTime })
   .openapi('Team');
@@ -21,8 +30,7 @@ const TeamMemberSchema = z
   .object({ user_id: z.string().uuid(), email: z.string(), name: z.string(), role: TeamRole })
   .openapi('TeamMember');
 
-type TeamRow = typeof teams.$inferSelect;
-const teamJson = (t: TeamRow, role: z.infer<typeof TeamRole>): z.infer<typeof TeamSchema> => ({
+const teamJson = (t: TeamRow, role: TeamRoleValue): z.infer<typeof TeamSchema> => ({
   id: t.id,
   name: t.name,
   description: t.description,
@@ -31,15 +39,9 @@ const teamJson = (t: TeamRow, role: z.infer<typeof TeamRole>): z.infer<typeof Te
 });
 
 /** The caller's team and role in it; non-members get 404 so teams are not discoverable. Admins act as owners. */
-async function requireTeam(c: Context<AppEnv>, teamId: string, minimum: 'member' | 'owner') {
+async function requireTeam(c: Context<AppEnv>, teamId: string, minimum: TeamRoleValue) {
   const principal = requirePrincipal(c);
-  const [row] = isUuid(teamId)
-    ? await c.var.db
-        .select({ team: teams, role: teamMembers.role })
-        .from(teams)
-        .leftJoin(teamMembers, and(eq(teamMembers.teamId, teams.id), eq(teamMembers.userId, principal.userId)))
-        .where(eq(teams.id, teamId))
-    : [];
+  const row = await teamWithRole(c.var.db, teamId, principal.userId);
   const role = principal.isAdmin ? 'owner' : (row?.role ?? null);
   if (!row || !role) throw new ApiError(404, 'not-found', 'Team not found.');
   if (minimum === 'owner' && role !== 'owner') throw new ApiError(403, 'forbidden', 'Only team owners may do this.');
@@ -63,14 +65,7 @@ router.openapi(
   async (c) => {
     const principal = requirePrincipal(c);
     const body = c.req.valid('json');
-    const team = await c.var.db.transaction(async (tx) => {
-      const [created] = await tx
-        .insert(teams)
-        .values({ ...body, createdBy: principal.userId })
-        .returning();
-      await tx.insert(teamMembers).values({ teamId: created!.id, userId: principal.userId, role: 'owner' });
-      return created!;
-    });
+    const team = await createTeam(c.var.db, body, principal.userId);
     return c.json(teamJson(team, 'owner'), 201);
   },
 );
@@ -86,12 +81,7 @@ router.openapi(
   }),
   async (c) => {
     const principal = requirePrincipal(c);
-    const rows = await c.var.db
-      .select({ team: teams, role: teamMembers.role })
-      .from(teams)
-      .leftJoin(teamMembers, and(eq(teamMembers.teamId, teams.id), eq(teamMembers.userId, principal.userId)))
-      .where(principal.isAdmin ? undefined : sql`${teamMembers.userId} IS NOT NULL`)
-      .orderBy(asc(teams.name), asc(teams.id));
+    const rows = await teamsOf(c.var.db, principal.userId, principal.isAdmin);
     return c.json(
       rows.map((r) => teamJson(r.team, principal.isAdmin ? 'owner' : (r.role ?? 'member'))),
       200,
@@ -127,12 +117,7 @@ router.openapi(
   }),
   async (c) => {
     const { team, role } = await requireTeam(c, c.req.valid('param').teamId, 'owner');
-    const [updated] = await c.var.db
-      .update(teams)
-      .set({ ...c.req.valid('json'), updatedAt: new Date() })
-      .where(eq(teams.id, team.id))
-      .returning();
-    return c.json(teamJson(updated!, role), 200);
+    return c.json(teamJson(await updateTeam(c.var.db, team.id, c.req.valid('json')), role), 200);
   },
 );
 
@@ -148,7 +133,7 @@ router.openapi(
   }),
   async (c) => {
     const { team } = await requireTeam(c, c.req.valid('param').teamId, 'owner');
-    await c.var.db.delete(teams).where(eq(teams.id, team.id));
+    await deleteTeam(c.var.db, team.id);
     return c.body(null, 204);
   },
 );
@@ -165,13 +150,7 @@ router.openapi(
   }),
   async (c) => {
     const { team } = await requireTeam(c, c.req.valid('param').teamId, 'member');
-    const rows = await c.var.db
-      .select({ user_id: users.id, email: users.email, name: users.name, role: teamMembers.role })
-      .from(teamMembers)
-      .innerJoin(users, eq(users.id, teamMembers.userId))
-      .where(eq(teamMembers.teamId, team.id))
-      .orderBy(asc(users.email));
-    return c.json(rows, 200);
+    return c.json(await teamMembersOf(c.var.db, team.id), 200);
   },
 );
 
@@ -198,13 +177,7 @@ router.openapi(
     const { team } = await requireTeam(c, c.req.valid('param').teamId, 'owner');
     const body = c.req.valid('json');
     const user = await findMemberUser(c.var.db, requirePrincipal(c).userId, body);
-    await c.var.db.transaction(async (tx) => {
-      await tx
-        .insert(teamMembers)
-        .values({ teamId: team.id, userId: user.id, role: body.role })
-        .onConflictDoUpdate({ target: [teamMembers.teamId, teamMembers.userId], set: { role: body.role } });
-      await assertTeamKeepsOwner(tx, team.id);
-    });
+    await putTeamMember(c.var.db, team.id, user.id, body.role);
     return c.json({ user_id: user.id, email: user.email, name: user.name, role: body.role }, 200);
   },
 );
@@ -223,24 +196,9 @@ router.openapi(
     const { teamId, userId } = c.req.valid('param');
     const principal = requirePrincipal(c);
     await requireTeam(c, teamId, principal.userId === userId ? 'member' : 'owner');
-    await c.var.db.transaction(async (tx) => {
-      const removed = await tx
-        .delete(teamMembers)
-        .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)))
-        .returning();
-      if (removed.length === 0) throw new ApiError(404, 'not-found', 'Not a member of this team.');
-      await assertTeamKeepsOwner(tx, teamId);
-    });
+    await removeTeamMember(c.var.db, teamId, userId);
     return c.body(null, 204);
   },
 );
-
-async function assertTeamKeepsOwner(db: Database, teamId: string) {
-  const owners = await db
-    .select({ userId: teamMembers.userId })
-    .from(teamMembers)
-    .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.role, 'owner')));
-  if (owners.length === 0) throw new ApiError(409, 'conflict', 'A team must keep at least one owner.');
-}
 
 export default router;

@@ -1,15 +1,15 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { and, eq } from 'drizzle-orm';
 import type { AppEnv } from '../platform/env';
 import { MAX_REQUEST_BODY, numberVar, publicBaseUrl } from '../platform/config';
-import { flights, uploads } from '../platform/db/schema';
 import { createRouter, ProblemSchema } from '../platform/http/openapi';
 import { drain } from '../platform/http/drain';
-import { ApiError, problemResponse } from '../platform/http/problem';
-import { isUuid, requireProjectRole } from '../platform/auth/access';
+import { problemResponse } from '../platform/http/problem';
+import { canRead, isUuid, projectAccess, roleAtLeast } from '../platform/auth/access';
 import { jobKindFor } from '../jobs/kinds';
-import type { Caller, Outcome } from '../../durable-objects/upload-session';
+import type { Outcome } from '../platform/errors';
+import type { Caller } from '../../durable-objects/upload-session';
+import { createUpload, isProjectFlight, uploadProject } from './store';
 import {
   CHECKSUM_ALGORITHMS,
   OFFSET_CONTENT_TYPE,
@@ -36,35 +36,24 @@ function tusHeaders(extra: Record<string, string> = {}): Record<string, string> 
   return { 'tus-resumable': TUS_VERSION, 'cache-control': 'no-store', ...extra };
 }
 
-function tusError(c: Context<AppEnv>, status: number, message: string): Response {
-  const kinds: Record<number, Parameters<typeof problemResponse>[2]> = {
-    400: 'bad-request',
-    401: 'unauthorized',
-    403: 'forbidden',
-    404: 'not-found',
-    409: 'conflict',
-    410: 'not-found',
-    412: 'bad-request',
-    413: 'payload-too-large',
-    415: 'unsupported-media-type',
-    422: 'unprocessable',
-    423: 'conflict',
-    460: 'bad-request',
-  };
-  const extra: Record<string, string> = status === 412 ? { 'tus-version': TUS_VERSION } : {};
-  return problemResponse(c, status as 400, kinds[status] ?? 'bad-request', message, { headers: tusHeaders(extra) });
+function tusError(c: Context<AppEnv>, error: TusError): Response {
+  const extra: Record<string, string> = error.error === 'unsupported-tus-version' ? { 'tus-version': TUS_VERSION } : {};
+  return problemResponse(c, error.error, error.message, { headers: tusHeaders(extra) });
 }
 
 /** Every tus request but OPTIONS names the protocol version it speaks. */
 function checkVersion(c: Context<AppEnv>): void {
   const version = c.req.header('tus-resumable');
   if (version !== TUS_VERSION)
-    throw new TusError(412, `Tus-Resumable must be ${TUS_VERSION} (got ${version ?? 'nothing'}).`);
+    throw new TusError(
+      'unsupported-tus-version',
+      `Tus-Resumable must be ${TUS_VERSION} (got ${version ?? 'nothing'}).`,
+    );
 }
 
 function caller(c: Context<AppEnv>): Caller {
   const principal = c.var.principal;
-  if (!principal) throw new TusError(401, 'Sign in (or send an API key) to upload.');
+  if (!principal) throw new TusError('unauthorized', 'Sign in (or send an API key) to upload.');
   return { userId: principal.userId, isAdmin: principal.isAdmin };
 }
 
@@ -76,29 +65,25 @@ const NOT_FOUND = { Project: 'Project not found.', Upload: 'No such upload.' } a
  * whoever cannot read the project is told it does not exist, as for any other route.
  */
 async function requireManager(c: Context<AppEnv>, projectId: string, what: 'Project' | 'Upload'): Promise<void> {
-  try {
-    await requireProjectRole(c.var.db, c.var.principal, projectId, 'manager', what);
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    throw error.status === 404
-      ? new TusError(404, NOT_FOUND[what])
-      : new TusError(403, 'Uploading needs the manager or owner role on the project.');
-  }
+  const access = await projectAccess(c.var.db, c.var.principal, projectId);
+  if (!canRead(access)) throw new TusError('not-found', NOT_FOUND[what]);
+  if (!roleAtLeast(access.role, 'manager'))
+    throw new TusError('forbidden', 'Uploading needs the manager or owner role on the project.');
 }
 
 /** The upload's session, once the caller is known to still manage the upload's project. */
 async function managedSession(c: Context<AppEnv>) {
   const id = c.req.param('uploadId') ?? '';
   const stub = session(c, id);
-  const [upload] = await c.var.db.select({ projectId: uploads.projectId }).from(uploads).where(eq(uploads.id, id));
+  const projectId = await uploadProject(c.var.db, id);
   // No row: never made, or its project was deleted (the row with it). Either way it is gone.
-  if (!upload) throw new TusError(404, NOT_FOUND.Upload);
-  await requireManager(c, upload.projectId, 'Upload');
+  if (!projectId) throw new TusError('not-found', NOT_FOUND.Upload);
+  await requireManager(c, projectId, 'Upload');
   return stub;
 }
 
 const session = (c: Context<AppEnv>, id: string) => {
-  if (!/^[0-9a-f]{32}$/.test(id)) throw new TusError(404, 'No such upload.');
+  if (!/^[0-9a-f]{32}$/.test(id)) throw new TusError('not-found', 'No such upload.');
   return c.env.UPLOADS.get(c.env.UPLOADS.idFromName(id));
 };
 
@@ -120,14 +105,14 @@ const tus =
     } catch (error) {
       if (error instanceof TusError) {
         await drain(c.req.raw.body);
-        return tusError(c, error.status, error.message);
+        return tusError(c, error);
       }
       throw error;
     }
   };
 
 function unwrap<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) throw new TusError(outcome.status, outcome.message);
+  if (!outcome.ok) throw new TusError(outcome.error, outcome.message);
   return outcome.value;
 }
 
@@ -155,29 +140,26 @@ router.post(
     const length = parseSize(c.req.header('upload-length'), 'Upload-Length');
     const deferred = c.req.header('upload-defer-length');
     if (length === undefined && deferred !== '1')
-      throw new TusError(400, 'Send Upload-Length, or Upload-Defer-Length: 1.');
+      throw new TusError('bad-request', 'Send Upload-Length, or Upload-Defer-Length: 1.');
     if (length !== undefined && deferred !== undefined)
-      throw new TusError(400, 'Send Upload-Length or Upload-Defer-Length, not both.');
+      throw new TusError('bad-request', 'Send Upload-Length or Upload-Defer-Length, not both.');
     const maxSize = numberVar(c.env, 'UPLOAD_MAX_SIZE');
     if (length !== undefined && length > maxSize)
-      throw new TusError(413, `Uploads are limited to ${maxSize} bytes (Tus-Max-Size).`);
+      throw new TusError('payload-too-large', `Uploads are limited to ${maxSize} bytes (Tus-Max-Size).`);
     const hasBody = c.req.raw.body !== null && c.req.header('content-length') !== '0';
     if (hasBody && c.req.header('content-type') !== OFFSET_CONTENT_TYPE)
-      throw new TusError(415, `A body sent with the creation must be ${OFFSET_CONTENT_TYPE}.`);
+      throw new TusError('unsupported-media-type', `A body sent with the creation must be ${OFFSET_CONTENT_TYPE}.`);
     if (!isUuid(target.projectId) || !isUuid(target.flightId))
-      throw new TusError(400, 'Upload-Metadata: project and flight must be ids (UUIDs).');
+      throw new TusError('bad-request', 'Upload-Metadata: project and flight must be ids (UUIDs).');
     await requireManager(c, target.projectId, 'Project');
-    const [flight] = await c.var.db
-      .select({ id: flights.id })
-      .from(flights)
-      .where(and(eq(flights.id, target.flightId), eq(flights.projectId, target.projectId)));
-    if (!flight) throw new TusError(400, 'Upload-Metadata: the flight is not one of the project’s.');
+    if (!(await isProjectFlight(c.var.db, target.projectId, target.flightId)))
+      throw new TusError('bad-request', 'Upload-Metadata: the flight is not one of the project’s.');
     const fileChecksum = metadata.checksum ? (parseChecksum(metadata.checksum) ?? null) : null;
 
     const origin = publicBaseUrl(c.env);
     const id = crypto.randomUUID().replace(/-/g, '');
     const expirySeconds = numberVar(c.env, 'UPLOAD_EXPIRY_SECONDS');
-    await c.var.db.insert(uploads).values({
+    await createUpload(c.var.db, {
       id,
       projectId: target.projectId,
       flightId: target.flightId,
@@ -251,9 +233,9 @@ router.patch(
     checkVersion(c);
     const who = caller(c);
     if (c.req.header('content-type') !== OFFSET_CONTENT_TYPE)
-      throw new TusError(415, `PATCH bodies must be ${OFFSET_CONTENT_TYPE}.`);
+      throw new TusError('unsupported-media-type', `PATCH bodies must be ${OFFSET_CONTENT_TYPE}.`);
     const offset = parseSize(c.req.header('upload-offset'), 'Upload-Offset');
-    if (offset === undefined) throw new TusError(400, 'Upload-Offset is required.');
+    if (offset === undefined) throw new TusError('bad-request', 'Upload-Offset is required.');
     const checksum = parseChecksum(c.req.header('upload-checksum'));
     const length = parseSize(c.req.header('upload-length'), 'Upload-Length');
     const status = unwrap(await (await managedSession(c)).patch(who, { offset, checksum, length }, c.req.raw.body));
@@ -261,7 +243,8 @@ router.patch(
   }),
 );
 
-router.delete(
+router.on(
+  'DELETE',
   '/uploads/:uploadId',
   tus(async (c) => {
     checkVersion(c);

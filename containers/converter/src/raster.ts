@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import { productPrefix, stem, type WorkContext } from './context';
 import { runJson, runTool } from './tools';
 import type { RunResult } from '../../../workers/jobs/protocol';
+import { markRasterReady } from '../../../workers/data-products/store';
 
 /** The parts of `gdalinfo -json` used here. */
 interface GdalInfo {
@@ -185,26 +187,17 @@ export async function convertRaster({ run, request, store, db, dir }: WorkContex
       overviews: described.bands[0]?.overviews?.length ?? 0,
     },
   };
-  // The version moves only when the file itself changed, so re-running a job changes nothing.
-  await db.query(
-    `
-    UPDATE data_products SET status = 'ready', r2_key = $2, footprint = ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($3), 4326)),
-      crs = $4, resolution = $5::jsonb, bands = $6::jsonb, stats = $7::jsonb, metadata = metadata || $8::jsonb,
-      version = version + CASE WHEN metadata->>'sha256' IS DISTINCT FROM $9 OR r2_key IS DISTINCT FROM $2 THEN 1 ELSE 0 END,
-      updated_at = now()
-    WHERE id = $1`,
-    [
-      input.dataProductId,
-      stored.key,
-      JSON.stringify(described.wgs84Extent ?? null),
-      epsg ? `EPSG:${epsg}` : (described.coordinateSystem?.wkt ?? null),
-      JSON.stringify([Math.abs(gt[1]!), Math.abs(gt[5]!)]),
-      JSON.stringify(bands),
-      JSON.stringify(bandStatistics(described)),
-      JSON.stringify(metadata),
-      stored.sha256,
-    ],
-  );
+  // Its version moves only if the COG's bytes did (the store's versioning rule): a re-run changes no cache key.
+  await markRasterReady(drizzle({ client: db }), input.dataProductId, {
+    key: stored.key,
+    sha256: stored.sha256,
+    footprint: described.wgs84Extent ?? null,
+    crs: epsg ? `EPSG:${epsg}` : (described.coordinateSystem?.wkt ?? null),
+    resolution: [Math.abs(gt[1]!), Math.abs(gt[5]!)],
+    bands,
+    stats: bandStatistics(described),
+    metadata,
+  });
   run.progress(95, 'data product ready');
   return {
     dataProductId: input.dataProductId,

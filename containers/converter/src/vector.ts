@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import { type WorkContext } from './context';
 import { runTool } from './tools';
 import type { RunResult } from '../../../workers/jobs/protocol';
+import { markVectorReady } from '../../../workers/data-products/store';
 
 /** How GDAL opens each kind of vector file, and what it needs to find geometries in a CSV. */
 function openSpec(path: string, filename: string): { source: string; options: string[] } {
@@ -160,15 +162,7 @@ export async function convertVector({ run, request, store, db, dir }: WorkContex
         input.dataProductId,
         tables.map((t) => t.name),
       ]);
-      await client.query(
-        `
-        UPDATE data_products SET status = 'ready', updated_at = now(),
-          footprint = (SELECT ST_Multi(ST_Envelope(ST_Expand(ST_SetSRID(ST_Extent(f.geom)::geometry, 4326), 1e-7)))
-            FROM vector_features f JOIN vector_layers l ON l.id = f.layer_id WHERE l.data_product_id = $1),
-          metadata = metadata || jsonb_build_object('source_key', $2::text, 'layers', $3::jsonb)
-        WHERE id = $1`,
-        [input.dataProductId, input.key, JSON.stringify(layers)],
-      );
+      await markVectorReady(drizzle({ client }), input.dataProductId, { sourceKey: input.key, layers });
       await client.query('COMMIT');
       run.progress(95, `${layers.length} layer(s), ${layers.reduce((n, l) => n + l.featureCount, 0)} features`);
       return { dataProductId: input.dataProductId, keys: [], layers };

@@ -111,17 +111,29 @@ export function coerceJson(value: SQL, type: ValueType): SQL {
 
 /** Compiles a CQL2 JSON expression to a parameterised SQL condition; every literal is a bind parameter. */
 export function compileCql2(expression: unknown, resolve: Resolver): SQL {
-  let nodes = 0;
+  return new Compiler(resolve).condition(expression, 0);
+}
 
-  const column = (name: unknown): Column => {
+/** One compilation: the resolver, and the count of terms that bounds the filter's size. */
+class Compiler {
+  private nodes = 0;
+
+  constructor(private readonly resolve: Resolver) {}
+
+  /** Every term counts towards MAX_NODES, and none may sit deeper than MAX_DEPTH. */
+  private enter(depth: number): void {
+    if (++this.nodes > MAX_NODES) throw new FilterError(`The filter is too large (${MAX_NODES} terms at most).`);
+    if (depth > MAX_DEPTH) throw new FilterError('The filter nests too deeply.');
+  }
+
+  private column(name: unknown): Column {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256)
       throw new FilterError('A property name must be a non-empty string.');
-    return resolve(name);
-  };
+    return this.resolve(name);
+  }
 
-  const operand = (node: unknown, depth: number): Operand => {
-    if (++nodes > MAX_NODES) throw new FilterError(`The filter is too large (${MAX_NODES} terms at most).`);
-    if (depth > MAX_DEPTH) throw new FilterError('The filter nests too deeply.');
+  private operand(node: unknown, depth: number): Operand {
+    this.enter(depth);
     if (typeof node === 'number') {
       if (!Number.isFinite(node)) throw new FilterError('Numbers must be finite.');
       return { sql: sql`${node}::float8`, type: 'number', literal: true };
@@ -130,7 +142,7 @@ export function compileCql2(expression: unknown, resolve: Resolver): SQL {
     if (typeof node === 'boolean') return { sql: sql`${node}::boolean`, type: 'boolean', literal: true };
     if (isObject(node)) {
       if ('property' in node) {
-        const col = column(node.property);
+        const col = this.column(node.property);
         return { sql: col.sql, type: col.type, literal: false };
       }
       if ('timestamp' in node)
@@ -145,60 +157,36 @@ export function compileCql2(expression: unknown, resolve: Resolver): SQL {
           type: 'timestamp',
           literal: true,
         };
-      if ('op' in node) return { sql: condition(node, depth + 1), type: 'boolean', literal: false };
-      if ('bbox' in node || 'type' in node) return { sql: geometry(node, depth), type: 'geometry', literal: true };
+      if ('op' in node) return { sql: this.condition(node, depth + 1), type: 'boolean', literal: false };
+      if ('bbox' in node || 'type' in node) return { sql: this.geometry(node, depth), type: 'geometry', literal: true };
     }
     throw new FilterError(`Cannot read ${JSON.stringify(node)?.slice(0, 80)} as a value.`);
-  };
+  }
 
-  /** Brings two operands to one type: a JSON property takes the type of what it is compared with. */
-  const unify = (a: Operand, b: Operand): [SQL, SQL] => {
-    if (a.type === 'json' && b.type !== 'json') return [coerceJson(a.sql, b.type), b.sql];
-    if (b.type === 'json' && a.type !== 'json') return [a.sql, coerceJson(b.sql, a.type)];
-    if (a.type !== b.type) throw new FilterError(`Cannot compare a ${a.type} with a ${b.type}.`);
-    return [a.sql, b.sql];
-  };
-
-  const geometry = (node: unknown, depth: number): SQL => {
+  private geometry(node: unknown, depth: number): SQL {
     if (isObject(node) && 'property' in node) {
-      const col = column(node.property);
+      const col = this.column(node.property);
       if (col.type !== 'geometry') throw new FilterError(`"${String(node.property)}" is not a geometry.`);
       return col.sql;
     }
-    if (isObject(node) && 'bbox' in node) {
-      const box = node.bbox;
-      if (
-        !Array.isArray(box) ||
-        (box.length !== 4 && box.length !== 6) ||
-        !box.every((v) => typeof v === 'number' && Number.isFinite(v))
-      ) {
-        throw new FilterError('A bbox takes 4 or 6 numbers.');
-      }
-      const [minx, miny, maxx, maxy] = box.length === 4 ? box : [box[0], box[1], box[3], box[4]];
-      return sql`ST_MakeEnvelope(${minx}, ${miny}, ${maxx}, ${maxy}, 4326)`;
-    }
+    if (isObject(node) && 'bbox' in node) return envelope(node.bbox);
     if (depth > MAX_DEPTH) throw new FilterError('The filter nests too deeply.');
     try {
       return sql`ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(checkGeometry(node))}), 4326)`;
     } catch (error) {
       throw new FilterError(`Not a geometry: ${(error as Error).message}`);
     }
-  };
+  }
 
-  const span = (node: unknown, depth: number): Span => {
+  /** A temporal function's argument as a [start, end] span: an instant is a span of no length. */
+  private span(node: unknown, depth: number): Span {
     if (isObject(node) && 'interval' in node) {
       const bounds = node.interval;
       if (!Array.isArray(bounds) || bounds.length !== 2) throw new FilterError('An interval takes two bounds.');
-      const end = (bound: unknown, open: string): SQL => {
-        if (bound === '..') return sql.raw(`'${open}'::timestamptz`);
-        if (isObject(bound) && 'property' in bound) return operand(bound, depth + 1).sql;
-        const instant = parseInstant(isObject(bound) ? (bound.timestamp ?? bound.date) : bound, 'interval bound');
-        return sql`${instant.toISOString()}::timestamptz`;
-      };
-      return [end(bounds[0], '-infinity'), end(bounds[1], 'infinity')];
+      return [this.intervalBound(bounds[0], '-infinity', depth), this.intervalBound(bounds[1], 'infinity', depth)];
     }
     if (isObject(node) && 'property' in node) {
-      const col = column(node.property);
+      const col = this.column(node.property);
       if (col.type === 'timestamp') return [col.sql, col.end ?? col.sql];
       if (col.type === 'json') {
         const value = coerceJson(col.sql, 'timestamp');
@@ -206,81 +194,126 @@ export function compileCql2(expression: unknown, resolve: Resolver): SQL {
       }
       throw new FilterError(`"${String(node.property)}" is not a time.`);
     }
-    const instant = operand(node, depth);
+    const instant = this.operand(node, depth);
     if (instant.type !== 'timestamp')
       throw new FilterError('Temporal functions take timestamps, dates, intervals or time properties.');
     return [instant.sql, instant.sql];
-  };
+  }
 
-  const condition = (node: unknown, depth: number): SQL => {
-    if (++nodes > MAX_NODES) throw new FilterError(`The filter is too large (${MAX_NODES} terms at most).`);
-    if (depth > MAX_DEPTH) throw new FilterError('The filter nests too deeply.');
+  /** One end of an interval: `'..'` is open (`open` is ±infinity), else a property or an instant. */
+  private intervalBound(bound: unknown, open: string, depth: number): SQL {
+    if (bound === '..') return sql.raw(`'${open}'::timestamptz`);
+    if (isObject(bound) && 'property' in bound) return this.operand(bound, depth + 1).sql;
+    const instant = parseInstant(isObject(bound) ? (bound.timestamp ?? bound.date) : bound, 'interval bound');
+    return sql`${instant.toISOString()}::timestamptz`;
+  }
+
+  condition(node: unknown, depth: number): SQL {
+    this.enter(depth);
     if (typeof node === 'boolean') return node ? sql`TRUE` : sql`FALSE`;
     if (!isObject(node) || typeof node.op !== 'string' || !Array.isArray(node.args)) {
       throw new FilterError(`Expected a predicate {"op": …, "args": […]}, got ${JSON.stringify(node)?.slice(0, 80)}.`);
     }
     const op = node.op.toLowerCase();
     const args: unknown[] = node.args;
-    const arity = (n: number) => {
-      if (args.length !== n)
-        throw new FilterError(`"${op}" takes ${n} argument${n === 1 ? '' : 's'}, got ${args.length}.`);
-    };
+    // The operator families are tried in this order; each answers undefined for an operator not its own.
+    const compiled =
+      this.logical(op, args, depth) ?? this.comparison(op, args, depth) ?? this.spatialOrTemporal(op, args, depth);
+    if (compiled) return compiled;
+    throw new FilterError(`Unsupported operator "${node.op}".`);
+  }
+
+  /** and, or, not. */
+  private logical(op: string, args: unknown[], depth: number): SQL | undefined {
     if (op === 'and' || op === 'or') {
       if (args.length < 2) throw new FilterError(`"${op}" takes at least 2 arguments.`);
       return sql`(${sql.join(
-        args.map((a) => condition(a, depth + 1)),
+        args.map((a) => this.condition(a, depth + 1)),
         sql.raw(op === 'and' ? ' AND ' : ' OR '),
       )})`;
     }
     if (op === 'not') {
-      arity(1);
-      return sql`(NOT ${condition(args[0], depth + 1)})`;
+      arity(op, args, 1);
+      return sql`(NOT ${this.condition(args[0], depth + 1)})`;
     }
+    return undefined;
+  }
+
+  /** The comparisons, like, between, in and isNull: operands brought to one type by `unify`. */
+  private comparison(op: string, args: unknown[], depth: number): SQL | undefined {
     if (op in COMPARISONS) {
-      arity(2);
-      const [a, b] = unify(operand(args[0], depth + 1), operand(args[1], depth + 1));
+      arity(op, args, 2);
+      const [a, b] = unify(this.operand(args[0], depth + 1), this.operand(args[1], depth + 1));
       return sql`(${a} ${sql.raw(COMPARISONS[op]!)} ${b})`;
     }
     if (op === 'like') {
-      arity(2);
-      const [a, b] = unify(operand(args[0], depth + 1), operand(args[1], depth + 1));
+      arity(op, args, 2);
+      const [a, b] = unify(this.operand(args[0], depth + 1), this.operand(args[1], depth + 1));
       return sql`((${a})::text LIKE (${b})::text)`;
     }
     if (op === 'between') {
-      arity(3);
-      const value = operand(args[0], depth + 1);
-      const [v1, low] = unify(value, operand(args[1], depth + 1));
-      const [, high] = unify(value, operand(args[2], depth + 1));
+      arity(op, args, 3);
+      const value = this.operand(args[0], depth + 1);
+      const [v1, low] = unify(value, this.operand(args[1], depth + 1));
+      const [, high] = unify(value, this.operand(args[2], depth + 1));
       return sql`(${v1} BETWEEN ${low} AND ${high})`;
     }
     if (op === 'in') {
-      arity(2);
+      arity(op, args, 2);
       const list = args[1];
       if (!Array.isArray(list) || list.length === 0) throw new FilterError('"in" takes a value and a non-empty list.');
-      const value = operand(args[0], depth + 1);
-      const items = list.map((item) => unify(value, operand(item, depth + 1)));
+      const value = this.operand(args[0], depth + 1);
+      const items = list.map((item) => unify(value, this.operand(item, depth + 1)));
       return sql`(${items[0]![0]} IN (${sql.join(
         items.map(([, b]) => b),
         sql`, `,
       )}))`;
     }
     if (op === 'isnull') {
-      arity(1);
-      const value = operand(args[0], depth + 1);
+      arity(op, args, 1);
+      const value = this.operand(args[0], depth + 1);
       return value.type === 'json'
         ? sql`(${value.sql} IS NULL OR jsonb_typeof(${value.sql}) = 'null')`
         : sql`(${value.sql} IS NULL)`;
     }
+    return undefined;
+  }
+
+  /** The spatial (PostGIS) and temporal (Allen) functions. */
+  private spatialOrTemporal(op: string, args: unknown[], depth: number): SQL | undefined {
     if (op in SPATIAL) {
-      arity(2);
-      return sql`${sql.raw(SPATIAL[op]!)}(${geometry(args[0], depth + 1)}, ${geometry(args[1], depth + 1)})`;
+      arity(op, args, 2);
+      return sql`${sql.raw(SPATIAL[op]!)}(${this.geometry(args[0], depth + 1)}, ${this.geometry(args[1], depth + 1)})`;
     }
     if (op in TEMPORAL) {
-      arity(2);
-      return sql`(${TEMPORAL[op]!(span(args[0], depth + 1), span(args[1], depth + 1))})`;
+      arity(op, args, 2);
+      return sql`(${TEMPORAL[op]!(this.span(args[0], depth + 1), this.span(args[1], depth + 1))})`;
     }
-    throw new FilterError(`Unsupported operator "${node.op}".`);
-  };
+    return undefined;
+  }
+}
 
-  return condition(expression, 0);
+function arity(op: string, args: unknown[], n: number): void {
+  if (args.length !== n) throw new FilterError(`"${op}" takes ${n} argument${n === 1 ? '' : 's'}, got ${args.length}.`);
+}
+
+/** Brings two operands to one type: a JSON property takes the type of what it is compared with. */
+function unify(a: Operand, b: Operand): [SQL, SQL] {
+  if (a.type === 'json' && b.type !== 'json') return [coerceJson(a.sql, b.type), b.sql];
+  if (b.type === 'json' && a.type !== 'json') return [a.sql, coerceJson(b.sql, a.type)];
+  if (a.type !== b.type) throw new FilterError(`Cannot compare a ${a.type} with a ${b.type}.`);
+  return [a.sql, b.sql];
+}
+
+/** A bbox literal of 4 or 6 numbers (the heights of a 3D box are dropped) as a WGS 84 envelope. */
+function envelope(box: unknown): SQL {
+  if (
+    !Array.isArray(box) ||
+    (box.length !== 4 && box.length !== 6) ||
+    !box.every((v) => typeof v === 'number' && Number.isFinite(v))
+  ) {
+    throw new FilterError('A bbox takes 4 or 6 numbers.');
+  }
+  const [minx, miny, maxx, maxy] = box.length === 4 ? box : [box[0], box[1], box[3], box[4]];
+  return sql`ST_MakeEnvelope(${minx}, ${miny}, ${maxx}, ${maxy}, 4326)`;
 }

@@ -3,7 +3,7 @@ import { toProj4 } from 'geotiff-geokeys-to-proj4';
 import proj4 from 'proj4';
 import type { Source } from './source';
 import { EtagMismatch, ObjectNotFound } from './source';
-import { registerDecoders } from './decoders';
+import { codecOf, registerDecoders } from './decoders';
 import { checkTiffStructure } from './tiff-structure';
 import { RasterError } from './errors';
 import { errorMessage } from '../../platform/util/error-message';
@@ -94,20 +94,6 @@ export interface Cog {
   footprint: number;
   bytes: ByteSource;
 }
-
-/** Codecs the bounded decoders read (old-style JPEG, 6, has none: GDAL rewrites it as 7). */
-const COMPRESSIONS: Record<number, string> = {
-  1: 'none',
-  5: 'lzw',
-  7: 'jpeg',
-  8: 'deflate',
-  32773: 'packbits',
-  32946: 'deflate',
-  34887: 'lerc',
-  50000: 'zstd',
-  50001: 'webp',
-};
-const SUPPORTED_COMPRESSIONS = new Set(Object.keys(COMPRESSIONS).map(Number));
 
 /** Bytes beyond the header are read in aligned chunks of this size and kept with the header. */
 const CHUNK_BYTES = 16 * 1024;
@@ -246,8 +232,7 @@ function indexBeyond(image: GeoTIFFImage, end: number): boolean {
 async function checkImage(image: GeoTIFFImage, size: number): Promise<void> {
   const fd = image.getFileDirectory();
   const compression = (await tag<number>(fd, 'Compression')) ?? 1;
-  if (!SUPPORTED_COMPRESSIONS.has(compression))
-    throw new RasterError(422, `Unsupported TIFF compression ${compression}.`);
+  if (!codecOf(compression)) throw new RasterError(422, `Unsupported TIFF compression ${compression}.`);
   if (!fd.hasTag('BitsPerSample'))
     throw new RasterError(422, 'The file does not say how many bits its samples have (no BitsPerSample).');
   // Offsets and byte counts alike: a block is read from one entry of each.
@@ -370,16 +355,7 @@ export async function parseCog(bytes: ByteSource): Promise<Cog> {
 async function interpret(bytes: ByteSource): Promise<Cog> {
   registerDecoders();
   await checkTiffStructure((offset, length) => bytes.read(offset, length), bytes.size);
-  let tiff: GeoTIFF;
-  let images: GeoTIFFImage[];
-  try {
-    tiff = await GeoTIFF.fromSource(bytes);
-    const count = await tiff.getImageCount();
-    images = await Promise.all(Array.from({ length: count }, (_, i) => tiff.getImage(i)));
-  } catch (error) {
-    if (error instanceof EtagMismatch) throw error;
-    throw new RasterError(422, `Not a readable TIFF: ${errorMessage(error)}`);
-  }
+  const { tiff, images } = await openTiff(bytes);
   const full = images[0];
   if (!full) throw new RasterError(422, 'The TIFF holds no image.');
   for (const image of images) await checkImage(image, bytes.size);
@@ -387,12 +363,78 @@ async function interpret(bytes: ByteSource): Promise<Cog> {
   const width = full.getWidth();
   const height = full.getHeight();
   const bandCount = full.getSamplesPerPixel();
+  const dataType = await sampleTypeOf(fd);
+  const compressionCode = (await tag<number>(fd, 'Compression')) ?? 1;
+  const { originX, originY, resX, resY, crs } = await georeferencingOf(full, fd);
+  const levels = await levelsOf(full, images.slice(1), width, height, resX, resY);
+  const bands = await bandsOf(full, fd, bandCount);
+  const isTiled = full.isTiled;
+  const headerEnd = bytes.header.byteLength;
+  const isCloudOptimized = await cloudOptimized(tiff, full, levels, headerEnd, bytes.size, width, height);
+
+  return {
+    key: bytes.source.key,
+    etag: bytes.etag,
+    size: bytes.size,
+    width,
+    height,
+    bandCount,
+    dataType,
+    originX,
+    originY,
+    crs,
+    bounds: [originX, originY - resY * height, originX + resX * width, originY],
+    nodata: bands.nodata,
+    scales: bands.scales,
+    offsets: bands.offsets,
+    descriptions: bands.descriptions,
+    colorInterpretation: bands.colorInterpretation,
+    alphaBand: bands.alphaBand,
+    palette: bands.palette,
+    levels,
+    compression: codecOf(compressionCode)?.name ?? String(compressionCode),
+    interleave: full.planarConfiguration === 2 ? 'band' : 'pixel',
+    isTiled,
+    isCloudOptimized,
+    metadata: bands.dataset,
+    // Chunks are kept only where a tile index lies beyond the header. geotiff defers arrays that
+    // lie outside the IFD it was parsing, most of them still inside the header bytes: those cost
+    // nothing more, and charging them would leave room for 30 headers in the LRU, not hundreds.
+    footprint:
+      bytes.header.byteLength +
+      4096 * images.length +
+      (images.some((image) => indexBeyond(image, headerEnd)) ? CHUNKS_BYTES : 0),
+    bytes,
+  };
+}
+
+/** geotiff's reading of the file and its IFDs; whatever it cannot read is the file's doing (a 422). */
+async function openTiff(bytes: ByteSource): Promise<{ tiff: GeoTIFF; images: GeoTIFFImage[] }> {
+  try {
+    const tiff = await GeoTIFF.fromSource(bytes);
+    const count = await tiff.getImageCount();
+    const images = await Promise.all(Array.from({ length: count }, (_, i) => tiff.getImage(i)));
+    return { tiff, images };
+  } catch (error) {
+    if (error instanceof EtagMismatch) throw error;
+    throw new RasterError(422, `Not a readable TIFF: ${errorMessage(error)}`);
+  }
+}
+
+/** The full image's sample type; GDAL's defaults (8 bits, unsigned) where the tags are absent. */
+async function sampleTypeOf(fd: ImageFileDirectory): Promise<DataType> {
   const bits = ((await tag<number[]>(fd, 'BitsPerSample')) ?? [8])[0]!;
   const format = ((await tag<number[]>(fd, 'SampleFormat')) ?? [1])[0]!;
   const dataType = dataTypeOf(format, bits);
   if (!dataType) throw new RasterError(422, `Unsupported sample type: ${bits}-bit, SampleFormat ${format}.`);
-  const compressionCode = (await tag<number>(fd, 'Compression')) ?? 1;
+  return dataType;
+}
 
+/** The full image's north-up grid (upper-left corner and pixel size) and CRS. */
+async function georeferencingOf(
+  full: GeoTIFFImage,
+  fd: ImageFileDirectory,
+): Promise<{ originX: number; originY: number; resX: number; resY: number; crs: Crs }> {
   let origin: number[];
   let resolution: number[];
   try {
@@ -424,10 +466,21 @@ async function interpret(bytes: ByteSource): Promise<Cog> {
     originX -= resX / 2;
     originY += resY / 2;
   }
+  return { originX, originY, resX, resY, crs };
+}
 
+/** The full image and its overviews, largest first, each with its mask; other IFDs are ignored. */
+async function levelsOf(
+  full: GeoTIFFImage,
+  others: GeoTIFFImage[],
+  width: number,
+  height: number,
+  resX: number,
+  resY: number,
+): Promise<Level[]> {
   const levels: Level[] = [await levelOf(full, width, height, resX, resY)];
   const masks: GeoTIFFImage[] = [];
-  for (const image of images.slice(1)) {
+  for (const image of others) {
     const kind = (await tag<number>(image.getFileDirectory(), 'NewSubfileType')) ?? 0;
     if (kind & 4) masks.push(image);
     else if (kind & 1) levels.push(await levelOf(image, width, height, resX, resY));
@@ -445,7 +498,11 @@ async function interpret(bytes: ByteSource): Promise<Cog> {
     }
     level.mask = mask;
   }
+  return levels;
+}
 
+/** What the bands are: nodata, GDAL's scales, offsets and descriptions, alpha, palette and colours. */
+async function bandsOf(full: GeoTIFFImage, fd: ImageFileDirectory, bandCount: number) {
   const nodata = full.getGDALNoData();
   const { scales, offsets, descriptions, dataset } = parseGdalMetadata(
     await tag<string>(fd, 'GDAL_METADATA'),
@@ -459,68 +516,59 @@ async function interpret(bytes: ByteSource): Promise<Cog> {
       ? bandCount - 1
       : null;
   const colorMap = await tag<Uint16Array | number[]>(fd, 'ColorMap');
-  let palette: Cog['palette'] = null;
-  if (colorMap && photometric === 3) {
-    const entries = colorMap.length / 3;
-    palette = Array.from(
-      { length: entries },
-      (_, i) =>
-        [colorMap[i]! >> 8, colorMap[entries + i]! >> 8, colorMap[2 * entries + i]! >> 8, 255] as [
-          number,
-          number,
-          number,
-          number,
-        ],
-    );
-  }
+  const palette = colorMap && photometric === 3 ? paletteOf(colorMap) : null;
   const colorInterpretation = Array.from({ length: bandCount }, (_, i) => {
     if (i === alphaBand) return 'alpha';
     if (photometric === 3) return 'palette';
     if ((photometric === 2 || photometric === 6) && i < 3) return ['red', 'green', 'blue'][i]!;
     return 'gray';
   });
-
-  const ghost = await tiff.getGhostValues().catch(() => null);
-  const isTiled = full.isTiled;
-  const headerEnd = bytes.header.byteLength;
-  const firstData = isTiled ? Number(await full.getFileDirectory().loadValueIndexed('TileOffsets', 0)) : 0;
-  const isCloudOptimized =
-    isTiled &&
-    (ghost?.LAYOUT === 'IFDS_BEFORE_DATA' || firstData >= Math.min(headerEnd, bytes.size) || levels.length > 1) &&
-    (levels.length > 1 || Math.max(width, height) <= 512);
-
   return {
-    key: bytes.source.key,
-    etag: bytes.etag,
-    size: bytes.size,
-    width,
-    height,
-    bandCount,
-    dataType,
-    originX,
-    originY,
-    crs,
-    bounds: [originX, originY - resY * height, originX + resX * width, originY],
+    // NaN is a nodata value of its own; infinities and absent values are none.
     nodata: (nodata !== null && Number.isFinite(nodata)) || Number.isNaN(nodata ?? 0) ? nodata : null,
     scales,
     offsets,
     descriptions,
-    colorInterpretation,
+    dataset,
     alphaBand,
     palette,
-    levels,
-    compression: COMPRESSIONS[compressionCode] ?? String(compressionCode),
-    interleave: full.planarConfiguration === 2 ? 'band' : 'pixel',
-    isTiled,
-    isCloudOptimized,
-    metadata: dataset,
-    // Chunks are kept only where a tile index lies beyond the header. geotiff defers arrays that
-    // lie outside the IFD it was parsing, most of them still inside the header bytes: those cost
-    // nothing more, and charging them would leave room for 30 headers in the LRU, not hundreds.
-    footprint:
-      bytes.header.byteLength +
-      4096 * images.length +
-      (images.some((image) => indexBeyond(image, headerEnd)) ? CHUNKS_BYTES : 0),
-    bytes,
+    colorInterpretation,
   };
+}
+
+/** A TIFF ColorMap (all reds, then greens, then blues, 16 bits each) as opaque 8-bit RGBA entries. */
+function paletteOf(colorMap: Uint16Array | number[]): NonNullable<Cog['palette']> {
+  const entries = colorMap.length / 3;
+  return Array.from(
+    { length: entries },
+    (_, i) =>
+      [colorMap[i]! >> 8, colorMap[entries + i]! >> 8, colorMap[2 * entries + i]! >> 8, 255] as [
+        number,
+        number,
+        number,
+        number,
+      ],
+  );
+}
+
+/**
+ * Whether a tiled file is laid out as a COG: its IFDs before its data (GDAL's ghost area says so,
+ * or the first block lies past the header), and overviews unless it is small.
+ */
+async function cloudOptimized(
+  tiff: GeoTIFF,
+  full: GeoTIFFImage,
+  levels: Level[],
+  headerEnd: number,
+  size: number,
+  width: number,
+  height: number,
+): Promise<boolean> {
+  const ghost = await tiff.getGhostValues().catch(() => null);
+  const firstData = full.isTiled ? Number(await full.getFileDirectory().loadValueIndexed('TileOffsets', 0)) : 0;
+  return (
+    full.isTiled &&
+    (ghost?.LAYOUT === 'IFDS_BEFORE_DATA' || firstData >= Math.min(headerEnd, size) || levels.length > 1) &&
+    (levels.length > 1 || Math.max(width, height) <= 512)
+  );
 }

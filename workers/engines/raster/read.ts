@@ -1,8 +1,8 @@
 import { getDecoder, type BaseDecoder, type GeoTIFFImage } from 'geotiff';
-import { SAMPLE_ARRAYS, type Cog, type Level, type Samples } from './cog';
+import { SAMPLE_ARRAYS, type Cog, type DataType, type Level, type Samples } from './cog';
 import type { Source } from './source';
 import { RasterError } from './errors';
-import { RgbaDecoder, decodedBytes, decoderParameters } from './decoders';
+import { decodedBytes, decoderParameters, isRgba } from './decoders';
 import { assertBlock, assertDecoded, assertFetch, assertPixels } from './budget';
 import { ByteLru } from '../../platform/util/lru';
 import { errorMessage } from '../../platform/util/error-message';
@@ -279,8 +279,6 @@ export async function readWindow(
 
   const bw = level.blockWidth;
   const bh = level.blockHeight;
-  const across = Math.ceil(level.width / bw);
-  const down = Math.ceil(level.height / bh);
   const planar = image.planarConfiguration === 2;
   const samples = [...new Set(cog.alphaBand === null ? bands : [...bands, cog.alphaBand])];
   const [bx0, bx1, by0, by1] = [
@@ -301,75 +299,23 @@ export async function readWindow(
   for (let by = by0; by <= by1; by++) {
     for (let bx = bx0; bx <= bx1; bx++) blockCoords.push([bx, by]);
   }
-  const dataIndex = (bx: number, by: number, sample: number) =>
-    (planar ? sample * across * down : 0) + by * across + bx;
-  const wanted: Array<[string, GeoTIFFImage, number]> = [];
-  for (const [bx, by] of blockCoords) {
-    for (const sample of planar ? samples : [0])
-      wanted.push([`d${bx},${by},${sample}`, image, dataIndex(bx, by, sample)]);
-    if (level.mask) {
-      const maskLevel = level.mask;
-      wanted.push([`m${bx},${by}`, maskLevel, by * Math.ceil(maskLevel.getWidth() / maskLevel.getTileWidth()) + bx]);
-    }
-  }
-  await cog.bytes.preload(
-    wanted.flatMap(([, ifd, index]) => indexRanges(ifd, index)),
-    source,
-    options.signal,
-  );
-  const requests = new Map(
-    await Promise.all(wanted.map(async ([key, ifd, index]) => [key, await locate(ifd, index)] as const)),
-  );
-  await fetchBlocks([...requests.values()], source, cog.etag, cog.size, options.signal);
+  const requests = await fetchWindowBlocks(cog, level, blockCoords, planar ? samples : [0], source, options.signal);
 
-  const size = Typed.BYTES_PER_ELEMENT;
   const nodata = options.nodata === undefined ? cog.nodata : options.nodata;
   const isFloat = cog.dataType === 'float32' || cog.dataType === 'float64';
   // Samples per decoded pixel: RGBA from a browser-style decoder, else the file's own.
-  const stride = decoder instanceof RgbaDecoder ? 4 : planar ? 1 : cog.bandCount;
+  const stride = isRgba(decoder) ? 4 : planar ? 1 : cog.bandCount;
 
   // One block at a time: its decoded planes are dropped before the next is decoded.
   for (const [bx, by] of blockCoords) {
     const blockRows = Math.min(bh, level.height - by * bh);
-    const decode = async (request: BlockRequest | undefined, d: BaseDecoder): Promise<ArrayBuffer | null> => {
-      if (!request?.bytes) return null;
-      let decoded: ArrayBufferLike;
-      try {
-        decoded = await d.decode(request.bytes);
-      } catch (error) {
-        throw new RasterError(422, `Corrupt tile data at byte ${request.offset}: ${errorMessage(error)}`);
-      }
-      // Short of the rows it holds (a strip at the image's foot holds fewer), the data is cut or corrupt.
-      const needed = decodedBytes(d, blockRows);
-      if (decoded.byteLength < needed)
-        throw new RasterError(
-          422,
-          `Corrupt tile data at byte ${request.offset}: it decodes to ${decoded.byteLength} bytes, not ${needed}.`,
-        );
-      return decoded instanceof ArrayBuffer ? decoded : new Uint8Array(decoded).slice().buffer;
-    };
     const planes = new Map<number, Samples>();
     for (const sample of planar ? samples : [0]) {
-      const buffer = await decode(requests.get(`d${bx},${by},${sample}`), decoder);
+      const buffer = await decodeBlock(requests.get(`d${bx},${by},${sample}`), decoder, blockRows);
       if (!buffer) continue;
-      planes.set(
-        sample,
-        new Typed(image.littleEndian ? buffer : swapBytes(buffer, size), 0, Math.floor(buffer.byteLength / size)),
-      );
+      planes.set(sample, samplesOf(buffer, Typed, image.littleEndian));
     }
-    let maskBits: Uint8Array | null = null;
-    if (maskDecoder) {
-      const buffer = await decode(requests.get(`m${bx},${by}`), maskDecoder);
-      if (buffer) {
-        const mbits = (level.mask!.getFileDirectory().getValue('BitsPerSample') as number[] | undefined)?.[0] ?? 8;
-        maskBits = mbits === 1 ? unpackBits(buffer, bw, blockRows) : new Uint8Array(buffer);
-        if (maskDecoder instanceof RgbaDecoder) maskBits = maskBits.filter((_, i) => i % 4 === 0);
-      }
-    }
-    const bxs = Math.max(x0, bx * bw);
-    const bxe = Math.min(x1, (bx + 1) * bw);
-    const bys = Math.max(y0, by * bh);
-    const bye = Math.min(y1, by * bh + blockRows);
+    const maskBits = maskDecoder ? await decodeMask(requests.get(`m${bx},${by}`), level, maskDecoder, blockRows) : null;
     copyBlock({
       out,
       window,
@@ -385,11 +331,93 @@ export async function readWindow(
       blockX: bx * bw,
       blockY: by * bh,
       blockWidth: bw,
-      x0: bxs,
-      x1: bxe,
-      y0: bys,
-      y1: bye,
+      x0: Math.max(x0, bx * bw),
+      x1: Math.min(x1, (bx + 1) * bw),
+      y0: Math.max(y0, by * bh),
+      y1: Math.min(y1, by * bh + blockRows),
     });
   }
   return out;
+}
+
+/**
+ * Locates and fetches the blocks' bytes (each data plane of `planeSamples`, and the mask's), keyed
+ * `d<bx>,<by>,<sample>` and `m<bx>,<by>`. The index entries the blocks need are preloaded first, so
+ * a tile index beyond the header costs one read, not one per entry.
+ */
+async function fetchWindowBlocks(
+  cog: Cog,
+  level: Level,
+  blockCoords: Array<[number, number]>,
+  planeSamples: number[],
+  source: Source,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, BlockRequest>> {
+  const { image } = level;
+  const across = Math.ceil(level.width / level.blockWidth);
+  const down = Math.ceil(level.height / level.blockHeight);
+  const planar = image.planarConfiguration === 2;
+  const dataIndex = (bx: number, by: number, sample: number) =>
+    (planar ? sample * across * down : 0) + by * across + bx;
+  const wanted: Array<[string, GeoTIFFImage, number]> = [];
+  for (const [bx, by] of blockCoords) {
+    for (const sample of planeSamples) wanted.push([`d${bx},${by},${sample}`, image, dataIndex(bx, by, sample)]);
+    if (level.mask) {
+      const maskLevel = level.mask;
+      wanted.push([`m${bx},${by}`, maskLevel, by * Math.ceil(maskLevel.getWidth() / maskLevel.getTileWidth()) + bx]);
+    }
+  }
+  await cog.bytes.preload(
+    wanted.flatMap(([, ifd, index]) => indexRanges(ifd, index)),
+    source,
+    signal,
+  );
+  const requests = new Map(
+    await Promise.all(wanted.map(async ([key, ifd, index]) => [key, await locate(ifd, index)] as const)),
+  );
+  await fetchBlocks([...requests.values()], source, cog.etag, cog.size, signal);
+  return requests;
+}
+
+/** One block's decoded bytes, or null for a sparse block (none stored). */
+async function decodeBlock(
+  request: BlockRequest | undefined,
+  d: BaseDecoder,
+  blockRows: number,
+): Promise<ArrayBuffer | null> {
+  if (!request?.bytes) return null;
+  let decoded: ArrayBufferLike;
+  try {
+    decoded = await d.decode(request.bytes);
+  } catch (error) {
+    throw new RasterError(422, `Corrupt tile data at byte ${request.offset}: ${errorMessage(error)}`);
+  }
+  // Short of the rows it holds (a strip at the image's foot holds fewer), the data is cut or corrupt.
+  const needed = decodedBytes(d, blockRows);
+  if (decoded.byteLength < needed)
+    throw new RasterError(
+      422,
+      `Corrupt tile data at byte ${request.offset}: it decodes to ${decoded.byteLength} bytes, not ${needed}.`,
+    );
+  return decoded instanceof ArrayBuffer ? decoded : new Uint8Array(decoded).slice().buffer;
+}
+
+/** A decoded plane in the file's data type, its bytes swapped to this machine's order for a big-endian file. */
+function samplesOf(buffer: ArrayBuffer, Typed: (typeof SAMPLE_ARRAYS)[DataType], littleEndian: boolean): Samples {
+  const size = Typed.BYTES_PER_ELEMENT;
+  return new Typed(littleEndian ? buffer : swapBytes(buffer, size), 0, Math.floor(buffer.byteLength / size));
+}
+
+/** One block of the level's internal mask, a byte per pixel (0 hides it); null for a sparse mask block. */
+async function decodeMask(
+  request: BlockRequest | undefined,
+  level: Level,
+  maskDecoder: BaseDecoder,
+  blockRows: number,
+): Promise<Uint8Array | null> {
+  const buffer = await decodeBlock(request, maskDecoder, blockRows);
+  if (!buffer) return null;
+  const mbits = (level.mask!.getFileDirectory().getValue('BitsPerSample') as number[] | undefined)?.[0] ?? 8;
+  const maskBits = mbits === 1 ? unpackBits(buffer, level.blockWidth, blockRows) : new Uint8Array(buffer);
+  return isRgba(maskDecoder) ? maskBits.filter((_, i) => i % 4 === 0) : maskBits;
 }

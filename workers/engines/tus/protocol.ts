@@ -1,5 +1,7 @@
 /** tus 1.0.0 (https://tus.io/protocols/resumable-upload): the protocol's names and header grammar. */
 
+import { ERRORS, type ErrorName, type StatusOf } from '../../platform/errors';
+
 export const TUS_VERSION = '1.0.0';
 export const TUS_EXTENSIONS = [
   'creation',
@@ -12,16 +14,19 @@ export const TUS_EXTENSIONS = [
 export const CHECKSUM_ALGORITHMS = ['sha1', 'sha256'] as const;
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
 export const OFFSET_CONTENT_TYPE = 'application/offset+octet-stream';
-/** tus' own status for a chunk whose Upload-Checksum does not match. */
-export const CHECKSUM_MISMATCH = 460;
+/**
+ * A request the protocol answers with an error status: a named error of the API's table (not
+ * problem-shaped by the protocol, but sent as one, with the tus headers).
+ */
+export class TusError<N extends ErrorName = ErrorName> extends Error {
+  readonly status: StatusOf<N>;
 
-/** A request the protocol answers with an error status (not problem-shaped by the protocol, but sent as one). */
-export class TusError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 412 | 413 | 415 | 422 | 423 | 460,
+    readonly error: N,
     message: string,
   ) {
     super(message);
+    this.status = ERRORS[error].status;
   }
 }
 
@@ -29,12 +34,12 @@ export class TusError extends Error {
 export function parseMetadata(header: string | undefined): Record<string, string> {
   const metadata: Record<string, string> = {};
   if (!header) return metadata;
-  if (header.length > 4096) throw new TusError(400, 'Upload-Metadata is too long (4096 characters at most).');
+  if (header.length > 4096) throw new TusError('bad-request', 'Upload-Metadata is too long (4096 characters at most).');
   for (const pair of header.split(',')) {
     const [key, value, ...rest] = pair.trim().split(' ');
     if (!key || rest.length > 0 || !/^[\x21-\x7e]+$/.test(key))
-      throw new TusError(400, `Upload-Metadata: cannot read "${pair.trim().slice(0, 40)}".`);
-    if (Object.hasOwn(metadata, key)) throw new TusError(400, `Upload-Metadata: "${key}" appears twice.`);
+      throw new TusError('bad-request', `Upload-Metadata: cannot read "${pair.trim().slice(0, 40)}".`);
+    if (Object.hasOwn(metadata, key)) throw new TusError('bad-request', `Upload-Metadata: "${key}" appears twice.`);
     try {
       metadata[key] =
         value === undefined
@@ -43,7 +48,7 @@ export function parseMetadata(header: string | undefined): Record<string, string
               Uint8Array.from(atob(value), (c) => c.charCodeAt(0)),
             );
     } catch {
-      throw new TusError(400, `Upload-Metadata: the value of "${key}" is not base64-encoded UTF-8.`);
+      throw new TusError('bad-request', `Upload-Metadata: the value of "${key}" is not base64-encoded UTF-8.`);
     }
   }
   return metadata;
@@ -53,7 +58,7 @@ export function parseMetadata(header: string | undefined): Record<string, string
 export function parseSize(header: string | undefined, name: string): number | undefined {
   if (header === undefined) return undefined;
   if (!/^\d{1,16}$/.test(header) || !Number.isSafeInteger(Number(header)))
-    throw new TusError(400, `${name} must be a non-negative integer.`);
+    throw new TusError('bad-request', `${name} must be a non-negative integer.`);
   return Number(header);
 }
 
@@ -68,10 +73,10 @@ export function parseChecksum(header: string | undefined): Checksum | undefined 
   if (header === undefined) return undefined;
   const [algorithm, digest, ...rest] = header.trim().split(' ');
   if (!algorithm || !digest || rest.length)
-    throw new TusError(400, 'Upload-Checksum must be "<algorithm> <base64 digest>".');
+    throw new TusError('bad-request', 'Upload-Checksum must be "<algorithm> <base64 digest>".');
   if (!(CHECKSUM_ALGORITHMS as readonly string[]).includes(algorithm)) {
     throw new TusError(
-      400,
+      'bad-request',
       `Upload-Checksum: unsupported algorithm "${algorithm}" (supported: ${CHECKSUM_ALGORITHMS.join(', ')}).`,
     );
   }
@@ -112,24 +117,28 @@ export interface UploadTarget {
 export function uploadTarget(metadata: Record<string, string>): UploadTarget {
   for (const key of ['project', 'flight', 'type', 'filename']) {
     if (!metadata[key])
-      throw new TusError(400, `Upload-Metadata must name "${key}" (project, flight, type and filename are required).`);
+      throw new TusError(
+        'bad-request',
+        `Upload-Metadata must name "${key}" (project, flight, type and filename are required).`,
+      );
   }
   const type = metadata.type as ProductType;
   if (!PRODUCT_TYPES.includes(type))
-    throw new TusError(400, `Upload-Metadata: type must be one of ${PRODUCT_TYPES.join(', ')}.`);
+    throw new TusError('bad-request', `Upload-Metadata: type must be one of ${PRODUCT_TYPES.join(', ')}.`);
   const filename = metadata.filename!;
   if (filename.length > 255 || /[/\\\0]/.test(filename) || filename === '.' || filename === '..') {
     throw new TusError(
-      400,
+      'bad-request',
       'Upload-Metadata: filename must be a plain file name (no slashes, at most 255 characters).',
     );
   }
   // No converter from Debian's packages writes COPC: refused now rather than failing as a job later.
-  if (type === 'point_cloud') throw new TusError(422, 'Point clouds (LAS/LAZ → COPC) are not supported yet.');
+  if (type === 'point_cloud')
+    throw new TusError('unprocessable', 'Point clouds (LAS/LAZ → COPC) are not supported yet.');
   const pattern = EXTENSIONS[type];
   if (pattern && !pattern.test(filename))
     throw new TusError(
-      415,
+      'unsupported-media-type',
       `A ${type} upload must be a file named ${pattern.source.replace(/[\\$]/g, '')}; got "${filename}".`,
     );
   return { projectId: metadata.project!, flightId: metadata.flight!, type, filename };

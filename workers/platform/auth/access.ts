@@ -1,7 +1,6 @@
-import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { rowsOf } from '../db/rows';
-import type { projectRole } from '../db/schema';
+import { dataProducts, projects, type projectRole } from '../db/schema';
 import { ApiError } from '../http/problem';
 import type { Principal } from './principal';
 
@@ -57,9 +56,18 @@ export interface ProjectAccess {
   epoch: number;
 }
 
-/** Reading a project needs it public or a role on it. */
+/** Reading a project needs it public or a role on it (`can_read_project`, as TS over what `projectAccess` read). */
 export const canRead = (access: ProjectAccess | null): access is ProjectAccess =>
   access !== null && (access.isPublic || access.role !== null);
+
+/**
+ * Reading a data product (`canReadProductSql`, as TS): a public product is open to anyone, the
+ * others to their project's readers, which `projectReadable` answers only when it must.
+ */
+export const canReadProduct = async (
+  product: { isPublic: boolean },
+  projectReadable: () => Promise<boolean>,
+): Promise<boolean> => product.isPublic || (await projectReadable());
 
 export async function projectAccess(
   db: Database,
@@ -67,11 +75,11 @@ export async function projectAccess(
   projectId: string,
 ): Promise<ProjectAccess | null> {
   if (!isUuid(projectId)) return null;
-  const [row] = rowsOf<{ is_public: boolean; role: ProjectRole | null; epoch: number }>(
-    await db.execute(sql`
-    SELECT p.is_public, ${roleSql(sql`p.id`, principal)} AS role, p.access_epoch AS epoch FROM projects p WHERE p.id = ${projectId}`),
-  );
-  return row ? { projectId, isPublic: row.is_public, role: row.role, epoch: row.epoch } : null;
+  const [row] = await db
+    .select({ isPublic: projects.isPublic, role: roleSql(projects.id, principal), epoch: projects.accessEpoch })
+    .from(projects)
+    .where(eq(projects.id, projectId));
+  return row ? { projectId, ...row } : null;
 }
 
 /**
@@ -120,24 +128,19 @@ export async function requireDataProductRole(
 ): Promise<DataProductAccess> {
   const notFound = new ApiError(404, 'not-found', 'Data product not found.');
   if (!isUuid(dataProductId)) throw notFound;
-  const [row] = rowsOf<{
-    project_id: string;
-    is_public: boolean;
-    project_is_public: boolean;
-    role: ProjectRole | null;
-    epoch: number;
-  }>(
-    await db.execute(sql`
-    SELECT dp.project_id, dp.is_public, p.is_public AS project_is_public, ${roleSql(sql`p.id`, principal)} AS role, p.access_epoch AS epoch
-    FROM data_products dp JOIN projects p ON p.id = dp.project_id WHERE dp.id = ${dataProductId}`),
-  );
+  const [row] = await db
+    .select({
+      projectId: projects.id,
+      productIsPublic: dataProducts.isPublic,
+      isPublic: projects.isPublic,
+      role: roleSql(projects.id, principal),
+      epoch: projects.accessEpoch,
+    })
+    .from(dataProducts)
+    .innerJoin(projects, eq(projects.id, dataProducts.projectId))
+    .where(eq(dataProducts.id, dataProductId));
   if (!row) throw notFound;
-  const project: ProjectAccess = {
-    projectId: row.project_id,
-    isPublic: row.project_is_public,
-    role: row.role,
-    epoch: row.epoch,
-  };
-  if (row.is_public && minimum === 'viewer') return { ...project, isPublic: true, dataProductId };
+  const { productIsPublic, ...project } = row;
+  if (productIsPublic && minimum === 'viewer') return { ...project, isPublic: true, dataProductId };
   return { ...requireRole(project, principal, minimum, 'Data product'), dataProductId };
 }

@@ -1,12 +1,13 @@
-import { sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv, Bindings } from '../env';
 import { numberVar } from '../config';
 import { rowsOf } from '../db/rows';
+import { dataProducts, projects } from '../db/schema';
 import { ApiError } from '../http/problem';
 import { TtlCache } from '../util/ttl-cache';
-import { canReadSql, isUuid } from './access';
+import { canReadProduct, canReadSql, isUuid } from './access';
 import { signingKeys } from './signing-keys';
 import { apiKeyExists } from './api-keys';
 import { sessionStands } from './sessions';
@@ -183,7 +184,8 @@ export async function assertTokenStands(c: Context<AppEnv>, claims: ResourceClai
   if (claims.sub === null) return;
   if (claims.credential && !(await credentialStands(c, claims.credential)))
     throw rejected('the sign-in or API key that minted it has ended');
-  if (!target.isPublic && !(await canReadProjectAs(c, claims.sub, target.projectId)))
+  const holder = claims.sub;
+  if (!(await canReadProduct(target, () => canReadProjectAs(c, holder, target.projectId))))
     throw rejected('its holder no longer reads this project');
 }
 
@@ -208,13 +210,20 @@ interface ProductRecord {
 }
 
 async function loadProduct(c: Context<AppEnv>, where: { id: string } | { key: string }): Promise<ProductRecord | null> {
-  const [row] = rowsOf<ProductRecord>(
-    await c.var.db.execute(sql`
-    SELECT dp.id, dp.project_id AS "projectId", dp.r2_key AS "r2Key", dp.version, dp.is_public AS "isPublic", p.access_epoch AS epoch
-    FROM data_products dp JOIN projects p ON p.id = dp.project_id
-    WHERE ${'id' in where ? sql`dp.id = ${where.id}` : sql`dp.r2_key = ${where.key}`}
-    ORDER BY dp.created_at LIMIT 1`),
-  );
+  const [row] = await c.var.db
+    .select({
+      id: dataProducts.id,
+      projectId: dataProducts.projectId,
+      r2Key: dataProducts.r2Key,
+      version: dataProducts.version,
+      isPublic: dataProducts.isPublic,
+      epoch: projects.accessEpoch,
+    })
+    .from(dataProducts)
+    .innerJoin(projects, eq(projects.id, dataProducts.projectId))
+    .where('id' in where ? eq(dataProducts.id, where.id) : eq(dataProducts.r2Key, where.key))
+    .orderBy(asc(dataProducts.createdAt))
+    .limit(1);
   return row ?? null;
 }
 
@@ -276,7 +285,7 @@ export async function grantDataProduct(
   const product = await remembered(c, productsById, id, () => loadProduct(c, { id }), settled);
   if (!product) throw missing;
   if (claims) await assertTokenStands(c, claims, product);
-  else if (!product.isPublic && !(await canReadProject(c, product.projectId))) throw missing;
+  else if (!(await canReadProduct(product, () => canReadProject(c, product.projectId)))) throw missing;
   if (!product.r2Key) throw new ApiError(404, 'not-found', 'This data product has no file yet.');
   return { key: product.r2Key, version: `p${product.version}`, dataProductId: id };
 }

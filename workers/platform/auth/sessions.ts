@@ -59,6 +59,15 @@ export async function revokeFamily(db: Database, familyId: string): Promise<void
     .where(and(eq(sessions.familyId, familyId), isNull(sessions.revokedAt)));
 }
 
+/** The sign-in (refresh-token family) a refresh token belongs to, whether or not it still stands. */
+export async function sessionFamilyOf(db: Database, refreshToken: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ familyId: sessions.familyId })
+    .from(sessions)
+    .where(eq(sessions.tokenHash, await sha256Hex(refreshToken)));
+  return row?.familyId;
+}
+
 /** The principal of an access token, provided its login has not been ended by logout or reuse. */
 export async function sessionPrincipal(db: Database, userId: string, familyId: string): Promise<Principal | null> {
   const [row] = await db

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzleNeon } from 'drizzle-orm/neon-serverless';
@@ -67,4 +68,9 @@ export async function withDatabase<T>(config: DatabaseConfig, use: (db: Database
   } finally {
     await handle.close().catch(() => undefined);
   }
+}
+
+/** Whether the database answers: resolves once it has run a trivial statement, throws otherwise. */
+export async function pingDatabase(db: Database): Promise<void> {
+  await db.execute(sql`SELECT 1`);
 }

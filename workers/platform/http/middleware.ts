@@ -32,8 +32,7 @@ export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
     c.req.method === 'POST' && /\/vector-layers$/.test(new URL(c.req.url).pathname)
       ? numberVar(c.env, 'VECTOR_MAX_BODY_BYTES')
       : numberVar(c.env, 'MAX_BODY_BYTES');
-  const tooLarge = () =>
-    problemResponse(c, 413, 'payload-too-large', `Request bodies are limited to ${maxSize} bytes.`);
+  const tooLarge = () => problemResponse(c, 'payload-too-large', `Request bodies are limited to ${maxSize} bytes.`);
   const declared = c.req.header('content-length');
   if (declared !== undefined && !c.req.header('transfer-encoding')) {
     if (Number(declared) > maxSize) {

@@ -15,7 +15,7 @@ export function createRouter(): OpenAPIHono<AppEnv> {
         message: issue.message,
       }));
       const summary = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
-      return problemResponse(c, 400, 'validation-error', summary, { errors });
+      return problemResponse(c, 'validation-error', summary, { errors });
     },
   });
 }
