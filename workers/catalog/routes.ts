@@ -566,7 +566,8 @@ router.openapi(
         'conflict',
         `Items already exist in "${collectionId}": ${existing.slice(0, 10).join(', ')}. Use PUT to replace one.`,
       );
-    const location = `${stacRoot(c)}/collections/${encodeURIComponent(collectionId)}/items/${encodeURIComponent(records[0]!.id)}`;
+    const collection = `${stacRoot(c)}/collections/${encodeURIComponent(collectionId)}`;
+    const location = `${collection}/items/${encodeURIComponent(records[0]!.id)}`;
     if (bulk)
       return created(`${stacRoot(c)}/collections/${encodeURIComponent(collectionId)}/items`, {
         added: records.length,

@@ -248,7 +248,9 @@ router.openapi(
     path: '/data-products/{dataProductId}/token',
     tags: ['data products'],
     summary: 'A short-lived signed token that opens this data product’s tiles',
-    description: `Anyone who can read the data product may mint one. \`expires_in\` defaults to RESOURCE_TOKEN_TTL and is capped at ${MAX_RESOURCE_TOKEN_TTL} s.`,
+    description:
+      'Anyone who can read the data product may mint one. `expires_in` defaults to RESOURCE_TOKEN_TTL and is ' +
+      `capped at ${MAX_RESOURCE_TOKEN_TTL} s.`,
     security: bearerSecurity,
     request: { params: ProductParams, body: ResourceTokenBody },
     responses: { 201: jsonResponse(ResourceTokenSchema, 'The token'), ...errors(400, 401, 404, 413) },

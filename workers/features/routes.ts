@@ -3,12 +3,12 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../platform/env';
 import { createRouter, errors, jsonResponse } from '../platform/http/openapi';
 import { ApiError } from '../platform/http/problem';
-import { layersById, type LayerRow } from '../vector/layers';
+import { layersById, readableLayerIds, type LayerRow } from '../vector/layers';
 import { compileCql2 } from '../engines/cql2/cql2';
 import { isRefusedInput } from '../platform/db/errors';
 import { parseCql2Text } from '../engines/cql2/cql2-text';
 import { featureResolver, getItem, queryItems } from './store';
-import { readableLayerIds, readableLayers } from '../vector/routes';
+import { readableLayers } from '../vector/readable';
 
 const router = createRouter();
 const tags = ['features (OGC API)'];
@@ -114,7 +114,7 @@ router.openapi(
     responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Collections') },
   }),
   async (c) => {
-    const ids = await readableLayerIds(c);
+    const ids = await readableLayerIds(c.var.db, c.var.principal);
     const layers = await layersById(c.var.db, ids, { bounds: true });
     return c.json(
       {

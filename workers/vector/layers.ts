@@ -1,7 +1,9 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { asc, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../platform/db/client';
 import { rowsOf } from '../platform/db/rows';
 import { vectorLayers } from '../platform/db/schema';
+import { canReadSql } from '../platform/auth/access';
+import type { Principal } from '../platform/auth/principal';
 import { fieldTypes, type FeatureCollectionInput } from './geojson';
 
 export interface LoadedLayer {
@@ -81,6 +83,17 @@ export async function layersById(db: Database, ids: string[], options: { bounds?
            l.feature_count AS "featureCount", l.version, ${bounds} AS bounds, p.access_epoch AS epoch
     FROM vector_layers l JOIN projects p ON p.id = l.project_id WHERE l.id IN ${ids}`);
   return rowsOf<LayerRow>(result);
+}
+
+/** Ids of every layer `principal` may read, oldest first. */
+export async function readableLayerIds(db: Database, principal: Principal | null): Promise<string[]> {
+  const rows = await db
+    .select({ id: vectorLayers.id })
+    .from(vectorLayers)
+    .where(canReadSql(vectorLayers.projectId, principal))
+    .orderBy(asc(vectorLayers.createdAt), asc(vectorLayers.id))
+    .limit(1000);
+  return rows.map((r) => r.id);
 }
 
 /** The `properties` of `vector_features f`, reduced to the keys asked for (all when `keep` is absent). */

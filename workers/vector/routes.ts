@@ -1,18 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { AppEnv } from '../platform/env';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam } from '../platform/http/openapi';
 import { ApiError } from '../platform/http/problem';
 import { serveTile } from '../platform/tiles/pipeline';
 import { text } from '../platform/http/schemas';
-import { rowsOf } from '../platform/db/rows';
-import { canReadSql, isUuid, requireProjectRole } from '../platform/auth/access';
+import { requireProjectRole } from '../platform/auth/access';
 import { FeatureCollection } from './geojson';
-import { layersById, loadLayer, type LayerRow } from './layers';
+import { layersById, loadLayer, readableLayerIds, type LayerRow } from './layers';
 import { LayerTiles } from './source';
+import { readableLayers } from './readable';
 import { MAX_RESOURCE_TOKEN_TTL, vectorLayerScope } from '../platform/auth/tokens';
-import { assertTokenStands, canReadProject, isolateCache, remembered, verifiedToken } from '../platform/auth/grants';
 import { numberVar } from '../platform/config';
 import { ResourceTokenBody, ResourceTokenSchema, mintResourceToken } from '../platform/auth/resource-token';
 
@@ -46,60 +44,8 @@ const layerJson = (c: Context<AppEnv>, l: LayerRow): z.infer<typeof LayerSchema>
   tilejson: `${new URL(c.req.url).origin}/vector/${l.id}.json`,
 });
 
-/** Ids of every layer the caller may read, oldest first. */
-export async function readableLayerIds(c: Context<AppEnv>): Promise<string[]> {
-  return rowsOf<{ id: string }>(
-    await c.var.db.execute(sql`
-    SELECT l.id FROM vector_layers l WHERE ${canReadSql(sql`l.project_id`, c.var.principal)} ORDER BY l.created_at, l.id LIMIT 1000`),
-  ).map((r) => r.id);
-}
-
 const layerTiles = (c: Context<AppEnv>, layers: LayerRow[]) =>
   new LayerTiles(c.var.db, layers, numberVar(c.env, 'VECTOR_TILE_FEATURE_LIMIT'));
-
-/** Layers as tiles need them (no bounds), remembered like every other grant (../auth/grants.ts). */
-const tileLayers = isolateCache<LayerRow | null>(2_000);
-
-/**
- * The layers, if the caller may read every one: their project's readers, anyone for public
- * projects, or a `token` scoped to the layer (one layer per token).
- */
-export async function readableLayers(
-  c: Context<AppEnv>,
-  ids: string[],
-  options: { bounds?: boolean } = {},
-): Promise<LayerRow[]> {
-  const missing = () => new ApiError(404, 'not-found', 'No such layer.');
-  if (ids.length === 0 || ids.length > 16 || !ids.every(isUuid)) throw missing();
-  const token = c.req.query('token');
-  if (token && ids.length > 1)
-    throw new ApiError(
-      400,
-      'bad-request',
-      'A token opens one layer: ask for its tiles alone, or sign in to combine layers.',
-    );
-  const claims = token ? await verifiedToken(c, token, vectorLayerScope(ids[0]!)) : null;
-  const layers = options.bounds
-    ? await layersById(c.var.db, ids, options)
-    : await Promise.all(
-        ids.map((id) =>
-          remembered(
-            c,
-            tileLayers,
-            id,
-            async () => (await layersById(c.var.db, [id]))[0] ?? null,
-            (l) => l !== null,
-          ),
-        ),
-      );
-  for (const id of ids) {
-    const layer = layers.find((l) => l?.id === id);
-    if (!layer) throw missing();
-    if (claims) await assertTokenStands(c, claims, { projectId: layer.projectId, epoch: layer.epoch, isPublic: false });
-    else if (!(await canReadProject(c, layer.projectId))) throw missing();
-  }
-  return ids.map((id) => layers.find((l) => l?.id === id)!);
-}
 
 router.openapi(
   createRoute({
@@ -143,7 +89,7 @@ router.openapi(
     responses: { 200: jsonResponse(z.object({ layers: z.array(LayerSchema) }), 'Layers'), ...errors(401) },
   }),
   async (c) => {
-    const ids = await readableLayerIds(c);
+    const ids = await readableLayerIds(c.var.db, c.var.principal);
     const layers = await layersById(c.var.db, ids, { bounds: true });
     return c.json(
       {
@@ -176,7 +122,8 @@ router.openapi(
     if (!match) throw new ApiError(404, 'not-found', 'Use /vector/{layerId}.json.');
     const layers = await readableLayers(c, [match[1]!], { bounds: true });
     const token = c.req.query('token');
-    const template = `${new URL(c.req.url).origin}/vector/${layers[0]!.id}/{z}/{x}/{y}.mvt${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+    const query = token ? `?token=${encodeURIComponent(token)}` : '';
+    const template = `${new URL(c.req.url).origin}/vector/${layers[0]!.id}/{z}/{x}/{y}.mvt${query}`;
     return c.json(await layerTiles(c, layers).tileJson(template), 200);
   },
 );
@@ -232,7 +179,9 @@ router.openapi(
     path: '/vector/{layerId}/token',
     tags: ['vector'],
     summary: 'A short-lived signed token that opens this layer’s tiles and TileJSON',
-    description: `For any reader of the layer. \`expires_in\` defaults to RESOURCE_TOKEN_TTL and is capped at ${MAX_RESOURCE_TOKEN_TTL} s.`,
+    description:
+      'For any reader of the layer. `expires_in` defaults to RESOURCE_TOKEN_TTL and is capped at ' +
+      `${MAX_RESOURCE_TOKEN_TTL} s.`,
     security: bearerSecurity,
     request: { params: z.object({ layerId: UuidParam }), body: ResourceTokenBody },
     responses: { 201: jsonResponse(ResourceTokenSchema, 'The token'), ...errors(400, 401, 404, 413) },
