@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../platform/db/client';
-import { dataProducts, flights, projects, stacCollections } from '../platform/db/schema';
+import { RASTER_PRODUCT_TYPES, dataProducts, flights, projects, stacCollections } from '../platform/db/schema';
 import { asGeoJSON } from '../platform/db/geometry';
 import { rowsOf } from '../platform/db/rows';
 import { statistics } from '../engines/raster/analysis';
@@ -249,7 +249,6 @@ export function projectCollection(
 }
 
 /** Data product types whose file is a COG, and so an item with a COG asset. */
-const RASTER_PRODUCTS = ['ortho', 'dsm', 'multispectral'] as const;
 /** Statistics in `raster:bands` come from an overview no larger than this (like TiTiler's default). */
 const STATISTICS_SIZE = 1024;
 
@@ -352,7 +351,7 @@ export async function publishProject(
     .where(
       and(
         eq(dataProducts.projectId, projectId),
-        inArray(dataProducts.type, [...RASTER_PRODUCTS]),
+        inArray(dataProducts.type, [...RASTER_PRODUCT_TYPES]),
         isNotNull(dataProducts.r2Key),
         eq(dataProducts.status, 'ready'),
       ),

@@ -14,6 +14,7 @@ import { serveObject } from '../platform/http/object-response';
 import { grantDataProduct } from '../platform/auth/grants';
 import { ApiError } from '../platform/http/problem';
 import { areaGeometry, geometryOut, iso, isoDateTime, text } from '../platform/http/schemas';
+import { dataProductStatus, dataProductType } from '../platform/db/schema';
 import { requireDataProductRole, requireProjectRole } from '../platform/auth/access';
 import { dataProductScope, MAX_RESOURCE_TOKEN_TTL } from '../platform/auth/tokens';
 import { ResourceTokenBody, ResourceTokenSchema, mintResourceToken } from '../platform/auth/resource-token';
@@ -22,8 +23,8 @@ import { createProduct, deleteProduct, editProduct, findProducts, type ProductLo
 
 const router = createRouter();
 
-const ProductType = z.enum(['ortho', 'dsm', 'multispectral', 'pmtiles', 'vector', 'point_cloud', 'raw']);
-const ProductStatus = z.enum(['pending', 'processing', 'ready', 'failed']);
+const ProductType = z.enum(dataProductType.enumValues);
+const ProductStatus = z.enum(dataProductStatus.enumValues);
 const json = z.record(z.string(), z.unknown());
 
 const DataProductSchema = z

@@ -1,4 +1,5 @@
 import type { Database } from '../platform/db/client';
+import { RASTER_PRODUCT_TYPES } from '../platform/db/schema';
 import type { ProductType } from '../engines/tus/protocol';
 import { R2Source } from '../engines/raster/source';
 import { RasterError } from '../engines/raster/errors';
@@ -81,7 +82,7 @@ export const JOB_KIND_NAMES = ['raster', 'vector', 'pmtiles'] as const;
 export type JobKindName = (typeof JOB_KIND_NAMES)[number];
 
 const KINDS: Record<JobKindName, JobKind> = {
-  raster: { productTypes: ['ortho', 'dsm', 'multispectral'], converterWork: 'raster', completion: catalogue },
+  raster: { productTypes: RASTER_PRODUCT_TYPES, converterWork: 'raster', completion: catalogue },
   vector: { productTypes: ['vector'], converterWork: 'vector' },
   pmtiles: {
     productTypes: ['pmtiles'],

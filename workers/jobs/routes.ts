@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../platform/env';
+import { jobState } from '../platform/db/schema';
 import {
   createRouter,
   errors,
@@ -36,7 +37,7 @@ const JobSchema = z
   .object({
     id: z.string().uuid(),
     kind: z.enum(JOB_KIND_NAMES),
-    state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+    state: z.enum(jobState.enumValues),
     progress: z.number().openapi({ description: '0–100' }),
     message: z.string(),
     attempts: z.number().int(),
@@ -88,7 +89,7 @@ router.openapi(
 
 const JobListQuery = z.object({
   project: z.string().uuid().optional(),
-  state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']).optional(),
+  state: z.enum(jobState.enumValues).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional().openapi({ description: 'From the `next` link' }),
 });

@@ -1,6 +1,7 @@
 /** tus 1.0.0 (https://tus.io/protocols/resumable-upload): the protocol's names and header grammar. */
 
 import { ERRORS, type ErrorName, type StatusOf } from '../../platform/errors';
+import { dataProductType } from '../../platform/db/schema';
 
 export const TUS_VERSION = '1.0.0';
 export const TUS_EXTENSIONS = [
@@ -87,8 +88,9 @@ export const DIGEST_NAMES: Record<ChecksumAlgorithm, string> = { sha1: 'SHA-1', 
 
 export const toBase64 = (bytes: ArrayBuffer): string => btoa(String.fromCharCode(...new Uint8Array(bytes)));
 
-const PRODUCT_TYPES = ['ortho', 'dsm', 'multispectral', 'pmtiles', 'vector', 'point_cloud', 'raw'] as const;
-export type ProductType = (typeof PRODUCT_TYPES)[number];
+export type ProductType = (typeof dataProductType.enumValues)[number];
+const PRODUCT_TYPES: readonly string[] = dataProductType.enumValues;
+const isProductType = (type: string): type is ProductType => PRODUCT_TYPES.includes(type);
 
 /** File names each product type may have (checked before any byte is accepted). */
 const EXTENSIONS: Record<ProductType, RegExp | null> = {
@@ -122,8 +124,8 @@ export function uploadTarget(metadata: Record<string, string>): UploadTarget {
         `Upload-Metadata must name "${key}" (project, flight, type and filename are required).`,
       );
   }
-  const type = metadata.type as ProductType;
-  if (!PRODUCT_TYPES.includes(type))
+  const type = metadata.type!;
+  if (!isProductType(type))
     throw new TusError('bad-request', `Upload-Metadata: type must be one of ${PRODUCT_TYPES.join(', ')}.`);
   const filename = metadata.filename!;
   if (filename.length > 255 || /[/\\\0]/.test(filename) || filename === '.' || filename === '..') {

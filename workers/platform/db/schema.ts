@@ -34,6 +34,10 @@ export const dataProductType = pgEnum('data_product_type', [
   'point_cloud',
   'raw',
 ]);
+/** The types drawn as rasters (COGs): a job converts them, the catalog publishes them. */
+export const RASTER_PRODUCT_TYPES = ['ortho', 'dsm', 'multispectral'] as const satisfies ReadonlyArray<
+  (typeof dataProductType.enumValues)[number]
+>;
 export const dataProductStatus = pgEnum('data_product_status', ['pending', 'processing', 'ready', 'failed']);
 export const uploadState = pgEnum('upload_state', [
   'created',
