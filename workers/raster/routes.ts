@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../platform/env';
 import { createRouter, errors, jsonResponse, UuidParam } from '../platform/http/openapi';
 import { ApiError } from '../platform/http/problem';
+import { TileJSON } from '../platform/http/tilejson';
 import { cacheKey, cached, tileCacheControl } from '../platform/http/tile-cache';
 import { metric } from '../platform/http/server-timing';
 import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../platform/auth/grants';
@@ -44,6 +45,15 @@ import {
   type Resampling,
 } from '../engines/raster/warp';
 import type { Block } from '../engines/raster/read';
+import {
+  CogInfo,
+  CogInfoFeature,
+  PointValues,
+  Statistics,
+  StatisticsFeatures,
+  TileMatrixSetDocument,
+  TileMatrixSets,
+} from './schemas';
 
 const router = createRouter();
 
@@ -379,7 +389,7 @@ function mount(prefix: Prefix) {
       tags,
       summary: 'Dataset metadata (TiTiler /cog/info)',
       request: { params, query: withUrl(DatasetQuery.pick({ token: true })) },
-      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Info'), ...errors(400, 401, 404) },
+      responses: { 200: jsonResponse(CogInfo, 'Info'), ...errors(400, 401, 404) },
     }),
     async (c) => c.json(await withDataset(c, prefix, access(c.req.valid('query')), async (cog) => cogInfo(cog)), 200),
   );
@@ -392,15 +402,12 @@ function mount(prefix: Prefix) {
       summary: 'Dataset metadata as a GeoJSON Feature of its footprint',
       request: { params, query: withUrl(DatasetQuery.pick({ token: true })) },
       responses: {
-        200: {
-          description: 'Feature',
-          content: { 'application/geo+json': { schema: z.record(z.string(), z.unknown()) } },
-        },
+        200: { description: 'Feature', content: { 'application/geo+json': { schema: CogInfoFeature } } },
         ...errors(400, 401, 404),
       },
     }),
     async (c) => {
-      const feature = await withDataset(c, prefix, access(c.req.valid('query')), async (cog) => {
+      const feature = await withDataset(c, prefix, access(c.req.valid('query')), async (cog): Promise<CogInfoFeature> => {
         const [w, s, e, n] = boundsIn(cog, 'EPSG:4326') ?? [0, 0, 0, 0];
         return {
           type: 'Feature',
@@ -497,7 +504,7 @@ function mount(prefix: Prefix) {
           maxzoom: z.coerce.number().int().min(0).max(30).optional(),
         }),
       },
-      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'TileJSON'), ...errors(400, 401, 404) },
+      responses: { 200: jsonResponse(TileJSON, 'TileJSON'), ...errors(400, 401, 404) },
     }),
     async (c) => {
       const query = c.req.valid('query') as DatasetParams & {
@@ -508,7 +515,7 @@ function mount(prefix: Prefix) {
       };
       const tms = tmsOf(c.req.valid('param').tileMatrixSetId);
       const format = query.tile_format ? formatOf(query.tile_format) : null;
-      const tilejson = await withDataset(c, prefix, access(query), async (cog) => {
+      const tilejson = await withDataset(c, prefix, access(query), async (cog): Promise<TileJSON> => {
         plan(cog, query);
         const zooms = zoomRange(cog, tms);
         const bounds = boundsIn(cog, 'EPSG:4326') ?? [-180, -90, 180, 90];
@@ -584,15 +591,7 @@ function mount(prefix: Prefix) {
         query: withUrl(DatasetQuery.extend({ coord_crs: z.string().max(128).default('EPSG:4326') })),
       },
       responses: {
-        200: jsonResponse(
-          z.object({
-            coordinates: z.array(z.number()),
-            values: z.array(z.number().nullable()),
-            band_names: z.array(z.string()),
-            masked: z.array(z.boolean()),
-          }),
-          'Values',
-        ),
+        200: jsonResponse(PointValues, 'Values'),
         ...errors(400, 401, 404),
       },
     }),
@@ -702,7 +701,7 @@ function mount(prefix: Prefix) {
       summary: 'Per-band statistics (TiTiler /cog/statistics)',
       request: { params, query: StatisticsQuery },
       responses: {
-        200: jsonResponse(z.record(z.string(), z.record(z.string(), z.unknown())), 'Statistics keyed b1, b2, …'),
+        200: jsonResponse(Statistics, 'Statistics keyed b1, b2, …'),
         ...errors(400, 401, 404),
       },
     }),
@@ -729,7 +728,7 @@ function mount(prefix: Prefix) {
       responses: {
         200: {
           description: 'The features with properties.statistics',
-          content: { 'application/geo+json': { schema: z.record(z.string(), z.unknown()) } },
+          content: { 'application/geo+json': { schema: StatisticsFeatures } },
         },
         ...errors(400, 401, 404, 413),
       },
@@ -748,7 +747,7 @@ function mount(prefix: Prefix) {
         }
         return body.type === 'FeatureCollection' ? { ...body, features: out } : out[0];
       });
-      return c.json(result as Record<string, unknown>, 200, { 'content-type': 'application/geo+json' });
+      return c.json(result as StatisticsFeatures, 200, { 'content-type': 'application/geo+json' });
     },
   );
 
@@ -1012,7 +1011,7 @@ router.openapi(
     tags: ['raster (by key)'],
     summary: 'The TileMatrixSets tiles can be asked in',
     responses: {
-      200: jsonResponse(z.object({ tileMatrixSets: z.array(z.record(z.string(), z.unknown())) }), 'TileMatrixSets'),
+      200: jsonResponse(TileMatrixSets, 'TileMatrixSets'),
     },
   }),
   (c) => {
@@ -1045,7 +1044,7 @@ router.openapi(
     tags: ['raster (by key)'],
     summary: 'One TileMatrixSet (OGC 2.0 JSON)',
     request: { params: z.object({ tileMatrixSetId: z.string() }) },
-    responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'TileMatrixSet'), ...errors(404) },
+    responses: { 200: jsonResponse(TileMatrixSetDocument, 'TileMatrixSet'), ...errors(404) },
   }),
   (c) => c.json(tileMatrixSetDocument(tmsOf(c.req.valid('param').tileMatrixSetId)), 200),
 );

@@ -9,6 +9,7 @@ import { drain } from '../platform/http/drain';
 import { ApiError, problemResponse } from '../platform/http/problem';
 import { isUuid, requireProjectRole } from '../platform/auth/access';
 import { jobKindFor } from '../jobs/kinds';
+import { UploadStatusSchema } from './schemas';
 import type { Caller, Outcome } from '../../durable-objects/upload-session';
 import {
   CHECKSUM_ALGORITHMS,
@@ -312,7 +313,7 @@ router.openAPIRegistry.registerPath({
   summary: 'The upload’s status as JSON: offset, length, state, jobId, dataProductId',
   request: { params: tusParams },
   responses: {
-    200: { description: 'Status', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+    200: { description: 'Status', content: { 'application/json': { schema: UploadStatusSchema } } },
     ...problems,
   },
 });

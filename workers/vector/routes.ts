@@ -7,6 +7,7 @@ import { ApiError } from '../platform/http/problem';
 import { cacheKey, cached, tileCacheControl } from '../platform/http/tile-cache';
 import { metric } from '../platform/http/server-timing';
 import { text } from '../platform/http/schemas';
+import { TileJSON } from '../platform/http/tilejson';
 import { rowsOf } from '../platform/db/rows';
 import { canReadSql, isUuid, requireProjectRole } from '../platform/auth/access';
 import { FeatureCollection } from './geojson';
@@ -167,7 +168,7 @@ router.openapi(
       params: z.object({ layer: z.string().openapi({ example: '0b9d…e4.json' }) }),
       query: z.object({ token: z.string().optional() }),
     },
-    responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'TileJSON'), ...errors(401, 404) },
+    responses: { 200: jsonResponse(TileJSON, 'TileJSON'), ...errors(401, 404) },
   }),
   async (c) => {
     const match = /^([0-9a-f-]{36})\.json$/i.exec(c.req.valid('param').layer);
@@ -190,7 +191,7 @@ router.openapi(
         maxzoom: 22,
         bounds,
         center: [(bounds[0]! + bounds[2]!) / 2, (bounds[1]! + bounds[3]!) / 2, 2],
-      },
+      } satisfies TileJSON,
       200,
     );
   },
