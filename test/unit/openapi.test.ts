@@ -6,6 +6,7 @@ interface Schema {
   type?: string | string[];
   properties?: Record<string, Schema>;
   additionalProperties?: boolean | Schema;
+  items?: Schema;
   allOf?: Schema[];
   oneOf?: Schema[];
   anyOf?: Schema[];
@@ -22,20 +23,24 @@ const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch']);
 const isJson = (mediaType: string) => /^application\/(?:[\w.-]+\+)?json$/.test(mediaType);
 
 /**
- * A schema that says nothing beyond "some object": no named members, no reference, no composition,
- * and any member allowed (`additionalProperties` absent, true or the empty schema).
+ * A schema that says nothing beyond "some object": no named members, no reference, no composition
+ * and any member allowed (`additionalProperties` absent, true or the empty schema). Followed through
+ * references, array items, map values and compositions, so a list or map of anything is free-form too.
  */
 function isFreeForm(schema: Schema, doc: Document): boolean {
   if (schema.$ref) {
     const target = doc.components?.schemas?.[schema.$ref.replace('#/components/schemas/', '')];
     return target === undefined || isFreeForm(target, doc);
   }
-  const types = [schema.type].flat();
-  if (!types.includes('object') && schema.type !== undefined) return false;
+  const members = [...(schema.allOf ?? []), ...(schema.oneOf ?? []), ...(schema.anyOf ?? [])];
+  if (members.length > 0) return members.every((member) => isFreeForm(member, doc));
+  const types = [schema.type ?? 'object'].flat();
+  if (types.includes('array')) return schema.items !== undefined && isFreeForm(schema.items, doc);
+  if (!types.includes('object')) return false;
   if (schema.properties && Object.keys(schema.properties).length > 0) return false;
-  if (schema.allOf || schema.oneOf || schema.anyOf) return false;
   const extra = schema.additionalProperties;
-  return extra === undefined || extra === true || (typeof extra === 'object' && Object.keys(extra).length === 0);
+  if (extra === undefined || extra === true) return true;
+  return typeof extra === 'object' && (Object.keys(extra).length === 0 || isFreeForm(extra, doc));
 }
 
 describe('the OpenAPI document', () => {
@@ -44,9 +49,11 @@ describe('the OpenAPI document', () => {
     const doc = await response.json<Document>();
     const untyped: string[] = [];
     const operations = new Set<string>();
+    let walked = 0;
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(item)) {
         if (!METHODS.has(method)) continue;
+        walked++;
         for (const [status, answer] of Object.entries(operation.responses ?? {})) {
           if (!status.startsWith('2')) continue;
           for (const [mediaType, { schema }] of Object.entries(answer.content ?? {})) {
@@ -59,6 +66,8 @@ describe('the OpenAPI document', () => {
       }
     }
     expect(untyped, 'JSON answers documented as a free-form object').toEqual([]);
-    expect(operations.size).toBeGreaterThan(100);
+    // Not vacuous: 82 of the 113 operations answer JSON today (the rest images, tiles, XML, bytes, 204s).
+    expect(walked).toBeGreaterThan(100);
+    expect(operations.size).toBeGreaterThan(80);
   });
 });

@@ -38,6 +38,8 @@ import { visibleCollections, visibleItems } from './visibility';
 import { publishProject, unpublishProject } from './publish';
 import { R2Source } from '../engines/raster/source';
 import { sqlList } from '../platform/db/sql';
+import { Conformance, Queryables, type Link } from '../platform/http/ogc';
+import { ItemCollection, ItemsAdded, StacCollection, StacCollections, StacItem, StacLandingPage } from './schemas';
 
 const router = createRouter();
 const tags = ['STAC'];
@@ -258,7 +260,7 @@ router.openapi(
     path: '/stac',
     tags,
     summary: 'STAC API landing page',
-    responses: { 200: jsonResponse(anyJson, 'Catalog') },
+    responses: { 200: jsonResponse(StacLandingPage, 'Catalog') },
   }),
   (c) => {
     const root = stacRoot(c);
@@ -289,7 +291,7 @@ router.openapi(
           },
           { rel: 'service-doc', type: 'text/html', href: `${origin(c)}/docs` },
         ],
-      },
+      } satisfies StacLandingPage,
       200,
     );
   },
@@ -301,7 +303,7 @@ router.openapi(
     path: '/stac/conformance',
     tags,
     summary: 'Conformance classes honoured',
-    responses: { 200: jsonResponse(z.object({ conformsTo: z.array(z.string()) }), 'Conformance') },
+    responses: { 200: jsonResponse(Conformance, 'Conformance') },
   }),
   (c) => c.json({ conformsTo: CONFORMANCE }, 200),
 );
@@ -310,7 +312,7 @@ const schemaResponse = (schema: Record<string, unknown>) =>
   handBuilt(new Response(JSON.stringify(schema), { headers: { 'content-type': 'application/schema+json' } }));
 const CollectionParams = z.object({ collectionId: z.string().max(256) });
 const SchemaResponses = {
-  200: { description: 'JSON Schema', content: { 'application/schema+json': { schema: anyJson } } },
+  200: { description: 'JSON Schema', content: { 'application/schema+json': { schema: Queryables } } },
   ...errors(404),
 };
 
@@ -377,7 +379,7 @@ router.openapi(
     tags,
     summary: 'Collections the caller can see (collection search: q, bbox, datetime)',
     request: { query: CollectionSearchQuery },
-    responses: { 200: jsonResponse(anyJson, 'Collections'), ...errors(400) },
+    responses: { 200: jsonResponse(StacCollections, 'Collections'), ...errors(400) },
   }),
   async (c) => {
     const query = c.req.valid('query');
@@ -400,7 +402,7 @@ router.openapi(
     });
     const root = stacRoot(c);
     const url = new URL(c.req.url);
-    const links: Array<Record<string, unknown>> = [
+    const links: Link[] = [
       { rel: 'self', type: JSON_TYPE, href: url.toString() },
       { rel: 'root', type: JSON_TYPE, href: root },
       { rel: 'parent', type: JSON_TYPE, href: root },
@@ -424,7 +426,7 @@ router.openapi(
     tags,
     summary: 'A collection',
     request: { params: CollectionParams },
-    responses: { 200: jsonResponse(anyJson, 'Collection'), ...errors(404) },
+    responses: { 200: jsonResponse(StacCollection, 'Collection'), ...errors(404) },
   }),
   async (c) =>
     c.json(collectionDocument(await visibleCollection(c, c.req.valid('param').collectionId), stacRoot(c)), 200),
@@ -439,7 +441,7 @@ router.openapi(
     description: 'A project’s own collection is created by POST /projects/{projectId}/stac/publish.',
     security: bearerSecurity,
     request: { body: jsonBody(anyJson, 'A STAC Collection') },
-    responses: { 201: jsonResponse(anyJson, 'Created'), ...errors(400, 401, 403, 409, 413) },
+    responses: { 201: jsonResponse(StacCollection, 'Created'), ...errors(400, 401, 403, 409, 413) },
   }),
   async (c) => {
     if (!c.var.principal)
@@ -468,7 +470,7 @@ router.openapi(
     summary: 'Replace a collection (project managers; administrators)',
     security: bearerSecurity,
     request: { params: CollectionParams, body: jsonBody(anyJson, 'A STAC Collection') },
-    responses: { 200: jsonResponse(anyJson, 'Replaced'), ...errors(400, 401, 403, 404, 413) },
+    responses: { 200: jsonResponse(StacCollection, 'Replaced'), ...errors(400, 401, 403, 404, 413) },
   }),
   async (c) => {
     const row = await requireCollectionWrite(c, c.req.valid('param').collectionId, 'manager');
@@ -484,7 +486,7 @@ router.openapi(
     summary: 'Change part of a collection (JSON Merge Patch)',
     security: bearerSecurity,
     request: { params: CollectionParams, body: jsonBody(anyJson, 'RFC 7396 merge patch') },
-    responses: { 200: jsonResponse(anyJson, 'Patched'), ...errors(400, 401, 403, 404, 413) },
+    responses: { 200: jsonResponse(StacCollection, 'Patched'), ...errors(400, 401, 403, 404, 413) },
   }),
   async (c) => {
     const row = await requireCollectionWrite(c, c.req.valid('param').collectionId, 'manager');
@@ -537,7 +539,7 @@ const SearchQuery = z.object({
   fields: z.string().optional().openapi({ description: 'e.g. id,-geometry,properties.gsd' }),
 });
 const ItemCollectionResponse = {
-  200: { description: 'ItemCollection', content: { [GEOJSON]: { schema: anyJson } } },
+  200: { description: 'ItemCollection', content: { [GEOJSON]: { schema: ItemCollection } } },
   ...errors(400),
 };
 
@@ -594,7 +596,7 @@ router.openapi(
     tags,
     summary: 'An item',
     request: { params: ItemParams },
-    responses: { 200: { description: 'Item', content: { [GEOJSON]: { schema: anyJson } } }, ...errors(404) },
+    responses: { 200: { description: 'Item', content: { [GEOJSON]: { schema: StacItem } } }, ...errors(404) },
   }),
   async (c) => {
     const { collectionId, itemId } = c.req.valid('param');
@@ -616,7 +618,10 @@ router.openapi(
     summary: 'Add an item, or a FeatureCollection of items (project managers)',
     security: bearerSecurity,
     request: { params: CollectionParams, body: jsonBody(anyJson, 'A STAC Item or a FeatureCollection of them') },
-    responses: { 201: jsonResponse(anyJson, 'Created'), ...errors(400, 401, 403, 404, 409, 413) },
+    responses: {
+      201: jsonResponse(z.union([StacItem, ItemsAdded]), 'The item, or for a FeatureCollection the ids added'),
+      ...errors(400, 401, 403, 404, 409, 413),
+    },
   }),
   async (c) => {
     const { collectionId } = c.req.valid('param');
@@ -684,7 +689,7 @@ router.openapi(
     security: bearerSecurity,
     request: { params: ItemParams, body: jsonBody(anyJson, 'A STAC Item') },
     responses: {
-      200: { description: 'Item', content: { [GEOJSON]: { schema: anyJson } } },
+      200: { description: 'Item', content: { [GEOJSON]: { schema: StacItem } } },
       ...errors(400, 401, 403, 404, 413),
     },
   }),
@@ -705,7 +710,7 @@ router.openapi(
     security: bearerSecurity,
     request: { params: ItemParams, body: jsonBody(anyJson, 'RFC 7396 merge patch') },
     responses: {
-      200: { description: 'Item', content: { [GEOJSON]: { schema: anyJson } } },
+      200: { description: 'Item', content: { [GEOJSON]: { schema: StacItem } } },
       ...errors(400, 401, 403, 404, 413),
     },
   }),

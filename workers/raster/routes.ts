@@ -407,7 +407,7 @@ function mount(prefix: Prefix) {
       },
     }),
     async (c) => {
-      const feature = await withDataset(c, prefix, access(c.req.valid('query')), async (cog): Promise<CogInfoFeature> => {
+      const feature = await withDataset(c, prefix, access(c.req.valid('query')), async (cog) => {
         const [w, s, e, n] = boundsIn(cog, 'EPSG:4326') ?? [0, 0, 0, 0];
         return {
           type: 'Feature',
@@ -425,7 +425,7 @@ function mount(prefix: Prefix) {
             ],
           },
           properties: cogInfo(cog),
-        };
+        } satisfies CogInfoFeature;
       });
       return c.json(feature, 200, { 'content-type': 'application/geo+json' });
     },
@@ -515,7 +515,7 @@ function mount(prefix: Prefix) {
       };
       const tms = tmsOf(c.req.valid('param').tileMatrixSetId);
       const format = query.tile_format ? formatOf(query.tile_format) : null;
-      const tilejson = await withDataset(c, prefix, access(query), async (cog): Promise<TileJSON> => {
+      const tilejson = await withDataset(c, prefix, access(query), async (cog) => {
         plan(cog, query);
         const zooms = zoomRange(cog, tms);
         const bounds = boundsIn(cog, 'EPSG:4326') ?? [-180, -90, 180, 90];
@@ -537,7 +537,7 @@ function mount(prefix: Prefix) {
           maxzoom,
           bounds,
           center: [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, minzoom],
-        };
+        } satisfies TileJSON;
       });
       return c.json(tilejson, 200);
     },

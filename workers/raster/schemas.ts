@@ -89,7 +89,9 @@ export type StatisticsFeatures = z.infer<typeof StatisticsFeatures>;
 
 export const TileMatrixSets = z
   .object({
-    tileMatrixSets: z.array(z.object({ id: z.string(), title: z.string(), uri: z.string(), crs: z.string(), links: z.array(Link) })),
+    tileMatrixSets: z.array(
+      z.object({ id: z.string(), title: z.string(), uri: z.string(), crs: z.string(), links: z.array(Link) }),
+    ),
   })
   .openapi('TileMatrixSets');
 

@@ -41,3 +41,4 @@ export const Queryables = z
     additionalProperties: z.boolean(),
   })
   .openapi('Queryables');
+export type Queryables = z.infer<typeof Queryables>;
