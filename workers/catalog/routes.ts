@@ -39,7 +39,7 @@ import { publishProject, unpublishProject } from './publish';
 import { R2Source } from '../engines/raster/source';
 import { sqlList } from '../platform/db/sql';
 import { Conformance, Queryables, type Link } from '../platform/http/ogc';
-import { ItemCollection, ItemsAdded, StacCollection, StacCollections, StacItem, StacLandingPage } from './schemas';
+import { ItemCollection, ItemsCreated, StacCollection, StacCollections, StacItem, StacLandingPage } from './schemas';
 
 const router = createRouter();
 const tags = ['STAC'];
@@ -618,10 +618,7 @@ router.openapi(
     summary: 'Add an item, or a FeatureCollection of items (project managers)',
     security: bearerSecurity,
     request: { params: CollectionParams, body: jsonBody(anyJson, 'A STAC Item or a FeatureCollection of them') },
-    responses: {
-      201: jsonResponse(z.union([StacItem, ItemsAdded]), 'The item, or for a FeatureCollection the ids added'),
-      ...errors(400, 401, 403, 404, 409, 413),
-    },
+    responses: { 201: jsonResponse(ItemsCreated, 'Created'), ...errors(400, 401, 403, 404, 409, 413) },
   }),
   async (c) => {
     const { collectionId } = c.req.valid('param');

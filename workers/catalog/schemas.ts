@@ -91,4 +91,7 @@ export const ItemCollection = z
   .openapi('ItemCollection');
 
 /** POST of a FeatureCollection of items: how many were added, and their ids. */
-export const ItemsAdded = z.object({ added: z.number().int(), ids: z.array(z.string()) }).openapi('StacItemsAdded');
+const ItemsAdded = z.object({ added: z.number().int(), ids: z.array(z.string()) }).openapi('StacItemsAdded');
+
+/** What POST …/items answers: the item stored, or for a FeatureCollection the ids added. */
+export const ItemsCreated = z.union([StacItem, ItemsAdded]).openapi('StacItemsCreated');
