@@ -53,7 +53,7 @@ export const PointValues = z
   .openapi('PointValues');
 
 export const BandStatistics = z
-  .object({
+  .looseObject({
     min: value,
     max: value,
     mean: value,
@@ -68,9 +68,10 @@ export const BandStatistics = z
     valid_percent: z.number(),
     masked_pixels: z.number().int(),
     valid_pixels: z.number().int(),
+    percentile_2: value.optional(),
+    percentile_98: value.optional(),
   })
-  .and(z.record(z.templateLiteral(['percentile_', z.number()]), value))
-  .openapi('BandStatistics', { description: 'Also percentile_{p} for each percentile asked (2 and 98 by default)' });
+  .openapi('BandStatistics', { description: 'percentile_{p} for each percentile asked (2 and 98 by default)' });
 
 export const Statistics = z
   .record(z.string(), BandStatistics)

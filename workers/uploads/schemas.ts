@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 /** GET /uploads/{id}: the tus offset and length, and what became of the file once complete. */
 export const UploadStatusSchema = z
   .object({
-    id: z.string().uuid(),
+    id: z.string().openapi({ description: '32 hexadecimal digits' }),
     offset: z.number().int(),
     length: z.number().int().nullable().openapi({ description: 'null while the length is deferred' }),
     state: z.enum(['created', 'uploading', 'completed', 'expired', 'terminated', 'failed']),
