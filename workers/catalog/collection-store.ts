@@ -1,7 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../platform/db/client';
 import { rowsOf } from '../platform/db/rows';
-import type { CollectionRecord } from './collection';
+import type { CollectionContent, CollectionRecord } from './collection';
+import type { StacCollection } from './schemas';
 import type { Interval } from '../engines/cql2/datetime';
 import { CatalogError } from '../engines/cql2/errors';
 import { bbox2d, STAC_VERSION, type Link } from './item';
@@ -11,7 +12,7 @@ export interface CollectionRow {
   id: string;
   project_id: string | null;
   is_published: boolean;
-  content: Record<string, unknown>;
+  content: CollectionContent;
 }
 
 export interface CollectionSearch {
@@ -140,7 +141,7 @@ export function assertSameId(bodyId: unknown, pathId: string, field = 'id'): voi
 }
 
 /** A stored collection as a STAC Collection document, with the links this API generates. */
-export function collectionDocument(row: CollectionRow, root: string): Record<string, unknown> {
+export function collectionDocument(row: CollectionRow, root: string): StacCollection {
   const self = `${root}/collections/${encodeURIComponent(row.id)}`;
   const stored = (row.content.links as Link[] | undefined) ?? [];
   return {

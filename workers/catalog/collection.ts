@@ -17,6 +17,9 @@ const collectionSchema = z.looseObject({
   links: z.array(link).default([]),
 });
 
+/** A collection document as checked on its way in. */
+export type CollectionContent = z.output<typeof collectionSchema>;
+
 /** A collection as stored: searchable columns beside the document. */
 export interface CollectionRecord {
   id: string;
@@ -28,7 +31,7 @@ export interface CollectionRecord {
   temporalStart: Date | null;
   temporalEnd: Date | null;
   /** The whole document except what the API generates (generated links). */
-  content: Record<string, unknown>;
+  content: CollectionContent;
 }
 
 /** Checks a collection against STAC 1.0's core rules (id, description, license, extent, links). */

@@ -33,6 +33,8 @@ import {
 import { visibleCollections, visibleItems, visibleItemsIn } from './visibility';
 import { publishProject, unpublishProject } from './publish';
 import { R2Source } from '../engines/raster/source';
+import { Conformance, Queryables, type Link } from '../platform/http/ogc';
+import { ItemCollection, ItemsCreated, StacCollection, StacCollections, StacItem, StacLandingPage } from './schemas';
 
 const router = createRouter();
 const tags = ['STAC'];
@@ -180,7 +182,7 @@ router.openapi(
     path: '/stac',
     tags,
     summary: 'STAC API landing page',
-    responses: { 200: jsonResponse(anyJson, 'Catalog') },
+    responses: { 200: jsonResponse(StacLandingPage, 'Catalog') },
   }),
   (c) => {
     const root = stacRoot(c);
@@ -211,7 +213,7 @@ router.openapi(
           },
           { rel: 'service-doc', type: 'text/html', href: `${origin(c)}/docs` },
         ],
-      },
+      } satisfies StacLandingPage,
       200,
     );
   },
@@ -223,7 +225,7 @@ router.openapi(
     path: '/stac/conformance',
     tags,
     summary: 'Conformance classes honoured',
-    responses: { 200: jsonResponse(z.object({ conformsTo: z.array(z.string()) }), 'Conformance') },
+    responses: { 200: jsonResponse(Conformance, 'Conformance') },
   }),
   (c) => c.json({ conformsTo: CONFORMANCE }, 200),
 );
@@ -232,7 +234,7 @@ const schemaResponse = (schema: Record<string, unknown>) =>
   handBuilt(new Response(JSON.stringify(schema), { headers: { 'content-type': 'application/schema+json' } }));
 const CollectionParams = z.object({ collectionId: z.string().max(256) });
 const SchemaResponses = {
-  200: { description: 'JSON Schema', content: { 'application/schema+json': { schema: anyJson } } },
+  200: { description: 'JSON Schema', content: { 'application/schema+json': { schema: Queryables } } },
   ...errors(404),
 };
 
@@ -299,7 +301,7 @@ router.openapi(
     tags,
     summary: 'Collections the caller can see (collection search: q, bbox, datetime)',
     request: { query: CollectionSearchQuery },
-    responses: { 200: jsonResponse(anyJson, 'Collections'), ...errors(400) },
+    responses: { 200: jsonResponse(StacCollections, 'Collections'), ...errors(400) },
   }),
   async (c) => {
     const query = c.req.valid('query');
@@ -322,7 +324,7 @@ router.openapi(
     });
     const root = stacRoot(c);
     const url = new URL(c.req.url);
-    const links: Array<Record<string, unknown>> = [
+    const links: Link[] = [
       { rel: 'self', type: JSON_TYPE, href: url.toString() },
       { rel: 'root', type: JSON_TYPE, href: root },
       { rel: 'parent', type: JSON_TYPE, href: root },
@@ -346,7 +348,7 @@ router.openapi(
     tags,
     summary: 'A collection',
     request: { params: CollectionParams },
-    responses: { 200: jsonResponse(anyJson, 'Collection'), ...errors(404) },
+    responses: { 200: jsonResponse(StacCollection, 'Collection'), ...errors(404) },
   }),
   async (c) =>
     c.json(collectionDocument(await visibleCollection(c, c.req.valid('param').collectionId), stacRoot(c)), 200),
@@ -361,7 +363,7 @@ router.openapi(
     description: 'A project’s own collection is created by POST /projects/{projectId}/stac/publish.',
     security: bearerSecurity,
     request: { body: jsonBody(anyJson, 'A STAC Collection') },
-    responses: { 201: jsonResponse(anyJson, 'Created'), ...errors(400, 401, 403, 409, 413) },
+    responses: { 201: jsonResponse(StacCollection, 'Created'), ...errors(400, 401, 403, 409, 413) },
   }),
   async (c) => {
     if (!c.var.principal)
@@ -390,7 +392,7 @@ router.openapi(
     summary: 'Replace a collection (project managers; administrators)',
     security: bearerSecurity,
     request: { params: CollectionParams, body: jsonBody(anyJson, 'A STAC Collection') },
-    responses: { 200: jsonResponse(anyJson, 'Replaced'), ...errors(400, 401, 403, 404, 413) },
+    responses: { 200: jsonResponse(StacCollection, 'Replaced'), ...errors(400, 401, 403, 404, 413) },
   }),
   async (c) => {
     const row = await requireCollectionWrite(c, c.req.valid('param').collectionId, 'manager');
@@ -406,7 +408,7 @@ router.openapi(
     summary: 'Change part of a collection (JSON Merge Patch)',
     security: bearerSecurity,
     request: { params: CollectionParams, body: jsonBody(anyJson, 'RFC 7396 merge patch') },
-    responses: { 200: jsonResponse(anyJson, 'Patched'), ...errors(400, 401, 403, 404, 413) },
+    responses: { 200: jsonResponse(StacCollection, 'Patched'), ...errors(400, 401, 403, 404, 413) },
   }),
   async (c) => {
     const row = await requireCollectionWrite(c, c.req.valid('param').collectionId, 'manager');
@@ -459,7 +461,7 @@ const SearchQuery = z.object({
   fields: z.string().optional().openapi({ description: 'e.g. id,-geometry,properties.gsd' }),
 });
 const ItemCollectionResponse = {
-  200: { description: 'ItemCollection', content: { [GEOJSON]: { schema: anyJson } } },
+  200: { description: 'ItemCollection', content: { [GEOJSON]: { schema: ItemCollection } } },
   ...errors(400),
 };
 
@@ -516,7 +518,7 @@ router.openapi(
     tags,
     summary: 'An item',
     request: { params: ItemParams },
-    responses: { 200: { description: 'Item', content: { [GEOJSON]: { schema: anyJson } } }, ...errors(404) },
+    responses: { 200: { description: 'Item', content: { [GEOJSON]: { schema: StacItem } } }, ...errors(404) },
   }),
   async (c) => {
     const { collectionId, itemId } = c.req.valid('param');
@@ -538,7 +540,7 @@ router.openapi(
     summary: 'Add an item, or a FeatureCollection of items (project managers)',
     security: bearerSecurity,
     request: { params: CollectionParams, body: jsonBody(anyJson, 'A STAC Item or a FeatureCollection of them') },
-    responses: { 201: jsonResponse(anyJson, 'Created'), ...errors(400, 401, 403, 404, 409, 413) },
+    responses: { 201: jsonResponse(ItemsCreated, 'Created'), ...errors(400, 401, 403, 404, 409, 413) },
   }),
   async (c) => {
     const { collectionId } = c.req.valid('param');
@@ -607,7 +609,7 @@ router.openapi(
     security: bearerSecurity,
     request: { params: ItemParams, body: jsonBody(anyJson, 'A STAC Item') },
     responses: {
-      200: { description: 'Item', content: { [GEOJSON]: { schema: anyJson } } },
+      200: { description: 'Item', content: { [GEOJSON]: { schema: StacItem } } },
       ...errors(400, 401, 403, 404, 413),
     },
   }),
@@ -628,7 +630,7 @@ router.openapi(
     security: bearerSecurity,
     request: { params: ItemParams, body: jsonBody(anyJson, 'RFC 7396 merge patch') },
     responses: {
-      200: { description: 'Item', content: { [GEOJSON]: { schema: anyJson } } },
+      200: { description: 'Item', content: { [GEOJSON]: { schema: StacItem } } },
       ...errors(400, 401, 403, 404, 413),
     },
   }),

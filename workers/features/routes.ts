@@ -2,12 +2,14 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../platform/env';
 import { createRouter, errors, jsonResponse } from '../platform/http/openapi';
+import { Conformance, Queryables } from '../platform/http/ogc';
 import { ApiError } from '../platform/http/problem';
 import { layersById, readableLayerIds, type LayerRow } from '../vector/layers';
 import { compileCql2 } from '../engines/cql2/cql2';
 import { isRefusedInput } from '../platform/db/errors';
 import { parseCql2Text } from '../engines/cql2/cql2-text';
 import { featureResolver, getItem, queryItems } from './store';
+import { Collection, Collections, Feature, FeatureCollection, LandingPage } from './schemas';
 import { readableLayers } from '../vector/readable';
 
 const router = createRouter();
@@ -65,7 +67,7 @@ router.openapi(
     path: '/features',
     tags,
     summary: 'OGC API Features landing page',
-    responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Landing page') },
+    responses: { 200: jsonResponse(LandingPage, 'Landing page') },
   }),
   (c) =>
     c.json(
@@ -100,7 +102,7 @@ router.openapi(
     path: '/features/conformance',
     tags,
     summary: 'Conformance classes honoured',
-    responses: { 200: jsonResponse(z.object({ conformsTo: z.array(z.string()) }), 'Conformance') },
+    responses: { 200: jsonResponse(Conformance, 'Conformance') },
   }),
   (c) => c.json({ conformsTo: CONFORMANCE }, 200),
 );
@@ -111,7 +113,7 @@ router.openapi(
     path: '/features/collections',
     tags,
     summary: 'The layers the caller can read',
-    responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Collections') },
+    responses: { 200: jsonResponse(Collections, 'Collections') },
   }),
   async (c) => {
     const ids = await readableLayerIds(c.var.db, c.var.principal);
@@ -140,7 +142,7 @@ router.openapi(
     tags,
     summary: 'A collection',
     request: { params: CollectionParams },
-    responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Collection'), ...errors(404) },
+    responses: { 200: jsonResponse(Collection, 'Collection'), ...errors(404) },
   }),
   async (c) =>
     c.json(
@@ -159,7 +161,7 @@ router.openapi(
     responses: {
       200: {
         description: 'Queryables',
-        content: { 'application/schema+json': { schema: z.record(z.string(), z.unknown()) } },
+        content: { 'application/schema+json': { schema: Queryables } },
       },
       ...errors(404),
     },
@@ -177,7 +179,7 @@ router.openapi(
           ...Object.fromEntries(Object.entries(layer!.fields).map(([name, type]) => [name, { title: name, type }])),
         },
         additionalProperties: false,
-      },
+      } satisfies Queryables,
       200,
       { 'content-type': 'application/schema+json' },
     );
@@ -228,7 +230,7 @@ router.openapi(
     summary: 'Features, filtered and paged',
     request: { params: CollectionParams, query: ItemsQuery },
     responses: {
-      200: { description: 'FeatureCollection', content: { [GEOJSON]: { schema: z.record(z.string(), z.unknown()) } } },
+      200: { description: 'FeatureCollection', content: { [GEOJSON]: { schema: FeatureCollection } } },
       ...errors(400, 404),
     },
   }),
@@ -297,7 +299,7 @@ router.openapi(
         numberReturned: page.features.length,
         timeStamp: new Date().toISOString(),
         links,
-      },
+      } satisfies FeatureCollection,
       200,
       { 'content-type': GEOJSON },
     );
@@ -312,7 +314,7 @@ router.openapi(
     summary: 'One feature',
     request: { params: CollectionParams.extend({ featureId: z.string() }) },
     responses: {
-      200: { description: 'Feature', content: { [GEOJSON]: { schema: z.record(z.string(), z.unknown()) } } },
+      200: { description: 'Feature', content: { [GEOJSON]: { schema: Feature } } },
       ...errors(404),
     },
   }),

@@ -2,12 +2,13 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../platform/db/client';
 import { rowsOf } from '../platform/db/rows';
 import { FilterError, coerceJson, type Resolver } from '../engines/cql2/cql2';
+import type { Geometry } from '../engines/cql2/geojson';
 import { selectedProperties } from '../vector/layers';
 
 export interface Feature {
   type: 'Feature';
   id: number;
-  geometry: unknown;
+  geometry: Geometry;
   properties: Record<string, unknown>;
 }
 
@@ -60,7 +61,7 @@ export async function queryItems(db: Database, q: ItemsQuery): Promise<{ numberM
   const [count] = rowsOf<{ n: number }>(
     await db.execute(sql`SELECT count(*)::int AS n FROM vector_features f WHERE ${where}`),
   );
-  const rows = rowsOf<{ id: string | number; geometry: unknown; properties: Record<string, unknown> }>(
+  const rows = rowsOf<{ id: string | number; geometry: Geometry; properties: Record<string, unknown> }>(
     await db.execute(sql`
       SELECT f.id, ST_AsGeoJSON(f.geom, 9)::json AS geometry, ${selectedProperties(q.properties)} AS properties
       FROM vector_features f WHERE ${where}
@@ -74,7 +75,7 @@ export async function queryItems(db: Database, q: ItemsQuery): Promise<{ numberM
 }
 
 export async function getItem(db: Database, layerId: string, featureId: number): Promise<Feature | null> {
-  const [row] = rowsOf<{ id: string | number; geometry: unknown; properties: Record<string, unknown> }>(
+  const [row] = rowsOf<{ id: string | number; geometry: Geometry; properties: Record<string, unknown> }>(
     await db.execute(sql`
     SELECT f.id, ST_AsGeoJSON(f.geom, 9)::json AS geometry, f.properties FROM vector_features f WHERE f.layer_id = ${layerId}::uuid AND f.id = ${featureId}`),
   );

@@ -8,6 +8,8 @@ import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../platform/
 import { isUuid } from '../platform/auth/access';
 import { openArchive } from '../engines/pmtiles/archive';
 import { ArchiveTiles, guard } from './source';
+import { TileJSON } from '../platform/http/tilejson';
+import { PMTilesMetadata } from './schemas';
 
 const router = createRouter();
 
@@ -113,7 +115,7 @@ router.openAPIRegistry.registerPath({
   summary: 'TileJSON 3.0.0 of the archive (vector_layers for MVT)',
   request: { params: z.object({ name: z.string() }) },
   responses: {
-    200: { description: 'TileJSON', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+    200: { description: 'TileJSON', content: { 'application/json': { schema: TileJSON } } },
     ...problems,
   },
 });
@@ -124,7 +126,7 @@ router.openAPIRegistry.registerPath({
   summary: 'The archive’s JSON metadata',
   request: { params: z.object({ name: z.string() }) },
   responses: {
-    200: { description: 'Metadata', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+    200: { description: 'Metadata', content: { 'application/json': { schema: PMTilesMetadata } } },
     ...problems,
   },
 });

@@ -1,7 +1,8 @@
 import { tileTypeExt, type Header, type PMTiles } from 'pmtiles';
 import { ApiError } from '../platform/http/problem';
 import type { ObjectGrant } from '../platform/auth/grants';
-import type { Bounds, DrawnTile, TileCoord, TileJson, TileSource } from '../platform/tiles/source';
+import type { TileJSON } from '../platform/http/tilejson';
+import type { Bounds, DrawnTile, TileCoord, TileSource } from '../platform/tiles/source';
 import { ArchiveNotFound, TILE_FORMATS } from '../engines/pmtiles/archive';
 import { errorMessage } from '../platform/util/error-message';
 
@@ -16,7 +17,7 @@ export async function guard<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-const isTileJson = (value: unknown): value is TileJson =>
+const isTileJson = (value: unknown): value is TileJSON =>
   typeof value === 'object' && value !== null && 'tilejson' in value && value.tilejson === '3.0.0';
 
 /** A PMTiles archive in the bucket, as map tiles (the PMTiles worker's, with our access and caches). */
@@ -89,7 +90,7 @@ export class ArchiveTiles implements TileSource {
   }
 
   /** The library's TileJSON (metadata's layers, attribution, name; the header's bounds and center). */
-  async tileJson(template: string): Promise<TileJson> {
+  async tileJson(template: string): Promise<TileJSON> {
     const document = await guard(() => this.archive.getTileJson(''));
     if (!isTileJson(document)) throw new ApiError(422, 'unprocessable', 'The archive gave no TileJSON.');
     return { ...document, tiles: [template] };

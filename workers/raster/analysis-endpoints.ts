@@ -10,6 +10,7 @@ import type { Block } from '../engines/raster/read';
 import { withDataset, type Dataset, type Opened } from './dataset';
 import { DatasetQuery, bandNames, list, plan, repeated } from './query';
 import { GeoJsonInput, featuresOf } from './features-input';
+import { PointValues, Statistics, StatisticsFeatures } from './schemas';
 
 /** `/point/{lon},{lat}` (TiTiler's). */
 export function pointEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset): void {
@@ -28,15 +29,7 @@ export function pointEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset): vo
       query: dataset.query(DatasetQuery.extend({ coord_crs: z.string().max(128).default('EPSG:4326') })),
     },
     responses: {
-      200: jsonResponse(
-        z.object({
-          coordinates: z.array(z.number()),
-          values: z.array(z.number().nullable()),
-          band_names: z.array(z.string()),
-          masked: z.array(z.boolean()),
-        }),
-        'Values',
-      ),
+      200: jsonResponse(PointValues, 'Values'),
       ...errors(400, 401, 404),
     },
   });
@@ -132,7 +125,7 @@ export function statisticsEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset
     summary: 'Per-band statistics (TiTiler /cog/statistics)',
     request: { params: dataset.path({}), query: dataset.query(StatisticsQuery) },
     responses: {
-      200: jsonResponse(z.record(z.string(), z.record(z.string(), z.unknown())), 'Statistics keyed b1, b2, …'),
+      200: jsonResponse(Statistics, 'Statistics keyed b1, b2, …'),
       ...errors(400, 401, 404),
     },
   });
@@ -157,7 +150,7 @@ export function featureStatisticsEndpoint(router: OpenAPIHono<AppEnv>, dataset: 
     responses: {
       200: {
         description: 'The features with properties.statistics',
-        content: { 'application/geo+json': { schema: z.record(z.string(), z.unknown()) } },
+        content: { 'application/geo+json': { schema: StatisticsFeatures } },
       },
       ...errors(400, 401, 404, 413),
     },
@@ -176,6 +169,6 @@ export function featureStatisticsEndpoint(router: OpenAPIHono<AppEnv>, dataset: 
       }
       return body.type === 'FeatureCollection' ? { ...body, features: out } : out[0]!;
     });
-    return c.json(result, 200, { 'content-type': 'application/geo+json' });
+    return c.json(result as StatisticsFeatures, 200, { 'content-type': 'application/geo+json' });
   });
 }

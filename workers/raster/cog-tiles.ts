@@ -1,6 +1,7 @@
 import { ApiError } from '../platform/http/problem';
 import { metric } from '../platform/http/server-timing';
-import type { Bounds, DrawnTile, TileCoord, TileJson, TileSource } from '../platform/tiles/source';
+import type { TileJSON } from '../platform/http/tilejson';
+import type { Bounds, DrawnTile, TileCoord, TileSource } from '../platform/tiles/source';
 import type { ReadStats } from '../engines/raster/source';
 import type { Cog } from '../engines/raster/cog';
 import { renderTile, type Timings } from '../engines/raster/tile';
@@ -110,7 +111,7 @@ export class CogTiles extends CogRenderer implements TileSource<CogTileParams> {
     );
   }
 
-  async tileJson(template: string): Promise<TileJson> {
+  async tileJson(template: string): Promise<TileJSON> {
     const { minzoom, maxzoom } = zoomRange(this.cog, this.tms);
     const bounds = this.bounds ?? [-180, -90, 180, 90];
     return {

@@ -5,6 +5,7 @@ import { cogInfo } from '../engines/raster/info';
 import { boundsIn } from '../engines/raster/warp';
 import { withDataset, type Dataset } from './dataset';
 import { DatasetQuery } from './query';
+import { CogInfo, CogInfoFeature } from './schemas';
 
 /** `/info` (TiTiler's). */
 export function infoEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset): void {
@@ -14,7 +15,7 @@ export function infoEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset): voi
     tags: dataset.tags,
     summary: 'Dataset metadata (TiTiler /cog/info)',
     request: { params: dataset.path({}), query: dataset.query(DatasetQuery.pick({ token: true })) },
-    responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Info'), ...errors(400, 401, 404) },
+    responses: { 200: jsonResponse(CogInfo, 'Info'), ...errors(400, 401, 404) },
   });
   router.openapi(route, async (c) =>
     c.json(await withDataset(c, dataset, c.req.valid('query').token, async (cog) => cogInfo(cog)), 200),
@@ -30,10 +31,7 @@ export function infoGeoJsonEndpoint(router: OpenAPIHono<AppEnv>, dataset: Datase
     summary: 'Dataset metadata as a GeoJSON Feature of its footprint',
     request: { params: dataset.path({}), query: dataset.query(DatasetQuery.pick({ token: true })) },
     responses: {
-      200: {
-        description: 'Feature',
-        content: { 'application/geo+json': { schema: z.record(z.string(), z.unknown()) } },
-      },
+      200: { description: 'Feature', content: { 'application/geo+json': { schema: CogInfoFeature } } },
       ...errors(400, 401, 404),
     },
   });
@@ -52,7 +50,7 @@ export function infoGeoJsonEndpoint(router: OpenAPIHono<AppEnv>, dataset: Datase
         bbox: [w, s, e, n],
         geometry: { type: 'Polygon', coordinates: [ring] },
         properties: cogInfo(cog),
-      };
+      } satisfies CogInfoFeature;
     });
     return c.json(feature, 200, { 'content-type': 'application/geo+json' });
   });

@@ -10,6 +10,7 @@ import { withDataset, type Dataset } from './dataset';
 import { CogTiles } from './cog-tiles';
 import { RenderQuery, extensionOf, formatOf, plan, tmsOf } from './query';
 import { binary } from './responses';
+import { TileJSON } from '../platform/http/tilejson';
 import { wmtsCapabilities, zoomRange } from './wmts';
 
 const TILE_PATH = /^(\d+)(?:@([1-4])x)?(?:\.([a-z]+))?$/;
@@ -103,7 +104,7 @@ export function tileJsonEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset):
         }),
       ),
     },
-    responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'TileJSON'), ...errors(400, 401, 404) },
+    responses: { 200: jsonResponse(TileJSON, 'TileJSON'), ...errors(400, 401, 404) },
   });
   router.openapi(route, async (c) => {
     const query = c.req.valid('query');
@@ -118,10 +119,12 @@ export function tileJsonEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset):
     );
     const tilejson = await withDataset(c, dataset, query.token, async (cog, opened) => {
       plan(cog, query);
-      const document = await new CogTiles(cog, opened, tms).tileJson(template);
-      const minzoom = query.minzoom ?? document.minzoom;
-      const [lon, lat] = document.center!;
-      return { ...document, minzoom, maxzoom: query.maxzoom ?? document.maxzoom, center: [lon!, lat!, minzoom] };
+      const tiles = new CogTiles(cog, opened, tms);
+      const document = await tiles.tileJson(template);
+      // The client's zooms, if it names them, and the centre at the coarsest of them.
+      const minzoom = query.minzoom ?? tiles.minzoom;
+      const [lon = 0, lat = 0] = document.center ?? [];
+      return { ...document, minzoom, maxzoom: query.maxzoom ?? tiles.maxzoom, center: [lon, lat, minzoom] };
     });
     return c.json(tilejson, 200);
   });

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter, errors, jsonResponse } from '../platform/http/openapi';
 import { TILE_MATRIX_SETS, tileMatrixSetDocument } from '../engines/raster/tms';
 import { tmsOf } from './query';
+import { TileMatrixSetDocument, TileMatrixSets } from './schemas';
 import { byDataProduct, byKey } from './dataset';
 import { rasterEndpoints } from './endpoints';
 
@@ -15,7 +16,7 @@ router.openapi(
     tags: ['raster (by key)'],
     summary: 'The TileMatrixSets tiles can be asked in',
     responses: {
-      200: jsonResponse(z.object({ tileMatrixSets: z.array(z.record(z.string(), z.unknown())) }), 'TileMatrixSets'),
+      200: jsonResponse(TileMatrixSets, 'TileMatrixSets'),
     },
   }),
   (c) => {
@@ -48,7 +49,7 @@ router.openapi(
     tags: ['raster (by key)'],
     summary: 'One TileMatrixSet (OGC 2.0 JSON)',
     request: { params: z.object({ tileMatrixSetId: z.string() }) },
-    responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'TileMatrixSet'), ...errors(404) },
+    responses: { 200: jsonResponse(TileMatrixSetDocument, 'TileMatrixSet'), ...errors(404) },
   }),
   (c) => c.json(tileMatrixSetDocument(tmsOf(c.req.valid('param').tileMatrixSetId)), 200),
 );

@@ -10,6 +10,7 @@ import { jobKindFor } from '../jobs/kinds';
 import type { Outcome } from '../platform/errors';
 import type { Caller } from '../../durable-objects/upload-session';
 import { createUpload, isProjectFlight, uploadProject } from './store';
+import { UploadStatusSchema } from './schemas';
 import {
   CHECKSUM_ALGORITHMS,
   OFFSET_CONTENT_TYPE,
@@ -295,7 +296,7 @@ router.openAPIRegistry.registerPath({
   summary: 'The upload’s status as JSON: offset, length, state, jobId, dataProductId',
   request: { params: tusParams },
   responses: {
-    200: { description: 'Status', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+    200: { description: 'Status', content: { 'application/json': { schema: UploadStatusSchema } } },
     ...problems,
   },
 });

@@ -6,6 +6,7 @@ import { ApiError } from '../platform/http/problem';
 import { serveTile } from '../platform/tiles/pipeline';
 import { text } from '../platform/http/schemas';
 import { requireProjectRole } from '../platform/auth/access';
+import { TileJSON } from '../platform/http/tilejson';
 import { FeatureCollection } from './geojson';
 import { layersById, loadLayer, readableLayerIds, type LayerRow } from './layers';
 import { LayerTiles } from './source';
@@ -115,7 +116,7 @@ router.openapi(
       params: z.object({ layer: z.string().openapi({ example: '0b9d…e4.json' }) }),
       query: z.object({ token: z.string().optional() }),
     },
-    responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'TileJSON'), ...errors(401, 404) },
+    responses: { 200: jsonResponse(TileJSON, 'TileJSON'), ...errors(401, 404) },
   }),
   async (c) => {
     const match = /^([0-9a-f-]{36})\.json$/i.exec(c.req.valid('param').layer);

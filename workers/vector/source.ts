@@ -1,6 +1,7 @@
 import { metric } from '../platform/http/server-timing';
 import type { Database } from '../platform/db/client';
-import type { Bounds, DrawnTile, TileCoord, TileJson, TileSource } from '../platform/tiles/source';
+import type { TileJSON } from '../platform/http/tilejson';
+import type { Bounds, DrawnTile, TileCoord, TileSource } from '../platform/tiles/source';
 import type { LayerRow } from './layers';
 import { vectorTile } from './mvt';
 
@@ -47,7 +48,7 @@ export class LayerTiles implements TileSource<LayerTileParams> {
     };
   }
 
-  async tileJson(template: string): Promise<TileJson> {
+  async tileJson(template: string): Promise<TileJSON> {
     const [first] = this.layers;
     const bounds = this.bounds;
     return {

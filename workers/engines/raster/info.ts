@@ -1,8 +1,36 @@
 import type { Cog } from './cog';
 import { boundsIn } from './warp';
 
+/** rio-tiler's Info model, and what a client needs beyond it to judge how the file is laid out. */
+export interface Info {
+  bounds: [number, number, number, number];
+  crs: string;
+  band_metadata: Array<[string, Record<string, string>]>;
+  band_descriptions: Array<[string, string]>;
+  dtype: string;
+  nodata_type: 'Alpha' | 'Mask' | 'Nodata' | 'None';
+  colorinterp: string[];
+  scales: number[];
+  offsets: number[];
+  colormap: Record<string, [number, number, number, number]> | null;
+  driver: 'GTiff';
+  count: number;
+  width: number;
+  height: number;
+  overviews: number[];
+  nodata_value: number | null;
+  geographic_bounds: [number, number, number, number] | null;
+  proj4: string;
+  resolution: [number, number];
+  block_size: [number, number];
+  compression: string;
+  interleave: 'pixel' | 'band';
+  is_tiled: boolean;
+  cloud_optimized: boolean;
+}
+
 /** `/cog/info` in TiTiler's (rio-tiler's Info model) shape. */
-export function cogInfo(cog: Cog) {
+export function cogInfo(cog: Cog): Info {
   const wgs84 = boundsIn(cog, 'EPSG:4326');
   const full = cog.levels[0]!;
   return {

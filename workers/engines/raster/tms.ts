@@ -99,7 +99,7 @@ export function tileMatrixSetDocument(tms: TileMatrixSet, tileSize = 256) {
         id: String(z),
         scaleDenominator: (cellSize * metresPerUnit) / 0.00028,
         cellSize,
-        cornerOfOrigin: 'topLeft',
+        cornerOfOrigin: 'topLeft' as const,
         pointOfOrigin: [tms.originX, tms.originY],
         tileWidth: tileSize,
         tileHeight: tileSize,

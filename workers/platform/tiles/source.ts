@@ -1,21 +1,7 @@
+import type { TileJSON } from '../http/tilejson';
+
 /** West, south, east, north in degrees. */
 export type Bounds = [number, number, number, number];
-
-/** TileJSON 3.0.0 (https://github.com/mapbox/tilejson-spec/tree/master/3.0.0), as every source answers it. */
-export interface TileJson {
-  tilejson: '3.0.0';
-  tiles: string[];
-  name?: string;
-  description?: string;
-  version?: string;
-  attribution?: string;
-  scheme: 'xyz';
-  minzoom: number;
-  maxzoom: number;
-  bounds: number[];
-  center?: number[];
-  vector_layers?: unknown;
-}
 
 export interface TileCoord {
   z: number;
@@ -48,5 +34,5 @@ export interface TileSource<Params = undefined> {
   /** The answer where the source has no tile, if not the pipeline's 404 problem. */
   missing?(): Response;
   /** The source described for a map client whose tile URLs follow `template` (`…/{z}/{x}/{y}…`). */
-  tileJson(template: string): Promise<TileJson>;
+  tileJson(template: string): Promise<TileJSON>;
 }
