@@ -222,3 +222,20 @@ export function itemDocument(row: ItemRow, { root }: ItemLinks): Record<string, 
     assets: row.assets,
   };
 }
+
+/** A stored item as it was written: relative asset paths, none of the generated links. */
+export function storedDocument(row: ItemRow): Record<string, unknown> {
+  return {
+    type: 'Feature',
+    stac_version: STAC_VERSION,
+    stac_extensions: row.stac_extensions,
+    id: row.id,
+    collection: row.collection_id,
+    geometry: row.geometry,
+    bbox: row.bbox,
+    properties: row.properties,
+    links: row.links,
+    assets: row.assets,
+    ...row.extra,
+  };
+}

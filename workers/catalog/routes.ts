@@ -18,7 +18,7 @@ import {
 import { CatalogError } from '../engines/cql2/errors';
 import { selectFields } from './fields';
 import { mergePatch, validateItem, STAC_VERSION } from './item';
-import { deleteItem, getItem, getStoredItem, runSearch, writeItems, type ItemRow } from './item-store';
+import { deleteItem, getItem, getStoredItem, runSearch, storedDocument, writeItems, type ItemRow } from './item-store';
 import { itemDocuments as signedItemDocuments } from './assets';
 import { requireCollectionWrite, visibleCollection } from './collection-access';
 import { queryables } from './queryables';
@@ -638,21 +638,12 @@ router.openapi(
     const { collectionId, itemId } = c.req.valid('param');
     await requireCollectionWrite(c, collectionId, 'manager');
     const row = await existingItem(c, collectionId, itemId);
-    // The stored document as written (relative asset paths, no generated links), then the patch.
-    const stored = {
-      type: 'Feature',
-      stac_version: STAC_VERSION,
-      stac_extensions: row.stac_extensions,
-      id: row.id,
-      collection: row.collection_id,
-      geometry: row.geometry,
-      bbox: row.bbox,
-      properties: row.properties,
-      links: row.links,
-      assets: row.assets,
-      ...row.extra,
-    };
-    return replaceItem(c, collectionId, itemId, mergePatch(stored, c.req.valid('json')) as Record<string, unknown>);
+    return replaceItem(
+      c,
+      collectionId,
+      itemId,
+      mergePatch(storedDocument(row), c.req.valid('json')) as Record<string, unknown>,
+    );
   },
 );
 
