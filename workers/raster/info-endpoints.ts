@@ -1,4 +1,4 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../platform/env';
 import { errors, jsonResponse } from '../platform/http/openapi';
 import { cogInfo } from '../engines/raster/info';
