@@ -3,8 +3,14 @@ import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam
 import { ApiError } from '../platform/http/problem';
 import { iso, isoDateTime, isoOrNull, text } from '../platform/http/schemas';
 import { requirePrincipal } from '../platform/auth/middleware';
-import { generateApiKey, writeKeyUses } from '../platform/auth/api-keys';
-import { apiKeysOf, createApiKey, deleteApiKey, type ApiKeyRow } from './store';
+import {
+  apiKeysOf,
+  createApiKey,
+  deleteApiKey,
+  generateApiKey,
+  writeKeyUses,
+  type ApiKeyRow,
+} from '../platform/auth/api-keys';
 
 const router = createRouter();
 

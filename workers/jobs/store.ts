@@ -2,7 +2,7 @@ import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Database } from '../platform/db/client';
 import { jobState, jobs } from '../platform/db/schema';
-import { roleSql } from '../platform/auth/access';
+import { hasRoleSql } from '../platform/auth/access';
 import type { Principal } from '../platform/auth/principal';
 import { followJob } from '../data-products/store';
 import type { JobInput } from './protocol';
@@ -117,7 +117,7 @@ export function listJobs(
     .from(jobs)
     .where(
       and(
-        project ? eq(jobs.projectId, project) : sql`${roleSql(jobs.projectId, principal)} IS NOT NULL`,
+        project ? eq(jobs.projectId, project) : hasRoleSql(jobs.projectId, principal, 'viewer'),
         state ? eq(jobs.state, state) : undefined,
         after ? sql`(${jobs.createdAt}, ${jobs.id}) < (${after[0]}::timestamptz, ${after[1]})` : undefined,
       ),

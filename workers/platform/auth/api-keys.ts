@@ -1,8 +1,11 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { apiKeys, users } from '../db/schema';
 import { randomToken, sha256Hex } from './crypto';
 import type { Principal } from './principal';
+import { isUuid } from './access';
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 /** `etk_<prefix>_<secret>`: the prefix finds the row, the secret is only ever stored as SHA-256. */
 const KEY_PATTERN = /^etk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
@@ -88,4 +91,27 @@ export async function writeKeyUses(db: Database, now = false): Promise<void> {
 export async function apiKeyExists(db: Database, id: string): Promise<boolean> {
   const [row] = await db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.id, id));
   return row !== undefined;
+}
+
+export async function createApiKey(
+  db: Database,
+  key: { userId: string; name: string; prefix: string; secretHash: string },
+): Promise<ApiKeyRow> {
+  const [row] = await db.insert(apiKeys).values(key).returning();
+  return row!;
+}
+
+/** A user's API keys, newest first. */
+export function apiKeysOf(db: Database, userId: string): Promise<ApiKeyRow[]> {
+  return db.select().from(apiKeys).where(eq(apiKeys.userId, userId)).orderBy(desc(apiKeys.createdAt));
+}
+
+/** Deletes one of a user's API keys; false when they have none by that id. */
+export async function deleteApiKey(db: Database, userId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const deleted = await db
+    .delete(apiKeys)
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId)))
+    .returning({ id: apiKeys.id });
+  return deleted.length > 0;
 }
