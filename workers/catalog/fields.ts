@@ -1,3 +1,5 @@
+import { CORE_MEMBERS } from './item';
+
 /** The Fields extension's include/exclude sets, as dotted paths (`properties.eo:cloud_cover`). */
 export interface FieldSelection {
   include: string[];
@@ -16,23 +18,11 @@ const DEFAULT_INCLUDE = [
   'assets',
   'properties.datetime',
 ];
-const TOP_LEVEL = new Set([
-  'type',
-  'stac_version',
-  'stac_extensions',
-  'id',
-  'collection',
-  'geometry',
-  'bbox',
-  'properties',
-  'links',
-  'assets',
-]);
 
 /** `datetime` and `properties.datetime` mean the same; a bare name that is no top-level member is a property. */
 const normalise = (path: string): string[] => {
   const parts = path.split('.');
-  return parts.length === 1 && !TOP_LEVEL.has(path) ? ['properties', path] : parts;
+  return parts.length === 1 && !CORE_MEMBERS.has(path) ? ['properties', path] : parts;
 };
 
 type Json = Record<string, unknown>;

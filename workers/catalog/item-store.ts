@@ -199,18 +199,23 @@ export interface ItemLinks {
   root: string;
 }
 
+/** The members every Item document of a stored item begins with. */
+const coreMembers = (row: ItemRow) => ({
+  type: 'Feature',
+  stac_version: STAC_VERSION,
+  stac_extensions: row.stac_extensions,
+  id: row.id,
+  collection: row.collection_id,
+  geometry: row.geometry,
+  bbox: row.bbox,
+  properties: row.properties,
+});
+
 /** A stored item as a STAC Item document, with the links this API generates. */
 export function itemDocument(row: ItemRow, { root }: ItemLinks): Record<string, unknown> {
   const collection = `${root}/collections/${encodeURIComponent(row.collection_id)}`;
   return {
-    type: 'Feature',
-    stac_version: STAC_VERSION,
-    stac_extensions: row.stac_extensions,
-    id: row.id,
-    collection: row.collection_id,
-    geometry: row.geometry,
-    bbox: row.bbox,
-    properties: row.properties,
+    ...coreMembers(row),
     ...row.extra,
     links: [
       { rel: 'self', type: 'application/geo+json', href: `${collection}/items/${encodeURIComponent(row.id)}` },
@@ -226,14 +231,7 @@ export function itemDocument(row: ItemRow, { root }: ItemLinks): Record<string, 
 /** A stored item as it was written: relative asset paths, none of the generated links. */
 export function storedDocument(row: ItemRow): Record<string, unknown> {
   return {
-    type: 'Feature',
-    stac_version: STAC_VERSION,
-    stac_extensions: row.stac_extensions,
-    id: row.id,
-    collection: row.collection_id,
-    geometry: row.geometry,
-    bbox: row.bbox,
-    properties: row.properties,
+    ...coreMembers(row),
     links: row.links,
     assets: row.assets,
     ...row.extra,

@@ -49,7 +49,8 @@ const itemSchema = z.looseObject({
   assets: z.record(z.string(), asset),
 });
 
-const CORE_MEMBERS = new Set([
+/** The members the STAC Item spec names; any other is an extension's, kept as it is. */
+export const CORE_MEMBERS: ReadonlySet<string> = new Set([
   'type',
   'stac_version',
   'stac_extensions',
