@@ -84,7 +84,7 @@ export class ArchiveTiles implements TileSource {
     return found ? { body: found.data, contentType: this.mediaType ?? 'application/octet-stream', timing: [] } : null;
   }
 
-  missing(): Response | never {
+  missing(): Response {
     if (this.missingStatus === 204) return new Response(null, { status: 204 });
     throw new ApiError(404, 'not-found', 'The archive has no tile here.');
   }
