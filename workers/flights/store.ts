@@ -9,13 +9,18 @@ export type FlightRow = typeof flights.$inferSelect;
 export type FlightColumns = Partial<Omit<typeof flights.$inferInsert, 'id' | 'projectId' | 'createdAt' | 'updatedAt'>>;
 
 /** The flight, which must belong to the project named in the path. */
+/** The project's flight by that id, if it has one. */
+export async function flightOf(db: Database, projectId: string, flightId: string): Promise<FlightRow | undefined> {
+  if (!isUuid(flightId)) return undefined;
+  const [flight] = await db
+    .select()
+    .from(flights)
+    .where(and(eq(flights.id, flightId), eq(flights.projectId, projectId)));
+  return flight;
+}
+
 export async function findFlight(db: Database, projectId: string, flightId: string): Promise<FlightRow> {
-  const [flight] = isUuid(flightId)
-    ? await db
-        .select()
-        .from(flights)
-        .where(and(eq(flights.id, flightId), eq(flights.projectId, projectId)))
-    : [];
+  const flight = await flightOf(db, projectId, flightId);
   if (!flight) throw new ApiError(404, 'not-found', 'Flight not found.');
   return flight;
 }

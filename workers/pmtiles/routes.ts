@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { PMTiles } from 'pmtiles';
 import type { AppEnv } from '../platform/env';
 import { createRouter, ProblemSchema } from '../platform/http/openapi';
 import { ApiError } from '../platform/http/problem';
@@ -39,9 +40,14 @@ function parse(path: string): Request | null {
   return null;
 }
 
-function grant(c: Context<AppEnv>, name: string): Promise<ObjectGrant> {
+/** The archive a request names (a data product id or a bucket key), once the caller may read it. */
+async function authorizedArchive(
+  c: Context<AppEnv>,
+  name: string,
+): Promise<{ granted: ObjectGrant; archive: PMTiles }> {
   const token = c.req.query('token');
-  return isUuid(name) ? grantDataProduct(c, name, token) : grantObjectKey(c, `${name}.pmtiles`, token);
+  const granted = await (isUuid(name) ? grantDataProduct(c, name, token) : grantObjectKey(c, `${name}.pmtiles`, token));
+  return { granted, archive: openArchive(c.env.DATA, granted.key) };
 }
 
 function tokenSuffix(c: Context<AppEnv>): string {
@@ -61,16 +67,14 @@ router.get('/pmtiles/*', async (c) => {
   if (request.kind === 'tile') {
     const coord = { z: request.z, x: request.x, y: request.y };
     const open = async () => {
-      const granted = await grant(c, request.name);
-      const archive = openArchive(c.env.DATA, granted.key);
+      const { granted, archive } = await authorizedArchive(c, request.name);
       const tiles = await ArchiveTiles.open(archive, granted, { extension: request.ext, missingStatus });
       tiles.check(coord);
       return tiles;
     };
     return serveTile(c, open, coord, undefined);
   }
-  const granted = await grant(c, request.name);
-  const archive = openArchive(c.env.DATA, granted.key);
+  const { granted, archive } = await authorizedArchive(c, request.name);
   if (request.kind === 'metadata') return c.json((await guard(() => archive.getMetadata())) as Record<string, unknown>);
   const tiles = await ArchiveTiles.open(archive, granted, { missingStatus });
   const base = `${new URL(c.req.url).origin}/pmtiles/${request.name.split('/').map(encodeURIComponent).join('/')}`;

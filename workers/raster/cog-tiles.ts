@@ -88,12 +88,19 @@ export class CogTiles extends CogRenderer implements TileSource<CogTileParams> {
     return boundsIn(this.cog, 'EPSG:4326');
   }
 
+  /** Worked out once, and only where asked (a tile needs none of it). */
+  private zooms?: { minzoom: number; maxzoom: number };
+
+  private get zoomRange(): { minzoom: number; maxzoom: number } {
+    return (this.zooms ??= zoomRange(this.cog, this.tms));
+  }
+
   get minzoom(): number {
-    return zoomRange(this.cog, this.tms).minzoom;
+    return this.zoomRange.minzoom;
   }
 
   get maxzoom(): number {
-    return zoomRange(this.cog, this.tms).maxzoom;
+    return this.zoomRange.maxzoom;
   }
 
   tile({ z, x, y }: TileCoord, params: CogTileParams): Promise<DrawnTile | null> {
@@ -112,7 +119,7 @@ export class CogTiles extends CogRenderer implements TileSource<CogTileParams> {
   }
 
   async tileJson(template: string): Promise<TileJSON> {
-    const { minzoom, maxzoom } = zoomRange(this.cog, this.tms);
+    const { minzoom, maxzoom } = this.zoomRange;
     const bounds = this.bounds ?? [-180, -90, 180, 90];
     return {
       tilejson: '3.0.0',

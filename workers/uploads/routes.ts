@@ -9,7 +9,8 @@ import { canRead, isUuid, projectAccess, roleAtLeast } from '../platform/auth/ac
 import { jobKindFor } from '../jobs/kinds';
 import type { Outcome } from '../platform/errors';
 import type { Caller } from '../../durable-objects/upload-session';
-import { createUpload, isProjectFlight, uploadProject } from './store';
+import { createUpload, uploadProject } from './store';
+import { flightOf } from '../flights/store';
 import { UploadStatusSchema } from './schemas';
 import {
   CHECKSUM_ALGORITHMS,
@@ -153,7 +154,7 @@ router.post(
     if (!isUuid(target.projectId) || !isUuid(target.flightId))
       throw new TusError('bad-request', 'Upload-Metadata: project and flight must be ids (UUIDs).');
     await requireManager(c, target.projectId, 'Project');
-    if (!(await isProjectFlight(c.var.db, target.projectId, target.flightId)))
+    if (!(await flightOf(c.var.db, target.projectId, target.flightId)))
       throw new TusError('bad-request', 'Upload-Metadata: the flight is not one of the project’s.');
     const fileChecksum = metadata.checksum ? (parseChecksum(metadata.checksum) ?? null) : null;
 

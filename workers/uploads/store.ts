@@ -1,6 +1,6 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../platform/db/client';
-import { flights, uploads } from '../platform/db/schema';
+import { uploads } from '../platform/db/schema';
 import { createProductOnce } from '../data-products/store';
 
 /** The `uploads` table: a listing mirror of the UploadSession Durable Objects, which own each upload's truth. */
@@ -12,15 +12,6 @@ type ProductValues = Parameters<typeof createProductOnce>[1];
 export async function uploadProject(db: Database, id: string): Promise<string | null> {
   const [upload] = await db.select({ projectId: uploads.projectId }).from(uploads).where(eq(uploads.id, id));
   return upload?.projectId ?? null;
-}
-
-/** Whether the flight is one of the project's (an upload names both). */
-export async function isProjectFlight(db: Database, projectId: string, flightId: string): Promise<boolean> {
-  const [flight] = await db
-    .select({ id: flights.id })
-    .from(flights)
-    .where(and(eq(flights.id, flightId), eq(flights.projectId, projectId)));
-  return flight !== undefined;
 }
 
 export async function createUpload(db: Database, values: UploadInsert): Promise<void> {
