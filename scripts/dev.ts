@@ -3,6 +3,7 @@
 import { log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
 import { prepareStack, startWorker, stopStack, stopWorker, type StackOptions } from './lib/stack';
+import { buildWeb, watchWeb } from './lib/web';
 
 const options: StackOptions = {
   database: 'edge_tiles',
@@ -13,10 +14,13 @@ const options: StackOptions = {
   seedFile: `${DEV_DIR}/seed.json`,
 };
 
+buildWeb();
 const stack = await prepareStack(options);
+const web = watchWeb();
 const worker = await startWorker(stack, options);
 const { seed } = stack;
-log(`ready: ${stack.baseUrl}
+log(`ready: ${stack.baseUrl}/app/
+  web app        ${stack.baseUrl}/app/ (rebuilt on every change under web/: reload the page)
   API docs       ${stack.baseUrl}/docs
   OpenAPI        ${stack.baseUrl}/openapi.json
   health         ${stack.baseUrl}/health
@@ -31,6 +35,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     signal,
     () =>
       void stopWorker(worker)
+        .then(() => web.kill())
         .then(() => stopStack(stack))
         .then(() => process.exit(0)),
   );

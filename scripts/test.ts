@@ -7,6 +7,7 @@ import { DEV_DIR, ROOT } from './lib/dev-env';
 import { ensureGdal, freePort, prepareStack, startWorker, stopStack, stopWorker, type StackOptions } from './lib/stack';
 import { FIXTURES } from './lib/seed';
 import { HOSTILE_FILES } from './lib/hostile-files';
+import { buildWeb } from './lib/web';
 
 function gdal(command: string, args: string[]): void {
   const result = spawnSync(command, ['-q', ...args], { stdio: 'inherit' });
@@ -283,6 +284,12 @@ const options: StackOptions = {
 // The tree must typecheck, lint and be formatted before anything runs (`npm run format` formats it).
 for (const [what, tool, args] of [
   ['typecheck', 'tsc', ['--noEmit', '-p', ROOT]],
+  ['typecheck (web)', 'tsc', ['--noEmit', '-p', `${ROOT}web`]],
+  [
+    'web client types match /openapi.json',
+    'tsx',
+    ['--import', './scripts/lib/wasm-loader.mjs', 'scripts/api-types.ts', '--check'],
+  ],
   ['lint', 'eslint', [ROOT]],
   ['format', 'prettier', ['--check', ROOT]],
 ] as const) {
@@ -293,6 +300,7 @@ for (const [what, tool, args] of [
   }
 }
 
+buildWeb();
 rmSync(options.persistTo, { recursive: true, force: true });
 const stack = await prepareStack(options);
 

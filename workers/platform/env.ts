@@ -8,6 +8,8 @@ import type { Converter } from '../../durable-objects/converter';
 /** Bindings declared in wrangler.toml, plus the secrets set with `wrangler secret put`. */
 export interface Bindings {
   DATA: R2Bucket;
+  /** The web app's built files (wrangler.toml [assets], web/dist). */
+  ASSETS: Fetcher;
   /** One UploadSession Durable Object per tus upload. */
   UPLOADS: DurableObjectNamespace<UploadSession>;
   /** One Job Durable Object per processing job. */

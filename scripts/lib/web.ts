@@ -1,0 +1,22 @@
+// The web app (web/): built into web/dist, which wrangler serves as the Worker's static assets.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { ROOT } from './dev-env';
+import { fail, log } from './system';
+
+const VITE = `${ROOT}node_modules/.bin/vite`;
+const WEB = `${ROOT}web`;
+
+/** One production build (npm test, deploys): wrangler refuses to start without the assets folder. */
+export function buildWeb(): void {
+  log('web app: vite build');
+  if (spawnSync(VITE, ['build', '--logLevel', 'warn'], { cwd: WEB, stdio: 'inherit' }).status !== 0)
+    fail('the web app did not build (see above)');
+}
+
+/** `npm run dev`: rebuilds on every change; wrangler dev serves each new build (reload the page). */
+export function watchWeb(): ChildProcess {
+  return spawn(VITE, ['build', '--watch', '--mode', 'development', '--logLevel', 'warn'], {
+    cwd: WEB,
+    stdio: 'inherit',
+  });
+}

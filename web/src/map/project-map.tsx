@@ -1,0 +1,63 @@
+import { Link } from 'wouter-preact';
+import { api, must, type Schemas } from '../api/client';
+import { onSessionChange, session } from '../auth/session';
+import { productsOf } from '../pages/footprint';
+import { ErrorNote, Loading } from '../ui/kit';
+import { useAsync, useSubscription } from '../ui/use-async';
+import { layerOfProduct, layerOfVector, type MapLayer } from './layers';
+import type { Mint } from './tile-tokens';
+import { Workspace } from './workspace';
+
+type Project = Schemas['Project'];
+
+async function projectLayers(project: Project): Promise<MapLayer[]> {
+  const [products, vectors] = await Promise.all([productsOf(project.id), must(api.GET('/vector'))]);
+  return [
+    ...products.flatMap((p) => layerOfProduct(p) ?? []),
+    ...vectors.layers.filter((v) => v.project_id === project.id).map(layerOfVector),
+  ];
+}
+
+/** A signed-in caller's tile tokens: one per private data product or vector layer. */
+const mintAsCaller: Mint = async (id) => {
+  const path = { params: { path: { dataProductId: id } } };
+  const minted = await must(api.POST('/data-products/{dataProductId}/token', path)).catch(() =>
+    must(api.POST('/vector/{layerId}/token', { params: { path: { layerId: id } } })),
+  );
+  return { token: minted.token, expiresAt: Date.parse(minted.expires_at) };
+};
+
+const currentUser = () => session()?.user ?? null;
+
+/** A project's map: its ready rasters, archives and vector layers. */
+export function ProjectMap({ projectId }: { projectId: string }) {
+  const user = useSubscription(currentUser, onSessionChange);
+  const loaded = useAsync(async () => {
+    const project = await must(api.GET('/projects/{projectId}', { params: { path: { projectId } } }));
+    return { project, layers: await projectLayers(project) };
+  }, [projectId, user?.id]);
+  if (loaded.error)
+    return (
+      <section class="narrow">
+        <ErrorNote error={loaded.error} />
+        <Link href="/">Back to the projects</Link>
+      </section>
+    );
+  if (!loaded.data) return <Loading what="the map" />;
+  const { project, layers } = loaded.data;
+  const isPrivate = (layer: MapLayer) => !project.is_public && !layer.product?.is_public;
+  return (
+    <Workspace
+      key={`${project.id}|${user?.id ?? ''}`}
+      title={project.title}
+      layers={layers}
+      mint={user ? mintAsCaller : null}
+      needsToken={isPrivate}
+      toolbar={
+        <nav class="crumbs" aria-label="Breadcrumbs">
+          <Link href="/">Projects</Link> › <Link href={`/projects/${project.id}`}>{project.title}</Link>
+        </nav>
+      }
+    />
+  );
+}

@@ -1,0 +1,103 @@
+import type { ComponentChildren, JSX } from 'preact';
+import { useId, useState } from 'preact/hooks';
+
+/** A labelled input: the label names it for screen readers and tests. */
+export function Field(props: { label: string; hint?: string } & JSX.InputHTMLAttributes<HTMLInputElement>) {
+  const id = useId();
+  const { label, hint, ...input } = props;
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <input id={id} {...input} />
+      {hint && <small>{hint}</small>}
+    </div>
+  );
+}
+
+export function TextArea(props: { label: string } & JSX.TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const id = useId();
+  const { label, ...area } = props;
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <textarea id={id} {...area} />
+    </div>
+  );
+}
+
+export function Select(props: { label: string; children: ComponentChildren } & JSX.SelectHTMLAttributes) {
+  const id = useId();
+  const { label, children, ...select } = props;
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <select id={id} {...select}>
+        {children}
+      </select>
+    </div>
+  );
+}
+
+/** An error said plainly, announced to screen readers. */
+export const ErrorNote = ({ error }: { error: Error | string | undefined | null }) =>
+  error ? (
+    <p class="error" role="alert">
+      {typeof error === 'string' ? error : error.message}
+    </p>
+  ) : null;
+
+export const Loading = ({ what }: { what: string }) => (
+  <p class="muted" role="status" aria-live="polite">
+    Loading {what}…
+  </p>
+);
+
+export const Empty = ({ children }: { children: ComponentChildren }) => <p class="empty">{children}</p>;
+
+/** A button whose action runs after the person confirms it (deletes). */
+export function ConfirmButton(props: { label: string; question: string; onConfirm: () => Promise<void> | void }) {
+  const [asking, setAsking] = useState(false);
+  if (!asking)
+    return (
+      <button type="button" class="danger" onClick={() => setAsking(true)}>
+        {props.label}
+      </button>
+    );
+  return (
+    <span class="confirm" role="group" aria-label={props.question}>
+      {props.question}{' '}
+      <button
+        type="button"
+        class="danger"
+        onClick={() => void Promise.resolve(props.onConfirm()).finally(() => setAsking(false))}
+      >
+        Yes, {props.label.toLowerCase()}
+      </button>{' '}
+      <button type="button" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+    </span>
+  );
+}
+
+/** Runs an async action from a form or button, keeping its pending state and error. */
+export function useAction(): {
+  pending: boolean;
+  error: Error | undefined;
+  run: (action: () => Promise<void>) => Promise<void>;
+} {
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<Error>();
+  const run = async (action: () => Promise<void>) => {
+    setPending(true);
+    setError(undefined);
+    try {
+      await action();
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setPending(false);
+    }
+  };
+  return { pending, error, run };
+}
