@@ -7,7 +7,7 @@ import { DEV_DIR, ROOT } from './lib/dev-env';
 import { ensureGdal, freePort, prepareStack, startWorker, stopStack, stopWorker, type StackOptions } from './lib/stack';
 import { FIXTURES } from './lib/seed';
 import { HOSTILE_FILES } from './lib/hostile-files';
-import { buildWeb } from './lib/web';
+import { buildWeb, ensureChromium } from './lib/web';
 
 function gdal(command: string, args: string[]): void {
   const result = spawnSync(command, ['-q', ...args], { stdio: 'inherit' });
@@ -301,6 +301,7 @@ for (const [what, tool, args] of [
 }
 
 buildWeb();
+ensureChromium();
 rmSync(options.persistTo, { recursive: true, force: true });
 const stack = await prepareStack(options);
 
@@ -336,23 +337,29 @@ const fuzz = await fuzzers();
 log(`integration tests against wrangler dev at ${stack.baseUrl}`);
 const worker = await startWorker(stack, options, process.env.CI ? 'ignore' : 'inherit');
 let integration: SuiteResult = { ok: false, passed: 0, failed: 1 };
+let browser: SuiteResult = { ok: false, passed: 0, failed: 1 };
 try {
-  integration = await vitest('integration', 'test/integration/vitest.config.mts', {
+  const stackEnv = {
     EDGE_TILES_SEED: options.seedFile,
     EDGE_TILES_DATABASE_URL: stack.databaseUrl,
     EDGE_TILES_ENV_FILE: stack.envFile,
     // The jobs tests kill the converter (its /health names its pid) to watch a job retry; its supervisor starts it again.
     EDGE_TILES_CONVERTER_URL: stack.converter.url,
-  });
+  };
+  integration = await vitest('integration', 'test/integration/vitest.config.mts', stackEnv);
+  log('browser tests (the web app in headless Chromium) against the same stack');
+  browser = await vitest('browser', 'test/browser/vitest.config.mts', stackEnv);
 } finally {
   await stopWorker(worker);
   await stopStack(stack);
 }
 
+const suites = { unit, fuzz, integration, browser };
 log(
-  `unit: ${unit.ok ? 'ok' : 'FAILED'}, fuzz: ${fuzz.ok ? 'ok' : 'FAILED'}, integration: ${integration.ok ? 'ok' : 'FAILED'}`,
+  Object.entries(suites)
+    .map(([name, suite]) => `${name}: ${suite.ok ? 'ok' : 'FAILED'}`)
+    .join(', '),
 );
-console.log(
-  `${unit.passed + fuzz.passed + integration.passed} passed, ${unit.failed + fuzz.failed + integration.failed} failed`,
-);
-process.exit(unit.ok && fuzz.ok && integration.ok ? 0 : 1);
+const all = Object.values(suites);
+console.log(`${all.reduce((n, s) => n + s.passed, 0)} passed, ${all.reduce((n, s) => n + s.failed, 0)} failed`);
+process.exit(all.every((s) => s.ok) ? 0 : 1);

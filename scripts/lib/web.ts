@@ -1,8 +1,11 @@
 // The web app (web/): built into web/dist, which wrangler serves as the Worker's static assets.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { ROOT } from './dev-env';
-import { fail, log } from './system';
+import { aptInstall, fail, log } from './system';
 
+/** Where Debian puts it; test/browser/browser.ts launches the same path. */
+export const CHROMIUM = '/usr/bin/chromium';
 const VITE = `${ROOT}node_modules/.bin/vite`;
 const WEB = `${ROOT}web`;
 
@@ -19,4 +22,9 @@ export function watchWeb(): ChildProcess {
     cwd: WEB,
     stdio: 'inherit',
   });
+}
+
+/** Debian's Chromium, which the browser tests drive (playwright-core never downloads a browser). */
+export function ensureChromium(): void {
+  if (!existsSync(CHROMIUM)) aptInstall(['chromium'], 'Chromium (for the browser tests)');
 }
