@@ -6,7 +6,8 @@ import { prepareStack, startWorker, stopStack, stopWorker, type StackOptions } f
 import { buildWeb, watchWeb } from './lib/web';
 
 const options: StackOptions = {
-  database: 'edge_tiles',
+  // DEV_DATABASE: another local database, for a second checkout's stack beside this one (with PORT).
+  database: process.env.DEV_DATABASE ?? 'edge_tiles',
   databaseUrl: process.env.DATABASE_URL,
   envName: 'dev',
   persistTo: `${ROOT}.wrangler/state`,
