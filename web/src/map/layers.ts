@@ -1,5 +1,6 @@
 import { RasterTileSource, VectorTileSource, type Map as MapLibreMap, type LayerSpecification } from 'maplibre-gl';
 import type { Schemas } from '../api/client';
+import type { RasterInfo, RasterStyle } from './style-model';
 
 /** How a raster layer is drawn: TiTiler's parameters, sent as they are. */
 export interface RasterRender {
@@ -29,6 +30,10 @@ export interface MapLayer {
   color: string;
   /** What the raster holds (bands, their types and statistics), for the style controls. */
   product?: Schemas['DataProduct'];
+  /** A raster's bands and data type, read before its first tiles (style-data.ts). */
+  raster?: RasterInfo;
+  /** What the style panel set; `render` follows from it. */
+  style?: RasterStyle;
 }
 
 export const RASTER_TYPES = new Set(['ortho', 'dsm', 'multispectral']);
@@ -155,8 +160,14 @@ export function updateLayer(map: MapLibreMap, layer: MapLayer, vectorLayers: str
     if (!map.getLayer(id)) continue;
     map.setLayoutProperty(id, 'visibility', layer.visible ? 'visible' : 'none');
     if (layer.kind === 'raster' || vectorLayers.length === 0) map.setPaintProperty(id, 'raster-opacity', layer.opacity);
-    else if (id.endsWith('-fill')) map.setPaintProperty(id, 'fill-opacity', layer.opacity * 0.35);
-    else map.setPaintProperty(id, `${id.endsWith('-line') ? 'line' : 'circle'}-opacity`, layer.opacity);
+    else if (id.endsWith('-fill')) {
+      map.setPaintProperty(id, 'fill-opacity', layer.opacity * 0.35);
+      map.setPaintProperty(id, 'fill-color', layer.color);
+    } else {
+      const type = id.endsWith('-line') ? 'line' : 'circle';
+      map.setPaintProperty(id, `${type}-opacity`, layer.opacity);
+      map.setPaintProperty(id, `${type}-color`, layer.color);
+    }
   }
   const source = map.getSource(sourceId(layer));
   const url = tileJsonUrl(layer);

@@ -7,6 +7,10 @@ import { addLayer, orderLayers, tileJsonUrl, updateLayer, type Bbox, type MapLay
 import { TileTokens, type Mint } from './tile-tokens';
 import { readViewState, writeViewState } from './view-state';
 import { ErrorNote } from '../ui/kit';
+import { prepareRaster, type TokenOf } from './style-data';
+import { StylePanel } from './style-panel';
+import { Legend } from './style-legend';
+import { MapAnalysis } from './analysis-tools';
 
 /** The names of a vector source's layers, from its TileJSON (none for raster tiles). */
 async function vectorLayerNames(url: string): Promise<string[]> {
@@ -60,21 +64,35 @@ export function Workspace(props: WorkspaceProps) {
   const sign = (url: string) => (tokens ? tokens.sign(url) : url);
   const transformRequest: RequestTransformFunction = (url) => ({ url: sign(url) });
 
+  const tokenOf: TokenOf = (id) => tokens?.token(id);
+
+  /** A layer's token, its vector layer names, and a raster's bands and first render (before any tile is asked for). */
+  const prepare = async (layer: MapLayer): Promise<MapLayer> => {
+    if (tokens && props.needsToken(layer)) await tokens.ensure(layer.id);
+    if (layer.kind === 'raster') return { ...layer, ...(await prepareRaster(layer, tokenOf)) };
+    vectorNames.current.set(layer.id, await vectorLayerNames(sign(tileJsonUrl(layer))));
+    return layer;
+  };
+
   const ready = async (m: MapLibreMap) => {
     const failures: string[] = [];
-    for (const layer of [...layers].reverse()) {
-      try {
-        if (tokens && props.needsToken(layer)) await tokens.ensure(layer.id);
-        const names = layer.kind === 'raster' ? [] : await vectorLayerNames(sign(tileJsonUrl(layer)));
-        vectorNames.current.set(layer.id, names);
-        addLayer(m, layer, names);
-      } catch (e) {
-        failures.push(`${layer.name}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
+    const prepared = await Promise.all(
+      layers.map((layer) =>
+        prepare(layer).catch((e: unknown) => {
+          failures.push(`${layer.name}: ${e instanceof Error ? e.message : String(e)}`);
+          return null;
+        }),
+      ),
+    );
+    const added = prepared.filter((l): l is MapLayer => l !== null);
+    for (const layer of [...added].reverse()) addLayer(m, layer, vectorNames.current.get(layer.id) ?? []);
+    const byId = new Map(added.map((l) => [l.id, l]));
+    setLayers((ls) =>
+      ls.map((l) => (byId.has(l.id) ? { ...byId.get(l.id)!, visible: l.visible, opacity: l.opacity } : l)),
+    );
     if (failures.length) setError(`Some layers could not be loaded. ${failures.join('; ')}`);
     const view = readViewState().view;
-    const extent = union(layers.filter((l) => l.visible && l.bbox).map((l) => l.bbox!));
+    const extent = union(added.filter((l) => l.visible && l.bbox).map((l) => l.bbox!));
     if (view) m.jumpTo({ center: view.center, zoom: view.zoom });
     else if (extent) m.fitBounds(extent, { padding: 40, animate: false });
     m.on('moveend', () => writeHash(m, current.current));
@@ -105,6 +123,7 @@ export function Workspace(props: WorkspaceProps) {
     select: setSelected,
   };
 
+  const chosen = layers.find((l) => l.id === selected);
   return (
     <div class="workspace">
       <aside class="sidebar" aria-label="Map controls">
@@ -113,9 +132,22 @@ export function Workspace(props: WorkspaceProps) {
         <ErrorNote error={error} />
         <h2>Layers</h2>
         <LayerPanel layers={layers} selected={selected} actions={actions} />
+        {chosen && (
+          <StylePanel
+            key={chosen.id}
+            layer={chosen}
+            vectorLayers={vectorNames.current.get(chosen.id) ?? []}
+            tokenOf={tokenOf}
+            onChange={(p) => actions.change(chosen.id, p)}
+          />
+        )}
         {props.children}
       </aside>
-      <MapCanvas label="Map" transformRequest={transformRequest} onReady={(m) => void ready(m)} />
+      <div class="map-area">
+        <MapCanvas label="Map" transformRequest={transformRequest} onReady={(m) => void ready(m)} />
+        {map && <MapAnalysis map={map} layers={layers} selected={chosen} tokenOf={tokenOf} />}
+        <Legend layers={layers} selected={chosen} />
+      </div>
     </div>
   );
 }
