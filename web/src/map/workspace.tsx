@@ -60,17 +60,25 @@ export function Workspace(props: WorkspaceProps) {
   const sign = (url: string) => (tokens ? tokens.sign(url) : url);
   const transformRequest: RequestTransformFunction = (url) => ({ url: sign(url) });
 
+  /** A layer's token and vector layer names, fetched for all layers at once; then added in order. */
+  const prepare = async (layer: MapLayer): Promise<string[]> => {
+    if (tokens && props.needsToken(layer)) await tokens.ensure(layer.id);
+    return layer.kind === 'raster' ? [] : vectorLayerNames(sign(tileJsonUrl(layer)));
+  };
+
   const ready = async (m: MapLibreMap) => {
+    const prepared = await Promise.allSettled(layers.map(prepare));
     const failures: string[] = [];
-    for (const layer of [...layers].reverse()) {
-      try {
-        if (tokens && props.needsToken(layer)) await tokens.ensure(layer.id);
-        const names = layer.kind === 'raster' ? [] : await vectorLayerNames(sign(tileJsonUrl(layer)));
-        vectorNames.current.set(layer.id, names);
-        addLayer(m, layer, names);
-      } catch (e) {
-        failures.push(`${layer.name}: ${e instanceof Error ? e.message : String(e)}`);
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const [layer, outcome] = [layers[i]!, prepared[i]!];
+      if (outcome.status === 'rejected') {
+        failures.push(
+          `${layer.name}: ${outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)}`,
+        );
+        continue;
       }
+      vectorNames.current.set(layer.id, outcome.value);
+      addLayer(m, layer, outcome.value);
     }
     if (failures.length) setError(`Some layers could not be loaded. ${failures.join('; ')}`);
     const view = readViewState().view;
