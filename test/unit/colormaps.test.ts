@@ -190,7 +190,7 @@ describe('GET /colorMaps/{colorMapId}', () => {
     await problem(await call('/colorMaps/__proto__'), 404);
     for (const [query, parameter] of [
       ['f=png&width=5000', 'query.width'],
-      ['f=png&height=2049', 'query.height'],
+      ['f=png&height=1025', 'query.height'],
       ['f=png&height=0', 'query.height'],
       ['f=tif', 'query.f'],
       ['orientation=diagonal', 'query.orientation'],

@@ -52,8 +52,12 @@ router.openapi(
   },
 );
 
-/** The largest side of a ramp's image: a legend needs far less, and the pixels are held in memory. */
-export const RAMP_MAX_SIDE = 2048;
+/**
+ * The largest side of a ramp's image, far more than a legend needs: at 1024 × 1024 the pixels, the
+ * .npy planes or the encoder's rows and the output hold about 12 MiB, within the 24 MiB one raster
+ * output may hold (BUDGET.pixelBytes).
+ */
+const RAMP_MAX_SIDE = 1024;
 
 const RampFormat = z.enum(['json', 'png', 'jpeg', 'jpg', 'webp', 'npy']);
 const side = (description: string) =>
