@@ -66,26 +66,32 @@ export function Workspace(props: WorkspaceProps) {
 
   const tokenOf: TokenOf = (id) => tokens?.token(id);
 
-  /** A layer's token, its vector layer names, and a raster's bands and first render (before any tile is asked for). */
-  const prepare = async (layer: MapLayer): Promise<MapLayer> => {
+  /**
+   * A layer's token, its vector layer names, and a raster's bands and first render (before any tile
+   * is asked for), fetched for all layers at once; then added in order.
+   */
+  const prepare = async (layer: MapLayer): Promise<{ layer: MapLayer; names: string[] }> => {
     if (tokens && props.needsToken(layer)) await tokens.ensure(layer.id);
-    if (layer.kind === 'raster') return { ...layer, ...(await prepareRaster(layer, tokenOf)) };
-    vectorNames.current.set(layer.id, await vectorLayerNames(sign(tileJsonUrl(layer))));
-    return layer;
+    if (layer.kind === 'raster') return { layer: { ...layer, ...(await prepareRaster(layer, tokenOf)) }, names: [] };
+    return { layer, names: await vectorLayerNames(sign(tileJsonUrl(layer))) };
   };
 
   const ready = async (m: MapLibreMap) => {
+    const prepared = await Promise.allSettled(layers.map(prepare));
     const failures: string[] = [];
-    const prepared = await Promise.all(
-      layers.map((layer) =>
-        prepare(layer).catch((e: unknown) => {
-          failures.push(`${layer.name}: ${e instanceof Error ? e.message : String(e)}`);
-          return null;
-        }),
-      ),
-    );
-    const added = prepared.filter((l): l is MapLayer => l !== null);
-    for (const layer of [...added].reverse()) addLayer(m, layer, vectorNames.current.get(layer.id) ?? []);
+    const added: MapLayer[] = [];
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const [layer, outcome] = [layers[i]!, prepared[i]!];
+      if (outcome.status === 'rejected') {
+        failures.push(
+          `${layer.name}: ${outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)}`,
+        );
+        continue;
+      }
+      vectorNames.current.set(layer.id, outcome.value.names);
+      addLayer(m, outcome.value.layer, outcome.value.names);
+      added.push(outcome.value.layer);
+    }
     const byId = new Map(added.map((l) => [l.id, l]));
     setLayers((ls) =>
       ls.map((l) => (byId.has(l.id) ? { ...byId.get(l.id)!, visible: l.visible, opacity: l.opacity } : l)),
