@@ -75,8 +75,11 @@ export function renderQuery(render: RasterRender): URLSearchParams {
 export function tileJsonUrl(layer: MapLayer): string {
   switch (layer.kind) {
     case 'raster': {
-      const q = renderQuery(layer.render).toString();
-      return `/data-products/${layer.id}/WebMercatorQuad/tilejson.json${q ? `?${q}` : ''}`;
+      // Drawn when zoomed out too (from the overviews): the COG's own minzoom would hide a layer
+      // fitted to its extent a fraction of a zoom below it.
+      const q = renderQuery(layer.render);
+      q.set('minzoom', '0');
+      return `/data-products/${layer.id}/WebMercatorQuad/tilejson.json?${q.toString()}`;
     }
     case 'pmtiles':
       return `/pmtiles/${layer.id}.json`;

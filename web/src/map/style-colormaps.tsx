@@ -1,11 +1,7 @@
 import { useId, useState } from 'preact/hooks';
+import { api, must } from '../api/client';
 import { ErrorNote, Loading } from '../ui/kit';
 import { useAsync } from '../ui/use-async';
-
-/** TiTiler's GET /colorMaps answer. */
-interface ColorMapList {
-  colormaps: Array<{ id: string }>;
-}
 
 let listing: Promise<string[]> | null = null;
 
@@ -14,9 +10,8 @@ let listing: Promise<string[]> | null = null;
  * (the reverse toggle makes those).
  */
 export function colormapNames(): Promise<string[]> {
-  listing ??= fetch('/colorMaps').then(async (response) => {
-    if (!response.ok) throw new Error(`the server answered ${response.status}`);
-    const ids = ((await response.json()) as ColorMapList).colormaps.map((c) => c.id);
+  listing ??= must(api.GET('/colorMaps')).then(({ colormaps }) => {
+    const ids = colormaps.map((c) => c.id);
     const all = new Set(ids);
     return ids.filter((id) => !(id.endsWith('_r') && all.has(id.slice(0, -2))));
   });
