@@ -227,9 +227,42 @@ describe('the map: styling, values and statistics', () => {
         ].join(','),
       ),
     );
-    // The table shows the same numbers, rounded for reading.
-    const b1 = await panel.getByRole('row', { name: /^b1/ }).getByRole('cell').allTextContents();
-    expect(b1.slice(0, 3)).toEqual([shown(stats.b1!.min!), shown(stats.b1!.max!), shown(stats.b1!.mean!)]);
+    // The table shows the same numbers, rounded for reading: a column per band.
+    for (const [row, key] of [
+      ['Minimum', 'min'],
+      ['Mean', 'mean'],
+      ['P98', 'percentile_98'],
+    ] as const) {
+      const cells = await panel.getByRole('row', { name: row }).getByRole('cell').allTextContents();
+      expect(cells).toEqual(Object.values(stats).map((s) => shown(s[key]!)));
+    }
+    expectClean(watch);
+    await context.close();
+  });
+
+  it('computes VARI on an RGB ortho through expression, and says why NDVI cannot be computed', async () => {
+    const id = product('cog_rgb.tif');
+    const { context, page, watch } = await newPage(browser);
+    await signInThroughPage(page, seed.user.email, seed.user.password);
+    await openMap(page, id);
+    await page.getByRole('button', { name: 'cog_rgb.tif', exact: true }).click();
+    const style = page.getByRole('region', { name: 'Style' });
+    await expect(style.getByRole('button', { name: 'NDVI' }).isDisabled()).resolves.toBe(true);
+    await style.getByText('NDVI needs the NIR band').waitFor();
+    await style.getByRole('button', { name: 'VARI' }).click();
+    await tilesSettled(page, id, 0, (url) => url.includes('expression='));
+    const tile = new URL(watch.responses.filter((r) => isTile(id)(r.url) && r.url.includes('expression=')).at(-1)!.url);
+    expect(tile.searchParams.get('expression')).toBe('(b2-b1)/(b2+b1-b3)');
+    expect(tile.searchParams.get('rescale')).toBe('-1,1');
+    expect(tile.searchParams.get('colormap_name')).toBe('rdylgn');
+    expect(tile.searchParams.has('bidx')).toBe(false);
+    const legend = page.getByRole('figure', { name: 'Legend' });
+    await expect(legend.getByText('VARI').count()).resolves.toBe(1);
+    await expect(legend.getByLabel('Minimum').textContent()).resolves.toBe('-1');
+    await screenshot(page, 'map-rgb-vari');
+    const coloured = await pixelsInside(page, await footprint(id));
+    expect(coloured.coloured / coloured.total).toBeGreaterThan(0.5);
+    expectTilesServed(watch, id);
     expectClean(watch);
     await context.close();
   });

@@ -11,16 +11,16 @@ type BandStatistics = ApiBandStats;
 
 /** The columns of the table and of its CSV, in order. */
 const COLUMNS: Array<{ key: string; label: string; of: (s: BandStatistics) => number | null | undefined }> = [
-  { key: 'min', label: 'Min', of: (s) => s.min },
-  { key: 'max', label: 'Max', of: (s) => s.max },
+  { key: 'min', label: 'Minimum', of: (s) => s.min },
+  { key: 'max', label: 'Maximum', of: (s) => s.max },
   { key: 'mean', label: 'Mean', of: (s) => s.mean },
-  { key: 'std', label: 'Std', of: (s) => s.std },
+  { key: 'std', label: 'Std. deviation', of: (s) => s.std },
   { key: 'median', label: 'Median', of: (s) => s.median },
   { key: 'p2', label: 'P2', of: (s) => percentile(s, 2) },
   { key: 'p25', label: 'P25', of: (s) => percentile(s, 25) },
   { key: 'p75', label: 'P75', of: (s) => percentile(s, 75) },
   { key: 'p98', label: 'P98', of: (s) => percentile(s, 98) },
-  { key: 'count', label: 'Count', of: (s) => s.valid_pixels },
+  { key: 'count', label: 'Pixels', of: (s) => s.valid_pixels },
 ];
 const PERCENTILES = ['2', '25', '75', '98'];
 
@@ -146,21 +146,21 @@ function StatisticsTable({ layer, answer }: { layer: MapLayer; answer: Answer })
         <table class="stats">
           <thead>
             <tr>
-              <th scope="col">Band</th>
-              {COLUMNS.map((c) => (
-                <th key={c.key} scope="col">
-                  {c.label}
+              <td />
+              {answer.rows.map((r) => (
+                <th key={r.band} scope="col">
+                  {r.band}
                 </th>
               ))}
             </tr>
           </thead>
           <tbody>
-            {answer.rows.map((r) => (
-              <tr key={r.band}>
-                <th scope="row">{r.band}</th>
-                {COLUMNS.map((c) => {
+            {COLUMNS.map((c) => (
+              <tr key={c.key}>
+                <th scope="row">{c.label}</th>
+                {answer.rows.map((r) => {
                   const v = c.of(r.stats);
-                  return <td key={c.key}>{v === null || v === undefined ? '–' : formatValue(v)}</td>;
+                  return <td key={r.band}>{v === null || v === undefined ? '–' : formatValue(v)}</td>;
                 })}
               </tr>
             ))}

@@ -43,7 +43,8 @@ const MODES: Array<{ mode: RasterStyle['mode']; label: string }> = [
 export function whyNot(index: IndexName, style: RasterStyle): string | null {
   const missing = missingRoles(index, style.roles);
   if (missing.length === 0) return null;
-  const names = missing.map((r) => ROLE_NAMES[r]).join(' and ');
+  const words = missing.map((r) => ROLE_NAMES[r]);
+  const names = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]!}` : words[0]!;
   return `${INDICES[index].label} needs the ${names} band${missing.length > 1 ? 's' : ''}: say which below.`;
 }
 
@@ -106,6 +107,8 @@ export function BandChoice(props: { style: RasterStyle; bands: BandInfo[]; set: 
   const group = useId();
   const rgbNames = ['Red', 'Green', 'Blue'];
   const expression = expressionOf(style.index, style.roles);
+  // One band: nothing to choose, no colour composite and no index to compute.
+  if (bands.length < 2) return null;
   return (
     <>
       <fieldset class="modes">

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { Empty, Field } from '../ui/kit';
 import { useAsync } from '../ui/use-async';
 import type { MapLayer } from './layers';
@@ -101,6 +101,9 @@ export function StylePanel(props: {
   onChange: (patch: Partial<MapLayer>) => void;
 }) {
   const { layer } = props;
+  // Selecting a layer far down a long list brings its style into view.
+  const section = useRef<HTMLElement>(null);
+  useEffect(() => section.current?.scrollIntoView({ block: 'nearest' }), []);
   const body = () => {
     if (layer.kind !== 'raster') {
       if (props.vectorLayers.length === 0) return <Empty>This archive’s tiles are images, drawn as they are.</Empty>;
@@ -121,7 +124,7 @@ export function StylePanel(props: {
     return <RasterStyleForm layer={layer} info={layer.raster} tokenOf={props.tokenOf} onChange={props.onChange} />;
   };
   return (
-    <section class="style" aria-label="Style">
+    <section ref={section} class="style" aria-label="Style">
       <h2>Style</h2>
       <p class="muted small">{layer.name}</p>
       {body()}
