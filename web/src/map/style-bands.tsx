@@ -84,7 +84,7 @@ function Presets(props: { style: RasterStyle; bands: BandInfo[]; set: Set }) {
           {r}
         </p>
       ))}
-      <details open={reasons.length > 0 && props.bands.length > 1}>
+      <details open={reasons.length === indices.length}>
         <summary>Band roles</summary>
         {(Object.keys(ROLE_NAMES) as Role[]).map((role) => (
           <BandSelect
@@ -107,6 +107,7 @@ export function BandChoice(props: { style: RasterStyle; bands: BandInfo[]; set: 
   const group = useId();
   const rgbNames = ['Red', 'Green', 'Blue'];
   const expression = expressionOf(style.index, style.roles);
+  const computable = (Object.keys(INDICES) as IndexName[]).find((i) => whyNot(i, style) === null);
   // One band: nothing to choose, no colour composite and no index to compute.
   if (bands.length < 2) return null;
   return (
@@ -119,10 +120,14 @@ export function BandChoice(props: { style: RasterStyle; bands: BandInfo[]; set: 
               type="radio"
               name={group}
               checked={style.mode === m.mode}
-              disabled={
-                (m.mode === 'rgb' && bands.length < 3) || (m.mode === 'index' && whyNot(style.index, style) !== null)
+              disabled={(m.mode === 'rgb' && bands.length < 3) || (m.mode === 'index' && !computable)}
+              onChange={() =>
+                set(
+                  m.mode !== 'index'
+                    ? { mode: m.mode }
+                    : presetStyle(whyNot(style.index, style) ? computable! : style.index),
+                )
               }
-              onChange={() => set(m.mode === 'index' ? presetStyle(style.index) : { mode: m.mode })}
             />
             {m.label}
           </label>
