@@ -112,19 +112,21 @@ async function pixelsInside(page: Page, bbox: Bbox): Promise<Pixels> {
   return result;
 }
 
-async function openMap(page: Page, id: string): Promise<void> {
-  await page.goto(`/app/projects/${seed.demoProjectId}/map#layers=${id}`);
-  await tilesSettled(page, id);
+/** The seeded member's map of the demo project with one layer, its first tiles drawn (every one served). */
+async function openMap(id: string) {
+  const opened = await newPage(browser);
+  await signInThroughPage(opened.page, seed.user.email, seed.user.password);
+  await opened.page.goto(`/app/projects/${seed.demoProjectId}/map#layers=${id}`);
+  await tilesSettled(opened.page, id);
+  expectTilesServed(opened.watch, id);
+  return opened;
 }
 
 describe('the map: styling, values and statistics', () => {
   it('draws a single-band raster, recolours it with a colormap, and reads a clicked point as the API does', async () => {
     const id = product('cog.tif');
     const bbox = await footprint(id);
-    const { context, page, watch } = await newPage(browser);
-    await signInThroughPage(page, seed.user.email, seed.user.password);
-    await openMap(page, id);
-    expectTilesServed(watch, id);
+    const { context, page, watch } = await openMap(id);
     await screenshot(page, 'map-cog-gray');
     const gray = await pixelsInside(page, bbox);
     expect(gray.drawn / gray.total).toBeGreaterThan(0.9);
@@ -166,10 +168,7 @@ describe('the map: styling, values and statistics', () => {
   it('computes a drawn polygon’s statistics as the API does, and downloads them as CSV, a row per band', async () => {
     const id = product('cog_rgb.tif');
     const bbox = await footprint(id);
-    const { context, page, watch } = await newPage(browser);
-    await signInThroughPage(page, seed.user.email, seed.user.password);
-    await openMap(page, id);
-    expectTilesServed(watch, id);
+    const { context, page, watch } = await openMap(id);
     const rgb = await pixelsInside(page, bbox);
     expect(rgb.drawn / rgb.total).toBeGreaterThan(0.9);
     await page.getByRole('button', { name: 'cog_rgb.tif', exact: true }).click();
@@ -242,9 +241,7 @@ describe('the map: styling, values and statistics', () => {
 
   it('computes VARI on an RGB ortho through expression, and says why NDVI cannot be computed', async () => {
     const id = product('cog_rgb.tif');
-    const { context, page, watch } = await newPage(browser);
-    await signInThroughPage(page, seed.user.email, seed.user.password);
-    await openMap(page, id);
+    const { context, page, watch } = await openMap(id);
     await page.getByRole('button', { name: 'cog_rgb.tif', exact: true }).click();
     const style = page.getByRole('region', { name: 'Style' });
     await expect(style.getByRole('button', { name: 'NDVI' }).isDisabled()).resolves.toBe(true);
@@ -262,7 +259,6 @@ describe('the map: styling, values and statistics', () => {
     await screenshot(page, 'map-rgb-vari');
     const coloured = await pixelsInside(page, await footprint(id));
     expect(coloured.coloured / coloured.total).toBeGreaterThan(0.5);
-    expectTilesServed(watch, id);
     expectClean(watch);
     await context.close();
   });
@@ -272,10 +268,7 @@ describe('the map: styling, values and statistics', () => {
     async (name) => {
       const id = product(name);
       const bbox = await footprint(id);
-      const { context, page, watch } = await newPage(browser);
-      await signInThroughPage(page, seed.user.email, seed.user.password);
-      await openMap(page, id);
-      expectTilesServed(watch, id);
+      const { context, page, watch } = await openMap(id);
       await screenshot(page, `map-${name}`);
       const drawn = await pixelsInside(page, bbox);
       expect(drawn.drawn / drawn.total).toBeGreaterThan(0.3);

@@ -4,7 +4,8 @@ import { useAsync } from '../ui/use-async';
 import type { MapLayer } from './layers';
 import type { Position } from './analysis-overlay';
 import type { TokenOf } from './style-data';
-import { bandLabel, expressionOf, formatValue, INDICES } from './style-model';
+import { bandLabel, formatValue, INDICES } from './style-model';
+import { OverlayPanel, readingsOf } from './analysis-panel';
 
 interface Reading {
   layer: MapLayer;
@@ -18,9 +19,8 @@ const inside = (layer: MapLayer, [lon, lat]: Position) =>
 /** GET …/point for a layer: its bands (and its index, when it shows one); null outside the data. */
 async function readPoint(layer: MapLayer, at: Position, tokenOf: TokenOf): Promise<Reading> {
   if (!inside(layer, at)) return { layer, values: null };
-  const nodata = layer.style?.nodata || undefined;
-  const index = layer.style?.mode === 'index' ? layer.style.index : null;
-  const expression = layer.style ? expressionOf(layer.style.index, layer.style.roles) : null;
+  const { nodata, expression } = readingsOf(layer);
+  const index = expression ? layer.style!.index : null;
   const ask = (extra: { expression?: string }) =>
     must(
       api.GET('/data-products/{dataProductId}/point/{coordinates}', {
@@ -31,7 +31,7 @@ async function readPoint(layer: MapLayer, at: Position, tokenOf: TokenOf): Promi
       }),
     );
   try {
-    const [bands, math] = await Promise.all([ask({}), index && expression ? ask({ expression }) : null]);
+    const [bands, math] = await Promise.all([ask({}), expression ? ask({ expression }) : null]);
     const name = (b: string) => {
       const band = layer.raster?.bands.find((x) => `b${x.index}` === b);
       return band ? bandLabel(band) : b;
@@ -58,13 +58,7 @@ export function PointValues(props: { at: Position; layers: MapLayer[]; tokenOf: 
     [at[0], at[1], layers.map((l) => `${l.id}:${l.style?.nodata ?? ''}`).join()],
   );
   return (
-    <section class="overlay-panel point-values" aria-label="Point values">
-      <header>
-        <h2>Values</h2>
-        <button type="button" aria-label="Close the values" onClick={props.close}>
-          ×
-        </button>
-      </header>
+    <OverlayPanel title="Point values" class="point-values" close={props.close}>
       <p class="coords" aria-label="Coordinates">
         {at[0]}, {at[1]}
       </p>
@@ -90,6 +84,6 @@ export function PointValues(props: { at: Position; layers: MapLayer[]; tokenOf: 
           )}
         </div>
       ))}
-    </section>
+    </OverlayPanel>
   );
 }

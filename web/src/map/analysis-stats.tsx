@@ -5,7 +5,8 @@ import type { MapLayer } from './layers';
 import type { Position } from './analysis-overlay';
 import { histogramOf, type ApiBandStats, type TokenOf } from './style-data';
 import { Histogram } from './style-histogram';
-import { bandLabel, expressionOf, formatValue, INDICES } from './style-model';
+import { bandLabel, formatValue, INDICES } from './style-model';
+import { OverlayPanel, readingsOf } from './analysis-panel';
 
 type BandStatistics = ApiBandStats;
 
@@ -54,7 +55,7 @@ type Polygon = ReturnType<typeof polygonOf>;
 
 async function polygonStatistics(layer: MapLayer, polygon: Polygon, tokenOf: TokenOf): Promise<Answer> {
   const style = layer.style;
-  const expression = style?.mode === 'index' ? expressionOf(style.index, style.roles) : null;
+  const { nodata, expression } = readingsOf(layer);
   const ask = (extra: { expression?: string; max_size?: number }) =>
     must(
       api.POST('/data-products/{dataProductId}/statistics', {
@@ -62,7 +63,7 @@ async function polygonStatistics(layer: MapLayer, polygon: Polygon, tokenOf: Tok
           path: { dataProductId: layer.id },
           query: {
             token: tokenOf(layer.id),
-            nodata: style?.nodata || undefined,
+            nodata,
             p: PERCENTILES,
             histogram_bins: 32,
             ...extra,
@@ -116,13 +117,7 @@ export function StatisticsPanel(props: { layer: MapLayer; ring: Position[]; toke
     [layer.id, layer.style?.nodata, layer.style?.mode, layer.style?.index, JSON.stringify(props.ring)],
   );
   return (
-    <section class="overlay-panel statistics" aria-label="Statistics">
-      <header>
-        <h2>Statistics</h2>
-        <button type="button" aria-label="Close the statistics" onClick={props.close}>
-          ×
-        </button>
-      </header>
+    <OverlayPanel title="Statistics" class="statistics" close={props.close}>
       <p class="muted small">{layer.name}, inside the polygon</p>
       <ErrorNote error={answer.error && `Could not compute the statistics: ${answer.error.message}`} />
       {answer.loading && <Loading what="the statistics" />}
@@ -131,7 +126,7 @@ export function StatisticsPanel(props: { layer: MapLayer; ring: Position[]; toke
         <summary>Polygon coordinates</summary>
         <textarea readOnly aria-label="Polygon GeoJSON" rows={4} value={JSON.stringify(polygon.geometry)} />
       </details>
-    </section>
+    </OverlayPanel>
   );
 }
 
