@@ -34,6 +34,8 @@ export interface MapLayer {
   raster?: RasterInfo;
   /** What the style panel set; `render` follows from it. */
   style?: RasterStyle;
+  /** Why the layer could not be loaded, said plainly. */
+  problem?: string;
 }
 
 export const RASTER_TYPES = new Set(['ortho', 'dsm', 'multispectral']);

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Empty, Field } from '../ui/kit';
+import { Empty, ErrorNote, Field, Loading } from '../ui/kit';
 import { useAsync } from '../ui/use-async';
 import type { MapLayer } from './layers';
 import { BandChoice } from './style-bands';
@@ -95,8 +95,8 @@ function RasterStyleForm(props: {
 /** The selected layer's style: a raster's bands, stretch and colormap, or vector data's colour. */
 export function StylePanel(props: {
   layer: MapLayer;
-  /** The vector layers its tiles hold: none for raster tiles (a raster PMTiles archive). */
-  vectorLayers: string[];
+  /** The vector layers its tiles hold: none for raster tiles (a raster PMTiles archive); undefined until loaded. */
+  vectorLayers: string[] | undefined;
   tokenOf: TokenOf;
   onChange: (patch: Partial<MapLayer>) => void;
 }) {
@@ -105,8 +105,12 @@ export function StylePanel(props: {
   const section = useRef<HTMLElement>(null);
   useEffect(() => section.current?.scrollIntoView({ block: 'nearest' }), []);
   const body = () => {
-    if (layer.kind !== 'raster') {
-      if (props.vectorLayers.length === 0) return <Empty>This archive’s tiles are images, drawn as they are.</Empty>;
+    if (layer.problem) return <ErrorNote error={`It could not be loaded: ${layer.problem}`} />;
+    if (layer.kind === 'raster' && layer.raster)
+      return <RasterStyleForm layer={layer} info={layer.raster} tokenOf={props.tokenOf} onChange={props.onChange} />;
+    if (layer.kind !== 'raster' && props.vectorLayers?.length === 0)
+      return <Empty>This archive’s tiles are images, drawn as they are.</Empty>;
+    if (layer.kind !== 'raster' && props.vectorLayers)
       return (
         <label class="check">
           <input
@@ -118,10 +122,8 @@ export function StylePanel(props: {
           Colour
         </label>
       );
-    }
-    if (!layer.raster || !layer.style)
-      return <Empty>Its bands could not be read (see the message above), so it cannot be styled.</Empty>;
-    return <RasterStyleForm layer={layer} info={layer.raster} tokenOf={props.tokenOf} onChange={props.onChange} />;
+    // Layers are loaded when first shown.
+    return layer.visible ? <Loading what="the layer" /> : <Empty>Turn the layer on to style it.</Empty>;
   };
   return (
     <section ref={section} class="style" aria-label="Style">

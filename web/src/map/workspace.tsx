@@ -68,7 +68,7 @@ export function Workspace(props: WorkspaceProps) {
 
   /**
    * A layer's token, its vector layer names, and a raster's bands and first render (before any tile
-   * is asked for), fetched for all layers at once; then added in order.
+   * is asked for).
    */
   const prepare = async (layer: MapLayer): Promise<{ layer: MapLayer; names: string[] }> => {
     if (tokens && props.needsToken(layer)) await tokens.ensure(layer.id);
@@ -76,16 +76,19 @@ export function Workspace(props: WorkspaceProps) {
     return { layer, names: await vectorLayerNames(sign(tileJsonUrl(layer))) };
   };
 
-  const ready = async (m: MapLibreMap) => {
-    const prepared = await Promise.allSettled(layers.map(prepare));
-    const failures: string[] = [];
+  /** Layers are prepared (all at once) and added when first shown: a hidden layer costs no request. */
+  const prepared = useRef(new Set<string>());
+  const load = async (m: MapLibreMap, list: MapLayer[]): Promise<MapLayer[]> => {
+    for (const layer of list) prepared.current.add(layer.id);
+    const outcomes = await Promise.allSettled(list.map(prepare));
+    const failures: Array<[string, string]> = [];
     const added: MapLayer[] = [];
-    for (let i = layers.length - 1; i >= 0; i--) {
-      const [layer, outcome] = [layers[i]!, prepared[i]!];
+    const byName = (id: string) => list.find((l) => l.id === id)?.name ?? id;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const [layer, outcome] = [list[i]!, outcomes[i]!];
       if (outcome.status === 'rejected') {
-        failures.push(
-          `${layer.name}: ${outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)}`,
-        );
+        const why = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
+        failures.push([layer.id, why]);
         continue;
       }
       vectorNames.current.set(layer.id, outcome.value.names);
@@ -93,12 +96,28 @@ export function Workspace(props: WorkspaceProps) {
       added.push(outcome.value.layer);
     }
     const byId = new Map(added.map((l) => [l.id, l]));
+    const failed = new Map(failures);
     setLayers((ls) =>
-      ls.map((l) => (byId.has(l.id) ? { ...byId.get(l.id)!, visible: l.visible, opacity: l.opacity } : l)),
+      ls.map((l) =>
+        byId.has(l.id)
+          ? { ...byId.get(l.id)!, visible: l.visible, opacity: l.opacity }
+          : failed.has(l.id)
+            ? { ...l, problem: failed.get(l.id) }
+            : l,
+      ),
     );
-    if (failures.length) setError(`Some layers could not be loaded. ${failures.join('; ')}`);
+    if (failures.length)
+      setError(`Some layers could not be loaded. ${failures.map(([id, why]) => `${byName(id)}: ${why}`).join('; ')}`);
+    return added;
+  };
+
+  const ready = async (m: MapLibreMap) => {
+    const added = await load(
+      m,
+      layers.filter((l) => l.visible),
+    );
     const view = readViewState().view;
-    const extent = union(added.filter((l) => l.visible && l.bbox).map((l) => l.bbox!));
+    const extent = union(added.filter((l) => l.bbox).map((l) => l.bbox!));
     if (view) m.jumpTo({ center: view.center, zoom: view.zoom });
     else if (extent) m.fitBounds(extent, { padding: 40, animate: false });
     m.on('moveend', () => writeHash(m, current.current));
@@ -107,6 +126,8 @@ export function Workspace(props: WorkspaceProps) {
 
   useEffect(() => {
     if (!map) return;
+    const shown = layers.filter((l) => l.visible && !prepared.current.has(l.id));
+    if (shown.length > 0) void load(map, shown);
     for (const layer of layers) updateLayer(map, layer, vectorNames.current.get(layer.id) ?? []);
     orderLayers(
       map,
@@ -142,7 +163,7 @@ export function Workspace(props: WorkspaceProps) {
           <StylePanel
             key={chosen.id}
             layer={chosen}
-            vectorLayers={vectorNames.current.get(chosen.id) ?? []}
+            vectorLayers={vectorNames.current.get(chosen.id)}
             tokenOf={tokenOf}
             onChange={(p) => actions.change(chosen.id, p)}
           />
