@@ -112,6 +112,15 @@ async function pixelsInside(page: Page, bbox: Bbox): Promise<Pixels> {
   return result;
 }
 
+/**
+ * Closes a page's context once nothing is in flight: a request cut off by closing (a hidden layer's
+ * statistics, a ramp image) can hold the local dev server's next answers for half a minute.
+ */
+async function settleAndClose(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await page.context().close();
+}
+
 /** The seeded member's map of the demo project with one layer, its first tiles drawn (every one served). */
 async function openMap(id: string) {
   const opened = await newPage(browser);
@@ -126,7 +135,7 @@ describe('the map: styling, values and statistics', () => {
   it('draws a single-band raster, recolours it with a colormap, and reads a clicked point as the API does', async () => {
     const id = product('cog.tif');
     const bbox = await footprint(id);
-    const { context, page, watch } = await openMap(id);
+    const { page, watch } = await openMap(id);
     await screenshot(page, 'map-cog-gray');
     const gray = await pixelsInside(page, bbox);
     expect(gray.drawn / gray.total).toBeGreaterThan(0.9);
@@ -162,13 +171,13 @@ describe('the map: styling, values and statistics', () => {
     expect(rows).toEqual(api.band_names.map((b, i) => `${b}${shown(api.values[i]!)}`));
     await screenshot(page, 'map-cog-point');
     expectClean(watch);
-    await context.close();
+    await settleAndClose(page);
   });
 
   it('computes a drawn polygon’s statistics as the API does, and downloads them as CSV, a row per band', async () => {
     const id = product('cog_rgb.tif');
     const bbox = await footprint(id);
-    const { context, page, watch } = await openMap(id);
+    const { page, watch } = await openMap(id);
     const rgb = await pixelsInside(page, bbox);
     expect(rgb.drawn / rgb.total).toBeGreaterThan(0.9);
     await page.getByRole('button', { name: 'cog_rgb.tif', exact: true }).click();
@@ -236,12 +245,12 @@ describe('the map: styling, values and statistics', () => {
       expect(cells).toEqual(Object.values(stats).map((s) => shown(s[key]!)));
     }
     expectClean(watch);
-    await context.close();
+    await settleAndClose(page);
   });
 
   it('computes VARI on an RGB ortho through expression, and says why NDVI cannot be computed', async () => {
     const id = product('cog_rgb.tif');
-    const { context, page, watch } = await openMap(id);
+    const { page, watch } = await openMap(id);
     await page.getByRole('button', { name: 'cog_rgb.tif', exact: true }).click();
     const style = page.getByRole('region', { name: 'Style' });
     await expect(style.getByRole('button', { name: 'NDVI' }).isDisabled()).resolves.toBe(true);
@@ -260,7 +269,7 @@ describe('the map: styling, values and statistics', () => {
     const coloured = await pixelsInside(page, await footprint(id));
     expect(coloured.coloured / coloured.total).toBeGreaterThan(0.5);
     expectClean(watch);
-    await context.close();
+    await settleAndClose(page);
   });
 
   it.each(['float_lzw_pred3.tif', 'dsm_lerc.tif', 'cog_int16.tif', 'uint16_zstd.tif'])(
@@ -268,7 +277,7 @@ describe('the map: styling, values and statistics', () => {
     async (name) => {
       const id = product(name);
       const bbox = await footprint(id);
-      const { context, page, watch } = await openMap(id);
+      const { page, watch } = await openMap(id);
       await screenshot(page, `map-${name}`);
       const drawn = await pixelsInside(page, bbox);
       expect(drawn.drawn / drawn.total).toBeGreaterThan(0.3);
@@ -280,13 +289,13 @@ describe('the map: styling, values and statistics', () => {
       await expect(legend.getByLabel('Minimum').textContent()).resolves.toBe(shown(stats.b1.percentile_2));
       await expect(legend.getByLabel('Maximum').textContent()).resolves.toBe(shown(stats.b1.percentile_98));
       expectClean(watch);
-      await context.close();
+      await settleAndClose(page);
     },
   );
 
   it('cannot: an anonymous visitor of the private demo project’s map is told so, and no tile is served', async () => {
     const id = product('cog.tif');
-    const { context, page, watch } = await newPage(browser);
+    const { page, watch } = await newPage(browser);
     watch.allow((url, status) => url.includes(`/projects/${seed.demoProjectId}`) && [401, 404].includes(status));
     await page.goto(`/app/projects/${seed.demoProjectId}/map#layers=${id}`);
     await expect(page.getByRole('alert').textContent()).resolves.toMatch(/not found|sign in/i);
@@ -294,6 +303,6 @@ describe('the map: styling, values and statistics', () => {
     await screenshot(page, 'map-anonymous');
     expect(watch.responses.filter((r) => r.url.includes('/tiles/') && r.status < 400)).toEqual([]);
     expectClean(watch);
-    await context.close();
+    await settleAndClose(page);
   });
 });
