@@ -1,16 +1,8 @@
 import { RasterTileSource, VectorTileSource, type Map as MapLibreMap, type LayerSpecification } from 'maplibre-gl';
 import type { Schemas } from '../api/client';
-import type { RasterInfo, RasterStyle } from './style-model';
+import type { RasterInfo, RasterRender, RasterStyle } from './style-model';
 
-/** How a raster layer is drawn: TiTiler's parameters, sent as they are. */
-export interface RasterRender {
-  bidx?: number[];
-  expression?: string;
-  /** One [min, max] per output band. */
-  rescale?: Array<[number, number]>;
-  colormap_name?: string;
-  nodata?: string;
-}
+export type { RasterRender };
 
 export type LayerKind = 'raster' | 'pmtiles' | 'vector';
 export type Bbox = [number, number, number, number];

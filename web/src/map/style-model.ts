@@ -1,4 +1,12 @@
-import type { RasterRender } from './layers';
+/** How a raster layer is drawn: TiTiler's parameters, sent as they are. */
+export interface RasterRender {
+  bidx?: number[];
+  expression?: string;
+  /** One [min, max] per output band. */
+  rescale?: Array<[number, number]>;
+  colormap_name?: string;
+  nodata?: string;
+}
 
 /** A band of a raster, as the style controls name it. */
 export interface BandInfo {
@@ -167,10 +175,10 @@ export function outputKeys(style: RasterStyle): string[] {
 
 /** An output band's [min, max] under a stretch; null when its statistics are not known. */
 export function stretchRange(style: RasterStyle, stats: BandStats | undefined, i: number): [number, number] | null {
-  if (style.stretch === 'custom') return style.custom[i] ?? null;
-  if (!stats) return null;
-  const p = (n: number) => stats.percentiles[n];
+  const p = (n: number) => stats?.percentiles[n];
   const range = ((): [number, number] | null => {
+    if (style.stretch === 'custom') return style.custom[i] ?? null;
+    if (!stats) return null;
     switch (style.stretch) {
       case 'minmax':
         return [stats.min, stats.max];
@@ -187,8 +195,8 @@ export function stretchRange(style: RasterStyle, stats: BandStats | undefined, i
         return null;
     }
   })();
-  // A flat band (min = max) still needs a range the tile endpoint can divide by.
-  return range && range[1] <= range[0] ? [range[0], range[0] + 1] : range;
+  // A flat band (min = max) still needs a range the tile endpoint can divide by; a reversed one inverts.
+  return range && range[1] === range[0] ? [range[0], range[0] + 1] : range;
 }
 
 /** The stretch the tile endpoint allows: none only for 8-bit bands as they are (no band math). */

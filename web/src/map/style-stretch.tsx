@@ -1,3 +1,4 @@
+import { useState } from 'preact/hooks';
 import { ErrorNote, Field, Loading, Select } from '../ui/kit';
 import { Histogram } from './style-histogram';
 import {
@@ -20,26 +21,34 @@ export interface Output {
 export const rangesOf = (style: RasterStyle, stats: StatsByBand | null): Array<[number, number]> =>
   outputKeys(style).map((key, i) => stretchRange(style, stats?.[key], i) ?? [0, 255]);
 
+/**
+ * A number typed freely: the text is the field's own (a lone "-" or "1e" on the way to a number
+ * stays), and only a whole number reaches the style.
+ */
+function NumberField(props: { label: string; value: number; set: (n: number) => void; min?: number }) {
+  const [text, setText] = useState(String(props.value));
+  const valid = (t: string) =>
+    t.trim() !== '' && Number.isFinite(Number(t)) && (props.min === undefined || Number(t) >= props.min);
+  return (
+    <Field
+      label={props.label}
+      inputMode="decimal"
+      value={text}
+      aria-invalid={!valid(text)}
+      onInput={(e) => {
+        setText(e.currentTarget.value);
+        if (valid(e.currentTarget.value)) props.set(Number(e.currentTarget.value));
+      }}
+    />
+  );
+}
+
 function CustomRange(props: { output: Output; range: [number, number]; set: (range: [number, number]) => void }) {
   const [min, max] = props.range;
-  const number = (text: string, fallback: number) =>
-    text.trim() === '' || !Number.isFinite(Number(text)) ? fallback : Number(text);
   return (
     <div class="inline">
-      <Field
-        label={`Minimum of ${props.output.label}`}
-        type="number"
-        step="any"
-        value={min}
-        onInput={(e) => props.set([number(e.currentTarget.value, min), max])}
-      />
-      <Field
-        label={`Maximum of ${props.output.label}`}
-        type="number"
-        step="any"
-        value={max}
-        onInput={(e) => props.set([min, number(e.currentTarget.value, max)])}
-      />
+      <NumberField label={`Minimum of ${props.output.label}`} value={min} set={(n) => props.set([n, max])} />
+      <NumberField label={`Maximum of ${props.output.label}`} value={max} set={(n) => props.set([min, n])} />
     </div>
   );
 }
@@ -68,15 +77,7 @@ export function StretchControls(props: {
         ))}
       </Select>
       {style.stretch === 'std' && (
-        <Field
-          label="k (standard deviations)"
-          type="number"
-          min="0.5"
-          max="5"
-          step="0.5"
-          value={style.k}
-          onInput={(e) => Number(e.currentTarget.value) > 0 && props.set({ k: Number(e.currentTarget.value) })}
-        />
+        <NumberField label="k (standard deviations)" value={style.k} min={0.1} set={(k) => props.set({ k })} />
       )}
       {style.stretch === 'custom' &&
         props.outputs.map((output, i) => (
