@@ -202,9 +202,42 @@ describe('uploads from the browser', () => {
     await row.getByText('the server will refuse notes.txt').waitFor();
     await row.getByRole('button', { name: 'Start upload of notes.txt' }).click();
     await expect(row.getByRole('alert').textContent()).resolves.toContain(
-      'The server accepts .tif or .tiff for ortho; choose another type or file.',
+      'notes.txt cannot be uploaded as ortho: the server accepts .tif or .tiff for ortho; choose another type or file.',
     );
+    await expect(row.getByRole('progressbar').count()).resolves.toBe(0);
     await screenshot(page, 'uploads-refused-type');
+    expectClean(watch);
+    await context.close();
+  });
+
+  it('says why processing failed, in GDAL’s words, and runs the job again on Retry', async () => {
+    const owner = await newUser('failing');
+    const { projectId } = await projectWithFlight(owner);
+    const { context, page, watch } = await newPage(browser);
+    await signInThroughPage(page, owner.email, owner.password);
+    await page.goto(`/app/projects/${projectId}`);
+    await page.getByLabel('Upload', { exact: true }).setInputFiles({
+      name: 'broken.tif',
+      mimeType: 'image/tiff',
+      buffer: randomBytes(64 * 1024),
+    });
+    const row = page.getByRole('listitem', { name: 'Upload of broken.tif' });
+    await row.getByRole('button', { name: 'Start upload of broken.tif' }).click();
+    const product = productRow(page, 'broken.tif');
+    const failure = product.getByRole('alert');
+    await expect(failure.textContent()).resolves.toMatch(/^Processing failed: .*not recognized/s);
+    await product.locator('.status-failed').waitFor();
+    await screenshot(page, 'uploads-processing-failed');
+
+    // After a reload the product's job is found again (GET /jobs?project=) and says the same.
+    await page.reload();
+    await expect(productRow(page, 'broken.tif').getByRole('alert').textContent()).resolves.toMatch(/not recognized/);
+    const retry = productRow(page, 'broken.tif').getByRole('button', { name: 'Retry processing of broken.tif' });
+    const retried = page.waitForResponse((r) => r.url().endsWith('/retry') && r.status() === 200);
+    await retry.click();
+    await retried;
+    await expect(productRow(page, 'broken.tif').getByRole('alert').textContent()).resolves.toMatch(/not recognized/);
+    await screenshot(page, 'uploads-processing-retried');
     expectClean(watch);
     await context.close();
   });

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api, must, type Schemas } from '../api/client';
 import { ConfirmButton, Empty, ErrorNote, Loading, useAction } from '../ui/kit';
@@ -7,6 +7,7 @@ import { useAsync } from '../ui/use-async';
 import { JobProgress } from '../upload/job-progress';
 import { jobsOfProducts } from '../upload/job-lookup';
 import { onUploadFinished } from '../upload/upload-events';
+import type { JobState } from '../upload/job-events';
 import type { JobView } from '../upload/use-job';
 
 type Project = Schemas['Project'];
@@ -18,6 +19,34 @@ const canManage = (p: Project) => p.role === 'manager' || p.role === 'owner';
 // tus-js-client and the upload code load only for those who may upload.
 const loadUploads = () => import('../upload/upload-panel');
 
+/** What a product's status becomes when its job ends so (a cancelled job leaves it as it was). */
+const STATUS_AFTER: Partial<Record<JobState, Product['status']>> = { succeeded: 'ready', failed: 'failed' };
+const SETTLE_TRIES = 10;
+const SETTLE_MS = 1_000;
+
+/**
+ * A job's last event reaches the page a moment before its product's row is written: when the job
+ * ends, the list is read again (every second, ten times at most) until the row says so too.
+ */
+function useSettling(product: Product, reload: () => void): (state: JobState | null) => void {
+  const [expected, setExpected] = useState<Product['status'] | null>(null);
+  const tries = useRef(0);
+  const lagging = expected !== null && product.status !== expected;
+  useEffect(() => {
+    if (!lagging || tries.current >= SETTLE_TRIES) return;
+    const timer = setTimeout(() => {
+      tries.current += 1;
+      reload();
+    }, SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [lagging, product]);
+  return (state) => {
+    tries.current = 0;
+    setExpected(state ? (STATUS_AFTER[state] ?? null) : null);
+    if (state) reload();
+  };
+}
+
 function ProductRow(props: {
   project: Project;
   product: Product;
@@ -27,6 +56,7 @@ function ProductRow(props: {
 }) {
   const { project, product, job } = props;
   const remove = useAction();
+  const settled = useSettling(product, props.onChange);
   return (
     <li class="product">
       <span class="name">{product.filename}</span>
@@ -53,7 +83,7 @@ function ProductRow(props: {
           job={job}
           label={product.filename}
           canRetry={canManage(project)}
-          onEnd={props.onChange}
+          onSettled={settled}
         />
       )}
       {product.status !== 'ready' && !job && !props.jobsLoading && (

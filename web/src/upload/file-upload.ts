@@ -6,6 +6,7 @@ import { SpeedMeter } from './speed';
 import { formatBytes } from './format';
 import { ENDPOINT, discard, earlierUploadOf, signRequest, type StoredUpload } from './stored-uploads';
 import { uploadFailure, worthRetrying } from './upload-errors';
+import { announceUpload } from './upload-events';
 import { guessType, isChosenType, type ChosenType } from './upload-types';
 
 /**
@@ -201,7 +202,9 @@ export class FileUpload {
         api.GET('/uploads/{uploadId}', { params: { path: { uploadId: uploadIdOf(this.tus!.url!) } } }),
       );
       if (status.state === 'failed') return this.fail(`The server could not keep the file: ${status.error ?? ''}`);
-      this.set({ phase: 'done', result: { dataProductId: status.dataProductId, jobId: status.jobId } });
+      const result = { dataProductId: status.dataProductId, jobId: status.jobId };
+      this.set({ phase: 'done', result });
+      announceUpload({ flightId: this.flightId, ...result });
     } catch (error) {
       this.fail(`Uploaded, but its status could not be read: ${error instanceof Error ? error.message : error}`);
     }

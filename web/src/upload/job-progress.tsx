@@ -18,9 +18,10 @@ export function JobProgress(props: {
   /** What is processed, for the accessible names ("Processing progress of ortho.tif"). */
   label: string;
   canRetry: boolean;
-  onEnd?: (state: JobState) => void;
+  /** The job ended while shown (its final state), or was set going again (null). */
+  onSettled?: (state: JobState | null) => void;
 }) {
-  const { job, reconnecting, followError, retry } = useJob(props.job, props.onEnd);
+  const { job, reconnecting, followError, retry } = useJob(props.job, props.onSettled);
   const again = useAction();
   const over = TERMINAL.has(job.state);
   return (
@@ -40,6 +41,11 @@ export function JobProgress(props: {
       )}
       {job.state === 'failed' && <ErrorNote error={`Processing failed: ${job.error ?? 'the job gave no reason.'}`} />}
       {job.state === 'cancelled' && <p class="muted">Processing was cancelled.</p>}
+      {props.canRetry && job.state === 'failed' && (
+        <span class="muted">
+          Retry runs it again; if the file itself is at fault, delete this product and upload a corrected file.
+        </span>
+      )}
       {props.canRetry && (job.state === 'failed' || job.state === 'cancelled') && (
         <button
           type="button"

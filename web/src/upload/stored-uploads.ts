@@ -33,8 +33,9 @@ async function unfinished(previous: PreviousUpload): Promise<StoredUpload | null
     params: { path: { uploadId: uploadIdOf(previous.uploadUrl) } },
   });
   if (data && (data.state === 'created' || data.state === 'uploading')) return { previous, status: data };
-  // A refusal or a finished upload is final; a server failure may pass, so the entry is kept for later.
-  if (response.status < 500) await storage.removeUpload(previous.urlStorageKey);
+  // Gone (404, 410) or over (finished, expired, ended) is final; anything else (no access for whoever
+  // is signed in now, a server failure) may pass, so the entry is kept for later.
+  if (data || response.status === 404 || response.status === 410) await storage.removeUpload(previous.urlStorageKey);
   return null;
 }
 

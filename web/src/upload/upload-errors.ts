@@ -56,7 +56,10 @@ export function uploadFailure(error: Error, context: FailureContext): string {
         ? `${context.filename} is too large: the most the server takes is ${formatBytes(context.maxSize)}.`
         : `${context.filename} is too large. ${said}`;
     case 415:
-      return `The server accepts ${extensionsSaid(context.type) ?? 'any file'} for ${context.type}; choose another type or file. (${said})`;
+      // At creation a 415 is the file's name against its type (a PATCH's would be this app's own fault).
+      return creating
+        ? `${context.filename} cannot be uploaded as ${context.type}: the server accepts ${extensionsSaid(context.type) ?? 'any file'} for ${context.type}; choose another type or file.`
+        : said;
     default:
       return said;
   }

@@ -37,8 +37,10 @@ function UnfinishedRow({ stored, onDiscarded }: { stored: StoredUpload; onDiscar
 }
 
 /** Uploads this browser left unfinished in the flight (a reload, a closed tab), found in its storage. */
-function Unfinished({ flightId, going }: { flightId: string; going: Set<string> }) {
-  const stored = useAsync(() => unfinishedUploads(flightId), [flightId]);
+function Unfinished(props: { flightId: string; going: Set<string>; settled: string }) {
+  const { flightId, going } = props;
+  // Asked again as uploads here finish or are dismissed: what finished is no longer unfinished.
+  const stored = useAsync(() => unfinishedUploads(flightId), [flightId, props.settled]);
   const waiting = (stored.data ?? []).filter((s) => !going.has(s.previous.uploadUrl ?? ''));
   if (stored.error) return <ErrorNote error={`Unfinished uploads could not be listed: ${stored.error.message}`} />;
   if (waiting.length === 0) return null;
@@ -69,6 +71,10 @@ export function UploadPanel({ projectId, flightId }: { projectId: string; flight
   };
   const ready = uploads.filter((u) => u.state.phase === 'ready');
   const going = new Set(uploads.map((u) => u.uploadUrl ?? ''));
+  const settled = uploads
+    .filter((u) => u.state.phase === 'done')
+    .map((u) => u.key)
+    .join();
   return (
     <div class="uploads">
       <div
@@ -103,7 +109,7 @@ export function UploadPanel({ projectId, flightId }: { projectId: string; flight
           </button>
         )}
       </div>
-      <Unfinished flightId={flightId} going={going} />
+      <Unfinished flightId={flightId} going={going} settled={settled} />
       {uploads.length > 0 && (
         <ul class="upload-list" aria-label="Uploads">
           {uploads.map((u) => (

@@ -12,7 +12,7 @@ function statusLine(state: UploadState, filename: string): string {
       return 'Looking for an earlier upload of this file…';
     case 'ready':
       return acceptsFile(state.type, filename)
-        ? `${acceptsSaid(state.type)}. Choose its type, then start.`
+        ? `${acceptsSaid(state.type)}. Check its type, then start.`
         : `${acceptsSaid(state.type)}: the server will refuse ${filename}. Choose another type.`;
     case 'queued':
       return `${resuming}Waiting for another upload to finish…`;
@@ -112,6 +112,10 @@ function Progress({ upload }: { upload: FileUpload }) {
   );
 }
 
+/** Progress means something once sending began, and not for a file the server refused outright. */
+const hasProgress = ({ phase, created }: UploadState) =>
+  phase !== 'checking' && phase !== 'ready' && !(phase === 'failed' && !created);
+
 /** One file of the upload list: its name and type, progress and speed, and what can be done with it. */
 export function UploadRow({ upload }: { upload: FileUpload }) {
   const { state } = upload;
@@ -120,10 +124,11 @@ export function UploadRow({ upload }: { upload: FileUpload }) {
     <li class="upload" aria-label={`Upload of ${name}`}>
       <div class="upload-head">
         <span class="name">{name}</span>
+        <span class="muted">{formatBytes(upload.file.size)}</span>
         <TypeChoice upload={upload} />
         <Controls upload={upload} />
       </div>
-      {state.phase !== 'checking' && state.phase !== 'ready' && <Progress upload={upload} />}
+      {hasProgress(state) && <Progress upload={upload} />}
       <p class="muted status-line" role="status">
         {statusLine(state, name)}
       </p>

@@ -21,8 +21,8 @@ export const isChosenType = (type: string): type is ChosenType => type in TYPE_N
 /** The type a dropped file most likely is, from its name (a TIFF taken as an orthomosaic); else raw. */
 export const guessType = (filename: string): ChosenType => productTypeOf(filename) ?? 'raw';
 
-/** What a type takes, for the person choosing it: "ortho: .tif or .tiff". */
+/** What a type takes, for the person choosing it: "Orthomosaic takes .tif or .tiff files". */
 export function acceptsSaid(type: ChosenType): string {
   const extensions = extensionsSaid(type);
-  return extensions ? `${type} takes ${extensions} files` : `${type} takes any file`;
+  return `${TYPE_NAMES[type]} takes ${extensions ? `${extensions} files` : 'any file'}`;
 }

@@ -1,5 +1,4 @@
 import { FileUpload } from './file-upload';
-import { announceUpload } from './upload-events';
 
 /** Uploads sent at once: more only split the same bandwidth and finish every file later. */
 const MAX_ACTIVE = 3;
@@ -28,8 +27,7 @@ function pump(): void {
 }
 
 function changed(upload: FileUpload): void {
-  const { phase, result, error } = upload.state;
-  if (phase === 'done' && result) announceUpload({ flightId: upload.flightId, ...result });
+  const { phase, error } = upload.state;
   if (phase === 'cancelled' && !error) remove(upload);
   pump();
   for (const listener of listeners) listener();

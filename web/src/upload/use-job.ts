@@ -24,17 +24,18 @@ export interface LiveJob {
 const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
 
 /**
- * A job followed live while it runs. `onEnd` is told when it ends while watched (not when it was
- * already over), so a list can refresh without refreshing forever.
+ * A job followed live while it runs. `onSettled` is told its final state when it ends while watched
+ * (not when it was already over, so a list can refresh without refreshing forever), and null when a
+ * retry sets it going again.
  */
-export function useJob(initial: JobView, onEnd?: (state: JobState) => void): LiveJob {
+export function useJob(initial: JobView, onSettled?: (state: JobState | null) => void): LiveJob {
   const [job, setJob] = useState(initial);
   const [reconnecting, setReconnecting] = useState(false);
   const [followError, setFollowError] = useState<Error | null>(null);
   const [round, setRound] = useState(0);
   const after = useRef(0);
-  const endRef = useRef(onEnd);
-  endRef.current = onEnd;
+  const settledRef = useRef(onSettled);
+  settledRef.current = onSettled;
   const stateRef = useRef(job.state);
   stateRef.current = job.state;
 
@@ -49,7 +50,9 @@ export function useJob(initial: JobView, onEnd?: (state: JobState) => void): Liv
       signal,
       onEvent: (e) => {
         after.current = e.seq;
-        setJob((j) => ({ ...j, state: e.state, progress: e.progress, message: e.message }));
+        // A failure's event says why in its message; the job's record (read below) is the last word.
+        const error = e.state === 'failed' ? e.message : null;
+        setJob((j) => ({ ...j, state: e.state, progress: e.progress, message: e.message, error }));
       },
       onConnection: (live) => setReconnecting(!live),
     })
@@ -59,7 +62,7 @@ export function useJob(initial: JobView, onEnd?: (state: JobState) => void): Liv
         const error = state === 'succeeded' ? null : (await jobRecord(job.id)).error;
         if (signal.aborted) return;
         setJob((j) => ({ ...j, state, error }));
-        endRef.current?.(state);
+        settledRef.current?.(state);
       })
       .catch((e: unknown) => !signal.aborted && setFollowError(asError(e)));
     return () => controller.abort();
@@ -68,6 +71,7 @@ export function useJob(initial: JobView, onEnd?: (state: JobState) => void): Liv
   const retry = async () => {
     const again = await must(api.POST('/jobs/{jobId}/retry', { params: { path: { jobId: job.id } } }));
     setFollowError(null);
+    settledRef.current?.(null);
     setJob({ id: again.id, state: again.state, progress: again.progress, message: again.message, error: null });
     setRound((r) => r + 1);
   };
