@@ -38,13 +38,10 @@ async function projectWithFlight(owner: TestUser): Promise<{ projectId: string; 
   return { projectId: project.id, flightId: flight.id };
 }
 
-/** Waits until a progress bar, found by its accessible name, is full. */
+/** Waits until a progress bar, found by its accessible name, is full (its value reflected as an attribute). */
 async function progressFull(page: Page, name: string, timeout = 60_000): Promise<void> {
-  await page.waitForFunction(
-    (label) => document.querySelector<HTMLProgressElement>(`progress[aria-label="${label}"]`)?.value === 100,
-    name,
-    { timeout },
-  );
+  const bar = page.getByRole('progressbar', { name, exact: true });
+  await expect.poll(() => bar.getAttribute('value'), { timeout }).toBe('100');
 }
 
 const productRow = (page: Page, filename: string) => page.locator('li.product', { hasText: filename });
