@@ -3,9 +3,8 @@ import { api, must } from '../api/client';
 import { fileChecksum } from './checksum';
 import { uploadLimits, type UploadLimits } from './limits';
 import { SpeedMeter } from './speed';
-import { formatBytes } from './format';
-import { ENDPOINT, discard, earlierUploadOf, signRequest, type StoredUpload } from './stored-uploads';
-import { uploadFailure, worthRetrying } from './upload-errors';
+import { ENDPOINT, discard, earlierUploadOf, signRequest, uploadIdOf, type StoredUpload } from './stored-uploads';
+import { retryNote, tooLarge, uploadFailure, worthRetrying } from './upload-errors';
 import { announceUpload } from './upload-events';
 import { guessType, isChosenType, type ChosenType } from './upload-types';
 
@@ -52,8 +51,6 @@ export interface UploadState {
   created: boolean;
   result: UploadResult | null;
 }
-
-const uploadIdOf = (url: string): string => new URL(url).pathname.split('/').pop() ?? '';
 
 /** One file going to a flight over tus: its state, observed by the list that shows it. */
 export class FileUpload {
@@ -131,10 +128,7 @@ export class FileUpload {
     this.set({ phase: this.tus || this.earlier ? 'uploading' : 'hashing', note: null });
     try {
       this.limits ??= await uploadLimits();
-      if (this.file.size > this.limits.maxSize)
-        return this.fail(
-          `${this.file.name} is too large: the most the server takes is ${formatBytes(this.limits.maxSize)}.`,
-        );
+      if (this.file.size > this.limits.maxSize) return this.fail(tooLarge(this.file.name, this.limits.maxSize));
       this.tus ??= await this.makeTus(this.limits);
     } catch (error) {
       return this.fail(error instanceof Error ? error.message : String(error));
@@ -181,13 +175,8 @@ export class FileUpload {
 
   private retrying(error: DetailedError, attempt: number): boolean {
     if (!worthRetrying(error)) return false;
-    const seconds = Math.round((RETRY_DELAYS[attempt] ?? 0) / 1000);
     this.meter.reset();
-    this.set({
-      phase: 'retrying',
-      speed: null,
-      note: `Connection lost — retrying${seconds ? ` in ${seconds} s` : ''} (attempt ${attempt + 1} of ${RETRY_DELAYS.length})…`,
-    });
+    this.set({ phase: 'retrying', speed: null, note: retryNote(error, RETRY_DELAYS, attempt) });
     return true;
   }
 

@@ -21,7 +21,8 @@ export interface StoredUpload {
   status: UploadStatus;
 }
 
-const uploadIdOf = (url: string): string => new URL(url).pathname.split('/').pop() ?? '';
+/** An upload's id: the last segment of its address. */
+export const uploadIdOf = (url: string): string => new URL(url).pathname.split('/').pop() ?? '';
 
 /**
  * The server's status of an upload remembered in this browser, or null when it cannot go on (ended,

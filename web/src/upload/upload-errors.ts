@@ -32,6 +32,22 @@ export function worthRetrying(error: Error): boolean {
   return status === null || status >= 500 || status === 409 || status === 423 || status === 429;
 }
 
+export const tooLarge = (filename: string, maxSize: number): string =>
+  `${filename} is too large: the most the server takes is ${formatBytes(maxSize)}.`;
+
+/** What the row says while tus-js-client waits to try again. */
+export function retryNote(error: Error, delays: number[], attempt: number): string {
+  const status = failedStatus(error);
+  const seconds = Math.round((delays[attempt] ?? 0) / 1000);
+  const why =
+    status === null
+      ? 'Connection lost'
+      : status === 423
+        ? 'The server is still busy with it'
+        : `The server answered ${status}`;
+  return `${why} — retrying${seconds ? ` in ${seconds} s` : ''} (attempt ${attempt + 1} of ${delays.length})…`;
+}
+
 /** What went wrong, said plainly with what to do, from the server's problem+json where it answered. */
 export function uploadFailure(error: Error, context: FailureContext): string {
   const status = failedStatus(error);
@@ -53,7 +69,7 @@ export function uploadFailure(error: Error, context: FailureContext): string {
       return 'This upload expired (it was left unfinished for a day); start it again.';
     case 413:
       return context.maxSize
-        ? `${context.filename} is too large: the most the server takes is ${formatBytes(context.maxSize)}.`
+        ? tooLarge(context.filename, context.maxSize)
         : `${context.filename} is too large. ${said}`;
     case 415:
       // At creation a 415 is the file's name against its type (a PATCH's would be this app's own fault).
