@@ -265,9 +265,16 @@ describe('uploads from the browser', () => {
     await page.reload();
     await expect(productRow(page, 'broken.tif').getByRole('alert').textContent()).resolves.toMatch(/not recognized/);
     const retry = productRow(page, 'broken.tif').getByRole('button', { name: 'Retry processing of broken.tif' });
-    const retried = page.waitForResponse((r) => r.url().endsWith('/retry') && r.status() === 200);
     await retry.click();
-    await retried;
+    // The job ran again (a second attempt) and failed again, and the page followed it there.
+    const job = async () => {
+      const list = await json<{ jobs: Array<{ state: string; attempts: number }> }>(
+        await call(`/jobs?project=${projectId}`, { token: owner.token }),
+        200,
+      );
+      return `${list.jobs[0]?.state} after ${list.jobs[0]?.attempts} attempts`;
+    };
+    await expect.poll(job, { timeout: 60_000 }).toBe('failed after 2 attempts');
     await expect(productRow(page, 'broken.tif').getByRole('alert').textContent()).resolves.toMatch(/not recognized/);
     await screenshot(page, 'uploads-processing-retried');
     expectClean(watch);
