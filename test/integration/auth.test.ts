@@ -1,6 +1,7 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { SignJWT, base64url, createRemoteJWKSet, generateKeyPair, importJWK, jwtVerify, type JWK } from 'jose';
-import { baseUrl, call, json, login, newUser, problem, signingKeysJson, unique } from './helpers';
+import { baseUrl, call, databaseUrl, json, login, newUser, problem, signingKeysJson, unique } from './helpers';
 import { OwnWorker } from './own-worker';
 
 describe('registration and sign-in', () => {
@@ -52,11 +53,71 @@ describe('refresh and logout', () => {
     );
     expect(first.refresh_token).not.toBe(user.refreshToken);
     await json(await call('/users/me', { token: first.access_token }), 200);
+    // The sign-in goes on with its new token, then the old one comes back: it leaked.
+    const second = await json<{ access_token: string; refresh_token: string }>(
+      await call('/auth/refresh', { json: { refresh_token: first.refresh_token } }),
+      200,
+    );
 
     await problem(await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }), 401, 'invalid-token');
     // The reuse revoked the family: the newer tokens are dead too.
-    await problem(await call('/auth/refresh', { json: { refresh_token: first.refresh_token } }), 401, 'invalid-token');
+    await problem(await call('/auth/refresh', { json: { refresh_token: second.refresh_token } }), 401, 'invalid-token');
+    await problem(await call('/users/me', { token: second.access_token }), 401, 'invalid-token');
+  });
+
+  it('a refresh whose answer was lost may be sent again at once: a new pair, and the lost one is dead', async () => {
+    const user = await newUser('refresh-retry');
+    const lost = await json<{ access_token: string; refresh_token: string }>(
+      await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }),
+      200,
+    );
+    // The page reloaded before it stored `lost`, and its next page sends the same token.
+    const again = await json<{ access_token: string; refresh_token: string }>(
+      await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }),
+      200,
+    );
+    expect(again.refresh_token).not.toBe(lost.refresh_token);
+    await json(await call('/users/me', { token: again.access_token }), 200);
+    const next = await json<{ refresh_token: string }>(
+      await call('/auth/refresh', { json: { refresh_token: again.refresh_token } }),
+      200,
+    );
+    // The dropped successor was never rotated: presenting it is a reuse, which ends the sign-in.
+    await problem(await call('/auth/refresh', { json: { refresh_token: lost.refresh_token } }), 401, 'invalid-token');
+    await problem(await call('/auth/refresh', { json: { refresh_token: next.refresh_token } }), 401, 'invalid-token');
+  });
+
+  it('cannot: past the grace after its rotation, the old token is a reuse even if its successor was never used', async () => {
+    const user = await newUser('refresh-late');
+    const first = await json<{ access_token: string; refresh_token: string }>(
+      await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }),
+      200,
+    );
+    // As if the rotation were 31 s old (the grace is 30 s).
+    const db = new pg.Client({ connectionString: databaseUrl() });
+    await db.connect();
+    try {
+      const aged = await db.query(
+        "UPDATE sessions SET created_at = created_at - interval '31 seconds' WHERE user_id = $1 AND revoked_at IS NULL",
+        [user.id],
+      );
+      expect(aged.rowCount).toBe(1);
+    } finally {
+      await db.end();
+    }
+    await problem(await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }), 401, 'invalid-token');
     await problem(await call('/users/me', { token: first.access_token }), 401, 'invalid-token');
+  });
+
+  it('cannot: a token ended by logout is not "lost", however soon it comes again', async () => {
+    const user = await newUser('refresh-logout');
+    const first = await json<{ refresh_token: string }>(
+      await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }),
+      200,
+    );
+    expect((await call('/auth/logout', { json: { refresh_token: first.refresh_token } })).status).toBe(204);
+    await problem(await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }), 401, 'invalid-token');
+    await problem(await call('/auth/refresh', { json: { refresh_token: first.refresh_token } }), 401, 'invalid-token');
   });
 
   it('logout ends the session at once, for access and refresh tokens', async () => {
