@@ -2,7 +2,7 @@
 // local database and bucket, starts wrangler dev and prints where to go. Ctrl-C stops it.
 import { log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
-import { prepareStack, startWorker, stopStack, stopWorker, type StackOptions } from './lib/stack';
+import { prepareStack, startSeededWorker, stopStack, stopWorker, type StackOptions } from './lib/stack';
 
 const options: StackOptions = {
   database: 'edge_tiles',
@@ -14,7 +14,7 @@ const options: StackOptions = {
 };
 
 const stack = await prepareStack(options);
-const worker = await startWorker(stack, options);
+const worker = await startSeededWorker(stack, options);
 const { seed } = stack;
 log(`ready: ${stack.baseUrl}
   API docs       ${stack.baseUrl}/docs

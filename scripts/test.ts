@@ -4,7 +4,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
-import { ensureGdal, freePort, prepareStack, startWorker, stopStack, stopWorker, type StackOptions } from './lib/stack';
+import {
+  ensureGdal,
+  freePort,
+  prepareStack,
+  startSeededWorker,
+  stopStack,
+  stopWorker,
+  type StackOptions,
+} from './lib/stack';
 import { FIXTURES } from './lib/seed';
 import { HOSTILE_FILES } from './lib/hostile-files';
 
@@ -326,7 +334,7 @@ log('fuzzers (Node, fixed seeds)');
 const fuzz = await fuzzers();
 
 log(`integration tests against wrangler dev at ${stack.baseUrl}`);
-const worker = await startWorker(stack, options, process.env.CI ? 'ignore' : 'inherit');
+const worker = await startSeededWorker(stack, options, process.env.CI ? 'ignore' : 'inherit');
 let integration: SuiteResult = { ok: false, passed: 0, failed: 1 };
 try {
   integration = await vitest('integration', 'test/integration/vitest.config.mts', {
