@@ -72,6 +72,12 @@ export function findProducts(db: Database, by: ProductLookup): Promise<ProductWi
     .orderBy(asc(dataProducts.createdAt), asc(dataProducts.id));
 }
 
+/** The statistics stored with a product (`stats`), null where none were (or no such product). */
+export async function productStatistics(db: Database, id: string): Promise<Record<string, unknown> | null> {
+  const [row] = await db.select({ stats: dataProducts.stats }).from(dataProducts).where(eq(dataProducts.id, id));
+  return row?.stats ?? null;
+}
+
 // ------------------------------------------------------------------ registration and manual edits
 
 /** Registers a product; answers its id. */
