@@ -26,6 +26,7 @@ import features from './features/routes';
 import stac from './catalog/routes';
 import uploads from './uploads/routes';
 import jobs from './jobs/routes';
+import shares from './shares/routes';
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
@@ -49,6 +50,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     stac,
     uploads,
     jobs,
+    shares,
   ])
     app.route('/', routes);
   mountDocs(app);

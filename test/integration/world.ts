@@ -109,6 +109,8 @@ export interface World {
   otherCogKey: string;
   /** A plain GeoTIFF under P (RGB.byte.tif, stripped, no overviews) that takes the converter seconds: running jobs. */
   rasterKey: string;
+  /** A share link of P made by its manager (an hour long), minted once the world is built. */
+  share: string;
 }
 
 // ---------------------------------------------------------------- small API helpers
@@ -470,6 +472,12 @@ export async function buildWorld(): Promise<World> {
     pmTile: { z: 0, x: 0, y: 0, ext: 'png' },
   };
 
+  // Last, once nothing more moves P's access epoch (deleting the raw products above did).
+  const share = await json<{ token: string }>(
+    await call(`/projects/${project}/shares`, { ...as(users.manager), json: { expires_in: 3600 } }),
+    201,
+  );
+
   return {
     callers,
     users,
@@ -501,6 +509,7 @@ export async function buildWorld(): Promise<World> {
     otherCog: registered[1]!,
     otherCogKey: keys2[1]!,
     rasterKey: rasterStatus.key!,
+    share: share.token,
   };
 }
 
