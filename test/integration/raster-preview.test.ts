@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/lib/seed';
 import { call, json, newUser, problem, seed, type TestUser } from './helpers';
 import { decodeImage, gdal, gdalRead, parseNpy } from './gdal';
-import { fixture, tusCreate, uploadStatus } from './world';
+import { fileProduct, projectWithFlight } from './world';
 
 const reader = { apiKey: seed.user.apiKey };
 const product = (name: string) => seed.dataProducts[name]!;
@@ -136,32 +136,9 @@ describe("a product's stored statistics, as a manager writes them", () => {
 
   beforeAll(async () => {
     owner = await newUser('preview-owner');
-    const project = await json<{ id: string }>(
-      await call('/projects', { token: owner.token, json: { title: 'stretch' } }),
-      201,
-    );
-    const flight = await json<{ id: string }>(
-      await call(`/projects/${project.id}/flights`, { token: owner.token, json: { acquisition_date: '2025-05-01' } }),
-      201,
-    );
-    const upload = await tusCreate(
-      owner,
-      project.id,
-      flight.id,
-      'raw',
-      'float.tif',
-      fixture('cog/float_lzw_pred3.tif'),
-    );
-    const status = await uploadStatus(owner, upload.id);
-    id = (
-      await json<{ id: string }>(
-        await call(`/projects/${project.id}/flights/${flight.id}/data-products`, {
-          token: owner.token,
-          json: { type: 'dsm', status: 'ready', r2_key: status.key, stats: { b1: { min: 1000, max: 5000 } } },
-        }),
-        201,
-      )
-    ).id;
+    const at = await projectWithFlight(owner, { title: 'stretch' });
+    const product = { type: 'dsm', stats: { b1: { min: 1000, max: 5000 } } };
+    id = (await fileProduct(owner, owner, at, 'cog/float_lzw_pred3.tif', product)).id;
   });
 
   it('without a histogram, stretch it from min to max: the same image as rescale=min,max', async () => {

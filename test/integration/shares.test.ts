@@ -14,7 +14,7 @@ import {
   square,
   type TestUser,
 } from './helpers';
-import { fixture, tusCreate, uploadStatus } from './world';
+import { fileProduct, projectWithFlight } from './world';
 
 interface Share {
   token: string;
@@ -67,42 +67,21 @@ const refused = (token: string) => call(`/shares/${encodeURIComponent(token)}`);
 async function privateProject(
   title: string,
 ): Promise<{ project: string; flight: string; cog: string; pending: string; raw: string }> {
-  const id = (
-    await json<{ id: string }>(
-      await call('/projects', {
-        ...as(owner),
-        json: { title, description: 'shared', boundary: square(-61, 72, 1), is_public: false },
-      }),
-      201,
-    )
-  ).id;
+  const boundary = square(-61, 72, 1);
+  const at = await projectWithFlight(owner, { title, description: 'shared', boundary, is_public: false });
   for (const [user, role] of [
     [manager, 'manager'],
     [viewer, 'viewer'],
   ] as const)
-    await json(await call(`/projects/${id}/members`, { ...as(owner), json: { user_id: user.id, role } }), 200);
-  const f = await json<{ id: string }>(
-    await call(`/projects/${id}/flights`, { ...as(owner), json: { acquisition_date: '2025-05-01' } }),
+    await json(await call(`/projects/${at.project}/members`, { ...as(owner), json: { user_id: user.id, role } }), 200);
+  const stats = { b1: { min: 1, max: 7872 } };
+  const ready = await fileProduct(manager, owner, at, 'cog/cog.tif', { type: 'ortho', stats });
+  const notYet = await json<{ id: string }>(
+    await call(`/projects/${at.project}/flights/${at.flight}/data-products`, { ...as(owner), json: { type: 'dsm' } }),
     201,
   );
-  const upload = await tusCreate(manager, id, f.id, 'raw', 'cog.tif', fixture('cog/cog.tif'));
-  const status = await uploadStatus(manager, upload.id);
-  const register = async (body: Record<string, unknown>) =>
-    (
-      await json<{ id: string }>(
-        await call(`/projects/${id}/flights/${f.id}/data-products`, { ...as(owner), json: body }),
-        201,
-      )
-    ).id;
-  const ready = await register({
-    type: 'ortho',
-    status: 'ready',
-    r2_key: status.key,
-    stats: { b1: { min: 1, max: 7872 } },
-  });
-  const notYet = await register({ type: 'dsm' });
   // The upload made a raw product of its own (ready: stored as it is), which has no tiles.
-  return { project: id, flight: f.id, cog: ready, pending: notYet, raw: status.dataProductId! };
+  return { ...at, cog: ready.id, pending: notYet.id, raw: ready.raw };
 }
 
 beforeAll(async () => {
