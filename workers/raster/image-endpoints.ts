@@ -71,9 +71,11 @@ export function previewEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset): 
     const format = formatOf(segment(c.req.raw, c.req.valid('param').preview, 'preview'));
     return withDataset(c, dataset, query.token, async (cog, opened) => {
       const asked = plan(cog, query);
-      const planned = takesStoredRescale(asked, cog)
-        ? withStoredRescale(asked, cog, await dataset.storedRanges(c, opened.grant, cog.bandCount))
-        : asked;
+      // .npy carries the values themselves: no rescale applies, so none is looked up.
+      const planned =
+        format !== 'npy' && takesStoredRescale(asked, cog)
+          ? withStoredRescale(asked, cog, await dataset.storedRanges(c, opened.grant, cog.bandCount))
+          : asked;
       const size = sizeFor(query, cog.width, cog.height);
       const grid: Grid = { ...datasetGrid(cog, 0), width: size[0], height: size[1] };
       return serveImage(c, cog, opened, { format, planned, size }, (timings) =>
