@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { SignJWT, base64url, createRemoteJWKSet, generateKeyPair, importJWK, jwtVerify, type JWK } from 'jose';
-import { baseUrl, call, databaseUrl, json, login, newUser, problem, signingKeysJson, unique } from './helpers';
+import { SignJWT, base64url, createRemoteJWKSet, generateKeyPair, jwtVerify } from 'jose';
+import { baseUrl, call, databaseUrl, json, login, newUser, problem, signAsService, unique } from './helpers';
 import { OwnWorker } from './own-worker';
 
 describe('registration and sign-in', () => {
@@ -141,11 +141,6 @@ describe('hostile access tokens all get 401', () => {
     JSON.parse(new TextDecoder().decode(base64url.decode(part))) as Record<string, unknown>;
   const encode = (value: unknown) => base64url.encode(JSON.stringify(value));
 
-  async function devKey(): Promise<{ kid: string; key: CryptoKey | Uint8Array }> {
-    const jwk = (JSON.parse(signingKeysJson()) as { keys: JWK[] }).keys[0]!;
-    return { kid: jwk.kid!, key: await importJWK(jwk, 'ES256') };
-  }
-
   it('tampered payload', async () => {
     const victim = await newUser('victim');
     const attacker = await newUser('attacker');
@@ -157,16 +152,11 @@ describe('hostile access tokens all get 401', () => {
   it('expired', async () => {
     const user = await newUser('expired');
     const claims = decode(user.token.split('.')[1]!);
-    const { kid, key } = await devKey();
     const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({ sid: claims.sid })
-      .setProtectedHeader({ alg: 'ES256', kid })
-      .setSubject(user.id)
-      .setIssuer('edge-tiles')
-      .setAudience('api')
-      .setIssuedAt(now - 3600)
-      .setExpirationTime(now - 60)
-      .sign(key);
+    const expired = await signAsService({ sub: user.id, sid: claims.sid }, 'api', {
+      issuedAt: now - 3600,
+      expiresAt: now - 60,
+    });
     const body = await problem(await call('/users/me', { token: expired }), 401, 'invalid-token');
     expect(body.detail).toMatch(/expired/);
   });
@@ -198,16 +188,8 @@ describe('hostile access tokens all get 401', () => {
 
   it('wrong audience (a tile token used as an access token)', async () => {
     const user = await newUser('aud');
-    const { kid, key } = await devKey();
     const claims = decode(user.token.split('.')[1]!);
-    const token = await new SignJWT({ sid: claims.sid })
-      .setProtectedHeader({ alg: 'ES256', kid })
-      .setSubject(user.id)
-      .setIssuer('edge-tiles')
-      .setAudience('tiles')
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(key);
+    const token = await signAsService({ sub: user.id, sid: claims.sid }, 'tiles', { expiresAt: '5m' });
     await problem(await call('/users/me', { token }), 401, 'invalid-token');
   });
 
