@@ -4,12 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromFile } from 'geotiff';
 
-/** Reference answers come from GDAL itself. */
+/**
+ * Reference answers come from GDAL itself. Its PAM is off: `gdalinfo -stats` would otherwise write
+ * an .aux.xml beside the file (through a VRT, beside its source), in the shared fixtures folder.
+ */
 export function gdal(command: string, args: string[], input?: string): string {
   return execFileSync(command, args, {
     encoding: 'utf8',
     input,
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    env: { ...process.env, GDAL_PAM_ENABLED: 'NO' },
   });
 }
 
@@ -182,4 +186,40 @@ export function compareRasters(ours: Raster, reference: Raster, bandCount: numbe
     meanAbsDiff: valid ? absDiff / valid : 0,
     valid,
   };
+}
+
+/** GDAL's own statistics and histogram of a fixture (PAM off: nothing is written beside the read-only file). */
+export function gdalHistogram(file: string) {
+  const info = JSON.parse(gdal('gdalinfo', ['-json', '-stats', '-hist', file])) as {
+    bands: Array<{
+      minimum: number;
+      maximum: number;
+      noDataValue?: number;
+      histogram: { count: number; min: number; max: number; buckets: number[] };
+    }>;
+  };
+  return info.bands[0]!;
+}
+
+/** The value below which p % of a histogram's counts lie, a bucket's values spread evenly across it. */
+function histogramPercentile(h: { count: number; min: number; max: number; buckets: number[] }, p: number): number {
+  const width = (h.max - h.min) / h.count;
+  const rank = (p / 100) * h.buckets.reduce((a, b) => a + b, 0);
+  let below = 0;
+  for (let i = 0; i < h.count; i++) {
+    const n = h.buckets[i]!;
+    if (n > 0 && below + n >= rank) return h.min + width * (i + (rank - below) / n);
+    below += n;
+  }
+  return h.max;
+}
+
+/**
+ * The documented default stretch of a data product (docs/api.md: its 2nd to 98th percentile, read
+ * off the stored histogram and kept within min and max), worked out on GDAL's own histogram of the
+ * file, which is what the converter and the seed store.
+ */
+export function gdalStretch(band: ReturnType<typeof gdalHistogram>): [number, number] {
+  const clamp = (v: number) => Math.min(band.maximum, Math.max(band.minimum, v));
+  return [clamp(histogramPercentile(band.histogram, 2)), clamp(histogramPercentile(band.histogram, 98))];
 }

@@ -1,39 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/lib/seed';
 import { call, json, newUser, problem, seed, type TestUser } from './helpers';
-import { decodeImage, gdal, gdalRead, parseNpy } from './gdal';
+import { decodeImage, gdalHistogram, gdalRead, gdalStretch, parseNpy } from './gdal';
 import { fileProduct, projectWithFlight } from './world';
 
 const reader = { apiKey: seed.user.apiKey };
 const product = (name: string) => seed.dataProducts[name]!;
-
-/** GDAL's own statistics and histogram of a fixture (PAM off: nothing is written beside the read-only file). */
-function gdalHistogram(name: string) {
-  const info = JSON.parse(
-    gdal('gdalinfo', ['-json', '-stats', '-hist', '--config', 'GDAL_PAM_ENABLED', 'NO', `${FIXTURES}/cog/${name}`]),
-  ) as {
-    bands: Array<{
-      minimum: number;
-      maximum: number;
-      noDataValue?: number;
-      histogram: { count: number; min: number; max: number; buckets: number[] };
-    }>;
-  };
-  return info.bands[0]!;
-}
-
-/** The value below which p % of a histogram's counts lie, a bucket's values spread evenly across it. */
-function histogramPercentile(h: { count: number; min: number; max: number; buckets: number[] }, p: number): number {
-  const width = (h.max - h.min) / h.count;
-  const rank = (p / 100) * h.buckets.reduce((a, b) => a + b, 0);
-  let below = 0;
-  for (let i = 0; i < h.count; i++) {
-    const n = h.buckets[i]!;
-    if (n > 0 && below + n >= rank) return h.min + width * (i + (rank - below) / n);
-    below += n;
-  }
-  return h.max;
-}
 
 /** numpy's default (linear) percentile of sorted values. */
 function exactPercentile(sorted: Float64Array, p: number): number {
@@ -67,9 +39,8 @@ describe('previews of data that is not 8-bit are stretched over the stored stati
       expect([image.width, image.height]).toEqual([values.width, values.height]);
 
       // The documented rule, on GDAL's own histogram (what the converter and the seed stored).
-      const band = gdalHistogram(name);
-      const clamp = (v: number) => Math.min(band.maximum, Math.max(band.minimum, v));
-      const [lo, hi] = [clamp(histogramPercentile(band.histogram, 2)), clamp(histogramPercentile(band.histogram, 98))];
+      const band = gdalHistogram(`${FIXTURES}/cog/${name}`);
+      const [lo, hi] = gdalStretch(band);
       const gray = image.bands[0]!;
       const mask = values.bands[values.bands.length - 1]!;
       let worst = 0;

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   defaultStyle,
   detectRoles,
-  histogramPercentile,
   isNodata,
   renderOf,
   type BandInfo,
@@ -98,16 +97,5 @@ describe("the web map's raster styles", () => {
     });
     expect(['-9999', 'nan', '1e-3', '.5'].every(isNodata)).toBe(true);
     expect(['', 'none', '1,2', '--1'].some(isNodata)).toBe(false);
-  });
-
-  it('reads percentiles off a histogram, linearly within a bin', () => {
-    const histogram: [number[], number[]] = [
-      [50, 0, 50],
-      [0, 10, 20, 30],
-    ];
-    expect(histogramPercentile(histogram, 2)).toBeCloseTo(0.4);
-    expect(histogramPercentile(histogram, 50)).toBe(10);
-    expect(histogramPercentile(histogram, 98)).toBeCloseTo(29.6);
-    expect(histogramPercentile([[0], [0, 1]], 50)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { histogramPercentile } from '../../workers/engines/raster/statistics';
+import { histogramPercentile } from '../../workers/engines/raster/histogram';
 import { displayRange, storedBand } from '../../workers/data-products/statistics';
 
 describe('percentiles of a histogram', () => {

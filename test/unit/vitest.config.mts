@@ -27,7 +27,8 @@ const FIXTURE_COG = fileURLToPath(new URL('../../../shared/fixtures/cog/cog.tif'
 function gdalOracle(): string {
   const gdal = (command: string, args: string[]) => {
     try {
-      return execFileSync(command, args, { encoding: 'utf8' });
+      // PAM off: no .aux.xml written beside the shared fixtures (a VRT's statistics reach its source).
+      return execFileSync(command, args, { encoding: 'utf8', env: { ...process.env, GDAL_PAM_ENABLED: 'NO' } });
     } catch (error) {
       throw new Error(`The raster route tests compare with GDAL (${command}): \`npm test\` installs it.`, {
         cause: error,

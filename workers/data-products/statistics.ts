@@ -1,4 +1,4 @@
-import { histogramPercentile } from '../engines/raster/statistics';
+import { histogramPercentile } from '../engines/raster/histogram';
 
 /**
  * A band's statistics as a data product stores them (`stats.b1`, `stats.b2`, …, TiTiler's keys):
@@ -45,18 +45,24 @@ export function storedBand(stats: Record<string, unknown> | null, band: number):
 const STRETCH = { low: 2, high: 98 };
 
 /**
+ * The value below which p % of a band lies, read off its stored histogram (linear within a bucket)
+ * and kept within its min and max: GDAL's buckets reach half a bucket past the data on either side.
+ * Null without a histogram. The web app reads its stretches with this too, so that a map layer and
+ * a preview agree.
+ */
+export function storedPercentile(band: StoredBand, p: number): number | null {
+  const value = band.histogram ? histogramPercentile(band.histogram, p) : null;
+  return value === null ? null : Math.min(band.max, Math.max(band.min, value));
+}
+
+/**
  * The values a band is stretched over when an image of it names no `rescale`: from its 2nd to its
  * 98th percentile, read off the stored histogram (a few outliers, a spike of a DSM, do not flatten
  * the rest to one grey), or from its min to its max where no histogram was stored or the
  * percentiles leave no span.
  */
 export function displayRange(band: StoredBand): [number, number] {
-  if (band.histogram) {
-    // GDAL's buckets reach half a bucket past the data on either side; the stretch stays within it.
-    const clamp = (v: number | null) => (v === null ? null : Math.min(band.max, Math.max(band.min, v)));
-    const low = clamp(histogramPercentile(band.histogram, STRETCH.low));
-    const high = clamp(histogramPercentile(band.histogram, STRETCH.high));
-    if (low !== null && high !== null && low < high) return [low, high];
-  }
-  return [band.min, band.max];
+  const low = storedPercentile(band, STRETCH.low);
+  const high = storedPercentile(band, STRETCH.high);
+  return low !== null && high !== null && low < high ? [low, high] : [band.min, band.max];
 }

@@ -1,9 +1,9 @@
 import { api, must, type Schemas } from '../api/client';
+import { storedBand, storedPercentile } from '../../../workers/data-products/statistics';
 import type { Bbox, MapLayer } from './layers';
 import {
   PERCENTILES,
   defaultStyle,
-  histogramPercentile,
   renderOf,
   type BandInfo,
   type BandStats,
@@ -124,25 +124,22 @@ function statsOf(s: ApiBandStats): BandStats {
   };
 }
 
-/** The converter's exact statistics (GDAL's 256-bin histogram; percentiles read off it). */
+/**
+ * The converter's exact statistics (GDAL's 256-bin histogram), read and their percentiles taken as
+ * the API's previews take them (workers/data-products/statistics.ts), so both stretch alike.
+ */
 function storedStats(stats: Record<string, unknown>): StatsByBand | null {
   const out: StatsByBand = {};
-  for (const [key, value] of Object.entries(stats)) {
-    const s = value as Partial<{
-      min: number;
-      max: number;
-      mean: number;
-      std: number;
-      histogram: [number[], number[]];
-    }>;
-    if (typeof s.min !== 'number' || typeof s.max !== 'number') return null;
-    const histogram = s.histogram ?? null;
+  for (const key of Object.keys(stats)) {
+    const band = /^b\d+$/.test(key) ? storedBand(stats, Number(key.slice(1))) : null;
+    if (!band) return null;
     const percentiles: Record<number, number> = {};
     for (const p of PERCENTILES) {
-      const value = histogram ? histogramPercentile(histogram, p) : undefined;
-      if (value !== undefined) percentiles[p] = value;
+      const value = storedPercentile(band, p);
+      if (value !== null) percentiles[p] = value;
     }
-    out[key] = { min: s.min, max: s.max, mean: s.mean ?? 0, std: s.std ?? 0, histogram, percentiles };
+    const { min, max, mean = 0, std = 0, histogram = null } = band;
+    out[key] = { min, max, mean, std, histogram, percentiles };
   }
   return Object.keys(out).length ? out : null;
 }

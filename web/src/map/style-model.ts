@@ -226,23 +226,6 @@ export function renderOf(style: RasterStyle, info: RasterInfo, stats: StatsByBan
   return render;
 }
 
-/** A percentile read off a histogram (linear within its bin): stored statistics carry no percentiles. */
-export function histogramPercentile([counts, edges]: [number[], number[]], p: number): number | undefined {
-  const total = counts.reduce((a, b) => a + b, 0);
-  if (total === 0) return undefined;
-  const target = (p / 100) * total;
-  let seen = 0;
-  for (let i = 0; i < counts.length; i += 1) {
-    const count = counts[i]!;
-    if (seen + count >= target && count > 0) {
-      const [lo, hi] = [edges[i]!, edges[i + 1]!];
-      return lo + ((hi - lo) * (target - seen)) / count;
-    }
-    seen += count;
-  }
-  return edges[edges.length - 1];
-}
-
 /** A number as the panels show it: six significant digits, no trailing zeros. */
 export const formatValue = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6))));
 
