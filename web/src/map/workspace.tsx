@@ -3,18 +3,13 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Map as MapLibreMap, RequestTransformFunction } from 'maplibre-gl';
 import { MapCanvas } from './map-canvas';
 import { LayerPanel, type LayerActions } from './layer-panel';
-import { addLayer, orderLayers, tileJsonUrl, updateLayer, type Bbox, type MapLayer } from './layers';
+import { orderLayers, updateLayer, type Bbox, type MapLayer } from './layers';
 import { TileTokens, type Mint } from './tile-tokens';
 import { readViewState, writeViewState } from './view-state';
+import { showLayer, signed, type Signing } from './show-layer';
+import { WorkspaceContext, type WorkspaceApi } from './workspace-context';
+import { Compare, CompareButton, type Camera } from './compare';
 import { ErrorNote } from '../ui/kit';
-
-/** The names of a vector source's layers, from its TileJSON (none for raster tiles). */
-async function vectorLayerNames(url: string): Promise<string[]> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: ${response.status}`);
-  const tilejson = (await response.json()) as { vector_layers?: Array<{ id: string }> };
-  return (tilejson.vector_layers ?? []).map((l) => l.id);
-}
 
 const union = (boxes: Bbox[]): Bbox | null =>
   boxes.length === 0
@@ -57,17 +52,16 @@ export function Workspace(props: WorkspaceProps) {
   current.current = layers;
   const tokens = useMemo(() => (props.mint ? new TileTokens(props.mint) : null), [props.mint]);
   useEffect(() => () => tokens?.dispose(), [tokens]);
-  const sign = (url: string) => (tokens ? tokens.sign(url) : url);
-  const transformRequest: RequestTransformFunction = (url) => ({ url: sign(url) });
+  const signing: Signing = { tokens, needsToken: props.needsToken };
+  const transformRequest: RequestTransformFunction = (url) => ({ url: signed(signing, url) });
+  const [comparing, setComparing] = useState(false);
+  const compareCamera = useRef<Camera>();
 
   const ready = async (m: MapLibreMap) => {
     const failures: string[] = [];
     for (const layer of [...layers].reverse()) {
       try {
-        if (tokens && props.needsToken(layer)) await tokens.ensure(layer.id);
-        const names = layer.kind === 'raster' ? [] : await vectorLayerNames(sign(tileJsonUrl(layer)));
-        vectorNames.current.set(layer.id, names);
-        addLayer(m, layer, names);
+        vectorNames.current.set(layer.id, await showLayer(m, layer, signing));
       } catch (e) {
         failures.push(`${layer.name}: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -77,7 +71,7 @@ export function Workspace(props: WorkspaceProps) {
     const extent = union(layers.filter((l) => l.visible && l.bbox).map((l) => l.bbox!));
     if (view) m.jumpTo({ center: view.center, zoom: view.zoom });
     else if (extent) m.fitBounds(extent, { padding: 40, animate: false });
-    m.on('moveend', () => writeHash(m, current.current));
+    m.on('moveend', () => writeHash(cameraOf(m), current.current));
     setMap(m);
   };
 
@@ -88,7 +82,7 @@ export function Workspace(props: WorkspaceProps) {
       map,
       layers.map((layer) => ({ layer, vectorLayers: vectorNames.current.get(layer.id) ?? [] })),
     );
-    writeHash(map, layers);
+    writeHash(compareCamera.current ?? cameraOf(map), layers);
   }, [map, layers]);
 
   const actions: LayerActions = {
@@ -105,6 +99,22 @@ export function Workspace(props: WorkspaceProps) {
     select: setSelected,
   };
 
+  const workspace: WorkspaceApi = {
+    map,
+    layers,
+    addLayer: async (layer) => {
+      if (!map) throw new Error('The map is still loading: try again in a moment.');
+      if (!current.current.some((l) => l.id === layer.id))
+        vectorNames.current.set(layer.id, await showLayer(map, layer, signing));
+      setLayers((ls) => [{ ...layer, visible: true }, ...ls.filter((l) => l.id !== layer.id)]);
+    },
+  };
+  const stopComparing = () => {
+    if (compareCamera.current) map?.jumpTo(compareCamera.current);
+    compareCamera.current = undefined;
+    setComparing(false);
+  };
+
   return (
     <div class="workspace">
       <aside class="sidebar" aria-label="Map controls">
@@ -113,17 +123,37 @@ export function Workspace(props: WorkspaceProps) {
         <ErrorNote error={error} />
         <h2>Layers</h2>
         <LayerPanel layers={layers} selected={selected} actions={actions} />
-        {props.children}
+        <CompareButton
+          layers={layers}
+          comparing={comparing}
+          onToggle={() => (comparing ? stopComparing() : setComparing(true))}
+        />
+        <WorkspaceContext.Provider value={workspace}>{props.children}</WorkspaceContext.Provider>
       </aside>
-      <MapCanvas label="Map" transformRequest={transformRequest} onReady={(m) => void ready(m)} />
+      <div class="map-area">
+        <MapCanvas label="Map" transformRequest={transformRequest} onReady={(m) => void ready(m)} />
+        {comparing && map && (
+          <Compare
+            layers={layers}
+            signing={signing}
+            camera={cameraOf(map)}
+            onMove={(camera) => {
+              compareCamera.current = camera;
+              writeHash(camera, current.current);
+            }}
+            onClose={stopComparing}
+          />
+        )}
+      </div>
     </div>
   );
 }
 
-function writeHash(map: MapLibreMap, layers: MapLayer[]): void {
-  const center = map.getCenter();
+const cameraOf = (map: MapLibreMap): Camera => ({ center: map.getCenter().toArray(), zoom: map.getZoom() });
+
+function writeHash(camera: Camera, layers: MapLayer[]): void {
   const hash = writeViewState({
-    view: { zoom: map.getZoom(), center: [center.lng, center.lat] },
+    view: camera,
     layers: layers.filter((l) => l.visible).map((l) => l.id),
   });
   history.replaceState(history.state, '', hash);

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { call, expectClean, json, launch, newPage, screenshot, signInThroughPage, type Watch } from './browser';
+import { newUser, type TestUser } from '../integration/helpers';
+import { FIELD_CENTER, fieldProject, type FieldProject } from './field-data';
+
+let browser: Browser;
+let owner: TestUser;
+let field: FieldProject;
+
+beforeAll(async () => {
+  browser = await launch();
+  owner = await newUser('field-owner');
+  field = await fieldProject(owner, `Field trial ${Date.now().toString(36)}`);
+}, 180_000);
+afterAll(async () => browser?.close());
+
+const fieldView = (zoom: number) =>
+  `#view=${zoom}/${FIELD_CENTER[1]}/${FIELD_CENTER[0]}&layers=${field.june},${field.july}`;
+
+/** Tile requests of a data product the page made, by status. */
+const tilesOf = (watch: Watch, id: string) =>
+  watch.responses.filter((r) => r.url.includes(`/data-products/${id}/tiles/`));
+
+async function waitForTiles(page: Page, watch: Watch, ids: string[]): Promise<void> {
+  await expect.poll(() => ids.every((id) => tilesOf(watch, id).length > 0), { timeout: 30_000 }).toBe(true);
+  // Let the maps draw what arrived.
+  await page.waitForTimeout(800);
+  for (const id of ids) for (const tile of tilesOf(watch, id)) expect([200, 304], tile.url).toContain(tile.status);
+}
+
+/** The pixel at a fraction of an element's box, from a screenshot of it. */
+async function pixelsOf(element: Locator): Promise<(fx: number, fy: number) => [number, number, number]> {
+  const png = PNG.sync.read(await element.screenshot());
+  return (fx, fy) => {
+    const i = (Math.floor(fy * png.height) * png.width + Math.floor(fx * png.width)) * 4;
+    return [png.data[i]!, png.data[i + 1]!, png.data[i + 2]!];
+  };
+}
+
+const isRed = ([r, , b]: [number, number, number]) => r > 150 && b < 90;
+const isBlue = ([r, , b]: [number, number, number]) => b > 150 && r < 90;
+
+interface Readout {
+  at: [number, number];
+  left: string;
+  right: string;
+}
+
+/** The readout once it has caught up with the pointer (it reads at most 4 times a second). */
+async function readout(page: Page): Promise<Readout> {
+  const output = page.getByRole('status', { name: 'Values under the pointer' });
+  let last = '';
+  await expect
+    .poll(
+      async () => {
+        const previous = last;
+        await page.waitForTimeout(400);
+        last = (await output.textContent()) ?? '';
+        return /Right: b1/.test(last) && last === previous;
+      },
+      { timeout: 10_000 },
+    )
+    .toBe(true);
+  const text = last;
+  const match = /^(-?[\d.]+), (-?[\d.]+)Left: (.*)Right: (.*)$/.exec(text);
+  expect(match, text).not.toBeNull();
+  return { at: [Number(match![1]), Number(match![2])], left: match![3]!, right: match![4]! };
+}
+
+/** What the readout should say of a product at a point: `/point`'s own answer. */
+async function pointText(product: string, [lon, lat]: [number, number]): Promise<string> {
+  const point = await json<{ values: number[]; band_names: string[] }>(
+    await call(`/data-products/${product}/point/${lon},${lat}`, { token: owner.token }),
+    200,
+  );
+  return point.band_names.map((name, i) => `${name} ${point.values[i]}`).join(', ');
+}
+
+async function hover(page: Page, map: Locator, fx: number, fy: number): Promise<void> {
+  const box = (await map.boundingBox())!;
+  await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+}
+
+describe('compare two flights of one field', () => {
+  it('shows them side by side with linked cameras and pointer, then swiped, and returns to the map', async () => {
+    const { context, page, watch } = await newPage(browser);
+    await signInThroughPage(page, owner.email, owner.password);
+    await page.goto(`/app/projects/${field.id}/map${fieldView(17)}`);
+    await page.getByRole('checkbox', { name: 'Show june.tif' }).waitFor();
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
+    await page.getByLabel('Left layer').selectOption({ label: 'june.tif' });
+    await page.getByLabel('Right layer').selectOption({ label: 'july.tif' });
+    const left = page.getByRole('region', { name: 'Left map' });
+    const right = page.getByRole('region', { name: 'Right map' });
+    await waitForTiles(page, watch, [field.june, field.july]);
+    await screenshot(page, 'compare-side-by-side');
+    const sideLeft = await pixelsOf(left);
+    const sideRight = await pixelsOf(right);
+    expect(isRed(sideLeft(0.5, 0.5))).toBe(true);
+    expect(isBlue(sideRight(0.5, 0.5))).toBe(true);
+
+    // Dragging the left map moves the right one: the same spot in each pane reads the same place.
+    const before = await page.evaluate<string>('location.hash');
+    const box = (await left.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 - 120, box.y + box.height / 2 + 60, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(() => page.evaluate<string>('location.hash')).not.toBe(before);
+    await hover(page, left, 0.3, 0.4);
+    const onLeft = await readout(page);
+    await expect(right.locator('.compare-marker').isVisible()).resolves.toBe(true);
+    await screenshot(page, 'compare-synced-pointer');
+    await hover(page, right, 0.3, 0.4);
+    await expect((await readout(page)).at).toEqual(onLeft.at);
+    await expect(left.locator('.compare-marker').isVisible()).resolves.toBe(true);
+
+    // The readout says what /point says, for both sides.
+    expect(onLeft.left).toBe(await pointText(field.june, onLeft.at));
+    expect(onLeft.right).toBe(await pointText(field.july, onLeft.at));
+
+    // Swipe: stacked, the right layer right of the divider; the keyboard moves it.
+    await page.getByLabel('Swipe').check();
+    const slider = page.getByRole('slider', { name: 'Swipe position' });
+    await page.mouse.move(5, 5);
+    await page.waitForTimeout(300);
+    let swiped = await pixelsOf(left);
+    expect(isRed(swiped(0.4, 0.5))).toBe(true);
+    expect(isBlue(swiped(0.6, 0.5))).toBe(true);
+    await slider.focus();
+    for (let i = 0; i < 20; i++) await page.keyboard.press('ArrowLeft');
+    await expect(slider.getAttribute('aria-valuenow')).resolves.toBe('30');
+    await page.waitForTimeout(200);
+    await screenshot(page, 'compare-swipe');
+    swiped = await pixelsOf(left);
+    expect(isRed(swiped(0.2, 0.5))).toBe(true);
+    expect(isBlue(swiped(0.4, 0.5))).toBe(true);
+
+    // Leaving compare: the map again, with the view compare left it at.
+    const compared = await page.evaluate<string>('location.hash');
+    await page.getByRole('button', { name: 'Close compare' }).click();
+    await expect(left.count()).resolves.toBe(0);
+    await expect.poll(() => page.evaluate<string>('location.hash')).toBe(compared);
+    await screenshot(page, 'compare-closed');
+    expectClean(watch);
+    await context.close();
+  });
+});
