@@ -14,6 +14,8 @@ import { benchJobs, JOB_BENCH_HEAD } from './lib/job-bench';
 import { ACCESS_BENCH_HEAD, ACCESS_BENCH_TITLE, benchAccess } from './lib/access-bench';
 import { mean, percentile, round, serverTimingDur } from './lib/figures';
 import { HOSTILE_BENCH_HEAD, benchHostile, hostileBenchObjects } from './lib/hostile-bench';
+import { WEB_BENCH_HEAD, benchWeb } from './lib/web-bench';
+import { buildWeb, ensureChromium } from './lib/web';
 
 /** Runs `count` requests through `concurrency` workers; latencies in ms, and requests per second. */
 async function load(urls: string[], concurrency: number, headers: Record<string, string>) {
@@ -165,7 +167,7 @@ async function benchVector(
 }
 
 // `npm run bench -- raster vector` runs only those parts; no argument runs them all.
-const PARTS = ['raster', 'vector', 'access', 'uploads', 'jobs', 'stac', 'hostile'] as const;
+const PARTS = ['raster', 'vector', 'access', 'uploads', 'jobs', 'stac', 'hostile', 'web'] as const;
 const asked = process.argv.slice(2);
 for (const part of asked)
   if (!(PARTS as readonly string[]).includes(part))
@@ -188,6 +190,9 @@ const options: StackOptions = {
   seedFile: `${DEV_DIR}/seed.bench.json`,
   extraObjects: [...(runs('raster') ? rasterBenchObjects() : []), ...(runs('hostile') ? hostileBenchObjects() : [])],
 };
+// wrangler serves the app's build as the Worker's assets, whichever part runs.
+buildWeb();
+if (runs('web')) ensureChromium();
 rmSync(options.persistTo, { recursive: true, force: true });
 const stack = await prepareStack(options);
 let worker = await startWorker(stack, options, 'ignore');
@@ -213,6 +218,15 @@ try {
         'cache left as the previous tiles left it; /vsicurl/: the same warps reading the file over HTTP from a ' +
         'local server, headers read beforehand and each tile from its own URL, as our cold pass.',
       table: table(RASTER_BENCH_HEAD, await benchRaster(stack)),
+    });
+  }
+  if (runs('web')) {
+    printed.push({
+      title:
+        'bench: the web app in headless Chromium (cold browser cache each run): JavaScript downloaded, gzipped ' +
+        '(-9) as Cloudflare would serve it, and the time from navigation until every request of the first view ' +
+        'was answered (network idle)',
+      table: table(WEB_BENCH_HEAD, await benchWeb(stack)),
     });
   }
   if (runs('vector')) {

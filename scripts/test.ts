@@ -4,7 +4,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
-import { ensureGdal, freePort, prepareStack, startWorker, stopStack, stopWorker, type StackOptions } from './lib/stack';
+import {
+  ensureGdal,
+  ensureMatplotlib,
+  freePort,
+  prepareStack,
+  startWorker,
+  stopStack,
+  stopWorker,
+  type StackOptions,
+} from './lib/stack';
 import { FIXTURES } from './lib/seed';
 import { HOSTILE_FILES } from './lib/hostile-files';
 import { buildWeb, ensureChromium } from './lib/web';
@@ -305,6 +314,7 @@ ensureChromium();
 rmSync(options.persistTo, { recursive: true, force: true });
 const stack = await prepareStack(options);
 
+ensureMatplotlib();
 log('unit tests (workerd)');
 const unit = await vitest('unit', 'test/unit/vitest.config.mts');
 

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
-import { APP_BASE, APP_CONTENT_SECURITY_POLICY } from '../workers/service/app-policy';
+import { APP_BASE, APP_CONTENT_SECURITY_POLICY } from '../workers/service/app-policy.ts';
 
 /**
  * Headers of the static files (Workers static assets read `_headers` at the assets' root): the

@@ -20,6 +20,7 @@ import projects from './projects/routes';
 import flights from './flights/routes';
 import dataProducts from './data-products/routes';
 import cog from './raster/routes';
+import colorMaps from './raster/colormap-routes';
 import pmtiles from './pmtiles/routes';
 import vector from './vector/routes';
 import features from './features/routes';
@@ -44,6 +45,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     flights,
     dataProducts,
     cog,
+    colorMaps,
     pmtiles,
     vector,
     features,

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { aptInstall, commandExists, log } from './system';
 import { prepareDatabase } from './postgres';
@@ -41,6 +41,12 @@ export interface Stack {
 /** GDAL is what the converter and the reference renderings run on (ogr2ogr writes to PostGIS with it too). */
 export function ensureGdal(): void {
   if (!commandExists('gdalinfo')) aptInstall(['gdal-bin'], 'GDAL');
+}
+
+/** The unit tests' colormaps are compared with matplotlib's (test/unit/vitest.config.mts): Debian's, in /usr/bin/python3. */
+export function ensureMatplotlib(): void {
+  if (spawnSync('/usr/bin/python3', ['-c', 'import matplotlib'], { stdio: 'ignore' }).status === 0) return;
+  aptInstall(['python3-matplotlib'], 'matplotlib (the colormap tests compare with it)');
 }
 
 /** Everything the Worker needs before it starts: system packages, a migrated database, secrets, seed data. */

@@ -487,6 +487,14 @@ const CASES: Record<string, Case | Case[]> = {
   'GET /tileMatrixSets/{tileMatrixSetId}': untenanted('a tiling scheme', () => get('/tileMatrixSets/WebMercatorQuad'), {
     status: 200,
   }),
+  'GET /colorMaps': untenanted('the colormaps colormap_name takes', () => get('/colorMaps'), { status: 200 }),
+  'GET /colorMaps/{colorMapId}': [
+    untenanted('a colormap’s values', () => get('/colorMaps/viridis'), { status: 200, label: 'json' }),
+    untenanted('a colormap’s ramp', () => get('/colorMaps/viridis_r?f=png&orientation=vertical'), {
+      status: 200,
+      label: 'png',
+    }),
+  ],
 
   // PMTiles, by data product id and by bucket key
   'GET /pmtiles/{name}/{z}/{x}/{y}.{ext}': [pmById.tile, pmByKey.tile],

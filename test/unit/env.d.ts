@@ -7,6 +7,8 @@ declare global {
       /** test/unit/vitest.config.mts: ../shared/fixtures/cog/cog.tif, and what GDAL says of it. */
       FIXTURE_COG: ArrayBuffer;
       GDAL_ORACLE: string;
+      /** test/unit/vitest.config.mts: matplotlib's 256 RGBA entries of a few colormaps, by name. */
+      MATPLOTLIB_COLORMAPS: string;
     }
     interface GlobalProps {
       mainModule: typeof import('../../workers/index');

@@ -56,6 +56,43 @@ function gdalOracle(): string {
   }
 }
 
+/** The colormaps the unit tests ask matplotlib about (test/unit/colormaps.test.ts): each kind it has. */
+const MATPLOTLIB_COLORMAPS = [
+  'viridis',
+  'viridis_r',
+  'greys',
+  'coolwarm',
+  'twilight',
+  'jet',
+  'terrain',
+  'cubehelix',
+  'nipy_spectral',
+  'gist_earth',
+  'tab10',
+  'set1',
+];
+
+/**
+ * matplotlib's own tables for those colormaps, sampled as rio-tiler samples them: 256 points from 0
+ * to 1, as bytes (scaled by 255 and truncated). Debian's python3-matplotlib, hence /usr/bin/python3
+ * rather than whichever python3 comes first on PATH.
+ */
+function matplotlibOracle(): string {
+  const script = [
+    'import json, sys, matplotlib, numpy',
+    'by_lower_name = {name.lower(): name for name in matplotlib.colormaps}',
+    'samples = numpy.linspace(0, 1, 256)',
+    'print(json.dumps({n: matplotlib.colormaps[by_lower_name[n]](samples, bytes=True).tolist() for n in sys.argv[1:]}))',
+  ].join('\n');
+  try {
+    return execFileSync('/usr/bin/python3', ['-c', script, ...MATPLOTLIB_COLORMAPS], { encoding: 'utf8' });
+  } catch (error) {
+    throw new Error('The colormap tests compare with matplotlib (/usr/bin/python3): `npm test` installs it.', {
+      cause: error,
+    });
+  }
+}
+
 export default defineConfig({
   plugins: [
     cloudflareTest(async () => ({
@@ -72,6 +109,7 @@ export default defineConfig({
           CONVERTER_SECRET: 'unit',
           JOB_MAX_ATTEMPTS: '3',
           GDAL_ORACLE: gdalOracle(),
+          MATPLOTLIB_COLORMAPS: matplotlibOracle(),
         },
         dataBlobBindings: { FIXTURE_COG: new Uint8Array(readFileSync(FIXTURE_COG)) },
       },

@@ -119,3 +119,13 @@ export const TileMatrixSetDocument = z
     ),
   })
   .openapi('TileMatrixSet');
+
+/** GET /colorMaps, as TiTiler answers it: each colormap's name and a link to its values. */
+export const ColorMapList = z
+  .object({ colormaps: z.array(z.object({ id: z.string(), links: z.array(Link) })) })
+  .openapi('ColorMapList');
+
+/** A colormap's values, as TiTiler answers GET /colorMaps/{colorMapId}: each index "0"…"255" → [r, g, b, a]. */
+export const ColorMapValues = z
+  .record(z.string(), z.array(z.number().int().min(0).max(255)).length(4))
+  .openapi('ColorMapValues', { example: { '0': [68, 1, 84, 255], '255': [253, 231, 36, 255] } });

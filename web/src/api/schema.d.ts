@@ -4750,6 +4750,121 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/colorMaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The colormaps colormap_name takes (TiTiler /colorMaps) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Each colormap’s name and a link to its values */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ColorMapList"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/colorMaps/{colorMapId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A colormap’s values, or an image of its ramp (TiTiler /colorMaps/{colorMapId}) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description json (the default), or an image of the ramp */
+                    f?: "json" | "png" | "jpeg" | "jpg" | "webp" | "npy";
+                    /** @description The name TiTiler gave `f` before 0.24 */
+                    format?: "json" | "png" | "jpeg" | "jpg" | "webp" | "npy";
+                    /** @description Image orientation */
+                    orientation?: "horizontal" | "vertical";
+                    /** @description Image height (20 px horizontal, 256 px vertical by default) */
+                    height?: number;
+                    /** @description Image width (256 px horizontal, 20 px vertical by default) */
+                    width?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description See GET /colorMaps */
+                    colorMapId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The values as JSON, or the ramp as the image format asked for */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ColorMapValues"];
+                        "image/png": string;
+                        "image/jpeg": string;
+                        "image/webp": string;
+                        "application/x-binary": string;
+                    };
+                };
+                /** @description Not modified */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Malformed request or invalid parameters */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found (or not visible to the caller) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/pmtiles/{name}/{z}/{x}/{y}.{ext}": {
         parameters: {
             query?: never;
@@ -8477,6 +8592,31 @@ export type components = {
                 matrixWidth: number;
                 matrixHeight: number;
             }[];
+        };
+        ColorMapList: {
+            colormaps: {
+                id: string;
+                links: components["schemas"]["Link"][];
+            }[];
+        };
+        /**
+         * @example {
+         *       "0": [
+         *         68,
+         *         1,
+         *         84,
+         *         255
+         *       ],
+         *       "255": [
+         *         253,
+         *         231,
+         *         36,
+         *         255
+         *       ]
+         *     }
+         */
+        ColorMapValues: {
+            [key: string]: number[];
         };
         PMTilesMetadata: {
             name?: string;

@@ -14,18 +14,28 @@ export const BASE_STYLE: StyleSpecification = {
   layers: [{ id: 'water', type: 'background', paint: { 'background-color': '#d7e6ef' } }],
 };
 
-export async function addBasemap(map: MapLibreMap): Promise<void> {
+export interface Basemap {
+  land: GeoJSON.FeatureCollection;
+  borders: GeoJSON.MultiLineString;
+}
+
+/** Fetches and unpacks the countries (started before the map is ready, so neither waits for the other). */
+export async function loadBasemap(): Promise<Basemap> {
   const response = await fetch(countriesUrl);
   if (!response.ok) throw new Error(`basemap: ${response.status}`);
   const world = (await response.json()) as Topology<{ countries: GeometryCollection }>;
   const countries = world.objects.countries;
-  map.addSource('land', { type: 'geojson', data: feature(world, countries) });
-  map.addSource('borders', { type: 'geojson', data: mesh(world, countries, (a, b) => a !== b) });
-  map.addLayer({ id: 'land', type: 'fill', source: 'land', paint: { 'fill-color': '#f4f1ea' } });
-  map.addLayer({
-    id: 'borders',
-    type: 'line',
-    source: 'borders',
-    paint: { 'line-color': '#b9b2a6', 'line-width': 0.7 },
-  });
+  return { land: feature(world, countries), borders: mesh(world, countries, (a, b) => a !== b) };
+}
+
+/** Adds the land and borders under every other layer, whenever they arrive. */
+export function addBasemap(map: MapLibreMap, basemap: Basemap): void {
+  map.addSource('land', { type: 'geojson', data: basemap.land });
+  map.addSource('borders', { type: 'geojson', data: basemap.borders });
+  const above = map.getStyle().layers[1]?.id;
+  map.addLayer({ id: 'land', type: 'fill', source: 'land', paint: { 'fill-color': '#f4f1ea' } }, above);
+  map.addLayer(
+    { id: 'borders', type: 'line', source: 'borders', paint: { 'line-color': '#b9b2a6', 'line-width': 0.7 } },
+    above,
+  );
 }

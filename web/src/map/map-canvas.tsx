@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import maplibregl, { type Map as MapLibreMap, type RequestTransformFunction } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
-import { BASE_STYLE, addBasemap } from './basemap';
+import { BASE_STYLE, addBasemap, loadBasemap } from './basemap';
 
 /** A MapLibre map in a box; `onReady` gets it once the basemap is drawn. */
 export function MapCanvas(props: {
@@ -22,7 +22,15 @@ export function MapCanvas(props: {
     });
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     map.addControl(new maplibregl.ScaleControl({}), 'bottom-left');
-    map.once('load', () => void addBasemap(map).then(() => props.onReady(map)));
+    // The data does not wait for the basemap: both load at once, the basemap slides in underneath.
+    const basemap = loadBasemap();
+    map.once('load', () => {
+      props.onReady(map);
+      basemap.then(
+        (b) => addBasemap(map, b),
+        (e: unknown) => console.warn('The basemap could not be loaded:', e),
+      );
+    });
     return () => map.remove();
     // The map is made once per mount; its callbacks are read through refs by their owners.
   }, []);

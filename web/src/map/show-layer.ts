@@ -19,17 +19,22 @@ export interface Signing {
 export const signed = (signing: Signing, url: string): string => (signing.tokens ? signing.tokens.sign(url) : url);
 
 /**
- * Puts a layer on a map: its token first (tile requests are signed synchronously), then its
- * source and style layers below `before`. Answers the names of its vector layers (none for rasters).
+ * What a layer needs before it is added: its token (tile requests are signed synchronously) and
+ * the names of its vector layers (none for rasters).
  */
+export async function prepareLayer(layer: MapLayer, signing: Signing): Promise<string[]> {
+  if (signing.tokens && signing.needsToken(layer)) await signing.tokens.ensure(layer.id);
+  return layer.kind === 'raster' ? [] : vectorLayerNames(signed(signing, tileJsonUrl(layer)));
+}
+
+/** Puts a layer on a map (below `before`, else on top), once prepared; answers its vector layer names. */
 export async function showLayer(
   map: MapLibreMap,
   layer: MapLayer,
   signing: Signing,
   before?: string,
 ): Promise<string[]> {
-  if (signing.tokens && signing.needsToken(layer)) await signing.tokens.ensure(layer.id);
-  const names = layer.kind === 'raster' ? [] : await vectorLayerNames(signed(signing, tileJsonUrl(layer)));
+  const names = await prepareLayer(layer, signing);
   addLayer(map, layer, names, before);
   return names;
 }

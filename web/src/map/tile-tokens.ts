@@ -15,27 +15,41 @@ export type Mint = (id: string) => Promise<Minted>;
 
 /** Renew once this share of a token's life has passed. */
 const RENEW_AT = 0.75;
+const RETRY_MS = 10_000;
 const ID = /\/(?:data-products|pmtiles|vector)\/([0-9a-f-]{36})(?=[/.,])/;
 
 export class TileTokens {
   private readonly tokens = new Map<string, Minted>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Layers still on the map: a renewal that lands after `forget` is dropped. */
+  private readonly wanted = new Set<string>();
 
   constructor(private readonly mint: Mint) {}
 
   /** Fetches the layer's token (once) and keeps it fresh until `forget`. */
   async ensure(id: string): Promise<void> {
-    if (this.tokens.has(id)) return;
-    await this.renew(id);
+    if (this.wanted.has(id)) return;
+    this.wanted.add(id);
+    try {
+      await this.renew(id);
+    } catch (error) {
+      this.wanted.delete(id);
+      throw error;
+    }
   }
 
   private async renew(id: string): Promise<void> {
     const minted = await this.mint(id);
+    if (!this.wanted.has(id)) return;
     this.tokens.set(id, minted);
-    const life = minted.expiresAt - Date.now();
+    this.schedule(id, (minted.expiresAt - Date.now()) * RENEW_AT);
+  }
+
+  /** The next renewal; a failed one (offline, say) is tried again while the current token lives. */
+  private schedule(id: string, delay: number): void {
     this.timers.set(
       id,
-      setTimeout(() => void this.renew(id).catch(() => setTimeout(() => void this.renew(id), 10_000)), life * RENEW_AT),
+      setTimeout(() => void this.renew(id).catch(() => this.schedule(id, RETRY_MS)), delay),
     );
   }
 
@@ -43,10 +57,11 @@ export class TileTokens {
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
     this.tokens.delete(id);
+    this.wanted.delete(id);
   }
 
   dispose(): void {
-    for (const id of [...this.tokens.keys()]) this.forget(id);
+    for (const id of [...this.wanted]) this.forget(id);
   }
 
   /** The URL with its layer's current token (any older one replaced), or as it is for a public layer. */
@@ -54,8 +69,10 @@ export class TileTokens {
     const id = ID.exec(url)?.[1];
     const minted = id === undefined ? undefined : this.tokens.get(id);
     if (!minted) return url;
-    const signed = new URL(url, location.origin);
+    // Absolute (MapLibre's requests) or root-relative (the app's own fetches): kept as it came.
+    const relative = url.startsWith('/');
+    const signed = new URL(url, relative ? 'http://relative.invalid' : undefined);
     signed.searchParams.set('token', minted.token);
-    return signed.href;
+    return relative ? `${signed.pathname}${signed.search}` : signed.href;
   }
 }

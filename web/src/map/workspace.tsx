@@ -3,10 +3,10 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Map as MapLibreMap, RequestTransformFunction } from 'maplibre-gl';
 import { MapCanvas } from './map-canvas';
 import { LayerPanel, type LayerActions } from './layer-panel';
-import { orderLayers, updateLayer, type Bbox, type MapLayer } from './layers';
+import { addLayer, orderLayers, updateLayer, type Bbox, type MapLayer } from './layers';
 import { TileTokens, type Mint } from './tile-tokens';
 import { readViewState, writeViewState } from './view-state';
-import { showLayer, signed, type Signing } from './show-layer';
+import { prepareLayer, showLayer, signed, type Signing } from './show-layer';
 import { WorkspaceContext, type WorkspaceApi } from './workspace-context';
 import { Compare, CompareButton, type Camera } from './compare';
 import { ErrorNote } from '../ui/kit';
@@ -58,13 +58,19 @@ export function Workspace(props: WorkspaceProps) {
   const compareCamera = useRef<Camera>();
 
   const ready = async (m: MapLibreMap) => {
+    // Tokens and vector layer names fetched for all layers at once; then added in order.
+    const prepared = await Promise.allSettled(layers.map((layer) => prepareLayer(layer, signing)));
     const failures: string[] = [];
-    for (const layer of [...layers].reverse()) {
-      try {
-        vectorNames.current.set(layer.id, await showLayer(m, layer, signing));
-      } catch (e) {
-        failures.push(`${layer.name}: ${e instanceof Error ? e.message : String(e)}`);
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const [layer, outcome] = [layers[i]!, prepared[i]!];
+      if (outcome.status === 'rejected') {
+        failures.push(
+          `${layer.name}: ${outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)}`,
+        );
+        continue;
       }
+      vectorNames.current.set(layer.id, outcome.value);
+      addLayer(m, layer, outcome.value);
     }
     if (failures.length) setError(`Some layers could not be loaded. ${failures.join('; ')}`);
     const view = readViewState().view;

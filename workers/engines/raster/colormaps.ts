@@ -1,105 +1,44 @@
-import {
-  interpolateViridis,
-  interpolatePlasma,
-  interpolateInferno,
-  interpolateMagma,
-  interpolateCividis,
-  interpolateTurbo,
-  interpolateGreys,
-  interpolateBlues,
-  interpolateGreens,
-  interpolateReds,
-  interpolateOranges,
-  interpolatePurples,
-  interpolateRdYlGn,
-  interpolateRdYlBu,
-  interpolateRdBu,
-  interpolateSpectral,
-  interpolateBrBG,
-  interpolatePiYG,
-  interpolateYlGn,
-  interpolateYlOrRd,
-} from 'd3-scale-chromatic';
+import { COLORMAP_TABLES } from './colormap-data';
 import { RasterError } from './errors';
 
 export type Rgba = [number, number, number, number];
 /** 256 RGBA entries, indexed by the 8-bit value. */
 export type Lut = Uint8Array;
 
-/** matplotlib's "terrain" (a linear-segmented map; d3 has none). */
-const TERRAIN: Array<[number, [number, number, number]]> = [
-  [0, [0.2, 0.2, 0.6]],
-  [0.15, [0, 0.6, 1]],
-  [0.25, [0, 0.8, 0.4]],
-  [0.5, [1, 1, 0.6]],
-  [0.75, [0.5, 0.36, 0.33]],
-  [1, [1, 1, 1]],
-];
-
-function terrain(t: number): string {
-  let i = 0;
-  while (i < TERRAIN.length - 2 && t > TERRAIN[i + 1]![0]) i++;
-  const [t0, c0] = TERRAIN[i]!;
-  const [t1, c1] = TERRAIN[i + 1]!;
-  const f = (t - t0) / (t1 - t0);
-  return `rgb(${c0.map((c, k) => Math.round((c + (c1[k]! - c) * f) * 255)).join(',')})`;
-}
-
-/** matplotlib names (lower case) → an interpolator over [0, 1]. The perceptual maps are matplotlib's own tables. */
-const INTERPOLATORS: Record<string, (t: number) => string> = {
-  viridis: interpolateViridis,
-  plasma: interpolatePlasma,
-  inferno: interpolateInferno,
-  magma: interpolateMagma,
-  cividis: interpolateCividis,
-  turbo: interpolateTurbo,
-  greys: interpolateGreys,
-  gray: (t) => `rgb(${Math.round(t * 255)},${Math.round(t * 255)},${Math.round(t * 255)})`,
-  blues: interpolateBlues,
-  greens: interpolateGreens,
-  reds: interpolateReds,
-  oranges: interpolateOranges,
-  purples: interpolatePurples,
-  rdylgn: interpolateRdYlGn,
-  rdylbu: interpolateRdYlBu,
-  rdbu: interpolateRdBu,
-  spectral: interpolateSpectral,
-  brbg: interpolateBrBG,
-  piyg: interpolatePiYG,
-  ylgn: interpolateYlGn,
-  ylorrd: interpolateYlOrRd,
-  terrain,
-};
-
-export const COLORMAP_NAMES = Object.keys(INTERPOLATORS)
+/** rio-tiler's colormap names, lower case: each table of colormap-data.ts, and its reverse as `<name>_r`. */
+export const COLORMAP_NAMES: readonly string[] = Object.keys(COLORMAP_TABLES)
   .flatMap((n) => [n, `${n}_r`])
   .sort();
 
 const luts = new Map<string, Lut>();
 
-function parseColor(css: string): [number, number, number] {
-  const rgb = /rgb\((\d+),\s*(\d+),\s*(\d+)\)/.exec(css);
-  if (rgb) return [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])];
-  const hex = /^#([0-9a-f]{6})$/i.exec(css);
-  if (hex) return [0, 2, 4].map((i) => parseInt(hex[1]!.slice(i, i + 2), 16)) as [number, number, number];
-  throw new Error(`unparsable colour ${css}`);
-}
-
-export function namedColormap(name: string): Lut {
+/**
+ * The named colormap's table, or undefined for a name that is none. A table is decoded from its hex
+ * when first asked for, so an isolate holds only the maps it draws with, not 214 of them.
+ */
+export function colormapLut(name: string): Lut | undefined {
   const key = name.toLowerCase();
   const cached = luts.get(key);
   if (cached) return cached;
   const reversed = key.endsWith('_r');
   const base = reversed ? key.slice(0, -2) : key;
   // Own keys only: `__proto__` and `constructor` are names a plain object answers too.
-  const interpolate = Object.hasOwn(INTERPOLATORS, base) ? INTERPOLATORS[base] : undefined;
-  if (!interpolate) throw new RasterError(400, `Unknown colormap_name "${name}". Known: ${COLORMAP_NAMES.join(', ')}.`);
+  const hex = Object.hasOwn(COLORMAP_TABLES, base) ? COLORMAP_TABLES[base] : undefined;
+  if (hex === undefined) return undefined;
   const lut = new Uint8Array(256 * 4);
   for (let i = 0; i < 256; i++) {
-    const [r, g, b] = parseColor(interpolate((reversed ? 255 - i : i) / 255));
-    lut.set([r, g, b, 255], i * 4);
+    const entry = (reversed ? 255 - i : i) * 8;
+    for (let c = 0; c < 4; c++) lut[i * 4 + c] = parseInt(hex.slice(entry + c * 2, entry + c * 2 + 2), 16);
   }
   luts.set(key, lut);
+  return lut;
+}
+
+/** The table `colormap_name` names; an unknown name is the caller's mistake (400). */
+export function namedColormap(name: string): Lut {
+  const lut = colormapLut(name);
+  if (!lut)
+    throw new RasterError(400, `Unknown colormap_name "${name}": GET /colorMaps lists the ${COLORMAP_NAMES.length}.`);
   return lut;
 }
 

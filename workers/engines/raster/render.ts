@@ -138,3 +138,41 @@ export async function render(
     contentType: MEDIA_TYPES[format],
   };
 }
+
+export interface RampSize {
+  width: number;
+  height: number;
+  vertical: boolean;
+}
+
+/**
+ * A colormap as TiTiler draws it: its 256 entries along the image (left to right, or top to bottom),
+ * stretched or squeezed to the size by nearest neighbour at pixel centres, as GDAL resamples.
+ */
+export async function renderRamp(lut: Lut, size: RampSize, format: ImageFormat): Promise<Rendered> {
+  const { width, height, vertical } = size;
+  const length = vertical ? height : width;
+  // One 32-bit word a pixel: a row (or a column's colour) is copied whole rather than byte by byte.
+  const entries = new Uint32Array(new Uint8Array(lut).buffer);
+  const line = Uint32Array.from({ length }, (_, p) => entries[Math.min(255, Math.floor(((p + 0.5) * 256) / length))]!);
+  const pixels = new Uint32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    if (vertical) pixels.fill(line[y]!, y * width, (y + 1) * width);
+    else pixels.set(line, y * width);
+  }
+  const rgba = new Uint8Array(pixels.buffer);
+  if (format === 'npy') {
+    const n = width * height;
+    const plane = (c: number) => Uint8Array.from({ length: n }, (_, i) => rgba[i * 4 + c]!);
+    // rio-tiler writes the colours, then the colormap's alpha as the mask: 255 throughout, the tables being opaque.
+    const mask = Uint8Array.from({ length: n }, (_, i) => (rgba[i * 4 + 3] ? 1 : 0));
+    return {
+      body: encodeNpy([plane(0), plane(1), plane(2)], mask, width, height, 'uint8'),
+      contentType: MEDIA_TYPES.npy,
+    };
+  }
+  return {
+    body: await encodeVisual({ width, height, rgba }, format, { returnMask: true }),
+    contentType: MEDIA_TYPES[format],
+  };
+}

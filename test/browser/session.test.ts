@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { expectClean, launch, newPage, seed, signInThroughPage, watch } from './browser';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => browser?.close());
+
+const SESSION = 'edge-tiles.session';
+
+describe('a sign-in kept alive across tabs', () => {
+  it('refreshes an expiring access token once for all tabs (refresh tokens are single-use), and keeps working', async () => {
+    const { context, page: first, watch: watchFirst } = await newPage(browser);
+    await signInThroughPage(first, seed.user.email, seed.user.password);
+    const second = await context.newPage();
+    const watchSecond = watch(second);
+    await second.goto('/app/');
+    await second.getByRole('link', { name: 'Demo project' }).waitFor();
+    const refreshes: string[] = [];
+    context.on('request', (r) => {
+      if (r.url().endsWith('/auth/refresh')) refreshes.push(r.url());
+    });
+    // As if hours had passed: the stored access token is about to expire (another tab's write
+    // reaches the first tab by the storage event).
+    await second.evaluate(
+      `(() => { const s = JSON.parse(localStorage.getItem('${SESSION}')); s.expiresAt = Date.now() + 1000; localStorage.setItem('${SESSION}', JSON.stringify(s)); })()`,
+    );
+    const before = JSON.parse(String(await first.evaluate(`localStorage.getItem('${SESSION}')`))) as {
+      refreshToken: string;
+    };
+    // Both tabs call the API at once.
+    await Promise.all([first.goto('/app/account'), second.goto('/app/account')]);
+    await Promise.all([
+      first.getByRole('heading', { name: 'API keys' }).waitFor(),
+      second.getByRole('heading', { name: 'API keys' }).waitFor(),
+    ]);
+    await Promise.all([first.waitForLoadState('networkidle'), second.waitForLoadState('networkidle')]);
+    expect(refreshes).toHaveLength(1);
+    const after = JSON.parse(String(await first.evaluate(`localStorage.getItem('${SESSION}')`))) as {
+      refreshToken: string;
+      expiresAt: number;
+    };
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect(after.expiresAt).toBeGreaterThan(Date.now() + 60_000);
+    // The sign-in still stands (a reused refresh token would have ended it): a page that needs it works.
+    await first.goto('/app/');
+    await first.getByRole('link', { name: 'Demo project' }).waitFor();
+    expectClean(watchFirst);
+    expectClean(watchSecond);
+    await context.close();
+  });
+});
