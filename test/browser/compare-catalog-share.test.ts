@@ -7,17 +7,27 @@ import { FIELD_CENTER, fieldProject, type FieldProject } from './field-data';
 
 let browser: Browser;
 let owner: TestUser;
+/** A private project: compared, and shared by a signed link. */
 let field: FieldProject;
+/** A public project published in the catalog: found there by anyone. */
+let published: FieldProject;
+const run = Date.now().toString(36);
 
 beforeAll(async () => {
   browser = await launch();
   owner = await newUser('field-owner');
-  field = await fieldProject(owner, `Field trial ${Date.now().toString(36)}`);
+  [field, published] = await Promise.all([
+    fieldProject(owner, `Field trial ${run}`, `private ${run}`),
+    fieldProject(owner, `Open field ${run}`, `open ${run}`),
+  ]);
+  const as = { token: owner.token };
+  await json(await call(`/projects/${published.id}`, { ...as, method: 'PATCH', json: { is_public: true } }), 200);
+  await json(await call(`/projects/${published.id}/stac/publish`, { ...as, method: 'POST' }), 200);
 }, 180_000);
 afterAll(async () => browser?.close());
 
-const fieldView = (zoom: number) =>
-  `#view=${zoom}/${FIELD_CENTER[1]}/${FIELD_CENTER[0]}&layers=${field.june},${field.july}`;
+const fieldView = (zoom: number, layers = [field.june, field.july]) =>
+  `#view=${zoom}/${FIELD_CENTER[1]}/${FIELD_CENTER[0]}&layers=${layers.join(',')}`;
 
 /** Tile requests of a data product the page made, by status. */
 const tilesOf = (watch: Watch, id: string) =>
@@ -144,6 +154,107 @@ describe('compare two flights of one field', () => {
     await expect(left.count()).resolves.toBe(0);
     await expect.poll(() => page.evaluate<string>('location.hash')).toBe(compared);
     await screenshot(page, 'compare-closed');
+    expectClean(watch);
+    await context.close();
+  });
+});
+
+describe('the catalog', () => {
+  it("lets anyone find a public project's items by view, dates and text, and add one to the map", async () => {
+    const { context, page, watch } = await newPage(browser);
+    await page.goto(`/app/projects/${published.id}/map${fieldView(16, [published.june])}`);
+    await page.getByRole('checkbox', { name: 'Show june.tif' }).waitFor();
+    await expect(page.getByRole('checkbox', { name: 'Show july.tif' }).isChecked()).resolves.toBe(false);
+    await waitForTiles(page, watch, [published.june]);
+    const catalog = page.getByRole('region', { name: 'Catalog' });
+    await catalog.getByLabel('Only in view').check();
+    await catalog.getByLabel('From').fill('2024-07-01');
+    await catalog.getByLabel('To').fill('2024-07-31');
+    await catalog.getByLabel('Text (title or id)').fill(`open ${run}`);
+    await catalog.getByRole('button', { name: 'Search' }).click();
+    const results = catalog.getByRole('list', { name: 'Catalog results' });
+    await results.waitFor();
+    await expect(results.getByRole('listitem').count()).resolves.toBe(1);
+    const title = `July open ${run} 2024-07-17: ortho`;
+    await expect(results.getByRole('listitem').textContent()).resolves.toContain(title);
+    const thumbnail = results.getByRole('img', { name: `Preview of ${title}` });
+    await expect.poll(() => thumbnail.evaluate((img: { naturalWidth: number }) => img.naturalWidth)).toBeGreaterThan(0);
+    await screenshot(page, 'catalog-results');
+    await results.getByRole('button', { name: `Add ${title} to the map` }).click();
+    await expect.poll(() => page.getByRole('checkbox', { name: 'Show july.tif' }).isChecked()).toBe(true);
+    await waitForTiles(page, watch, [published.july]);
+    await expect(results.getByRole('button', { name: `${title} is on the map` }).isDisabled()).resolves.toBe(true);
+    await screenshot(page, 'catalog-added-to-map');
+
+    // Nothing in that range with that text: said so.
+    await catalog.getByLabel('To').fill('2024-07-10');
+    await catalog.getByRole('button', { name: 'Search' }).click();
+    await catalog.getByText('No items match.').waitFor();
+    expectClean(watch);
+    await context.close();
+  });
+});
+
+describe('sharing', () => {
+  it('lets a manager make a 1-hour link to a private project that opens without signing in', async () => {
+    const manager = await newUser('field-manager');
+    const as = { token: owner.token };
+    await json(
+      await call(`/projects/${field.id}/members`, { ...as, json: { user_id: manager.id, role: 'manager' } }),
+      200,
+    );
+    const { context, page, watch } = await newPage(browser);
+    await signInThroughPage(page, manager.email, manager.password);
+    await page.goto(`/app/projects/${field.id}/map${fieldView(16, [field.july])}`);
+    await page.getByRole('checkbox', { name: 'Show july.tif' }).waitFor();
+    await page.getByRole('button', { name: 'Share' }).click();
+    const share = page.getByRole('group', { name: 'Share this project' });
+    await share.getByLabel('Link valid for').selectOption({ label: '1 hour' });
+    await share.getByRole('button', { name: 'Make link' }).click();
+    const link = await share.getByLabel('Link').inputValue();
+    expect(link).toMatch(new RegExp(`/app/share/[^/#]+#view=16\\.00/.*&layers=${field.july}$`));
+    const expires = Date.parse((await share.locator('time').getAttribute('datetime'))!);
+    expect(Math.abs(expires - Date.now() - 3600_000)).toBeLessThan(120_000);
+    await screenshot(page, 'share-signed-link');
+    expectClean(watch);
+    await context.close();
+
+    // A stranger's browser, no session: the map with the shared layer.
+    const stranger = await newPage(browser);
+    await stranger.page.goto(link);
+    await stranger.page.getByRole('checkbox', { name: 'Show july.tif' }).waitFor();
+    await waitForTiles(stranger.page, stranger.watch, [field.july]);
+    await screenshot(stranger.page, 'share-opened-anonymously');
+    expectClean(stranger.watch);
+
+    // The same link with a tampered token: said plainly, no map.
+    stranger.watch.allow((url, status) => url.includes('/shares/') && status === 401);
+    const token = /\/share\/([^#]+)/.exec(link)![1]!;
+    const tampered = link.replace(token, `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`);
+    await stranger.page.goto(tampered);
+    await stranger.page.getByText('This link has expired or was revoked — ask for a new one').waitFor();
+    await expect(stranger.page.getByRole('region', { name: 'Map' }).count()).resolves.toBe(0);
+    await screenshot(stranger.page, 'share-tampered');
+    expectClean(stranger.watch);
+    await stranger.context.close();
+  });
+
+  it('offers a viewer no signed link, and the API refuses one', async () => {
+    const viewer = await newUser('field-viewer');
+    await json(
+      await call(`/projects/${field.id}/members`, { token: owner.token, json: { user_id: viewer.id, role: 'viewer' } }),
+      200,
+    );
+    const refused = await call(`/projects/${field.id}/shares`, { token: viewer.token, json: { expires_in: 3600 } });
+    expect(refused.status).toBe(403);
+    const { context, page, watch } = await newPage(browser);
+    await signInThroughPage(page, viewer.email, viewer.password);
+    await page.goto(`/app/projects/${field.id}`);
+    await page.getByRole('button', { name: 'Share' }).click();
+    const share = page.getByRole('group', { name: 'Share this project' });
+    await share.getByText('only its managers can make a link').waitFor();
+    await expect(share.getByLabel('Link valid for').count()).resolves.toBe(0);
+    await screenshot(page, 'share-viewer');
     expectClean(watch);
     await context.close();
   });

@@ -70,8 +70,11 @@ export interface FieldProject {
   july: string;
 }
 
-/** A private project of `owner` with two flights of the field, one synthetic raster each. */
-export async function fieldProject(owner: TestUser, title: string): Promise<FieldProject> {
+/**
+ * A private project of `owner` with two flights of the field, one synthetic raster each. The
+ * flights are named "June <tag>" and "July <tag>", so their catalog items' titles are this run's.
+ */
+export async function fieldProject(owner: TestUser, title: string, tag: string): Promise<FieldProject> {
   const as = { token: owner.token };
   const project = await json<{ id: string }>(await call('/projects', { ...as, json: { title } }), 201);
   const flight = async (name: string, date: string) =>
@@ -81,7 +84,7 @@ export async function fieldProject(owner: TestUser, title: string): Promise<Fiel
         201,
       )
     ).id;
-  const [june, july] = await Promise.all([flight('June', '2024-06-12'), flight('July', '2024-07-17')]);
+  const [june, july] = await Promise.all([flight(`June ${tag}`, '2024-06-12'), flight(`July ${tag}`, '2024-07-17')]);
   const [juneProduct, julyProduct] = await Promise.all([
     uploadRaster(owner, project.id, june, 'june.tif', fieldGeoTiff('red')),
     uploadRaster(owner, project.id, july, 'july.tif', fieldGeoTiff('blue')),

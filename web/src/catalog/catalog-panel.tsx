@@ -39,7 +39,7 @@ function ResultList({
     <>
       <p class="muted" role="status">
         {results.items.length} of {results.estimate ? 'about ' : ''}
-        {results.matched} items
+        {results.matched} {results.matched === 1 ? 'item' : 'items'}
       </p>
       <ul class="item-cards" aria-label="Catalog results">
         {results.items.map((item) => (

@@ -2,7 +2,8 @@ import { api, must } from '../api/client';
 import { layerOfProduct } from '../map/layers';
 import { useWorkspace } from '../map/workspace-context';
 import { ErrorNote, useAction } from '../ui/kit';
-import { productIdOf, thumbnailOf, titleOf, type Item } from './stac-search';
+import { useAsync } from '../ui/use-async';
+import { collectionTitle, productIdOf, thumbnailOf, titleOf, type Item } from './stac-search';
 
 /** Puts the item's data product on the map as a layer. */
 function AddToMap({ item, productId }: { item: Item; productId: string }) {
@@ -43,6 +44,10 @@ export function ItemCard({ item }: { item: Item }) {
   const thumbnail = thumbnailOf(item);
   const productId = productIdOf(item);
   const title = titleOf(item);
+  const collection = useAsync(
+    async () => (item.collection ? collectionTitle(item.collection) : 'no collection'),
+    [item.collection],
+  );
   return (
     <li class="item-card">
       {thumbnail ? (
@@ -53,7 +58,8 @@ export function ItemCard({ item }: { item: Item }) {
       <div>
         <strong>{title}</strong>
         <div class="muted">
-          {dateOf(item)} · <span title="Collection">{item.collection ?? 'no collection'}</span>
+          {dateOf(item)} ·{' '}
+          <span title={`Collection ${item.collection ?? ''}`}>{collection.data ?? item.collection}</span>
         </div>
         {productId ? <AddToMap item={item} productId={productId} /> : <small class="muted">No map tiles.</small>}
       </div>

@@ -70,3 +70,19 @@ export function titleOf(item: Item): string {
   const title = item.properties?.title;
   return typeof title === 'string' && title ? title : (item.id ?? 'Untitled item');
 }
+
+const collectionTitles = new Map<string, Promise<string>>();
+
+/** A collection's title, asked once per page load (items name only their collection's id). */
+export function collectionTitle(id: string): Promise<string> {
+  let title = collectionTitles.get(id);
+  if (!title) {
+    const path = { params: { path: { collectionId: id } } };
+    title = must(api.GET('/stac/collections/{collectionId}', path)).then(
+      (c) => c.title || id,
+      () => id,
+    );
+    collectionTitles.set(id, title);
+  }
+  return title;
+}

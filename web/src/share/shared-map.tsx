@@ -1,0 +1,48 @@
+import { useMemo } from 'preact/hooks';
+import { layerOfProduct } from '../map/layers';
+import { Workspace } from '../map/workspace';
+import { ErrorNote, Loading } from '../ui/kit';
+import { useAsync } from '../ui/use-async';
+import { loadShare, shareMint, ShareGone, type SharedView } from './share-api';
+
+function SharedWorkspace({ token, view }: { token: string; view: SharedView }) {
+  const mint = useMemo(() => shareMint(token, view), [token]);
+  const layers = view.data_products.flatMap((p) => layerOfProduct(p) ?? []);
+  const expires = new Date(view.expires_at);
+  return (
+    <Workspace
+      title={view.project.title}
+      layers={layers}
+      mint={mint}
+      // Every product of the view comes with its own token, public or not.
+      needsToken={() => true}
+      toolbar={
+        <p class="muted">
+          A shared view, read-only. The link works until{' '}
+          <time dateTime={view.expires_at}>{expires.toLocaleString()}</time>.
+          {view.project.description && <span class="description"> {view.project.description}</span>}
+        </p>
+      }
+    />
+  );
+}
+
+/** `/share/:token`: a project's map opened from a signed link, no sign-in needed. */
+export function SharedMap({ token }: { token: string }) {
+  const loaded = useAsync(() => loadShare(token), [token]);
+  if (loaded.error instanceof ShareGone)
+    return (
+      <section class="narrow">
+        <h1>Link unavailable</h1>
+        <p role="alert">This link has expired or was revoked — ask for a new one.</p>
+      </section>
+    );
+  if (loaded.error)
+    return (
+      <section class="narrow">
+        <ErrorNote error={`The shared map could not be opened: ${loaded.error.message}`} />
+      </section>
+    );
+  if (!loaded.data) return <Loading what="the shared map" />;
+  return <SharedWorkspace token={token} view={loaded.data} />;
+}
