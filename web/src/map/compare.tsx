@@ -4,7 +4,8 @@ import { MapCanvas } from './map-canvas';
 import { removeLayer, type MapLayer } from './layers';
 import { showLayer, signed, type Signing } from './show-layer';
 import { linkCameras, linkPointers, type Camera } from './compare-sync';
-import { latestWins, readPoint, rounded, type LonLat, type SideReading } from './compare-pointer';
+import { readPoint, rounded, type LonLat, type SideReading } from './compare-pointer';
+import { latestWins } from './latest-wins';
 import { SwipeDivider } from './compare-swipe';
 import { ErrorNote, Select } from '../ui/kit';
 

@@ -3,10 +3,11 @@ import { layerOfProduct } from '../map/layers';
 import { Workspace } from '../map/workspace';
 import { ErrorNote, Loading } from '../ui/kit';
 import { useAsync } from '../ui/use-async';
-import { loadShare, shareMint, ShareGone, type SharedView } from './share-api';
+import { loadShare, ShareGone, type SharedView } from './share-api';
+import { shareMint } from './share-mint';
 
 function SharedWorkspace({ token, view }: { token: string; view: SharedView }) {
-  const mint = useMemo(() => shareMint(token, view), [token]);
+  const mint = useMemo(() => shareMint(view, () => loadShare(token)), [token]);
   const layers = view.data_products.flatMap((p) => layerOfProduct(p) ?? []);
   const expires = new Date(view.expires_at);
   return (
