@@ -105,14 +105,23 @@ function ShareOptions({ project, hash }: { project: Project; hash: () => string 
 
 /**
  * The "Share" control: a link to the map with its view and layers (`hash`, read when the panel
- * opens or a link is made) — as it is for a public project, signed for a private one.
+ * opens or a link is made) — as it is for a public project, signed for a private one. Escape
+ * closes it.
  */
 export function ShareControl({ project, hash }: { project: Project; hash: () => string }) {
   const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
   const id = useId();
   return (
-    <div class="share">
-      <button type="button" aria-expanded={open} aria-controls={id} onClick={() => setOpen(!open)}>
+    <div
+      class="share"
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape' || !open) return;
+        setOpen(false);
+        button.current?.focus();
+      }}
+    >
+      <button ref={button} type="button" aria-expanded={open} aria-controls={id} onClick={() => setOpen(!open)}>
         Share
       </button>
       {open && (
