@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Map as MapLibreMap, RequestTransformFunction } from 'maplibre-gl';
 import { MapCanvas } from './map-canvas';
-import { removeLayer, type MapLayer } from './layers';
+import { removeLayer, updateLayer, type MapLayer } from './layers';
 import { showLayer, signed, type Signing } from './show-layer';
 import { linkCameras, linkPointers, type Camera } from './compare-sync';
 import { readPoint, rounded, type LonLat, type SideReading } from './compare-pointer';
@@ -32,28 +32,34 @@ export function CompareButton(props: { layers: MapLayer[]; comparing: boolean; o
   );
 }
 
-/** Shows a layer on one side while it is chosen there. */
+// Full strength: a layer faded on the main map would hide what is being compared.
+const atFullStrength = (layer: MapLayer): MapLayer => ({ ...layer, visible: true, opacity: 1 });
+
+/** Shows a layer on one side while it is chosen there, following its rendering (bands, stretch). */
 function useSideLayer(
   map: MapLibreMap | undefined,
   layer: MapLayer | undefined,
   signing: Signing,
   fail: (e: Error) => void,
 ) {
+  const names = useRef<string[] | null>(null);
   useEffect(() => {
     if (!map || !layer) return;
-    // Full strength: a layer faded on the main map would hide what is being compared.
-    const shown = { ...layer, visible: true, opacity: 1 };
-    let names: string[] | null = null;
+    const shown = atFullStrength(layer);
     let live = true;
     showLayer(map, shown, signing).then(
-      (n) => (live ? (names = n) : removeLayer(map, shown, n)),
+      (n) => (live ? (names.current = n) : removeLayer(map, shown, n)),
       (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
     );
     return () => {
       live = false;
-      if (names) removeLayer(map, shown, names);
+      if (names.current) removeLayer(map, shown, names.current);
+      names.current = null;
     };
   }, [map, layer?.id]);
+  useEffect(() => {
+    if (map && layer && names.current) updateLayer(map, atFullStrength(layer), names.current);
+  }, [map, layer]);
 }
 
 interface Reading {
