@@ -115,6 +115,10 @@ export function Workspace(props: WorkspaceProps) {
       setLayers((ls) => [{ ...layer, visible: true }, ...ls.filter((l) => l.id !== layer.id)]);
     },
   };
+  // Under the compare maps, the main map is out of reach of the keyboard and screen readers too.
+  useEffect(() => {
+    if (map) map.getContainer().inert = comparing;
+  }, [map, comparing]);
   const stopComparing = () => {
     if (compareCamera.current) map?.jumpTo(compareCamera.current);
     compareCamera.current = undefined;
