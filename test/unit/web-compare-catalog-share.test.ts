@@ -68,7 +68,7 @@ describe("a shared view's tile tokens", () => {
     data_products: [
       {
         id: PRODUCT,
-        tile_token: { token, expires_at: new Date(Date.now() + 3_600_000).toISOString() },
+        tiles: { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), tilejson: null },
       } as SharedView['data_products'][number],
     ],
     expires_at: new Date(Date.now() + 86_400_000).toISOString(),

@@ -3,7 +3,7 @@ import type { SharedView } from './share-types';
 
 const mintedOf = (view: SharedView, id: string): Minted | undefined => {
   const product = view.data_products.find((p) => p.id === id);
-  return product && { token: product.tile_token.token, expiresAt: Date.parse(product.tile_token.expires_at) };
+  return product && { token: product.tiles.token, expiresAt: Date.parse(product.tiles.expires_at) };
 };
 
 /**

@@ -11,7 +11,9 @@ export interface Share {
 }
 
 /** A data product as the shared view lists it: with a fresh signed tile token of its own. */
-export type SharedProduct = Schemas['DataProduct'] & { tile_token: { token: string; expires_at: string } };
+export type SharedProduct = Schemas['DataProduct'] & {
+  tiles: { token: string; expires_at: string; tilejson: string | null };
+};
 
 /** What a share link opens (`GET /shares/{token}`, no credentials). */
 export interface SharedView {
