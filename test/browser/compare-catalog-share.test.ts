@@ -190,6 +190,19 @@ describe('the catalog', () => {
     await catalog.getByLabel('To').fill('2024-07-10');
     await catalog.getByRole('button', { name: 'Search' }).click();
     await catalog.getByText('No items match.').waitFor();
+
+    // A public project's link is the map's own address, with this view and these layers.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.getByRole('button', { name: 'Share' }).click();
+    const share = page.getByRole('group', { name: 'Share this project' });
+    await share.getByRole('button', { name: 'Copy link' }).click();
+    await share.getByText('Copied.').waitFor();
+    const copied = await page.evaluate<string>('navigator.clipboard.readText()');
+    expect(copied).toBe(await share.getByLabel('Link', { exact: true }).inputValue());
+    expect(copied).toMatch(
+      new RegExp(`/app/projects/${published.id}/map#view=16\\.00/.*&layers=${published.july},${published.june}$`),
+    );
+    await expect(share.getByLabel('Link valid for').count()).resolves.toBe(0);
     expectClean(watch);
     await context.close();
   });
