@@ -2,6 +2,9 @@
 
 import { ERRORS, type ErrorName, type StatusOf } from '../../platform/errors';
 import { dataProductType } from '../../platform/db/schema';
+import { FILE_EXTENSIONS, acceptsFile, extensionsSaid } from './file-types';
+
+export { productTypeOf } from './file-types';
 
 export const TUS_VERSION = '1.0.0';
 export const TUS_EXTENSIONS = [
@@ -91,22 +94,8 @@ export const toBase64 = (bytes: ArrayBuffer): string => btoa(String.fromCharCode
 export type ProductType = (typeof dataProductType.enumValues)[number];
 const PRODUCT_TYPES: readonly string[] = dataProductType.enumValues;
 const isProductType = (type: string): type is ProductType => PRODUCT_TYPES.includes(type);
-
-/** File names each product type may have (checked before any byte is accepted). */
-const EXTENSIONS: Record<ProductType, RegExp | null> = {
-  ortho: /\.tiff?$/i,
-  dsm: /\.tiff?$/i,
-  multispectral: /\.tiff?$/i,
-  pmtiles: /\.pmtiles$/i,
-  vector: /\.(geojson|json|gpkg|fgb|zip|kml|gml|csv)$/i,
-  point_cloud: /\.(las|laz)$/i,
-  raw: null,
-};
-
-/** The product type a file's name says it is (a TIFF taken as an orthomosaic), or null. */
-export function productTypeOf(filename: string): ProductType | null {
-  return (['ortho', 'pmtiles', 'vector'] as const).find((type) => EXTENSIONS[type]!.test(filename)) ?? null;
-}
+// The file-type table has a row for every product type (checked when this compiles).
+const _everyTypeNamed: Record<ProductType, unknown> = FILE_EXTENSIONS;
 
 /** What an upload is for: named in Upload-Metadata, checked before the upload exists. */
 export interface UploadTarget {
@@ -137,11 +126,10 @@ export function uploadTarget(metadata: Record<string, string>): UploadTarget {
   // No converter from Debian's packages writes COPC: refused now rather than failing as a job later.
   if (type === 'point_cloud')
     throw new TusError('unprocessable', 'Point clouds (LAS/LAZ → COPC) are not supported yet.');
-  const pattern = EXTENSIONS[type];
-  if (pattern && !pattern.test(filename))
+  if (!acceptsFile(type, filename))
     throw new TusError(
       'unsupported-media-type',
-      `A ${type} upload must be a file named ${pattern.source.replace(/[\\$]/g, '')}; got "${filename}".`,
+      `${type} uploads must be ${extensionsSaid(type)} files; got "${filename}".`,
     );
   return { projectId: metadata.project!, flightId: metadata.flight!, type, filename };
 }
