@@ -23,7 +23,7 @@ function AddToMap({ item, productId }: { item: Item; productId: string }) {
             const product = await must(api.GET('/data-products/{dataProductId}', path));
             const layer = layerOfProduct(product);
             if (!layer) throw new Error(`This ${product.type} product is ${product.status}: it cannot be shown.`);
-            await workspace.addLayer(layer);
+            workspace.addLayer(layer);
           })
         }
       >

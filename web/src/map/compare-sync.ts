@@ -6,6 +6,8 @@ export interface Camera {
   zoom: number;
 }
 
+export const cameraOf = (map: MapLibreMap): Camera => ({ center: map.getCenter().toArray(), zoom: map.getZoom() });
+
 /**
  * Links two maps' cameras both ways: whichever moves (drag, wheel, keys, buttons), the other
  * jumps to the same center, zoom, bearing and pitch. A jump fires the follower's own `move`

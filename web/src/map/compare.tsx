@@ -3,13 +3,12 @@ import type { Map as MapLibreMap, RequestTransformFunction } from 'maplibre-gl';
 import { MapCanvas } from './map-canvas';
 import { removeLayer, updateLayer, type MapLayer } from './layers';
 import { showLayer, signed, type Signing } from './show-layer';
-import { linkCameras, linkPointers, type Camera } from './compare-sync';
+import { cameraOf, linkCameras, linkPointers, type Camera } from './compare-sync';
 import { readPoint, rounded, type LonLat, type SideReading } from './compare-pointer';
 import { latestWins } from './latest-wins';
 import { SwipeDivider } from './compare-swipe';
 import { ErrorNote, Select } from '../ui/kit';
 
-export type { Camera };
 type Mode = 'side' | 'swipe';
 
 const rasterLayers = (layers: MapLayer[]) => layers.filter((l) => l.kind === 'raster');
@@ -35,30 +34,35 @@ export function CompareButton(props: { layers: MapLayer[]; comparing: boolean; o
 // Full strength: a layer faded on the main map would hide what is being compared.
 const atFullStrength = (layer: MapLayer): MapLayer => ({ ...layer, visible: true, opacity: 1 });
 
-/** Shows a layer on one side while it is chosen there, following its rendering (bands, stretch). */
+/**
+ * Shows a layer on one side while it is chosen there (prepared first if the main map has not shown
+ * it yet), following its rendering (bands, stretch) as it is restyled.
+ */
 function useSideLayer(
   map: MapLibreMap | undefined,
   layer: MapLayer | undefined,
   signing: Signing,
   fail: (e: Error) => void,
 ) {
-  const names = useRef<string[] | null>(null);
+  const shown = useRef<{ layer: MapLayer; names: string[] } | null>(null);
   useEffect(() => {
     if (!map || !layer) return;
-    const shown = atFullStrength(layer);
     let live = true;
-    showLayer(map, shown, signing).then(
-      (n) => (live ? (names.current = n) : removeLayer(map, shown, n)),
+    showLayer(map, atFullStrength(layer), signing).then(
+      (added) => (live ? (shown.current = added) : removeLayer(map, added.layer, added.names)),
       (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
     );
     return () => {
       live = false;
-      if (names.current) removeLayer(map, shown, names.current);
-      names.current = null;
+      if (shown.current) removeLayer(map, shown.current.layer, shown.current.names);
+      shown.current = null;
     };
   }, [map, layer?.id]);
   useEffect(() => {
-    if (map && layer && names.current) updateLayer(map, atFullStrength(layer), names.current);
+    // Until the main map prepares it, the layer has no style of its own: keep the one prepared here.
+    if (!map || !layer?.raster || !shown.current) return;
+    shown.current.layer = atFullStrength(layer);
+    updateLayer(map, shown.current.layer, shown.current.names);
   }, [map, layer]);
 }
 
@@ -119,7 +123,7 @@ function CompareMaps(props: PaneProps) {
     if (!left || !right) return;
     for (const map of [left, right]) map.jumpTo(props.camera);
     const unlink = linkCameras(left, right);
-    const moved = () => props.onMove({ center: left.getCenter().toArray(), zoom: left.getZoom() });
+    const moved = () => props.onMove(cameraOf(left));
     left.on('moveend', moved);
     const read = async (at: LonLat, signal: AbortSignal): Promise<Reading> => {
       const { left: l, right: r } = sides.current;
@@ -219,4 +223,45 @@ export function Compare(props: {
       <Readout reading={reading} />
     </section>
   );
+}
+
+/**
+ * The map page's compare mode: its toggle for the sidebar, and its maps over the main one, which
+ * meanwhile is out of reach of the keyboard and screen readers. Leaving puts the main map where
+ * compare ended; `camera` is that view while comparing (the address follows it).
+ */
+export function useCompareMode(
+  map: MapLibreMap | undefined,
+  layers: MapLayer[],
+  signing: Signing,
+  onMove: (camera: Camera) => void,
+) {
+  const [comparing, setComparing] = useState(false);
+  const camera = useRef<Camera>();
+  useEffect(() => {
+    if (map) map.getContainer().inert = comparing;
+  }, [map, comparing]);
+  const stop = () => {
+    if (camera.current) map?.jumpTo(camera.current);
+    camera.current = undefined;
+    setComparing(false);
+  };
+  return {
+    camera: () => camera.current,
+    button: (
+      <CompareButton layers={layers} comparing={comparing} onToggle={() => (comparing ? stop() : setComparing(true))} />
+    ),
+    overlay: comparing && map && (
+      <Compare
+        layers={layers}
+        signing={signing}
+        camera={cameraOf(map)}
+        onMove={(moved) => {
+          camera.current = moved;
+          onMove(moved);
+        }}
+        onClose={stop}
+      />
+    ),
+  };
 }

@@ -1,15 +1,8 @@
 import { RasterTileSource, VectorTileSource, type Map as MapLibreMap, type LayerSpecification } from 'maplibre-gl';
 import type { Schemas } from '../api/client';
+import type { RasterInfo, RasterRender, RasterStyle } from './style-model';
 
-/** How a raster layer is drawn: TiTiler's parameters, sent as they are. */
-export interface RasterRender {
-  bidx?: number[];
-  expression?: string;
-  /** One [min, max] per output band. */
-  rescale?: Array<[number, number]>;
-  colormap_name?: string;
-  nodata?: string;
-}
+export type { RasterRender };
 
 export type LayerKind = 'raster' | 'pmtiles' | 'vector';
 export type Bbox = [number, number, number, number];
@@ -29,6 +22,12 @@ export interface MapLayer {
   color: string;
   /** What the raster holds (bands, their types and statistics), for the style controls. */
   product?: Schemas['DataProduct'];
+  /** A raster's bands and data type, read before its first tiles (style-data.ts). */
+  raster?: RasterInfo;
+  /** What the style panel set; `render` follows from it. */
+  style?: RasterStyle;
+  /** Why the layer could not be loaded, said plainly. */
+  problem?: string;
 }
 
 export const RASTER_TYPES = new Set(['ortho', 'dsm', 'multispectral']);
@@ -70,8 +69,11 @@ export function renderQuery(render: RasterRender): URLSearchParams {
 export function tileJsonUrl(layer: MapLayer): string {
   switch (layer.kind) {
     case 'raster': {
-      const q = renderQuery(layer.render).toString();
-      return `/data-products/${layer.id}/WebMercatorQuad/tilejson.json${q ? `?${q}` : ''}`;
+      // Drawn when zoomed out too (from the overviews): the COG's own minzoom would hide a layer
+      // fitted to its extent a fraction of a zoom below it.
+      const q = renderQuery(layer.render);
+      q.set('minzoom', '0');
+      return `/data-products/${layer.id}/WebMercatorQuad/tilejson.json?${q.toString()}`;
     }
     case 'pmtiles':
       return `/pmtiles/${layer.id}.json`;
@@ -155,8 +157,14 @@ export function updateLayer(map: MapLibreMap, layer: MapLayer, vectorLayers: str
     if (!map.getLayer(id)) continue;
     map.setLayoutProperty(id, 'visibility', layer.visible ? 'visible' : 'none');
     if (layer.kind === 'raster' || vectorLayers.length === 0) map.setPaintProperty(id, 'raster-opacity', layer.opacity);
-    else if (id.endsWith('-fill')) map.setPaintProperty(id, 'fill-opacity', layer.opacity * 0.35);
-    else map.setPaintProperty(id, `${id.endsWith('-line') ? 'line' : 'circle'}-opacity`, layer.opacity);
+    else if (id.endsWith('-fill')) {
+      map.setPaintProperty(id, 'fill-opacity', layer.opacity * 0.35);
+      map.setPaintProperty(id, 'fill-color', layer.color);
+    } else {
+      const type = id.endsWith('-line') ? 'line' : 'circle';
+      map.setPaintProperty(id, `${type}-opacity`, layer.opacity);
+      map.setPaintProperty(id, `${type}-color`, layer.color);
+    }
   }
   const source = map.getSource(sourceId(layer));
   const url = tileJsonUrl(layer);

@@ -64,6 +64,11 @@ export class TileTokens {
     for (const id of [...this.wanted]) this.forget(id);
   }
 
+  /** A layer's current token, for API calls beside its tiles (statistics, point values); none for a public layer. */
+  token(id: string): string | undefined {
+    return this.tokens.get(id)?.token;
+  }
+
   /** The URL with its layer's current token (any older one replaced), or as it is for a public layer. */
   sign(url: string): string {
     const id = ID.exec(url)?.[1];

@@ -8,8 +8,8 @@ export interface WorkspaceApi {
   /** The map, once its basemap is drawn. */
   map?: MapLibreMap;
   layers: MapLayer[];
-  /** Puts a layer on the map, on top (shown again if it is there already). */
-  addLayer: (layer: MapLayer) => Promise<void>;
+  /** Puts a layer on the map, on top (shown again if it is there already); it loads in the background. */
+  addLayer: (layer: MapLayer) => void;
 }
 
 export const WorkspaceContext = createContext<WorkspaceApi | null>(null);

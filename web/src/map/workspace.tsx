@@ -6,10 +6,14 @@ import { LayerPanel, type LayerActions } from './layer-panel';
 import { addLayer, orderLayers, updateLayer, type Bbox, type MapLayer } from './layers';
 import { TileTokens, type Mint } from './tile-tokens';
 import { readViewState, writeViewState } from './view-state';
-import { prepareLayer, showLayer, signed, type Signing } from './show-layer';
-import { WorkspaceContext, type WorkspaceApi } from './workspace-context';
-import { Compare, CompareButton, type Camera } from './compare';
 import { ErrorNote } from '../ui/kit';
+import { StylePanel } from './style-panel';
+import { Legend } from './style-legend';
+import { MapAnalysis } from './analysis-tools';
+import { prepareLayer, signed, tokenOfSigning, type Signing } from './show-layer';
+import { WorkspaceContext, type WorkspaceApi } from './workspace-context';
+import { useCompareMode } from './compare';
+import { cameraOf, type Camera } from './compare-sync';
 
 const union = (boxes: Bbox[]): Bbox | null =>
   boxes.length === 0
@@ -54,27 +58,51 @@ export function Workspace(props: WorkspaceProps) {
   useEffect(() => () => tokens?.dispose(), [tokens]);
   const signing: Signing = { tokens, needsToken: props.needsToken };
   const transformRequest: RequestTransformFunction = (url) => ({ url: signed(signing, url) });
-  const [comparing, setComparing] = useState(false);
-  const compareCamera = useRef<Camera>();
+  const tokenOf = tokenOfSigning(signing);
+  const compare = useCompareMode(map, layers, signing, (camera) => writeHash(camera, current.current));
 
-  const ready = async (m: MapLibreMap) => {
-    // Tokens and vector layer names fetched for all layers at once; then added in order.
-    const prepared = await Promise.allSettled(layers.map((layer) => prepareLayer(layer, signing)));
-    const failures: string[] = [];
-    for (let i = layers.length - 1; i >= 0; i--) {
-      const [layer, outcome] = [layers[i]!, prepared[i]!];
+  /** Layers are prepared (all at once) and added when first shown: a hidden layer costs no request. */
+  const prepared = useRef(new Set<string>());
+  const load = async (m: MapLibreMap, list: MapLayer[]): Promise<MapLayer[]> => {
+    for (const layer of list) prepared.current.add(layer.id);
+    const outcomes = await Promise.allSettled(list.map((layer) => prepareLayer(layer, signing)));
+    const failures: Array<[string, string]> = [];
+    const added: MapLayer[] = [];
+    const byName = (id: string) => list.find((l) => l.id === id)?.name ?? id;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const [layer, outcome] = [list[i]!, outcomes[i]!];
       if (outcome.status === 'rejected') {
-        failures.push(
-          `${layer.name}: ${outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)}`,
-        );
+        const why = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
+        failures.push([layer.id, why]);
         continue;
       }
-      vectorNames.current.set(layer.id, outcome.value);
-      addLayer(m, layer, outcome.value);
+      vectorNames.current.set(layer.id, outcome.value.names);
+      addLayer(m, outcome.value.layer, outcome.value.names);
+      added.push(outcome.value.layer);
     }
-    if (failures.length) setError(`Some layers could not be loaded. ${failures.join('; ')}`);
+    const byId = new Map(added.map((l) => [l.id, l]));
+    const failed = new Map(failures);
+    setLayers((ls) =>
+      ls.map((l) =>
+        byId.has(l.id)
+          ? { ...byId.get(l.id)!, visible: l.visible, opacity: l.opacity }
+          : failed.has(l.id)
+            ? { ...l, problem: failed.get(l.id) }
+            : l,
+      ),
+    );
+    if (failures.length)
+      setError(`Some layers could not be loaded. ${failures.map(([id, why]) => `${byName(id)}: ${why}`).join('; ')}`);
+    return added;
+  };
+
+  const ready = async (m: MapLibreMap) => {
+    const added = await load(
+      m,
+      layers.filter((l) => l.visible),
+    );
     const view = readViewState().view;
-    const extent = union(layers.filter((l) => l.visible && l.bbox).map((l) => l.bbox!));
+    const extent = union(added.filter((l) => l.bbox).map((l) => l.bbox!));
     if (view) m.jumpTo({ center: view.center, zoom: view.zoom });
     else if (extent) m.fitBounds(extent, { padding: 40, animate: false });
     m.on('moveend', () => writeHash(cameraOf(m), current.current));
@@ -83,12 +111,14 @@ export function Workspace(props: WorkspaceProps) {
 
   useEffect(() => {
     if (!map) return;
+    const shown = layers.filter((l) => l.visible && !prepared.current.has(l.id));
+    if (shown.length > 0) void load(map, shown);
     for (const layer of layers) updateLayer(map, layer, vectorNames.current.get(layer.id) ?? []);
     orderLayers(
       map,
       layers.map((layer) => ({ layer, vectorLayers: vectorNames.current.get(layer.id) ?? [] })),
     );
-    writeHash(compareCamera.current ?? cameraOf(map), layers);
+    writeHash(compare.camera() ?? cameraOf(map), layers);
   }, [map, layers]);
 
   const actions: LayerActions = {
@@ -108,23 +138,11 @@ export function Workspace(props: WorkspaceProps) {
   const workspace: WorkspaceApi = {
     map,
     layers,
-    addLayer: async (layer) => {
-      if (!map) throw new Error('The map is still loading: try again in a moment.');
-      if (!current.current.some((l) => l.id === layer.id))
-        vectorNames.current.set(layer.id, await showLayer(map, layer, signing));
-      setLayers((ls) => [{ ...layer, visible: true }, ...ls.filter((l) => l.id !== layer.id)]);
-    },
-  };
-  // Under the compare maps, the main map is out of reach of the keyboard and screen readers too.
-  useEffect(() => {
-    if (map) map.getContainer().inert = comparing;
-  }, [map, comparing]);
-  const stopComparing = () => {
-    if (compareCamera.current) map?.jumpTo(compareCamera.current);
-    compareCamera.current = undefined;
-    setComparing(false);
+    // Shown, it is prepared and added by the effect above, as any layer first shown.
+    addLayer: (layer) => setLayers((ls) => [{ ...layer, visible: true }, ...ls.filter((l) => l.id !== layer.id)]),
   };
 
+  const chosen = layers.find((l) => l.id === selected);
   return (
     <div class="workspace">
       <aside class="sidebar" aria-label="Map controls">
@@ -133,33 +151,27 @@ export function Workspace(props: WorkspaceProps) {
         <ErrorNote error={error} />
         <h2>Layers</h2>
         <LayerPanel layers={layers} selected={selected} actions={actions} />
-        <CompareButton
-          layers={layers}
-          comparing={comparing}
-          onToggle={() => (comparing ? stopComparing() : setComparing(true))}
-        />
+        {chosen && (
+          <StylePanel
+            key={chosen.id}
+            layer={chosen}
+            vectorLayers={vectorNames.current.get(chosen.id)}
+            tokenOf={tokenOf}
+            onChange={(p) => actions.change(chosen.id, p)}
+          />
+        )}
+        {compare.button}
         <WorkspaceContext.Provider value={workspace}>{props.children}</WorkspaceContext.Provider>
       </aside>
       <div class="map-area">
         <MapCanvas label="Map" transformRequest={transformRequest} onReady={(m) => void ready(m)} />
-        {comparing && map && (
-          <Compare
-            layers={layers}
-            signing={signing}
-            camera={cameraOf(map)}
-            onMove={(camera) => {
-              compareCamera.current = camera;
-              writeHash(camera, current.current);
-            }}
-            onClose={stopComparing}
-          />
-        )}
+        {map && <MapAnalysis map={map} layers={layers} selected={chosen} tokenOf={tokenOf} />}
+        <Legend layers={layers} selected={chosen} />
+        {compare.overlay}
       </div>
     </div>
   );
 }
-
-const cameraOf = (map: MapLibreMap): Camera => ({ center: map.getCenter().toArray(), zoom: map.getZoom() });
 
 function writeHash(camera: Camera, layers: MapLayer[]): void {
   const hash = writeViewState({

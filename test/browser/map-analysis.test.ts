@@ -1,0 +1,308 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { call, expectClean, json, launch, newPage, screenshot, seed, signInThroughPage, type Watch } from './browser';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => browser?.close());
+
+const product = (name: string): string => {
+  const found = seed.dataProducts[name];
+  if (!found) throw new Error(`the seed has no ${name}`);
+  return found.id;
+};
+const asUser = { apiKey: seed.user.apiKey };
+type Bbox = [number, number, number, number];
+
+/** The app's number format (six significant digits), to compare what it shows with the API's numbers. */
+const shown = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6))));
+
+async function footprint(id: string): Promise<Bbox> {
+  const info = await json<{ geographic_bounds: Bbox }>(await call(`/data-products/${id}/info`, asUser), 200);
+  return info.geographic_bounds;
+}
+
+const isTile = (id: string) => (url: string) => url.includes(`/data-products/${id}/tiles/`);
+
+/**
+ * Resolves once the map has asked for some of the layer's tiles and every one of them was
+ * answered, and nothing new was asked for a moment (MapLibre then draws them).
+ */
+async function tilesSettled(page: Page, id: string, since = 0, wanted = (_url: string) => true): Promise<void> {
+  const pending = new Set<string>();
+  let seen = since;
+  const tile = (url: string) => isTile(id)(url) && wanted(url);
+  const onRequest = (r: { url: () => string }) => {
+    if (!tile(r.url())) return;
+    pending.add(r.url());
+    seen += 1;
+  };
+  const onDone = (r: { url: () => string }) => pending.delete(r.url());
+  page.on('request', onRequest);
+  page.on('requestfinished', onDone);
+  page.on('requestfailed', onDone);
+  try {
+    let quietFor = 0;
+    for (let waited = 0; waited < 60_000 && quietFor < 1000; waited += 100) {
+      await page.waitForTimeout(100);
+      quietFor = seen > 0 && pending.size === 0 ? quietFor + 100 : 0;
+    }
+    expect(seen, 'tiles asked for').toBeGreaterThan(0);
+    await page.waitForTimeout(400);
+  } finally {
+    page.off('request', onRequest);
+    page.off('requestfinished', onDone);
+    page.off('requestfailed', onDone);
+  }
+}
+
+function expectTilesServed(watch: Watch, id: string): void {
+  const tiles = watch.responses.filter((r) => isTile(id)(r.url));
+  expect(tiles.length).toBeGreaterThan(0);
+  for (const t of tiles) expect([200, 304], t.url).toContain(t.status);
+}
+
+/** Where a lon/lat lies on the page: from the view the address holds (Web Mercator, 512-px tiles) and the map's box. */
+async function toScreen(page: Page, [lon, lat]: [number, number]): Promise<[number, number]> {
+  const view = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('view')!;
+  const [zoom, clat, clon] = view.split('/').map(Number) as [number, number, number];
+  const box = (await page.getByRole('region', { name: 'Map' }).first().boundingBox())!;
+  const world = 512 * 2 ** zoom;
+  const mx = (x: number) => ((x + 180) / 360) * world;
+  const my = (y: number) => ((1 - Math.log(Math.tan(Math.PI / 4 + (y * Math.PI) / 360)) / Math.PI) / 2) * world;
+  return [box.x + box.width / 2 + mx(lon) - mx(clon), box.y + box.height / 2 + my(lat) - my(clat)];
+}
+
+interface Pixels {
+  drawn: number;
+  coloured: number;
+  total: number;
+  /** mean r, g, b */
+  mean: [number, number, number];
+}
+
+/** The screenshot's pixels inside the middle of a footprint: how many are not the basemap, how many coloured. */
+async function pixelsInside(page: Page, bbox: Bbox): Promise<Pixels> {
+  const [x0, y0] = await toScreen(page, [bbox[0], bbox[3]]);
+  const [x1, y1] = await toScreen(page, [bbox[2], bbox[1]]);
+  // The middle 40 %: rotated footprints and the legend stay out of it.
+  const [ax, bx] = [x0 + (x1 - x0) * 0.3, x0 + (x1 - x0) * 0.7];
+  const [ay, by] = [y0 + (y1 - y0) * 0.3, y0 + (y1 - y0) * 0.7];
+  const png = PNG.sync.read(await page.screenshot());
+  const result: Pixels = { drawn: 0, coloured: 0, total: 0, mean: [0, 0, 0] };
+  for (let y = Math.round(ay); y < by; y += 2)
+    for (let x = Math.round(ax); x < bx; x += 2) {
+      const i = (y * png.width + x) * 4;
+      const [r, g, b] = [png.data[i]!, png.data[i + 1]!, png.data[i + 2]!];
+      result.total += 1;
+      result.mean = [result.mean[0] + r, result.mean[1] + g, result.mean[2] + b];
+      // The basemap's water #d7e6ef and land #f4f1ea.
+      const basemap = [
+        [0xd7, 0xe6, 0xef],
+        [0xf4, 0xf1, 0xea],
+      ].some(([br, bg, bb]) => Math.abs(r - br!) + Math.abs(g - bg!) + Math.abs(b - bb!) < 12);
+      if (!basemap) result.drawn += 1;
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 40) result.coloured += 1;
+    }
+  result.mean = result.mean.map((m) => m / Math.max(1, result.total)) as [number, number, number];
+  return result;
+}
+
+/**
+ * Closes a page's context once nothing is in flight: a request cut off by closing (a hidden layer's
+ * statistics, a ramp image) can hold the local dev server's next answers for half a minute.
+ */
+async function settleAndClose(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await page.context().close();
+}
+
+/** The seeded member's map of the demo project with one layer, its first tiles drawn (every one served). */
+async function openMap(id: string) {
+  const opened = await newPage(browser);
+  await signInThroughPage(opened.page, seed.user.email, seed.user.password);
+  await opened.page.goto(`/app/projects/${seed.demoProjectId}/map#layers=${id}`);
+  await tilesSettled(opened.page, id);
+  expectTilesServed(opened.watch, id);
+  return opened;
+}
+
+describe('the map: styling, values and statistics', () => {
+  it('draws a single-band raster, recolours it with a colormap, and reads a clicked point as the API does', async () => {
+    const id = product('cog.tif');
+    const bbox = await footprint(id);
+    const { page, watch } = await openMap(id);
+    await screenshot(page, 'map-cog-gray');
+    const gray = await pixelsInside(page, bbox);
+    expect(gray.drawn / gray.total).toBeGreaterThan(0.9);
+    expect(gray.coloured).toBe(0);
+
+    // The colormap: the style panel of the selected layer, the ramp named viridis.
+    await page.getByRole('button', { name: 'cog.tif', exact: true }).click();
+    const style = page.getByRole('region', { name: 'Style' });
+    await style.getByRole('radio', { name: 'viridis', exact: true }).check();
+    const before = watch.responses.length;
+    await tilesSettled(page, id, 0, (url) => url.includes('colormap_name=viridis'));
+    const recoloured = watch.responses.slice(before).filter((r) => isTile(id)(r.url));
+    expect(recoloured.length).toBeGreaterThan(0);
+    for (const r of recoloured) expect(r.url).toContain('colormap_name=viridis');
+    await screenshot(page, 'map-cog-viridis');
+    const viridis = await pixelsInside(page, bbox);
+    expect(viridis.coloured / viridis.total).toBeGreaterThan(0.5);
+    await expect(page.getByRole('figure', { name: 'Legend' }).getByAltText('viridis colormap').count()).resolves.toBe(
+      1,
+    );
+
+    // A click in the middle of the data: the values shown are the API's at the coordinates shown.
+    const [cx, cy] = await toScreen(page, [(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2]);
+    await page.mouse.click(cx + 17, cy - 23);
+    const values = page.getByRole('region', { name: 'Point values' });
+    await values.getByRole('table').waitFor();
+    const coordinates = (await values.getByLabel('Coordinates').textContent())!.split(',').map((s) => s.trim());
+    const api = await json<{ values: number[]; band_names: string[] }>(
+      await call(`/data-products/${id}/point/${coordinates.join(',')}`, asUser),
+      200,
+    );
+    const rows = await values.getByRole('row').allTextContents();
+    expect(rows).toEqual(api.band_names.map((b, i) => `${b}${shown(api.values[i]!)}`));
+    await screenshot(page, 'map-cog-point');
+    expectClean(watch);
+    await settleAndClose(page);
+  });
+
+  it('computes a drawn polygon’s statistics as the API does, and downloads them as CSV, a row per band', async () => {
+    const id = product('cog_rgb.tif');
+    const bbox = await footprint(id);
+    const { page, watch } = await openMap(id);
+    const rgb = await pixelsInside(page, bbox);
+    expect(rgb.drawn / rgb.total).toBeGreaterThan(0.9);
+    await page.getByRole('button', { name: 'cog_rgb.tif', exact: true }).click();
+
+    await page.getByRole('button', { name: 'Draw polygon' }).click();
+    const [cx, cy] = await toScreen(page, [(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2]);
+    for (const [dx, dy] of [
+      [-90, -50],
+      [80, -60],
+      [100, 40],
+      [-70, 55],
+    ])
+      await page.mouse.click(cx + dx!, cy + dy!);
+    await screenshot(page, 'map-rgb-drawing');
+    await page.keyboard.press('Enter');
+    const panel = page.getByRole('region', { name: 'Statistics' });
+    await panel.getByRole('button', { name: 'Download CSV' }).waitFor();
+    await screenshot(page, 'map-rgb-statistics');
+
+    await panel.getByText('Polygon coordinates').click();
+    const geometry = JSON.parse(await panel.getByLabel('Polygon GeoJSON').inputValue()) as {
+      coordinates: number[][][];
+    };
+    expect(geometry.coordinates[0]).toHaveLength(5);
+    const answer = await json<{ properties: { statistics: Record<string, Record<string, number>> } }>(
+      await call(`/data-products/${id}/statistics?p=2&p=25&p=75&p=98`, {
+        ...asUser,
+        json: { type: 'Feature', properties: {}, geometry },
+      }),
+      200,
+    );
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      panel.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toBe('band,min,max,mean,std,median,p2,p25,p75,p98,count');
+    const stats = answer.properties.statistics;
+    expect(csv.slice(1)).toEqual(
+      Object.entries(stats).map(([band, s]) =>
+        [
+          `${band} · ${['red', 'green', 'blue'][Number(band.slice(1)) - 1]}`,
+          s.min,
+          s.max,
+          s.mean,
+          s.std,
+          s.median,
+          s.percentile_2,
+          s.percentile_25,
+          s.percentile_75,
+          s.percentile_98,
+          s.valid_pixels,
+        ].join(','),
+      ),
+    );
+    // The table shows the same numbers, rounded for reading: a column per band.
+    for (const [row, key] of [
+      ['Minimum', 'min'],
+      ['Mean', 'mean'],
+      ['P98', 'percentile_98'],
+    ] as const) {
+      const cells = await panel.getByRole('row', { name: row }).getByRole('cell').allTextContents();
+      expect(cells).toEqual(Object.values(stats).map((s) => shown(s[key]!)));
+    }
+    expectClean(watch);
+    await settleAndClose(page);
+  });
+
+  it('computes VARI on an RGB ortho through expression, and says why NDVI cannot be computed', async () => {
+    const id = product('cog_rgb.tif');
+    const { page, watch } = await openMap(id);
+    await page.getByRole('button', { name: 'cog_rgb.tif', exact: true }).click();
+    const style = page.getByRole('region', { name: 'Style' });
+    await expect(style.getByRole('button', { name: 'NDVI' }).isDisabled()).resolves.toBe(true);
+    await style.getByText('NDVI needs the NIR band').waitFor();
+    await style.getByRole('button', { name: 'VARI' }).click();
+    await tilesSettled(page, id, 0, (url) => url.includes('expression='));
+    const tile = new URL(watch.responses.filter((r) => isTile(id)(r.url) && r.url.includes('expression=')).at(-1)!.url);
+    expect(tile.searchParams.get('expression')).toBe('(b2-b1)/(b2+b1-b3)');
+    expect(tile.searchParams.get('rescale')).toBe('-1,1');
+    expect(tile.searchParams.get('colormap_name')).toBe('rdylgn');
+    expect(tile.searchParams.has('bidx')).toBe(false);
+    const legend = page.getByRole('figure', { name: 'Legend' });
+    await expect(legend.getByText('VARI').count()).resolves.toBe(1);
+    await expect(legend.getByLabel('Minimum').textContent()).resolves.toBe('-1');
+    await screenshot(page, 'map-rgb-vari');
+    const coloured = await pixelsInside(page, await footprint(id));
+    expect(coloured.coloured / coloured.total).toBeGreaterThan(0.5);
+    expectClean(watch);
+    await settleAndClose(page);
+  });
+
+  it.each(['float_lzw_pred3.tif', 'dsm_lerc.tif', 'cog_int16.tif', 'uint16_zstd.tif'])(
+    'shows %s stretched p2–p98 from its statistics (no 400), with the stretch in its legend',
+    async (name) => {
+      const id = product(name);
+      const bbox = await footprint(id);
+      const { page, watch } = await openMap(id);
+      await screenshot(page, `map-${name}`);
+      const drawn = await pixelsInside(page, bbox);
+      expect(drawn.drawn / drawn.total).toBeGreaterThan(0.3);
+      const stats = await json<{ b1: { percentile_2: number; percentile_98: number } }>(
+        await call(`/data-products/${id}/statistics?p=2&p=98`, asUser),
+        200,
+      );
+      const legend = page.getByRole('figure', { name: 'Legend' });
+      await expect(legend.getByLabel('Minimum').textContent()).resolves.toBe(shown(stats.b1.percentile_2));
+      await expect(legend.getByLabel('Maximum').textContent()).resolves.toBe(shown(stats.b1.percentile_98));
+      expectClean(watch);
+      await settleAndClose(page);
+    },
+  );
+
+  it('cannot: an anonymous visitor of the private demo project’s map is told so, and no tile is served', async () => {
+    const id = product('cog.tif');
+    const { page, watch } = await newPage(browser);
+    watch.allow((url, status) => url.includes(`/projects/${seed.demoProjectId}`) && [401, 404].includes(status));
+    await page.goto(`/app/projects/${seed.demoProjectId}/map#layers=${id}`);
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/not found|sign in/i);
+    await page.waitForTimeout(1000);
+    await screenshot(page, 'map-anonymous');
+    expect(watch.responses.filter((r) => r.url.includes('/tiles/') && r.status < 400)).toEqual([]);
+    expectClean(watch);
+    await settleAndClose(page);
+  });
+});
