@@ -1,4 +1,5 @@
 import { useMemo } from 'preact/hooks';
+import { Link } from 'wouter-preact';
 import { layerOfProduct } from '../map/layers';
 import { Workspace } from '../map/workspace';
 import { ErrorNote, Loading } from '../ui/kit';
@@ -36,12 +37,17 @@ export function SharedMap({ token }: { token: string }) {
       <section class="narrow">
         <h1>Link unavailable</h1>
         <p role="alert">This link has expired or was revoked — ask for a new one.</p>
+        <p>
+          <Link href="/">See the projects you can open</Link>
+        </p>
       </section>
     );
   if (loaded.error)
     return (
       <section class="narrow">
-        <ErrorNote error={`The shared map could not be opened: ${loaded.error.message}`} />
+        <ErrorNote
+          error={`The shared map could not be opened: ${loaded.error.message} Reload the page to try again.`}
+        />
       </section>
     );
   if (!loaded.data) return <Loading what="the shared map" />;
