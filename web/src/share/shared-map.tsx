@@ -46,7 +46,7 @@ export function SharedMap({ token }: { token: string }) {
     return (
       <section class="narrow">
         <ErrorNote
-          error={`The shared map could not be opened: ${loaded.error.message} Reload the page to try again.`}
+          error={`The shared map could not be opened (${loaded.error.message}): reload the page to try again.`}
         />
       </section>
     );
