@@ -2,7 +2,7 @@
 // local database and bucket, starts wrangler dev and prints where to go. Ctrl-C stops it.
 import { log } from './lib/system';
 import { DEV_DIR, ROOT } from './lib/dev-env';
-import { prepareStack, startWorker, stopStack, stopWorker, type StackOptions } from './lib/stack';
+import { prepareStack, startSeededWorker, stopStack, stopWorker, type StackOptions } from './lib/stack';
 import { buildWeb, watchWeb } from './lib/web';
 
 const options: StackOptions = {
@@ -18,7 +18,7 @@ const options: StackOptions = {
 buildWeb();
 const stack = await prepareStack(options);
 const web = watchWeb();
-const worker = await startWorker(stack, options);
+const worker = await startSeededWorker(stack, options);
 const { seed } = stack;
 log(`ready: ${stack.baseUrl}/app/
   web app        ${stack.baseUrl}/app/ (rebuilt on every change under web/: reload the page)

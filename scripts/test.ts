@@ -9,7 +9,7 @@ import {
   ensureMatplotlib,
   freePort,
   prepareStack,
-  startWorker,
+  startSeededWorker,
   stopStack,
   stopWorker,
   type StackOptions,
@@ -345,7 +345,7 @@ log('fuzzers (Node, fixed seeds)');
 const fuzz = await fuzzers();
 
 log(`integration tests against wrangler dev at ${stack.baseUrl}`);
-const worker = await startWorker(stack, options, process.env.CI ? 'ignore' : 'inherit');
+const worker = await startSeededWorker(stack, options, process.env.CI ? 'ignore' : 'inherit');
 let integration: SuiteResult = { ok: false, passed: 0, failed: 1 };
 let browser: SuiteResult = { ok: false, passed: 0, failed: 1 };
 try {

@@ -27,6 +27,7 @@ import features from './features/routes';
 import stac from './catalog/routes';
 import uploads from './uploads/routes';
 import jobs from './jobs/routes';
+import shares from './shares/routes';
 import webApp from './service/app-routes';
 
 export function createApp(): OpenAPIHono<AppEnv> {
@@ -52,6 +53,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     stac,
     uploads,
     jobs,
+    shares,
     webApp,
   ])
     app.route('/', routes);

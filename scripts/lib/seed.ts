@@ -1,12 +1,17 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { and, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import * as schema from '../../workers/platform/db/schema';
+import type { Database } from '../../workers/platform/db/client';
 import { hashPassword, verifyPassword } from '../../workers/platform/auth/password';
 import { generateApiKey } from '../../workers/platform/auth/api-keys';
 import { randomToken, sha256Hex } from '../../workers/platform/auth/crypto';
+import { markRasterReady } from '../../workers/data-products/store';
+import { describeRaster, type GdalInfo } from '../../containers/converter/src/describe';
 import { putLocalObjects } from './local-r2';
 import { ROOT } from './dev-env';
 
@@ -36,7 +41,8 @@ interface SeedOptions {
   extraObjects?: Array<{ name: string; file: string }>;
 }
 
-type Db = ReturnType<typeof drizzle<typeof schema>>;
+/** The Worker's query builder (no relational schema: nothing here uses `db.query`), so the stores take it. */
+type Db = Database;
 type Account = SeedFile['admin'];
 
 /** Fixture files served as demo data products: the valid COGs and PMTiles archives. */
@@ -100,7 +106,7 @@ export async function seed(options: SeedOptions): Promise<SeedFile> {
     ? JSON.parse(readFileSync(options.outFile, 'utf8'))
     : {};
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
-  const db = drizzle({ client: pool, schema });
+  const db: Db = drizzle({ client: pool });
   try {
     const admin = await ensureAccount(db, 'admin@edge-tiles.local', 'Demo admin', true, previous.admin);
     const user = await ensureAccount(db, 'user@edge-tiles.local', 'Demo user', false, previous.user);
@@ -222,7 +228,12 @@ async function ensureDemoFlight(db: Db, projectId: string): Promise<{ id: string
   );
 }
 
-/** A ready data product per fixture, found by its key on a later seed, so ids stay stable across seeds. */
+/**
+ * A ready data product per fixture, found by its key on a later seed, so ids stay stable across seeds.
+ * A COG is described as the converter describes the COGs it makes (footprint, CRS, bands, exact
+ * statistics and histogram), through the same store call, so the demo products render and publish
+ * like converted ones; a fixture already described with the same bytes is not described again.
+ */
 async function ensureDataProducts(
   db: Db,
   projectId: string,
@@ -256,6 +267,34 @@ async function ensureDataProducts(
         )[0]!,
     );
     dataProducts[fixture.name] = { id: product.id, key, type: fixture.type };
+    if (fixture.type === 'pmtiles') continue;
+    const bytes = readFileSync(fixture.file);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (product.stats && product.metadata.sha256 === sha256) continue;
+    const described = describeFixture(fixture.file);
+    if (!described.geoTransform) throw new Error(`the fixture ${fixture.name} has no geotransform`);
+    // The product's version moves with the recorded file (the store's rule), so nothing rendered
+    // before these statistics existed is served from a cache after them.
+    await markRasterReady(db, product.id, {
+      key,
+      sha256,
+      ...describeRaster(described, described.geoTransform),
+      metadata: { sha256, size_bytes: bytes.length },
+    });
   }
   return dataProducts;
+}
+
+/**
+ * `gdalinfo -json -stats -hist` of a fixture, as the converter runs it on a COG it made. PAM is off:
+ * the fixtures are read-only and shared, and GDAL would otherwise try to write an .aux.xml beside them.
+ */
+function describeFixture(file: string): GdalInfo {
+  const out = execFileSync('gdalinfo', ['-json', '-stats', '-hist', '-mdd', 'all', file], {
+    encoding: 'utf8',
+    env: { ...process.env, GDAL_PAM_ENABLED: 'NO' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(out) as GdalInfo;
 }

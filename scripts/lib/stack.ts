@@ -131,6 +131,59 @@ export async function startWorker(
   return child;
 }
 
+/**
+ * The stack's Worker, and then the part of the seed that needs it running: the demo project
+ * published in the catalog through the API (`publishDemo`).
+ */
+export async function startSeededWorker(
+  stack: Stack,
+  options: StackOptions,
+  output: 'inherit' | 'ignore' = 'inherit',
+): Promise<ChildProcess> {
+  const child = await startWorker(stack, options, output);
+  try {
+    log('publishing the demo project in the catalog');
+    await publishDemo(stack.seed);
+  } catch (error) {
+    await stopWorker(child);
+    throw error;
+  }
+  return child;
+}
+
+/**
+ * The second half of the seed, once the Worker runs: the demo project published in the STAC catalog
+ * by the API itself (POST /projects/{id}/stac/publish, as the admin), since publishing reads every
+ * COG's header from the bucket the Worker serves, with the Worker's own code (docs/decisions.md).
+ * Publishing again refreshes the same collection and items, so every start may do it.
+ */
+async function publishDemo(seeded: SeedFile): Promise<void> {
+  const response = await resendOnRestart(() =>
+    fetch(`${seeded.baseUrl}/projects/${seeded.demoProjectId}/stac/publish`, {
+      method: 'POST',
+      headers: { 'x-api-key': seeded.admin.apiKey },
+    }),
+  );
+  const text = await response.text();
+  if (!response.ok) throw new Error(`publishing the demo project answered ${response.status}: ${text}`);
+  const result = JSON.parse(text) as { items: number; skipped: Array<{ data_product_id: string; reason: string }> };
+  const names = new Map(Object.entries(seeded.dataProducts).map(([name, p]) => [p.id, name]));
+  for (const { data_product_id, reason } of result.skipped)
+    log(`not published: ${names.get(data_product_id) ?? data_product_id}: ${reason}`);
+  log(`the demo project is in the catalog with ${result.items} items`);
+}
+
+/**
+ * Sends a request again when wrangler dev's proxy answers that the Worker "restarted mid-request":
+ * its connection to workerd dropped (seen on the first POST after a start) and, as it says, only
+ * GET and HEAD are resent by the proxy itself.
+ */
+export async function resendOnRestart(send: () => Promise<Response>): Promise<Response> {
+  const response = await send();
+  if (response.status !== 503 || !(await response.clone().text()).includes('restarted mid-request')) return response;
+  return send();
+}
+
 async function waitForHealth(baseUrl: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';

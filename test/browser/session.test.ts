@@ -16,27 +16,28 @@ describe('a sign-in kept alive across tabs', () => {
     await signInThroughPage(first, seed.user.email, seed.user.password);
     const second = await context.newPage();
     const watchSecond = watch(second);
-    await second.goto('/app/');
-    await second.getByRole('link', { name: 'Demo project' }).waitFor();
+    await Promise.all([first.goto('/app/account'), second.goto('/app/account')]);
+    await Promise.all([first.getByLabel('Key name').waitFor(), second.getByLabel('Key name').waitFor()]);
+    await Promise.all([first.waitForLoadState('networkidle'), second.waitForLoadState('networkidle')]);
     const refreshes: string[] = [];
     context.on('request', (r) => {
       if (r.url().endsWith('/auth/refresh')) refreshes.push(r.url());
     });
-    // As if hours had passed: the stored access token is about to expire (another tab's write
-    // reaches the first tab by the storage event).
-    await second.evaluate(
-      `(() => { const s = JSON.parse(localStorage.getItem('${SESSION}')); s.expiresAt = Date.now() + 1000; localStorage.setItem('${SESSION}', JSON.stringify(s)); })()`,
-    );
     const before = JSON.parse(String(await first.evaluate(`localStorage.getItem('${SESSION}')`))) as {
       refreshToken: string;
     };
-    // Both tabs call the API at once.
-    await Promise.all([first.goto('/app/account'), second.goto('/app/account')]);
-    await Promise.all([
-      first.getByRole('heading', { name: 'API keys' }).waitFor(),
-      second.getByRole('heading', { name: 'API keys' }).waitFor(),
-    ]);
-    await Promise.all([first.waitForLoadState('networkidle'), second.waitForLoadState('networkidle')]);
+    // As if hours had passed: the stored access token is about to expire (the second tab's write
+    // reaches the first by the storage event), and both tabs call the API at once.
+    await second.evaluate(
+      `(() => { const s = JSON.parse(localStorage.getItem('${SESSION}')); s.expiresAt = Date.now() + 1000; localStorage.setItem('${SESSION}', JSON.stringify(s)); })()`,
+    );
+    await Promise.all(
+      [first, second].map(async (page, i) => {
+        await page.getByLabel('Key name').fill(`tab ${i + 1}`);
+        await page.getByRole('button', { name: 'Create key' }).click();
+        await page.getByText('Copy this key now').waitFor();
+      }),
+    );
     expect(refreshes).toHaveLength(1);
     const after = JSON.parse(String(await first.evaluate(`localStorage.getItem('${SESSION}')`))) as {
       refreshToken: string;
@@ -47,6 +48,7 @@ describe('a sign-in kept alive across tabs', () => {
     // The sign-in still stands (a reused refresh token would have ended it): a page that needs it works.
     await first.goto('/app/');
     await first.getByRole('link', { name: 'Demo project' }).waitFor();
+    await first.waitForLoadState('networkidle');
     expectClean(watchFirst);
     expectClean(watchSecond);
     await context.close();

@@ -12,7 +12,7 @@
 // A new operation without a case, or a case without its operation, fails the suite.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { baseUrl, call, json, square, unique } from './helpers';
+import { baseUrl, call, json, signAsService, square, unique } from './helpers';
 import {
   PERSONAS,
   buildWorld,
@@ -744,6 +744,17 @@ const CASES: Record<string, Case | Case[]> = {
     post('/ingest', { key: i.ingestKey, flight: i.flight, type: 'pmtiles' }),
   ),
   'GET /jobs/{jobId}/events': read('viewer', (i) => get(`/jobs/${i.job}/events`)),
+
+  // share links: P's managers make them; the link itself is what opens P's shared view
+  'POST /projects/{projectId}/shares': write('manager', 201, (i) =>
+    post(`/projects/${i.project}/shares`, { expires_in: 3600 }),
+  ),
+  'GET /shares/{token}': untenanted(
+    "the link is its own credential: whoever holds it reads P's shared view, whatever else they send " +
+      '(the refusals are under "share links" below)',
+    (_, w) => get(`/shares/${q(w.share)}`),
+    { status: 200 },
+  ),
 };
 
 /** Served, but not in the document (and checked to stay out of it): the same rules. */
@@ -1145,5 +1156,114 @@ describe('signed tile tokens', () => {
       }
     }
     expect(wrong, wrong.join('\n')).toEqual([]);
+  });
+});
+
+describe('share links', () => {
+  const P = () => world.ids.project;
+  /** A link made now: the destructive cases above moved P's access epoch, which ended the world's own. */
+  let share: string;
+  beforeAll(async () => {
+    const made = await send(world.callers.manager, post(`/projects/${P()}/shares`, { expires_in: 3600 }));
+    expect(made.status, show(made)).toBe(201);
+    share = (made.body as { token: string }).token;
+  });
+
+  /** What every refused link gets: 401 invalid-token as problem+json, for every persona. */
+  async function refusedForAll(token: string, what: string): Promise<void> {
+    const wrong: string[] = [];
+    for (const persona of PERSONAS) {
+      const got = await send(world.callers[persona], get(`/shares/${q(token)}`));
+      if (got.status !== 401 || got.type !== 'https://edge-tiles.dev/problems/invalid-token')
+        wrong.push(`${persona} GET /shares/<${what}>: got ${show(got)}, expected 401 invalid-token`);
+    }
+    expect(wrong, wrong.join('\n')).toEqual([]);
+  }
+  const now = () => Math.floor(Date.now() / 1000);
+  const shareClaims = (project: string, epoch: number) => ({
+    sub: world.users.manager.id,
+    scope: `project:${project}`,
+    ep: epoch,
+  });
+  /** P's access epoch now, as a link made now would carry it. */
+  const epochOfP = () => JSON.parse(Buffer.from(share.split('.')[1]!, 'base64url').toString()).ep as number;
+
+  it('the link opens P for every persona, anonymous included, with the same view', async () => {
+    const views = await Promise.all(PERSONAS.map((p) => send(world.callers[p], get(`/shares/${q(share)}`))));
+    for (const view of views) expect(view.status).toBe(200);
+    const ids = views.map((v) => (v.body as { project: { id: string } }).project.id);
+    expect(new Set(ids)).toEqual(new Set([P()]));
+  });
+
+  it('a forged, expired or withdrawn link is 401, and one to a project that does not exist is the same 401', async () => {
+    const [header, payload, signature] = share.split('.');
+    const flipped = `${signature!.slice(0, -2)}${signature!.endsWith('AA') ? 'BB' : 'AA'}`;
+    await refusedForAll(`${header}.${payload}.${flipped}`, 'forged signature');
+    await refusedForAll('not-a-token', 'garbage');
+    await refusedForAll(
+      await signAsService(shareClaims(P(), epochOfP()), 'share', { issuedAt: now() - 7200, expiresAt: now() - 60 }),
+      'expired',
+    );
+    await refusedForAll(
+      await signAsService(shareClaims(P(), epochOfP() - 1), 'share', { expiresAt: '1h' }),
+      'an older epoch',
+    );
+    await refusedForAll(
+      await signAsService(shareClaims(randomUUID(), 0), 'share', { expiresAt: '1h' }),
+      'a project that does not exist',
+    );
+  });
+
+  it('another audience is no link: a tile token, an access token', async () => {
+    const tile = await json<{ token: string }>(
+      await call(`/data-products/${world.ids.cog}/token`, { method: 'POST', apiKey: world.callers.viewer.apiKey }),
+      201,
+    );
+    await refusedForAll(tile.token, 'a tile token');
+    const access = await json<{ access_token: string }>(
+      await call('/auth/token', { json: { email: world.users.helper.email, password: world.users.helper.password } }),
+      200,
+    );
+    await refusedForAll(access.access_token, 'an access token');
+    // Signed by the service with everything a link holds, but for the tile audience.
+    await refusedForAll(await signAsService(shareClaims(P(), epochOfP()), 'tiles', { expiresAt: '1h' }), 'aud tiles');
+  });
+
+  it('a link opens nothing else: not as credentials, not as a tile token', async () => {
+    for (const [what, req] of [
+      ['as a bearer token', get(`/projects/${P()}`, { authorization: `Bearer ${share}` })],
+      ['as an API key', get(`/projects/${P()}`, { 'x-api-key': share })],
+      ['as a tile token', get(`/data-products/${world.ids.cog}/info?token=${q(share)}`)],
+      ['as a PMTiles token', get(`/pmtiles/${world.ids.pmtiles}/metadata?token=${q(share)}`)],
+      ['as a layer token', get(`/vector/${world.ids.layer}/0/0/0.mvt?token=${q(share)}`)],
+    ] as const) {
+      const got = await send(world.callers.anonymous, req);
+      expect(got.status, `${req.path} with the link ${what}: ${show(got)}`).toBe(401);
+    }
+  });
+
+  it("the tile tokens of the view open their own product's tiles and nothing else", async () => {
+    const view = await send(world.callers.anonymous, get(`/shares/${q(share)}`));
+    const products = (view.body as { data_products: Array<{ id: string; tiles: { token: string } }> }).data_products;
+    const cog = products.find((p) => p.id === world.ids.cog)!;
+    const tile = `tiles/WebMercatorQuad/${world.geo.tile.z}/${world.geo.tile.x}/${world.geo.tile.y}.png?rescale=0,8000`;
+    const can = await send(
+      world.callers.anonymous,
+      get(`/data-products/${world.ids.cog}/${tile}&token=${q(cog.tiles.token)}`),
+    );
+    expect(can.status, show(can)).toBe(200);
+    const twin = await send(
+      world.callers.anonymous,
+      get(`/data-products/${randomUUID()}/${tile}&token=${q(cog.tiles.token)}`),
+    );
+    const cannot = await send(
+      world.callers.anonymous,
+      get(`/data-products/${world.otherCog}/${tile}&token=${q(cog.tiles.token)}`),
+    );
+    expect({ status: cannot.status, type: cannot.type }, show(cannot)).toEqual({
+      status: twin.status,
+      type: twin.type,
+    });
+    expect(is2xx(cannot.status)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { SignJWT, base64url, createRemoteJWKSet, generateKeyPair, importJWK, jwtVerify, type JWK } from 'jose';
-import { baseUrl, call, json, login, newUser, problem, signingKeysJson, unique } from './helpers';
+import { SignJWT, base64url, createRemoteJWKSet, generateKeyPair, jwtVerify } from 'jose';
+import { baseUrl, call, databaseUrl, json, login, newUser, problem, signAsService, unique } from './helpers';
 import { OwnWorker } from './own-worker';
 
 describe('registration and sign-in', () => {
@@ -52,11 +53,71 @@ describe('refresh and logout', () => {
     );
     expect(first.refresh_token).not.toBe(user.refreshToken);
     await json(await call('/users/me', { token: first.access_token }), 200);
+    // The sign-in goes on with its new token, then the old one comes back: it leaked.
+    const second = await json<{ access_token: string; refresh_token: string }>(
+      await call('/auth/refresh', { json: { refresh_token: first.refresh_token } }),
+      200,
+    );
 
     await problem(await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }), 401, 'invalid-token');
     // The reuse revoked the family: the newer tokens are dead too.
-    await problem(await call('/auth/refresh', { json: { refresh_token: first.refresh_token } }), 401, 'invalid-token');
+    await problem(await call('/auth/refresh', { json: { refresh_token: second.refresh_token } }), 401, 'invalid-token');
+    await problem(await call('/users/me', { token: second.access_token }), 401, 'invalid-token');
+  });
+
+  it('a refresh whose answer was lost may be sent again at once: a new pair, and the lost one is dead', async () => {
+    const user = await newUser('refresh-retry');
+    const lost = await json<{ access_token: string; refresh_token: string }>(
+      await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }),
+      200,
+    );
+    // The page reloaded before it stored `lost`, and its next page sends the same token.
+    const again = await json<{ access_token: string; refresh_token: string }>(
+      await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }),
+      200,
+    );
+    expect(again.refresh_token).not.toBe(lost.refresh_token);
+    await json(await call('/users/me', { token: again.access_token }), 200);
+    const next = await json<{ refresh_token: string }>(
+      await call('/auth/refresh', { json: { refresh_token: again.refresh_token } }),
+      200,
+    );
+    // The dropped successor was never rotated: presenting it is a reuse, which ends the sign-in.
+    await problem(await call('/auth/refresh', { json: { refresh_token: lost.refresh_token } }), 401, 'invalid-token');
+    await problem(await call('/auth/refresh', { json: { refresh_token: next.refresh_token } }), 401, 'invalid-token');
+  });
+
+  it('cannot: past the grace after its rotation, the old token is a reuse even if its successor was never used', async () => {
+    const user = await newUser('refresh-late');
+    const first = await json<{ access_token: string; refresh_token: string }>(
+      await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }),
+      200,
+    );
+    // As if the rotation were 31 s old (the grace is 30 s).
+    const db = new pg.Client({ connectionString: databaseUrl() });
+    await db.connect();
+    try {
+      const aged = await db.query(
+        "UPDATE sessions SET created_at = created_at - interval '31 seconds' WHERE user_id = $1 AND revoked_at IS NULL",
+        [user.id],
+      );
+      expect(aged.rowCount).toBe(1);
+    } finally {
+      await db.end();
+    }
+    await problem(await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }), 401, 'invalid-token');
     await problem(await call('/users/me', { token: first.access_token }), 401, 'invalid-token');
+  });
+
+  it('cannot: a token ended by logout is not "lost", however soon it comes again', async () => {
+    const user = await newUser('refresh-logout');
+    const first = await json<{ refresh_token: string }>(
+      await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }),
+      200,
+    );
+    expect((await call('/auth/logout', { json: { refresh_token: first.refresh_token } })).status).toBe(204);
+    await problem(await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }), 401, 'invalid-token');
+    await problem(await call('/auth/refresh', { json: { refresh_token: first.refresh_token } }), 401, 'invalid-token');
   });
 
   it('logout ends the session at once, for access and refresh tokens', async () => {
@@ -80,11 +141,6 @@ describe('hostile access tokens all get 401', () => {
     JSON.parse(new TextDecoder().decode(base64url.decode(part))) as Record<string, unknown>;
   const encode = (value: unknown) => base64url.encode(JSON.stringify(value));
 
-  async function devKey(): Promise<{ kid: string; key: CryptoKey | Uint8Array }> {
-    const jwk = (JSON.parse(signingKeysJson()) as { keys: JWK[] }).keys[0]!;
-    return { kid: jwk.kid!, key: await importJWK(jwk, 'ES256') };
-  }
-
   it('tampered payload', async () => {
     const victim = await newUser('victim');
     const attacker = await newUser('attacker');
@@ -96,16 +152,11 @@ describe('hostile access tokens all get 401', () => {
   it('expired', async () => {
     const user = await newUser('expired');
     const claims = decode(user.token.split('.')[1]!);
-    const { kid, key } = await devKey();
     const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({ sid: claims.sid })
-      .setProtectedHeader({ alg: 'ES256', kid })
-      .setSubject(user.id)
-      .setIssuer('edge-tiles')
-      .setAudience('api')
-      .setIssuedAt(now - 3600)
-      .setExpirationTime(now - 60)
-      .sign(key);
+    const expired = await signAsService({ sub: user.id, sid: claims.sid }, 'api', {
+      issuedAt: now - 3600,
+      expiresAt: now - 60,
+    });
     const body = await problem(await call('/users/me', { token: expired }), 401, 'invalid-token');
     expect(body.detail).toMatch(/expired/);
   });
@@ -137,16 +188,8 @@ describe('hostile access tokens all get 401', () => {
 
   it('wrong audience (a tile token used as an access token)', async () => {
     const user = await newUser('aud');
-    const { kid, key } = await devKey();
     const claims = decode(user.token.split('.')[1]!);
-    const token = await new SignJWT({ sid: claims.sid })
-      .setProtectedHeader({ alg: 'ES256', kid })
-      .setSubject(user.id)
-      .setIssuer('edge-tiles')
-      .setAudience('tiles')
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(key);
+    const token = await signAsService({ sub: user.id, sid: claims.sid }, 'tiles', { expiresAt: '5m' });
     await problem(await call('/users/me', { token }), 401, 'invalid-token');
   });
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromFile } from 'geotiff';
@@ -36,22 +36,46 @@ export interface Raster {
   bands: Array<ArrayLike<number>>;
 }
 
-/** Runs gdalwarp into a temporary GeoTIFF and reads it back (bands, then the alpha band last). */
-export async function gdalwarp(file: string, args: string[]): Promise<Raster> {
-  const dir = mkdtempSync(join(tmpdir(), 'warp-'));
-  const out = join(dir, 'out.tif');
+/** A GeoTIFF's bands as geotiff reads them. */
+async function readTiff(path: string): Promise<Raster> {
+  const image = await (await fromFile(path)).getImage();
+  const rasters = await image.readRasters();
+  return {
+    width: image.getWidth(),
+    height: image.getHeight(),
+    bands: Array.from({ length: image.getSamplesPerPixel() }, (_, i) => rasters[i] as ArrayLike<number>),
+  };
+}
+
+/** Runs a GDAL command that writes a temporary GeoTIFF (`out` is its path), and reads that back. */
+async function throughGeoTiff(run: (dir: string, out: string) => void): Promise<Raster> {
+  const dir = mkdtempSync(join(tmpdir(), 'gdal-'));
   try {
-    gdal('gdalwarp', ['-q', '-of', 'GTiff', ...args, file, out]);
-    const image = await (await fromFile(out)).getImage();
-    const rasters = await image.readRasters();
-    return {
-      width: image.getWidth(),
-      height: image.getHeight(),
-      bands: Array.from({ length: image.getSamplesPerPixel() }, (_, i) => rasters[i] as ArrayLike<number>),
-    };
+    const out = join(dir, 'out.tif');
+    run(dir, out);
+    return await readTiff(out);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs gdalwarp into a temporary GeoTIFF and reads it back (bands, then the alpha band last). */
+export function gdalwarp(file: string, args: string[]): Promise<Raster> {
+  return throughGeoTiff((_, out) => gdal('gdalwarp', ['-q', '-of', 'GTiff', ...args, file, out]));
+}
+
+/** A raster file's full-resolution bands as GDAL reads them (any format, codec or compression GDAL knows). */
+export function gdalRead(file: string): Promise<Raster> {
+  return throughGeoTiff((_, out) => gdal('gdal_translate', ['-q', '-of', 'GTiff', file, out]));
+}
+
+/** An encoded image (PNG, JPEG, WebP) decoded by GDAL: its bands (gray or RGB, then alpha if it has one). */
+export function decodeImage(bytes: ArrayBuffer, extension = 'png'): Promise<Raster> {
+  return throughGeoTiff((dir, out) => {
+    const image = join(dir, `image.${extension}`);
+    writeFileSync(image, new Uint8Array(bytes));
+    gdal('gdal_translate', ['-q', '-of', 'GTiff', image, out]);
+  });
 }
 
 /** Parses a .npy of shape (bands, height, width) as written by the tile endpoint. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
+import { SignJWT, importJWK, type JWK, type JWTPayload } from 'jose';
 import type { SeedFile } from '../../scripts/lib/seed';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -18,6 +19,27 @@ export function databaseUrl(): string {
 
 /** The dev signing keys the Worker under test was started with (generated into .dev/, never committed). */
 export const signingKeysJson = (): string => readFileSync(`${ROOT}.dev/signing-keys.json`, 'utf8');
+
+/**
+ * A JWT signed as the Worker under test signs (its first dev key, issuer `edge-tiles`), with the
+ * claims, audience and times a test chooses: expired ones, or ones the service would never mint.
+ */
+export async function signAsService(
+  claims: JWTPayload & { sub: string },
+  audience: string,
+  times: { issuedAt?: number; expiresAt: number | string },
+): Promise<string> {
+  const jwk = (JSON.parse(signingKeysJson()) as { keys: JWK[] }).keys[0]!;
+  const { sub, ...rest } = claims;
+  return new SignJWT(rest)
+    .setProtectedHeader({ alg: 'ES256', kid: jwk.kid! })
+    .setSubject(sub)
+    .setIssuer('edge-tiles')
+    .setAudience(audience)
+    .setIssuedAt(times.issuedAt)
+    .setExpirationTime(times.expiresAt)
+    .sign(await importJWK(jwk, 'ES256'));
+}
 
 export interface CallOptions {
   method?: string;

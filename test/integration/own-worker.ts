@@ -1,6 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { crashWorker, freePort, startWorker, stopWorker, type StackOptions } from '../../scripts/lib/stack';
+import {
+  crashWorker,
+  freePort,
+  resendOnRestart,
+  startWorker,
+  stopWorker,
+  type StackOptions,
+} from '../../scripts/lib/stack';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -53,15 +60,9 @@ export class OwnWorker {
     );
   }
 
-  /**
-   * Sends a request again when wrangler dev's proxy answers that the Worker "restarted mid-request":
-   * its connection to workerd dropped (seen on the first POST after a restart) and, as it says, only
-   * GET and HEAD are resent by the proxy itself.
-   */
-  async resend(send: () => Promise<Response>): Promise<Response> {
-    const response = await send();
-    if (response.status !== 503 || !(await response.clone().text()).includes('restarted mid-request')) return response;
-    return send();
+  /** Sends a request again when the restarted Worker's proxy dropped it (../../scripts/lib/stack.ts). */
+  resend(send: () => Promise<Response>): Promise<Response> {
+    return resendOnRestart(send);
   }
 
   crash(): Promise<void> {

@@ -428,12 +428,20 @@ describe('rendering options', () => {
   });
 
   it('TileJSON and WMTS describe the layer for map clients', async () => {
-    const tj = await json<{ tilejson: string; tiles: string[]; minzoom: number; maxzoom: number; bounds: number[] }>(
+    const tj = await json<{
+      tilejson: string;
+      tiles: string[];
+      tileSize: number;
+      minzoom: number;
+      maxzoom: number;
+      bounds: number[];
+    }>(
       await call(`/data-products/${cog.id}/WebMercatorQuad/tilejson.json?rescale=0,8000&tile_format=png`, { apiKey }),
       200,
     );
     expect(tj.tilejson).toBe('3.0.0');
-    expect(tj.tiles[0]).toMatch(/\/tiles\/WebMercatorQuad\/\{z\}\/\{x\}\/\{y\}\.png\?rescale=0%2C8000$/);
+    expect(tj.tiles[0]).toMatch(/\/tiles\/WebMercatorQuad\/\{z\}\/\{x\}\/\{y\}\.png\?rescale=0%2C8000&tilesize=512$/);
+    expect(tj.tileSize).toBe(512);
     expect(tj.minzoom).toBeLessThan(tj.maxzoom);
     const xml = await (
       await call(`/data-products/${cog.id}/WebMercatorQuad/WMTSCapabilities.xml?rescale=0,8000`, { apiKey })

@@ -66,4 +66,43 @@ describe('the running stack', () => {
     );
     expect(read.role).toBe('owner');
   });
+
+  it('published the demo project in the catalog: its readers find every COG product as an item', async () => {
+    const cogs = Object.values(seed.dataProducts)
+      .filter((p) => p.type !== 'pmtiles')
+      .map((p) => p.id);
+    const reader = { apiKey: seed.user.apiKey };
+    const search = await json<{ features: Array<{ id: string; collection: string }> }>(
+      await call(`/stac/search?collections=${seed.demoProjectId}&limit=100`, reader),
+      200,
+    );
+    expect(search.features.map((f) => f.id)).toEqual(expect.arrayContaining(cogs));
+    expect(new Set(search.features.map((f) => f.collection))).toEqual(new Set([seed.demoProjectId]));
+    const collections = await json<{ collections: Array<{ id: string }> }>(
+      await call('/stac/collections?limit=1000', reader),
+      200,
+    );
+    expect(collections.collections.map((c) => c.id)).toContain(seed.demoProjectId);
+  });
+
+  it('published it as the private project it is: anonymous callers find none of it', async () => {
+    expect(
+      (
+        await json<{ is_public: boolean }>(
+          await call(`/projects/${seed.demoProjectId}`, { apiKey: seed.user.apiKey }),
+          200,
+        )
+      ).is_public,
+    ).toBe(false);
+    const search = await json<{ features: unknown[]; numberMatched: number }>(
+      await call(`/stac/search?collections=${seed.demoProjectId}`),
+      200,
+    );
+    expect([search.features.length, search.numberMatched]).toEqual([0, 0]);
+    const collections = await json<{ collections: Array<{ id: string }> }>(
+      await call('/stac/collections?limit=1000'),
+      200,
+    );
+    expect(collections.collections.map((c) => c.id)).not.toContain(seed.demoProjectId);
+  });
 });

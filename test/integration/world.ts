@@ -109,6 +109,8 @@ export interface World {
   otherCogKey: string;
   /** A plain GeoTIFF under P (RGB.byte.tif, stripped, no overviews) that takes the converter seconds: running jobs. */
   rasterKey: string;
+  /** A share link of P made by its manager (an hour long), minted once the world is built. */
+  share: string;
 }
 
 // ---------------------------------------------------------------- small API helpers
@@ -190,6 +192,44 @@ export async function waitForJob(
 export const terminal = (state: string) => ['succeeded', 'failed', 'cancelled'].includes(state);
 
 export const fixture = (path: string) => new Uint8Array(readFileSync(`${FIXTURES}/${path}`));
+
+/** A project of `owner`'s with `fields` (a title at least), and a flight in it. */
+export async function projectWithFlight(
+  owner: TestUser,
+  fields: Record<string, unknown>,
+): Promise<{ project: string; flight: string }> {
+  const project = await json<{ id: string }>(await call('/projects', { ...as(owner), json: fields }), 201);
+  const flight = await json<{ id: string }>(
+    await call(`/projects/${project.id}/flights`, { ...as(owner), json: { acquisition_date: '2025-05-01' } }),
+    201,
+  );
+  return { project: project.id, flight: flight.id };
+}
+
+/**
+ * A fixture file under the project as a ready data product: uploaded raw by `uploader` (tus, stored
+ * as it is, no converter), then registered by `registrar` with `product`'s fields and the upload's
+ * key. The upload made a raw product of its own (`raw`), which stays unless the caller deletes it.
+ */
+export async function fileProduct(
+  uploader: TestUser,
+  registrar: TestUser,
+  at: { project: string; flight: string },
+  file: string,
+  product: Record<string, unknown>,
+): Promise<{ id: string; key: string; raw: string }> {
+  const upload = await tusCreate(uploader, at.project, at.flight, 'raw', file.split('/').pop()!, fixture(file));
+  const status = await uploadStatus(uploader, upload.id);
+  expect(status.state).toBe('completed');
+  const registered = await json<{ id: string }>(
+    await call(`/projects/${at.project}/flights/${at.flight}/data-products`, {
+      ...as(registrar),
+      json: { status: 'ready', r2_key: status.key, ...product },
+    }),
+    201,
+  );
+  return { id: registered.id, key: status.key!, raw: status.dataProductId! };
+}
 
 // ---------------------------------------------------------------- geometry
 
@@ -325,15 +365,18 @@ export async function buildWorld(): Promise<World> {
   );
 
   // Real files under P: raw uploads (stored as they are, no converter), then registered as products.
-  const cogUpload = await tusCreate(users.manager, project, flight.id, 'raw', 'cog.tif', fixture('cog/cog.tif'));
-  const otherUpload = await tusCreate(
-    users.manager,
-    project,
-    flight.id,
-    'raw',
-    'cog_rgb.tif',
-    fixture('cog/cog_rgb.tif'),
-  );
+  const registered: string[] = [];
+  const keys2: string[] = [];
+  for (const file of ['cog/cog.tif', 'cog/cog_rgb.tif']) {
+    const cog = await fileProduct(users.manager, users.owner, { project, flight: flight.id }, file, {
+      type: 'ortho',
+      filename: file.split('/').pop(),
+    });
+    // The raw product the upload made goes, so that each key names one product.
+    expect((await call(`/data-products/${cog.raw}`, { ...as(users.owner), method: 'DELETE' })).status).toBe(204);
+    registered.push(cog.id);
+    keys2.push(cog.key);
+  }
   const ingestUpload = await tusCreate(
     users.manager,
     project,
@@ -350,28 +393,6 @@ export async function buildWorld(): Promise<World> {
     'RGB.byte.tif',
     fixture('raw/RGB.byte.tif'),
   );
-  const registered: string[] = [];
-  const keys2: string[] = [];
-  for (const [upload, filename] of [
-    [cogUpload, 'cog.tif'],
-    [otherUpload, 'cog_rgb.tif'],
-  ] as const) {
-    const status = await uploadStatus(users.manager, upload.id);
-    expect(status.state).toBe('completed');
-    const cog = await json<{ id: string }>(
-      await call(`/projects/${project}/flights/${flight.id}/data-products`, {
-        ...as(users.owner),
-        json: { type: 'ortho', status: 'ready', r2_key: status.key, filename },
-      }),
-      201,
-    );
-    // The raw product the upload made goes, so that each key names one product.
-    expect(
-      (await call(`/data-products/${status.dataProductId}`, { ...as(users.owner), method: 'DELETE' })).status,
-    ).toBe(204);
-    registered.push(cog.id);
-    keys2.push(status.key!);
-  }
   const ingestStatus = await uploadStatus(users.manager, ingestUpload.id);
   const rasterStatus = await uploadStatus(users.manager, rasterUpload.id);
   for (const status of [ingestStatus, rasterStatus]) {
@@ -470,6 +491,12 @@ export async function buildWorld(): Promise<World> {
     pmTile: { z: 0, x: 0, y: 0, ext: 'png' },
   };
 
+  // Last, once nothing more moves P's access epoch (deleting the raw products above did).
+  const share = await json<{ token: string }>(
+    await call(`/projects/${project}/shares`, { ...as(users.manager), json: { expires_in: 3600 } }),
+    201,
+  );
+
   return {
     callers,
     users,
@@ -501,6 +528,7 @@ export async function buildWorld(): Promise<World> {
     otherCog: registered[1]!,
     otherCogKey: keys2[1]!,
     rasterKey: rasterStatus.key!,
+    share: share.token,
   };
 }
 

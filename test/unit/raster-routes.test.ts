@@ -89,12 +89,15 @@ describe('raster endpoints in-process, on a fixture COG in R2', () => {
       await call(`/WebMercatorQuad/tilejson.json?url=${KEY}`)
     ).json<{
       tiles: string[];
+      tileSize: number;
       maxzoom: number;
       center: [number, number, number];
     }>();
+    // The TileJSON names 512-px tiles (MapLibre's size); the tile endpoint alone answers 256 px.
     expect(tilejson.tiles[0]).toBe(
-      `http://edge.test/fixtures/tiles/WebMercatorQuad/{z}/{x}/{y}?url=${encodeURIComponent(KEY)}`,
+      `http://edge.test/fixtures/tiles/WebMercatorQuad/{z}/{x}/{y}?url=${encodeURIComponent(KEY)}&tilesize=512`,
     );
+    expect(tilejson.tileSize).toBe(512);
     const [lon, lat] = tilejson.center;
     const z = tilejson.maxzoom;
     const x = Math.floor(((lon + 180) / 360) * 2 ** z);

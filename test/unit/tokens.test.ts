@@ -7,9 +7,12 @@ import {
   dataProductScope,
   signAccessToken,
   signResourceToken,
+  signShareToken,
   verifyAccessToken,
   verifyResourceToken,
+  verifyShareToken,
   ISSUER,
+  MAX_SHARE_TTL,
 } from '../../workers/platform/auth/tokens';
 
 const keys = () => signingKeys(env.JWT_SIGNING_KEYS);
@@ -165,5 +168,59 @@ describe('signing key configuration', () => {
       signingKeys(JSON.stringify({ keys: [{ ...(await exportJWK(privateKey)), alg: 'ES256' }] })),
     ).rejects.toThrow(/kid/);
     await expect(signingKeys('{"keys":[]}')).rejects.toThrow(/no keys/);
+  });
+});
+
+describe('share tokens', () => {
+  const share = { sub: claims.sub, projectId: '44444444-4444-4444-8444-444444444444', epoch: 3 };
+
+  it('round-trip: the project, its epoch and the maker, with the expiry', async () => {
+    const set = await keys();
+    const token = await signShareToken(set, share, 600);
+    const verified = await verifyShareToken(set, token);
+    expect(verified).toMatchObject(share);
+    expect(Math.abs(verified.expiresAt - (Date.now() + 600_000))).toBeLessThan(2000);
+  });
+
+  it('live 30 days at most', async () => {
+    const set = await keys();
+    const verified = await verifyShareToken(set, await signShareToken(set, share, MAX_SHARE_TTL * 2));
+    expect(verified.expiresAt - Date.now()).toBeLessThanOrEqual(MAX_SHARE_TTL * 1000);
+  });
+
+  it('are neither access nor tile tokens, and neither of those is one', async () => {
+    const set = await keys();
+    const token = await signShareToken(set, share, 600);
+    await expect(verifyAccessToken(set, token)).rejects.toBeInstanceOf(TokenError);
+    await expect(verifyResourceToken(set, token, `project:${share.projectId}`)).rejects.toBeInstanceOf(TokenError);
+    const tile = await signResourceToken(set, { sub: claims.sub, scope: `project:${share.projectId}`, epoch: 3 }, 60);
+    await expect(verifyShareToken(set, tile)).rejects.toBeInstanceOf(TokenError);
+    await expect(verifyShareToken(set, await signAccessToken(set, claims, 60))).rejects.toBeInstanceOf(TokenError);
+  });
+
+  it('reject a tampered project or epoch', async () => {
+    const set = await keys();
+    const token = await signShareToken(set, share, 600);
+    for (const change of [
+      (p: Record<string, unknown>) => (p.scope = 'project:55555555-5555-4555-8555-555555555555'),
+      (p: Record<string, unknown>) => (p.ep = 4),
+    ])
+      await expect(verifyShareToken(set, tamper(token, change))).rejects.toBeInstanceOf(TokenError);
+  });
+
+  it('need a project and an epoch', async () => {
+    const set = await keys();
+    const sign = (payload: Record<string, unknown>) =>
+      new SignJWT(payload)
+        .setProtectedHeader({ alg: 'ES256', kid: set.active.kid })
+        .setSubject(claims.sub)
+        .setIssuer(ISSUER)
+        .setAudience('share')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(set.active.privateKey);
+    await expect(verifyShareToken(set, await sign({ scope: 'project:x', ep: 1.5 }))).rejects.toThrow(/ep/);
+    await expect(verifyShareToken(set, await sign({ scope: 'data_product:x', ep: 1 }))).rejects.toThrow(/project/);
+    await expect(verifyShareToken(set, await sign({ ep: 1 }))).rejects.toThrow(/project/);
   });
 });

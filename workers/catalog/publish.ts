@@ -15,6 +15,7 @@ import { insertCollection, upsertProjectCollection } from './collection-store';
 import type { ItemRecord } from './item';
 import { writeItems } from './item-store';
 import { sqlList } from '../platform/db/sql';
+import { storedBand } from '../data-products/statistics';
 
 export const EXTENSIONS = {
   projection: 'https://stac-extensions.github.io/projection/v1.1.0/schema.json',
@@ -46,31 +47,15 @@ export interface FlightForItem {
 export type ItemBandStatistics = Pick<BandStatistics, 'min' | 'max' | 'mean' | 'std' | 'valid_percent' | 'histogram'>;
 
 /**
- * Statistics the converter stored with the product (exact, from `gdalinfo -stats -hist`, keyed
- * `b1`, `b2`, … as TiTiler does), if it stored them for every band.
+ * Statistics the converter stored with the product (exact, from `gdalinfo -stats -hist`), if it
+ * stored all an item states for every band.
  */
 function storedStatistics(stats: Record<string, unknown> | null, bands: number): ItemBandStatistics[] | null {
-  if (!stats) return null;
   const out: ItemBandStatistics[] = [];
   for (let i = 1; i <= bands; i++) {
-    const s = stats[`b${i}`] as Partial<ItemBandStatistics> | undefined;
-    if (
-      !s ||
-      typeof s.min !== 'number' ||
-      typeof s.max !== 'number' ||
-      typeof s.mean !== 'number' ||
-      typeof s.std !== 'number' ||
-      !s.histogram
-    )
-      return null;
-    out.push({
-      min: s.min,
-      max: s.max,
-      mean: s.mean,
-      std: s.std,
-      valid_percent: s.valid_percent ?? 100,
-      histogram: s.histogram,
-    });
+    const s = storedBand(stats, i);
+    if (!s || s.mean === undefined || s.std === undefined || !s.histogram) return null;
+    out.push({ ...s, mean: s.mean, std: s.std, valid_percent: s.valid_percent ?? 100, histogram: s.histogram });
   }
   return out;
 }

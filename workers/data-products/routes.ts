@@ -13,74 +13,28 @@ import {
 import { serveObject } from '../platform/http/object-response';
 import { grantDataProduct } from '../platform/auth/grants';
 import { ApiError } from '../platform/http/problem';
-import { areaGeometry, geometryOut, iso, isoDateTime, text } from '../platform/http/schemas';
-import { dataProductStatus, dataProductType } from '../platform/db/schema';
+import { areaGeometry, iso, text } from '../platform/http/schemas';
 import { requireDataProductRole, requireProjectRole } from '../platform/auth/access';
 import { dataProductScope, MAX_RESOURCE_TOKEN_TTL } from '../platform/auth/tokens';
 import { ResourceTokenBody, ResourceTokenSchema, mintResourceToken } from '../platform/auth/resource-token';
 import { findFlight } from '../flights/store';
 import { createProduct, deleteProduct, editProduct, findProducts, type ProductLookup } from './store';
+import {
+  DataProductSchema,
+  JsonObject,
+  ProductStatus,
+  ProductType,
+  dataProductJson,
+  type DataProductJson,
+} from './schemas';
 
 const router = createRouter();
 
-const ProductType = z.enum(dataProductType.enumValues);
-const ProductStatus = z.enum(dataProductStatus.enumValues);
-const json = z.record(z.string(), z.unknown());
-
-const DataProductSchema = z
-  .object({
-    id: z.string().uuid(),
-    project_id: z.string().uuid(),
-    flight_id: z.string().uuid(),
-    type: ProductType,
-    status: ProductStatus,
-    r2_key: z.string().nullable(),
-    filename: z.string(),
-    is_public: z.boolean(),
-    footprint: geometryOut,
-    bbox: z.array(z.number()).length(4).nullable(),
-    crs: z.string().nullable(),
-    resolution: z.array(z.number()).nullable(),
-    bands: z.array(json).nullable(),
-    stats: json.nullable(),
-    metadata: json,
-    version: z.number().int(),
-    file: z
-      .object({ size: z.number().int(), etag: z.string(), uploaded: isoDateTime })
-      .nullable()
-      .optional()
-      .openapi({ description: 'The object in the bucket, on single reads; null when r2_key names no object yet' }),
-    created_at: isoDateTime,
-    updated_at: isoDateTime,
-  })
-  .openapi('DataProduct');
-type DataProductJson = z.infer<typeof DataProductSchema>;
-
 async function loadDataProducts(c: Context<AppEnv>, by: ProductLookup): Promise<DataProductJson[]> {
-  const rows = await findProducts(c.var.db, by);
-  return rows.map(({ product: p, footprint, bbox }) => ({
-    id: p.id,
-    project_id: p.projectId,
-    flight_id: p.flightId,
-    type: p.type,
-    status: p.status,
-    r2_key: p.r2Key,
-    filename: p.filename,
-    is_public: p.isPublic,
-    footprint,
-    bbox,
-    crs: p.crs,
-    resolution: p.resolution,
-    bands: p.bands,
-    stats: p.stats,
-    metadata: p.metadata,
-    version: p.version,
-    created_at: iso(p.createdAt),
-    updated_at: iso(p.updatedAt),
-  }));
+  return (await findProducts(c.var.db, by)).map(dataProductJson);
 }
 
-async function dataProductJson(c: Context<AppEnv>, id: string): Promise<DataProductJson> {
+async function productAsJson(c: Context<AppEnv>, id: string): Promise<DataProductJson> {
   const [product] = await loadDataProducts(c, { id });
   if (!product) throw new ApiError(404, 'not-found', 'Data product not found.');
   return product;
@@ -107,9 +61,9 @@ const Fields = {
   footprint: areaGeometry.nullable(),
   crs: text(20_000).nullable(),
   resolution: z.tuple([z.number().positive(), z.number().positive()]).nullable(),
-  bands: z.array(json).max(1000).nullable(),
-  stats: json.nullable(),
-  metadata: json,
+  bands: z.array(JsonObject).max(1000).nullable(),
+  stats: JsonObject.nullable(),
+  metadata: JsonObject,
 };
 const CreateBody = z
   .object({
@@ -181,7 +135,7 @@ router.openapi(
     const body = c.req.valid('json');
     checkKey(projectId, body.r2_key);
     const id = await createProduct(c.var.db, { ...columns(body), type: body.type, projectId, flightId });
-    return c.json(await dataProductJson(c, id), 201);
+    return c.json(await productAsJson(c, id), 201);
   },
 );
 
@@ -197,7 +151,7 @@ router.openapi(
   async (c) => {
     const { dataProductId } = c.req.valid('param');
     await requireDataProductRole(c.var.db, c.var.principal, dataProductId, 'viewer');
-    const product = await dataProductJson(c, dataProductId);
+    const product = await productAsJson(c, dataProductId);
     const object = product.r2_key ? await c.env.DATA.head(product.r2_key) : null;
     const file = object ? { size: object.size, etag: object.httpEtag, uploaded: iso(object.uploaded) } : null;
     return c.json({ ...product, file }, 200);
@@ -221,7 +175,7 @@ router.openapi(
     const body = c.req.valid('json');
     checkKey(access.projectId, body.r2_key);
     await editProduct(c.var.db, dataProductId, columns(body));
-    return c.json(await dataProductJson(c, dataProductId), 200);
+    return c.json(await productAsJson(c, dataProductId), 200);
   },
 );
 

@@ -57,10 +57,20 @@ export interface ProductWithGeometry {
   bbox: [number, number, number, number] | null;
 }
 
-export type ProductLookup = { id: string } | { flightId: string };
+export type ProductLookup = { id: string } | { flightId: string } | { projectId: string };
 
-/** Products by id or by flight, oldest first, with their footprint as GeoJSON and its bbox. */
-export function findProducts(db: Database, by: ProductLookup): Promise<ProductWithGeometry[]> {
+const lookup = (by: ProductLookup): SQL =>
+  'id' in by
+    ? eq(dataProducts.id, by.id)
+    : 'flightId' in by
+      ? eq(dataProducts.flightId, by.flightId)
+      : eq(dataProducts.projectId, by.projectId);
+
+/**
+ * Products by id, flight or project, oldest first, with their footprint as GeoJSON and its bbox;
+ * `also` narrows them further (a caller's access predicate: this store knows no access rule).
+ */
+export function findProducts(db: Database, by: ProductLookup, also?: SQL): Promise<ProductWithGeometry[]> {
   return db
     .select({
       product: dataProducts,
@@ -68,9 +78,19 @@ export function findProducts(db: Database, by: ProductLookup): Promise<ProductWi
       bbox: bboxOf(dataProducts.footprint),
     })
     .from(dataProducts)
-    .where('id' in by ? eq(dataProducts.id, by.id) : eq(dataProducts.flightId, by.flightId))
+    .where(and(lookup(by), also))
     .orderBy(asc(dataProducts.createdAt), asc(dataProducts.id));
 }
+
+/** The statistics stored with a product (`stats`), null where none were (or no such product). */
+export async function productStatistics(db: Database, id: string): Promise<Record<string, unknown> | null> {
+  const [row] = await db.select({ stats: dataProducts.stats }).from(dataProducts).where(eq(dataProducts.id, id));
+  return row?.stats ?? null;
+}
+
+/** A project's ready products (a file to show), oldest first; `also` as for `findProducts`. */
+export const readyProducts = (db: Database, projectId: string, also?: SQL): Promise<ProductWithGeometry[]> =>
+  findProducts(db, { projectId }, and(eq(dataProducts.status, 'ready'), also));
 
 // ------------------------------------------------------------------ registration and manual edits
 

@@ -1,40 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter, errors, jsonBody, jsonResponse, bearerSecurity, UuidParam } from '../platform/http/openapi';
-import { iso, isoDateTime, text } from '../platform/http/schemas';
+import { text } from '../platform/http/schemas';
 import { requireProjectRole } from '../platform/auth/access';
-import { createFlight, deleteFlight, findFlight, flightsOf, updateFlight, type FlightRow } from './store';
+import { createFlight, deleteFlight, findFlight, flightsOf, updateFlight } from './store';
+import { FlightSchema, flightJson } from './schemas';
 
 const router = createRouter();
-
-const FlightSchema = z
-  .object({
-    id: z.string().uuid(),
-    project_id: z.string().uuid(),
-    name: z.string(),
-    acquisition_date: z.string().openapi({ format: 'date' }),
-    platform: z.string(),
-    sensor: z.string(),
-    altitude_m: z.number().nullable(),
-    forward_overlap: z.number().nullable(),
-    side_overlap: z.number().nullable(),
-    created_at: isoDateTime,
-    updated_at: isoDateTime,
-  })
-  .openapi('Flight');
-
-const flightJson = (f: FlightRow): z.infer<typeof FlightSchema> => ({
-  id: f.id,
-  project_id: f.projectId,
-  name: f.name,
-  acquisition_date: f.acquisitionDate,
-  platform: f.platform,
-  sensor: f.sensor,
-  altitude_m: f.altitudeM,
-  forward_overlap: f.forwardOverlap,
-  side_overlap: f.sideOverlap,
-  created_at: iso(f.createdAt),
-  updated_at: iso(f.updatedAt),
-});
 
 const percent = z.number().min(0).max(100);
 const FlightBody = z.object({

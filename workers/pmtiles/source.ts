@@ -3,7 +3,7 @@ import { ApiError } from '../platform/http/problem';
 import type { ObjectGrant } from '../platform/auth/grants';
 import type { TileJSON } from '../platform/http/tilejson';
 import type { Bounds, DrawnTile, TileCoord, TileSource } from '../platform/tiles/source';
-import { ArchiveNotFound, TILE_FORMATS } from '../engines/pmtiles/archive';
+import { ArchiveNotFound, TILE_FORMATS, rasterTileSize } from '../engines/pmtiles/archive';
 import { errorMessage } from '../platform/util/error-message';
 
 /** Library errors for what is wrong with the file itself become 422; a missing object 404. */
@@ -89,11 +89,17 @@ export class ArchiveTiles implements TileSource {
     throw new ApiError(404, 'not-found', 'The archive has no tile here.');
   }
 
-  /** The library's TileJSON (metadata's layers, attribution, name; the header's bounds and center). */
+  /**
+   * The library's TileJSON (metadata's layers, attribution, name; the header's bounds and center),
+   * and for raster tiles their size, read off one of them: MapLibre takes a raster source's
+   * `tileSize` from its TileJSON and otherwise assumes 512, which would draw 256-px tiles at half
+   * their resolution (docs/decisions.md). Vector tiles have no pixel size (MapLibre's are 512).
+   */
   async tileJson(template: string): Promise<TileJSON> {
     const document = await guard(() => this.archive.getTileJson(''));
     if (!isTileJson(document)) throw new ApiError(422, 'unprocessable', 'The archive gave no TileJSON.');
-    return { ...document, tiles: [template] };
+    const tileSize = await guard(() => rasterTileSize(this.archive));
+    return { ...document, tiles: [template], ...(tileSize ? { tileSize } : {}) };
   }
 
   /** The `/{z}/{x}/{y}.{ext}` the library puts after an archive's URL. */

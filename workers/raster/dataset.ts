@@ -6,6 +6,8 @@ import { grantDataProduct, grantObjectKey, type ObjectGrant } from '../platform/
 import { R2Source, ReadStats } from '../engines/raster/source';
 import { withCog, type HeaderTier } from '../engines/raster/cog-cache';
 import type { Cog } from '../engines/raster/cog';
+import { productStatistics } from '../data-products/store';
+import { displayRange, storedBand } from '../data-products/statistics';
 
 /**
  * How the raster endpoints find their dataset (TiTiler's `path_dependency`): a bucket key in `url=`,
@@ -22,6 +24,16 @@ export interface Dataset {
   query<S extends z.ZodRawShape>(schema: z.ZodObject<S>): z.ZodObject<S>;
   /** Authorizes the caller for the dataset the request names (before any cache). */
   grant(c: Context<AppEnv>, token: string | undefined): Promise<ObjectGrant>;
+  /**
+   * Per band (0-based) of its `bandCount`, the range of values an image stretches it over when the
+   * request names no `rescale`, from statistics stored with the dataset (null for a band without);
+   * null where the dataset stores none.
+   */
+  storedRanges(
+    c: Context<AppEnv>,
+    grant: ObjectGrant,
+    bandCount: number,
+  ): Promise<Array<[number, number] | null> | null>;
 }
 
 const UrlQuery = z.object({
@@ -42,6 +54,8 @@ export const byKey: Dataset = {
   path: (shape) => z.object(shape),
   query: (schema) => extended(schema, UrlQuery.shape),
   grant: (c, token) => grantObjectKey(c, c.req.query('url') ?? '', token),
+  // A bare key has no statistics of its own: images of data that is not 8-bit need their rescale.
+  storedRanges: async () => null,
 };
 
 /** `/data-products/{id}/…`: a data product's current object. */
@@ -51,6 +65,16 @@ export const byDataProduct: Dataset = {
   path: (shape) => extended(z.object(shape), { dataProductId: UuidParam }),
   query: (schema) => schema,
   grant: (c, token) => grantDataProduct(c, c.req.param('dataProductId') ?? '', token),
+  // The statistics the converter stored, read only when an image needs them (see ./query.ts).
+  storedRanges: async (c, grant, bandCount) => {
+    if (!grant.dataProductId) return null;
+    const stats = await productStatistics(c.var.db, grant.dataProductId);
+    if (!stats) return null;
+    return Array.from({ length: bandCount }, (_, i) => {
+      const band = storedBand(stats, i + 1);
+      return band ? displayRange(band) : null;
+    });
+  },
 };
 
 /** A dataset once authorized and its header read: what a rendering needs besides the COG. */

@@ -23,6 +23,8 @@ import {
   plan,
   segment,
   sizeFor,
+  takesStoredRescale,
+  withStoredRescale,
   type ImageParams,
   type Plan,
 } from './query';
@@ -45,7 +47,12 @@ function serveImage(
   return serveRendering(c, open, (renderer) => renderer.draw(format, planned, make), opened.started);
 }
 
-/** `/preview[.{format}]` (TiTiler's): the whole dataset. */
+/**
+ * `/preview[.{format}]` (TiTiler's): the whole dataset. A preview (a STAC item's thumbnail among
+ * them) is asked for without parameters, so data that is not 8-bit is stretched over the ranges the
+ * dataset stores (./query.ts, `withStoredRescale`) when the request names none. The ranges are read
+ * only then; they change with the product's version, which is in the cache key.
+ */
 export function previewEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset): void {
   const route = createRoute({
     method: 'get',
@@ -63,7 +70,12 @@ export function previewEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset): 
     const query = c.req.valid('query');
     const format = formatOf(segment(c.req.raw, c.req.valid('param').preview, 'preview'));
     return withDataset(c, dataset, query.token, async (cog, opened) => {
-      const planned = plan(cog, query);
+      const asked = plan(cog, query);
+      // .npy carries the values themselves: no rescale applies, so none is looked up.
+      const planned =
+        format !== 'npy' && takesStoredRescale(asked, cog)
+          ? withStoredRescale(asked, cog, await dataset.storedRanges(c, opened.grant, cog.bandCount))
+          : asked;
       const size = sizeFor(query, cog.width, cog.height);
       const grid: Grid = { ...datasetGrid(cog, 0), width: size[0], height: size[1] };
       return serveImage(c, cog, opened, { format, planned, size }, (timings) =>

@@ -78,15 +78,27 @@ export function tileEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset): voi
   });
 }
 
-/** The tiles' URL template for a client: this request's path and parameters, its own taken out. */
-function tilesTemplate(url: URL, document: RegExp, tail: string, own: string[]): string {
+/** The tiles' URL template for a client: this request's path and parameters, its own taken out and `add` put in. */
+function tilesTemplate(
+  url: URL,
+  document: RegExp,
+  tail: string,
+  own: string[],
+  add: Record<string, string> = {},
+): string {
   const search = new URLSearchParams(url.searchParams);
   for (const name of own) search.delete(name);
+  for (const [name, value] of Object.entries(add)) search.set(name, value);
   const query = search.toString();
   return `${url.origin}${url.pathname.replace(document, '')}${tail}${query ? `?${query}` : ''}`;
 }
 
-/** `/{tileMatrixSetId}/tilejson.json`. */
+/**
+ * `/{tileMatrixSetId}/tilejson.json`. Its tiles are 512 px unless asked otherwise (TiTiler 2's
+ * default, `tilesize`); a client that names only `tile_scale` (TiTiler 1's) gets 256 × scale, as it
+ * did. The document says how big they are in `tileSize`, which MapLibre reads for a raster source
+ * (without it, it assumes 512 and would draw 256-px tiles at half their resolution).
+ */
 export function tileJsonEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset): void {
   const route = createRoute({
     method: 'get',
@@ -98,7 +110,13 @@ export function tileJsonEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset):
       query: dataset.query(
         RenderQuery.extend({
           tile_format: z.string().optional(),
-          tile_scale: z.coerce.number().int().min(1).max(4).default(1),
+          tilesize: z.enum(['256', '512']).optional().openapi({
+            description:
+              'Pixels a side of the tiles (before tile_scale): 512 by default, 256 when only tile_scale is given',
+          }),
+          tile_scale: z.coerce.number().int().min(1).max(4).optional().openapi({
+            description: 'Tiles of tilesize × tile_scale pixels, asked as {y}@{scale}x (TiTiler 1)',
+          }),
           minzoom: z.coerce.number().int().min(0).max(30).optional(),
           maxzoom: z.coerce.number().int().min(0).max(30).optional(),
         }),
@@ -110,12 +128,16 @@ export function tileJsonEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset):
     const query = c.req.valid('query');
     const tms = tmsOf(c.req.valid('param').tileMatrixSetId);
     const format = query.tile_format ? formatOf(query.tile_format) : null;
-    const suffix = `${query.tile_scale > 1 ? `@${query.tile_scale}x` : ''}${format ? `.${extensionOf(format)}` : ''}`;
+    const tilesize = query.tilesize ?? (query.tile_scale === undefined ? '512' : '256');
+    const scale = query.tile_scale ?? 1;
+    const suffix = `${scale > 1 ? `@${scale}x` : ''}${format ? `.${extensionOf(format)}` : ''}`;
     const template = tilesTemplate(
       new URL(c.req.url),
       /\/[^/]+\/tilejson\.json$/,
       `/tiles/${tms.id}/{z}/{x}/{y}${suffix}`,
-      ['tile_format', 'tile_scale', 'minzoom', 'maxzoom'],
+      ['tile_format', 'tile_scale', 'tilesize', 'minzoom', 'maxzoom'],
+      // 256 is the tile endpoint's own default: its URLs stay as TiTiler 1 clients knew them.
+      tilesize === '256' ? {} : { tilesize },
     );
     const tilejson = await withDataset(c, dataset, query.token, async (cog, opened) => {
       plan(cog, query);
@@ -126,7 +148,7 @@ export function tileJsonEndpoint(router: OpenAPIHono<AppEnv>, dataset: Dataset):
       const [lon = 0, lat = 0] = document.center ?? [];
       return { ...document, minzoom, maxzoom: query.maxzoom ?? tiles.maxzoom, center: [lon, lat, minzoom] };
     });
-    return c.json(tilejson, 200);
+    return c.json({ ...tilejson, tileSize: Number(tilesize) * scale }, 200);
   });
 }
 

@@ -130,6 +130,38 @@ export function plan(cog: Cog, query: DatasetParams): Plan {
   };
 }
 
+/**
+ * Whether an image of this plan would take its rescale from the dataset's stored ranges: data that
+ * is not 8-bit, drawn as its own bands (no expression, whose values the bands' ranges do not
+ * describe), without a rescale of the request's, and without a custom colormap (whose entries are
+ * the data's own values) or the file's palette. A named colormap (a ramp over 0–255) still is.
+ */
+export const takesStoredRescale = (planned: Plan, cog: Cog): boolean =>
+  cog.dataType !== 'uint8' &&
+  !cog.palette &&
+  !planned.expression &&
+  !planned.render.rescale &&
+  !(planned.render.colormap && 'custom' in planned.render.colormap);
+
+/**
+ * The plan with the dataset's stored ranges (per file band, 0-based) as its rescale, where it takes
+ * them (`takesStoredRescale`) and every band it draws has one; unchanged otherwise, so that data
+ * without statistics keeps its old answer. With `unscale`, the ranges are unscaled as the values are.
+ */
+export function withStoredRescale(planned: Plan, cog: Cog, ranges: Array<[number, number] | null> | null): Plan {
+  if (!ranges || !takesStoredRescale(planned, cog)) return planned;
+  const rescale: Array<[number, number]> = [];
+  for (const band of planned.bands) {
+    const range = ranges[band];
+    if (!range) return planned;
+    const scale = planned.render.unscale ? (cog.scales[band] ?? 1) : 1;
+    const offset = planned.render.unscale ? (cog.offsets[band] ?? 0) : 0;
+    const [a, b] = [range[0] * scale + offset, range[1] * scale + offset];
+    rescale.push(a <= b ? [a, b] : [b, a]);
+  }
+  return { ...planned, render: { ...planned.render, rescale } };
+}
+
 /** The output bands' names: the expression's, or b1…bn. */
 export const bandNames = (planned: Plan): string[] =>
   planned.expression

@@ -4,30 +4,7 @@ import { productPrefix, stem, type WorkContext } from './context';
 import { runJson, runTool } from './tools';
 import type { RunResult } from '../../../workers/jobs/protocol';
 import { markRasterReady } from '../../../workers/data-products/store';
-
-/** The parts of `gdalinfo -json` used here. */
-interface GdalInfo {
-  size: [number, number];
-  geoTransform?: number[];
-  wgs84Extent?: { type: 'Polygon'; coordinates: number[][][] };
-  coordinateSystem?: { wkt: string };
-  metadata?: { IMAGE_STRUCTURE?: Record<string, string> };
-  stac?: { 'proj:epsg'?: number | null };
-  bands: Array<{
-    band: number;
-    type: string;
-    description?: string;
-    colorInterpretation?: string;
-    noDataValue?: number | string;
-    overviews?: unknown[];
-    minimum?: number;
-    maximum?: number;
-    mean?: number;
-    stdDev?: number;
-    metadata?: Record<string, Record<string, string>>;
-    histogram?: { count: number; min: number; max: number; buckets: number[] };
-  }>;
-}
+import { describeRaster, type GdalInfo } from './describe';
 
 /** Compression for the COG: lossless by default (DEFLATE, predictor 2 for integers and 3 for floats). */
 function cogOptions(compression: string | undefined): string[] {
@@ -65,28 +42,6 @@ function warpOptions(info: GdalInfo): string[] {
     categorical ? 'near' : 'bilinear',
     ...(nodata !== undefined ? ['-dstnodata', String(nodata)] : hasAlpha ? [] : ['-dstalpha']),
   ];
-}
-
-/** A band's statistics as TiTiler reports them (`b1`, `b2`, …), from GDAL's exact statistics and histogram. */
-function bandStatistics(info: GdalInfo): Record<string, Record<string, unknown>> {
-  return Object.fromEntries(
-    info.bands.map((b) => {
-      const h = b.histogram;
-      const edges = h ? Array.from({ length: h.count + 1 }, (_, i) => h.min + ((h.max - h.min) * i) / h.count) : [];
-      const validPercent = Number(b.metadata?.['']?.STATISTICS_VALID_PERCENT ?? 100);
-      return [
-        `b${b.band}`,
-        {
-          min: b.minimum,
-          max: b.maximum,
-          mean: b.mean,
-          std: b.stdDev,
-          valid_percent: validPercent,
-          ...(h ? { histogram: [h.buckets, edges] } : {}),
-        },
-      ];
-    }),
-  );
 }
 
 /** `-scale_n min max` for bands that are not bytes, so the preview spans each band's own range. */
@@ -166,16 +121,6 @@ export async function convertRaster({ run, request, store, db, dir }: WorkContex
 
   run.enter('db');
   run.progress(90, 'recording the data product');
-  // The output's own description: a reprojected COG has another CRS, grid and footprint than its source.
-  const epsg = described.stac?.['proj:epsg'];
-  const gt = described.geoTransform ?? info.geoTransform;
-  const bands = described.bands.map((b) => ({
-    index: b.band,
-    dataType: b.type,
-    description: b.description ?? '',
-    colorInterpretation: b.colorInterpretation ?? '',
-    ...(b.noDataValue !== undefined ? { nodata: b.noDataValue } : {}),
-  }));
   const metadata = {
     source_key: input.key,
     preview_key: thumbnail.key,
@@ -191,11 +136,8 @@ export async function convertRaster({ run, request, store, db, dir }: WorkContex
   await markRasterReady(drizzle({ client: db }), input.dataProductId, {
     key: stored.key,
     sha256: stored.sha256,
-    footprint: described.wgs84Extent ?? null,
-    crs: epsg ? `EPSG:${epsg}` : (described.coordinateSystem?.wkt ?? null),
-    resolution: [Math.abs(gt[1]!), Math.abs(gt[5]!)],
-    bands,
-    stats: bandStatistics(described),
+    // The output's own description: a reprojected COG has another CRS, grid and footprint than its source.
+    ...describeRaster(described, info.geoTransform),
     metadata,
   });
   run.progress(95, 'data product ready');

@@ -2785,6 +2785,9 @@ export type paths = {
                     /** @description Alpha from the mask (PNG, WebP). A PNG whose pixels are all opaque has no alpha channel either way. */
                     return_mask?: "true" | "false";
                     tile_format?: string;
+                    /** @description Pixels a side of the tiles (before tile_scale): 512 by default, 256 when only tile_scale is given */
+                    tilesize?: "256" | "512";
+                    /** @description Tiles of tilesize × tile_scale pixels, asked as {y}@{scale}x (TiTiler 1) */
                     tile_scale?: number;
                     minzoom?: number | null;
                     maxzoom?: number | null;
@@ -3865,6 +3868,9 @@ export type paths = {
                     /** @description Alpha from the mask (PNG, WebP). A PNG whose pixels are all opaque has no alpha channel either way. */
                     return_mask?: "true" | "false";
                     tile_format?: string;
+                    /** @description Pixels a side of the tiles (before tile_scale): 512 by default, 256 when only tile_scale is given */
+                    tilesize?: "256" | "512";
+                    /** @description Tiles of tilesize × tile_scale pixels, asked as {y}@{scale}x (TiTiler 1) */
                     tile_scale?: number;
                     minzoom?: number | null;
                     maxzoom?: number | null;
@@ -8192,6 +8198,150 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/projects/{projectId}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A link that opens the project read-only to whoever holds it (managers)
+         * @description The link works until `expires_at`, and stops working once access to the project changes (a member removed, a product made private…) or its maker no longer reads the project.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            /** @description JSON body */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Seconds the link works for: 60 to 2592000 (30 days) */
+                        expires_in: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description The share */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Share"];
+                    };
+                };
+                /** @description Malformed request or invalid parameters */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, invalid or expired credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found (or not visible to the caller) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/shares/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project a share link opens: read-only, no credentials needed
+         * @description The project, its flights and its ready data products, each with a fresh tile token (at most 1 h, never past the share): ask again to refresh them. A forged, expired or withdrawn link is 401.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The shared project */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SharedProject"];
+                    };
+                };
+                /** @description Missing, invalid or expired credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -8473,6 +8623,8 @@ export type components = {
             center?: number[];
             /** @description Required for vector tiles */
             vector_layers?: components["schemas"]["TileJSONVectorLayer"][];
+            /** @description Pixels a side of the raster tiles the template returns (not in TileJSON 3.0.0; MapLibre reads it for raster sources, and assumes 512 without it). Absent for vector tiles. */
+            tileSize?: number;
         };
         TileJSONVectorLayer: {
             id: string;
@@ -9109,6 +9261,44 @@ export type components = {
             compression?: "deflate" | "lerc" | "jpeg" | "webp";
             /** @description Reproject the COG to this CRS (rasters), e.g. EPSG:3857 */
             crs?: string;
+        };
+        Share: {
+            /** @description The link’s token: GET /shares/{token} opens the project with it */
+            token: string;
+            /** Format: uuid */
+            project_id: string;
+            expires_in: number;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        SharedProject: {
+            project: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                description: string;
+                /** @description GeoJSON geometry (EPSG:4326) */
+                boundary: {
+                    type: string;
+                    coordinates?: unknown;
+                    geometries?: unknown[];
+                } | null;
+            };
+            flights: components["schemas"]["Flight"][];
+            /** @description The ready ones its maker may read */
+            data_products: components["schemas"]["SharedDataProduct"][];
+            /**
+             * Format: date-time
+             * @description When the share itself expires
+             */
+            expires_at: string;
+        };
+        SharedDataProduct: components["schemas"]["DataProduct"] & {
+            /** @description A tile token of the product’s own (at most 1 h, and never past the share) */
+            tiles: components["schemas"]["ResourceToken"] & {
+                /** @description TileJSON of its tiles, the token in it (rasters and PMTiles; null for products without tiles) */
+                tilejson: string | null;
+            };
         };
     };
     responses: never;

@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { toBuffer } from '../../platform/util/bytes';
+import { imageWidth, isRasterTileType } from './image-size';
 import {
   Compression,
   EtagMismatch,
@@ -192,3 +193,27 @@ export const TILE_FORMATS: Partial<Record<TileType, { extensions: string[]; medi
   [TileType.Avif]: { extensions: ['avif'], mediaType: 'image/avif' },
   [TileType.Mlt]: { extensions: ['mlt'], mediaType: 'application/vnd.maplibre-vector-tile' },
 };
+
+/** The Web Mercator tile at zoom `z` holding a point (latitudes beyond the projection's clamped to it). */
+function tileAt(lon: number, lat: number, z: number): [number, number] {
+  const n = 2 ** z;
+  const clamp = (v: number) => Math.min(n - 1, Math.max(0, Math.floor(v)));
+  const phi = (Math.max(-85.0511, Math.min(85.0511, lat)) * Math.PI) / 180;
+  return [clamp(((lon + 180) / 360) * n), clamp(((1 - Math.log(Math.tan(phi) + 1 / Math.cos(phi)) / Math.PI) / 2) * n)];
+}
+
+/**
+ * Pixels a side of a raster archive's tiles, read off one of them: the tile under the header's
+ * centre at its centre zoom, else at its outer zooms (a centre off the data at one zoom may be on it
+ * at another). Null for vector archives, and where none of those tiles exists or tells.
+ */
+export async function rasterTileSize(archive: PMTiles): Promise<number | null> {
+  const header = await archive.getHeader();
+  if (!isRasterTileType(header.tileType)) return null;
+  for (const z of new Set([header.centerZoom, header.minZoom, header.maxZoom])) {
+    if (z < header.minZoom || z > header.maxZoom) continue;
+    const tile = await archive.getZxy(z, ...tileAt(header.centerLon, header.centerLat, z));
+    if (tile) return imageWidth(header.tileType, new Uint8Array(tile.data));
+  }
+  return null;
+}

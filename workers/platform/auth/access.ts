@@ -31,7 +31,7 @@ const userOf = (principal: Who): SQL => sql`${principal?.userId ?? null}::uuid`;
  * calling query, written with its table alias (`p.id`), since the function call is evaluated in that
  * query's scope.
  */
-export const roleSql = (projectId: SQLWrapper, principal: Principal | null): SQL<ProjectRole | null> =>
+export const roleSql = (projectId: SQLWrapper, principal: Who): SQL<ProjectRole | null> =>
   sql<ProjectRole | null>`project_role(${projectId}, ${userOf(principal)})`;
 
 /** Whether the caller may read the project (it is public, or they have a role), as SQL. */
@@ -43,6 +43,10 @@ export const canReadProductSql = (
   product: { isPublic: SQLWrapper; projectId: SQLWrapper },
   principal: Who,
 ): SQL<boolean> => sql<boolean>`(${product.isPublic} OR ${canReadSql(product.projectId, principal)})`;
+
+/** Whether the caller may read the `data_products` row of the query it is used in, as SQL. */
+export const canReadDataProductSql = (principal: Who): SQL<boolean> =>
+  canReadProductSql({ isPublic: dataProducts.isPublic, projectId: dataProducts.projectId }, principal);
 
 /** Whether the caller has at least `minimum` on the project, as SQL. */
 export const hasRoleSql = (projectId: SQLWrapper, principal: Principal | null, minimum: ProjectRole): SQL<boolean> =>
@@ -69,11 +73,8 @@ export const canReadProduct = async (
   projectReadable: () => Promise<boolean>,
 ): Promise<boolean> => product.isPublic || (await projectReadable());
 
-export async function projectAccess(
-  db: Database,
-  principal: Principal | null,
-  projectId: string,
-): Promise<ProjectAccess | null> {
+/** The caller's standing on a project (or a user's, a share's maker); null where there is no such project. */
+export async function projectAccess(db: Database, principal: Who, projectId: string): Promise<ProjectAccess | null> {
   if (!isUuid(projectId)) return null;
   const [row] = await db
     .select({ isPublic: projects.isPublic, role: roleSql(projects.id, principal), epoch: projects.accessEpoch })

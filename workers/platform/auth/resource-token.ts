@@ -24,23 +24,32 @@ export const ResourceTokenSchema = z
   })
   .openapi('ResourceToken');
 
+/** Whose a token is: its holder (null: anonymous) and the credential it was minted with. */
+export interface TokenHolder {
+  sub: string | null;
+  credential: string | null;
+}
+
+/** The caller: tokens they mint are theirs, and end with the sign-in or API key they were minted with. */
+const callerHolder = (c: Context<AppEnv>): TokenHolder => ({
+  sub: c.var.principal?.userId ?? null,
+  credential: credentialOf(c.var.principal),
+});
+
 /**
- * Signs a token for `scope` in the project's access `epoch`; the caller has already checked, with
- * the database's answer of now, that the principal may read it.
+ * Signs a token for `scope` in the project's access `epoch`, held by `holder` (the caller unless
+ * said otherwise); the caller has already checked, with the database's answer of now, that the
+ * holder may read it.
  */
 export async function mintResourceToken(
   c: Context<AppEnv>,
   scope: string,
   epoch: number,
   expiresIn: number | undefined,
+  holder: TokenHolder = callerHolder(c),
 ): Promise<z.infer<typeof ResourceTokenSchema>> {
   const ttl = Math.min(expiresIn ?? numberVar(c.env, 'RESOURCE_TOKEN_TTL'), MAX_RESOURCE_TOKEN_TTL);
-  const principal = c.var.principal;
-  const token = await signResourceToken(
-    await signingKeys(c.env.JWT_SIGNING_KEYS),
-    { sub: principal?.userId ?? null, scope, epoch, credential: credentialOf(principal) },
-    ttl,
-  );
+  const token = await signResourceToken(await signingKeys(c.env.JWT_SIGNING_KEYS), { ...holder, scope, epoch }, ttl);
   c.header('cache-control', 'no-store');
   return {
     token,

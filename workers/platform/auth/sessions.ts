@@ -8,17 +8,21 @@ import { forgetAccess } from './grants';
 /**
  * Refresh tokens are opaque and single-use: each refresh revokes the presented token and issues a
  * new one in the same family. Presenting an already-rotated token means it leaked, so the whole
- * family (every token descended from that login) is revoked.
+ * family (every token descended from that login) is revoked, unless it comes again within
+ * RETRY_GRACE of its rotation with its successor unused (an answer lost, see below).
  */
 export async function startSession(db: Database, userId: string, ttlSeconds: number, familyId = crypto.randomUUID()) {
   const refreshToken = randomToken(32);
-  await db.insert(sessions).values({
-    userId,
-    familyId,
-    tokenHash: await sha256Hex(refreshToken),
-    expiresAt: new Date(Date.now() + ttlSeconds * 1000),
-  });
-  return { refreshToken, familyId };
+  const [row] = await db
+    .insert(sessions)
+    .values({
+      userId,
+      familyId,
+      tokenHash: await sha256Hex(refreshToken),
+      expiresAt: new Date(Date.now() + ttlSeconds * 1000),
+    })
+    .returning({ id: sessions.id });
+  return { refreshToken, familyId, id: row!.id };
 }
 
 export type RotateResult =
@@ -39,17 +43,53 @@ async function rotate(db: Database, refreshToken: string, ttlSeconds: number): P
     const [row] = await tx.select().from(sessions).where(eq(sessions.tokenHash, tokenHash)).for('update');
     if (!row) return { ok: false, reason: 'unknown' } as const;
     if (row.revokedAt) {
-      await revokeFamily(tx, row.familyId);
-      return { ok: false, reason: 'reused' } as const;
+      const lost = row.rotatedTo ? await lostSuccessor(tx, row.rotatedTo) : undefined;
+      if (!lost) {
+        await revokeFamily(tx, row.familyId);
+        return { ok: false, reason: 'reused' } as const;
+      }
+      // The same token again, moments after its rotation, its successor never used: the answer was
+      // lost, not the token. The successor is dropped (revoked, not rotated: presenting it later is
+      // a reuse) for a new one.
+      await tx
+        .update(sessions)
+        .set({ revokedAt: sql`now()` })
+        .where(eq(sessions.id, lost));
+    } else if (row.expiresAt.getTime() <= Date.now()) {
+      return { ok: false, reason: 'expired' } as const;
     }
-    if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' } as const;
+    const next = await startSession(tx, row.userId, ttlSeconds, row.familyId);
     await tx
       .update(sessions)
-      .set({ revokedAt: sql`now()` })
+      .set({ revokedAt: sql`coalesce(${sessions.revokedAt}, now())`, rotatedTo: next.id })
       .where(eq(sessions.id, row.id));
-    const next = await startSession(tx, row.userId, ttlSeconds, row.familyId);
-    return { ok: true, userId: row.userId, ...next } as const;
+    return { ok: true, userId: row.userId, refreshToken: next.refreshToken, familyId: next.familyId } as const;
   });
+}
+
+/**
+ * How long after a rotation its token may be presented again. A browser that reloads or closes a
+ * tab while its refresh is in flight loses the answer, and its next page presents the same token:
+ * without this, that would end the sign-in of every tab as a theft. Past it, or once the successor
+ * has been used, a second use is a reuse (OAuth 2.0 Security BCP's refresh token rotation; Auth0's
+ * "reuse interval").
+ */
+const RETRY_GRACE = sql`interval '30 seconds'`;
+
+/** The successor a rotation issued, if it is unused, still standing, and recent. */
+async function lostSuccessor(db: Database, successorId: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.id, successorId),
+        isNull(sessions.revokedAt),
+        gt(sessions.createdAt, sql`now() - ${RETRY_GRACE}`),
+      ),
+    )
+    .for('update');
+  return row?.id;
 }
 
 export async function revokeFamily(db: Database, familyId: string): Promise<void> {

@@ -4,7 +4,11 @@ import type { SigningKeySet } from './signing-keys';
 export const ISSUER = 'edge-tiles';
 export const ACCESS_AUDIENCE = 'api';
 export const TILES_AUDIENCE = 'tiles' as const;
+export const SHARE_AUDIENCE = 'share' as const;
 export const MAX_RESOURCE_TOKEN_TTL = 3600;
+/** A share link lives at least a minute (less is a mistake, not a link) and at most 30 days. */
+export const MIN_SHARE_TTL = 60;
+export const MAX_SHARE_TTL = 30 * 24 * 3600;
 
 export class TokenError extends Error {}
 
@@ -108,6 +112,37 @@ export async function verifyResourceToken(
   };
 }
 
+/**
+ * A share link (`GET /shares/{token}`): it opens one project read-only, in the access epoch it was
+ * made in, for as long as its maker (`sub`) still reads the project. Its own audience, so it is
+ * neither an access token nor a tile token, and neither of those is one of it.
+ */
+export interface ShareClaims {
+  sub: string;
+  projectId: string;
+  epoch: number;
+  expiresAt: number;
+}
+
+export function signShareToken(
+  keys: SigningKeySet,
+  claims: Pick<ShareClaims, 'sub' | 'projectId' | 'epoch'>,
+  ttlSeconds: number,
+): Promise<string> {
+  const ttl = Math.min(ttlSeconds, MAX_SHARE_TTL);
+  return sign(keys, { sub: claims.sub, scope: projectScope(claims.projectId), ep: claims.epoch }, SHARE_AUDIENCE, ttl);
+}
+
+/** Checks signature, `kid`, audience and expiry, and that the token names a project and an epoch. */
+export async function verifyShareToken(keys: SigningKeySet, token: string): Promise<ShareClaims> {
+  const payload = await verify(keys, token, SHARE_AUDIENCE);
+  const projectId = typeof payload.scope === 'string' ? /^project:(.+)$/.exec(payload.scope)?.[1] : undefined;
+  if (!projectId) throw new TokenError('token names no project');
+  if (typeof payload.ep !== 'number' || !Number.isSafeInteger(payload.ep)) throw new TokenError('token lacks ep');
+  if (typeof payload.sub !== 'string') throw new TokenError('token lacks sub');
+  return { sub: payload.sub, projectId, epoch: payload.ep, expiresAt: (payload.exp ?? 0) * 1000 };
+}
+
 /** What a resource token minted by `principal` names as its credential (see ResourceClaims). */
 export function credentialOf(principal: { apiKeyId?: string; sessionFamilyId?: string } | null): string | null {
   if (principal?.apiKeyId) return `key:${principal.apiKeyId}`;
@@ -117,3 +152,4 @@ export function credentialOf(principal: { apiKeyId?: string; sessionFamilyId?: s
 
 export const dataProductScope = (id: string): string => `data_product:${id}`;
 export const vectorLayerScope = (id: string): string => `vector_layer:${id}`;
+export const projectScope = (id: string): string => `project:${id}`;

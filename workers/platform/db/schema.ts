@@ -77,6 +77,8 @@ export const sessions = pgTable(
     tokenHash: text('token_hash').notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** The session a refresh replaced this one with: set by a rotation, not by a logout or a drop. */
+    rotatedTo: uuid('rotated_to'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('sessions_token_hash_idx').on(t.tokenHash), index('sessions_family_idx').on(t.familyId)],

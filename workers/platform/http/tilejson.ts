@@ -29,6 +29,16 @@ export const TileJSON = z
     bounds: z.array(z.number()).length(4).optional().openapi({ description: 'west, south, east, north (WGS 84)' }),
     center: z.array(z.number()).length(3).optional().openapi({ description: 'longitude, latitude, zoom' }),
     vector_layers: z.array(VectorLayer).optional().openapi({ description: 'Required for vector tiles' }),
+    tileSize: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .openapi({
+        description:
+          'Pixels a side of the raster tiles the template returns (not in TileJSON 3.0.0; MapLibre reads it ' +
+          'for raster sources, and assumes 512 without it). Absent for vector tiles.',
+      }),
   })
   .openapi('TileJSON');
 export type TileJSON = z.infer<typeof TileJSON>;
