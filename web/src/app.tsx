@@ -47,11 +47,18 @@ const ProjectMap = (props: { params: { id: string } }) => (
   <Lazy what="the map" load={loadMap} render={(m) => <m.ProjectMap projectId={props.params.id} />} />
 );
 
+// A shared view is the map too: its own chunk, no sign-in.
+const loadShared = () => import('./share/shared-map');
+const SharedMap = (props: { params: { token: string } }) => (
+  <Lazy what="the shared map" load={loadShared} render={(m) => <m.SharedMap token={props.params.token} />} />
+);
+
 export function App() {
   return (
     <Router base="/app">
       <Switch>
         <Route path="/projects/:id/map" component={ProjectMap} />
+        <Route path="/share/:token" component={SharedMap} />
         <Route>
           <Shell>
             <Switch>

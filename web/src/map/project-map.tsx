@@ -7,6 +7,8 @@ import { useAsync, useSubscription } from '../ui/use-async';
 import { layerOfProduct, layerOfVector, type MapLayer } from './layers';
 import type { Mint } from './tile-tokens';
 import { Workspace } from './workspace';
+import { CatalogPanel } from '../catalog/catalog-panel';
+import { ShareControl } from '../share/share-control';
 
 type Project = Schemas['Project'];
 
@@ -58,6 +60,9 @@ export function ProjectMap({ projectId }: { projectId: string }) {
           <Link href="/">Projects</Link> › <Link href={`/projects/${project.id}`}>{project.title}</Link>
         </nav>
       }
-    />
+    >
+      <ShareControl project={project} hash={() => location.hash} />
+      <CatalogPanel />
+    </Workspace>
   );
 }

@@ -3,22 +3,17 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Map as MapLibreMap, RequestTransformFunction } from 'maplibre-gl';
 import { MapCanvas } from './map-canvas';
 import { LayerPanel, type LayerActions } from './layer-panel';
-import { addLayer, orderLayers, tileJsonUrl, updateLayer, type Bbox, type MapLayer } from './layers';
+import { addLayer, orderLayers, updateLayer, type Bbox, type MapLayer } from './layers';
 import { TileTokens, type Mint } from './tile-tokens';
 import { readViewState, writeViewState } from './view-state';
 import { ErrorNote } from '../ui/kit';
-import { prepareRaster, type TokenOf } from './style-data';
 import { StylePanel } from './style-panel';
 import { Legend } from './style-legend';
 import { MapAnalysis } from './analysis-tools';
-
-/** The names of a vector source's layers, from its TileJSON (none for raster tiles). */
-async function vectorLayerNames(url: string): Promise<string[]> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: ${response.status}`);
-  const tilejson = (await response.json()) as { vector_layers?: Array<{ id: string }> };
-  return (tilejson.vector_layers ?? []).map((l) => l.id);
-}
+import { prepareLayer, signed, tokenOfSigning, type Signing } from './show-layer';
+import { WorkspaceContext, type WorkspaceApi } from './workspace-context';
+import { useCompareMode } from './compare';
+import { cameraOf, type Camera } from './compare-sync';
 
 const union = (boxes: Bbox[]): Bbox | null =>
   boxes.length === 0
@@ -61,26 +56,16 @@ export function Workspace(props: WorkspaceProps) {
   current.current = layers;
   const tokens = useMemo(() => (props.mint ? new TileTokens(props.mint) : null), [props.mint]);
   useEffect(() => () => tokens?.dispose(), [tokens]);
-  const sign = (url: string) => (tokens ? tokens.sign(url) : url);
-  const transformRequest: RequestTransformFunction = (url) => ({ url: sign(url) });
-
-  const tokenOf: TokenOf = (id) => tokens?.token(id);
-
-  /**
-   * A layer's token, its vector layer names, and a raster's bands and first render (before any tile
-   * is asked for).
-   */
-  const prepare = async (layer: MapLayer): Promise<{ layer: MapLayer; names: string[] }> => {
-    if (tokens && props.needsToken(layer)) await tokens.ensure(layer.id);
-    if (layer.kind === 'raster') return { layer: { ...layer, ...(await prepareRaster(layer, tokenOf)) }, names: [] };
-    return { layer, names: await vectorLayerNames(sign(tileJsonUrl(layer))) };
-  };
+  const signing: Signing = { tokens, needsToken: props.needsToken };
+  const transformRequest: RequestTransformFunction = (url) => ({ url: signed(signing, url) });
+  const tokenOf = tokenOfSigning(signing);
+  const compare = useCompareMode(map, layers, signing, (camera) => writeHash(camera, current.current));
 
   /** Layers are prepared (all at once) and added when first shown: a hidden layer costs no request. */
   const prepared = useRef(new Set<string>());
   const load = async (m: MapLibreMap, list: MapLayer[]): Promise<MapLayer[]> => {
     for (const layer of list) prepared.current.add(layer.id);
-    const outcomes = await Promise.allSettled(list.map(prepare));
+    const outcomes = await Promise.allSettled(list.map((layer) => prepareLayer(layer, signing)));
     const failures: Array<[string, string]> = [];
     const added: MapLayer[] = [];
     const byName = (id: string) => list.find((l) => l.id === id)?.name ?? id;
@@ -120,7 +105,7 @@ export function Workspace(props: WorkspaceProps) {
     const extent = union(added.filter((l) => l.bbox).map((l) => l.bbox!));
     if (view) m.jumpTo({ center: view.center, zoom: view.zoom });
     else if (extent) m.fitBounds(extent, { padding: 40, animate: false });
-    m.on('moveend', () => writeHash(m, current.current));
+    m.on('moveend', () => writeHash(cameraOf(m), current.current));
     setMap(m);
   };
 
@@ -133,7 +118,7 @@ export function Workspace(props: WorkspaceProps) {
       map,
       layers.map((layer) => ({ layer, vectorLayers: vectorNames.current.get(layer.id) ?? [] })),
     );
-    writeHash(map, layers);
+    writeHash(compare.camera() ?? cameraOf(map), layers);
   }, [map, layers]);
 
   const actions: LayerActions = {
@@ -148,6 +133,13 @@ export function Workspace(props: WorkspaceProps) {
       }),
     fit: (layer) => layer.bbox && map?.fitBounds(layer.bbox, { padding: 40 }),
     select: setSelected,
+  };
+
+  const workspace: WorkspaceApi = {
+    map,
+    layers,
+    // Shown, it is prepared and added by the effect above, as any layer first shown.
+    addLayer: (layer) => setLayers((ls) => [{ ...layer, visible: true }, ...ls.filter((l) => l.id !== layer.id)]),
   };
 
   const chosen = layers.find((l) => l.id === selected);
@@ -168,21 +160,22 @@ export function Workspace(props: WorkspaceProps) {
             onChange={(p) => actions.change(chosen.id, p)}
           />
         )}
-        {props.children}
+        {compare.button}
+        <WorkspaceContext.Provider value={workspace}>{props.children}</WorkspaceContext.Provider>
       </aside>
       <div class="map-area">
         <MapCanvas label="Map" transformRequest={transformRequest} onReady={(m) => void ready(m)} />
         {map && <MapAnalysis map={map} layers={layers} selected={chosen} tokenOf={tokenOf} />}
         <Legend layers={layers} selected={chosen} />
+        {compare.overlay}
       </div>
     </div>
   );
 }
 
-function writeHash(map: MapLibreMap, layers: MapLayer[]): void {
-  const center = map.getCenter();
+function writeHash(camera: Camera, layers: MapLayer[]): void {
   const hash = writeViewState({
-    view: { zoom: map.getZoom(), center: [center.lng, center.lat] },
+    view: camera,
     layers: layers.filter((l) => l.visible).map((l) => l.id),
   });
   history.replaceState(history.state, '', hash);

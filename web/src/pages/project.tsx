@@ -6,6 +6,7 @@ import { useAsync } from '../ui/use-async';
 import { Flights } from './flights';
 import { Members } from './members';
 import { footprintOf } from './footprint';
+import { ShareControl } from '../share/share-control';
 
 type Project = Schemas['Project'];
 
@@ -88,6 +89,7 @@ function ProjectHeader({ project, reload }: { project: Project; reload: () => vo
         <Link href={`/projects/${project.id}/map`} class="button primary">
           Open map
         </Link>
+        <ShareControl project={project} hash={() => ''} />
         {canManage(project) && (
           <button type="button" aria-expanded={editing} onClick={() => setEditing(!editing)}>
             Edit
