@@ -74,7 +74,7 @@ async function clickedValuesAgree(page: Page, id: string, bbox: number[], as: Ca
 }
 
 /** Draws a quadrilateral and checks the downloaded CSV against POST /statistics for the polygon the app shows. */
-async function polygonStatisticsAgree(page: Page, id: string, bbox: number[], as: CallOptions): Promise<void> {
+async function polygonStatisticsAgree(page: Page, id: string, bbox: number[], as: CallOptions): Promise<unknown> {
   await page.getByRole('button', { name: 'Draw polygon' }).click();
   const [cx, cy] = await toScreen(page, [(bbox[0]! + bbox[2]!) / 2, (bbox[1]! + bbox[3]!) / 2]);
   for (const [dx, dy] of [
@@ -112,6 +112,7 @@ async function polygonStatisticsAgree(page: Page, id: string, bbox: number[], as
     expect(Number(cells[3])).toBe(bands[i]!.mean);
     expect(Number(cells.at(-1))).toBe(bands[i]!.valid_pixels);
   });
+  return geometry;
 }
 
 /** Compare: the two flights side by side (tiles of both served), then swiped with the keyboard. */
@@ -191,7 +192,12 @@ describe('journey 1: from sign-up to a shared map', () => {
     await screenshot(page, 'journey-viridis');
 
     await clickedValuesAgree(page, id, bbox, as);
-    await polygonStatisticsAgree(page, id, bbox, as);
+    const polygon = await polygonStatisticsAgree(page, id, bbox, as);
+    // The owner makes the drawn polygon the project's boundary.
+    await page.getByRole('button', { name: "Use as the project's boundary" }).click();
+    await page.getByRole('button', { name: 'Saved as the project boundary' }).waitFor();
+    const project = await json<{ boundary: unknown }>(await call(`/projects/${projectId}`, as), 200);
+    expect(project.boundary).toEqual(polygon);
     await compareFlights(page, watch, second);
     const link = await signedLink(page);
     expectClean(watch);

@@ -102,6 +102,8 @@ describe('the map: styling, values and statistics', () => {
     await page.keyboard.press('Enter');
     const panel = page.getByRole('region', { name: 'Statistics' });
     await panel.getByRole('button', { name: 'Download CSV' }).waitFor();
+    // A viewer measures, but cannot make the polygon the project's boundary.
+    await expect(page.getByRole('button', { name: "Use as the project's boundary" }).count()).resolves.toBe(0);
     await screenshot(page, 'map-rgb-statistics');
 
     await panel.getByText('Polygon coordinates').click();

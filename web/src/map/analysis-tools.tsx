@@ -6,8 +6,36 @@ import { useDrawPolygon } from './analysis-draw';
 import { PointValues } from './analysis-point';
 import { StatisticsPanel } from './analysis-stats';
 import type { TokenOf } from './style-data';
+import { ErrorNote, useAction } from '../ui/kit';
 
 const readable = (l: MapLayer | undefined): l is MapLayer => l?.kind === 'raster' && l.raster !== undefined;
+
+/** Saves a closed ring (WGS 84) as the project's boundary. */
+export type SaveBoundary = (ring: Position[]) => Promise<void>;
+
+/** A drawn polygon made the project's boundary (managers), with its outcome said. */
+function BoundaryButton(props: { ring: Position[]; save: SaveBoundary }) {
+  const { pending, error, run } = useAction();
+  const [saved, setSaved] = useState(false);
+  useEffect(() => setSaved(false), [props.ring]);
+  return (
+    <>
+      <button
+        type="button"
+        disabled={pending || saved}
+        onClick={() =>
+          void run(async () => {
+            await props.save(props.ring);
+            setSaved(true);
+          })
+        }
+      >
+        {saved ? 'Saved as the project boundary' : "Use as the project's boundary"}
+      </button>
+      <ErrorNote error={error} />
+    </>
+  );
+}
 
 /**
  * What the map answers about the data: a click reads the values at that point, a drawn polygon
@@ -19,6 +47,7 @@ export function MapAnalysis(props: {
   layers: MapLayer[];
   selected: MapLayer | undefined;
   tokenOf: TokenOf;
+  saveBoundary?: SaveBoundary | undefined;
 }) {
   const { map } = props;
   const [drawing, setDrawing] = useState(false);
@@ -68,7 +97,7 @@ export function MapAnalysis(props: {
         <button
           type="button"
           aria-pressed={drawing}
-          disabled={!target && !drawing}
+          disabled={!target && !drawing && !props.saveBoundary}
           onClick={() => (drawing ? setDrawing(false) : start())}
         >
           {drawing ? 'Cancel drawing' : 'Draw polygon'}
@@ -78,6 +107,7 @@ export function MapAnalysis(props: {
             Click the corners; Enter or a double-click finishes, Escape cancels, Backspace removes the last corner.
           </p>
         )}
+        {ring && !drawing && props.saveBoundary && <BoundaryButton ring={ring} save={props.saveBoundary} />}
         {!target && <p class="hint">Turn on a raster layer to read its values or statistics.</p>}
       </div>
       <div class="overlay-panels">

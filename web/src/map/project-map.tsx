@@ -31,6 +31,12 @@ const mintAsCaller: Mint = async (id) => {
 
 const currentUser = () => session()?.user ?? null;
 
+/** A polygon drawn on the map becomes the project's boundary (the ring closed, as GeoJSON wants). */
+async function saveBoundary(projectId: string, ring: Array<[number, number]>): Promise<void> {
+  const boundary = { type: 'Polygon' as const, coordinates: [[...ring, ring[0]!]] };
+  await must(api.PATCH('/projects/{projectId}', { params: { path: { projectId } }, body: { boundary } }));
+}
+
 /** A project's map: its ready rasters, archives and vector layers. */
 export function ProjectMap({ projectId }: { projectId: string }) {
   const user = useSubscription(currentUser, onSessionChange);
@@ -48,6 +54,7 @@ export function ProjectMap({ projectId }: { projectId: string }) {
   if (!loaded.data) return <Loading what="the map" />;
   const { project, layers } = loaded.data;
   const isPrivate = (layer: MapLayer) => !project.is_public && !layer.product?.is_public;
+  const manages = project.role === 'manager' || project.role === 'owner';
   return (
     <Workspace
       key={`${project.id}|${user?.id ?? ''}`}
@@ -55,6 +62,7 @@ export function ProjectMap({ projectId }: { projectId: string }) {
       layers={layers}
       mint={user ? mintAsCaller : null}
       needsToken={isPrivate}
+      saveBoundary={manages ? (ring) => saveBoundary(project.id, ring) : undefined}
       toolbar={
         <nav class="crumbs" aria-label="Breadcrumbs">
           <Link href="/">Projects</Link> › <Link href={`/projects/${project.id}`}>{project.title}</Link>

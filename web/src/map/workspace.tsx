@@ -9,7 +9,7 @@ import { readViewState, writeViewState } from './view-state';
 import { ErrorNote } from '../ui/kit';
 import { StylePanel } from './style-panel';
 import { Legend } from './style-legend';
-import { MapAnalysis } from './analysis-tools';
+import { MapAnalysis, type SaveBoundary } from './analysis-tools';
 import { prepareLayer, signed, tokenOfSigning, type Signing } from './show-layer';
 import { WorkspaceContext, type WorkspaceApi } from './workspace-context';
 import { useCompareMode } from './compare';
@@ -42,7 +42,30 @@ export interface WorkspaceProps {
   needsToken: (layer: MapLayer) => boolean;
   /** Extra panels (catalog, share…) under the layer list. */
   children?: ComponentChildren;
+  /** Saves a drawn polygon as the project's boundary; absent where the caller may not. */
+  saveBoundary?: SaveBoundary;
   toolbar?: ComponentChildren;
+}
+
+/** What the layer panel does to the list: change one, move it up or down, fit the map to it, select it. */
+function layerActions(
+  setLayers: (update: (layers: MapLayer[]) => MapLayer[]) => void,
+  map: MapLibreMap | undefined,
+  select: (id: string) => void,
+): LayerActions {
+  return {
+    change: (id, patch) => setLayers((ls) => ls.map((l) => (l.id === id ? { ...l, ...patch } : l))),
+    move: (id, by) =>
+      setLayers((ls) => {
+        const i = ls.findIndex((l) => l.id === id);
+        const next = [...ls];
+        const [moved] = next.splice(i, 1);
+        next.splice(Math.max(0, Math.min(ls.length - 1, i + by)), 0, moved!);
+        return next;
+      }),
+    fit: (layer) => layer.bbox && map?.fitBounds(layer.bbox, { padding: 40 }),
+    select,
+  };
 }
 
 /** The map page: MapLibre with the project's layers and the panel that controls them. */
@@ -121,19 +144,7 @@ export function Workspace(props: WorkspaceProps) {
     writeHash(compare.camera() ?? cameraOf(map), layers);
   }, [map, layers]);
 
-  const actions: LayerActions = {
-    change: (id, patch) => setLayers((ls) => ls.map((l) => (l.id === id ? { ...l, ...patch } : l))),
-    move: (id, by) =>
-      setLayers((ls) => {
-        const i = ls.findIndex((l) => l.id === id);
-        const next = [...ls];
-        const [moved] = next.splice(i, 1);
-        next.splice(Math.max(0, Math.min(ls.length - 1, i + by)), 0, moved!);
-        return next;
-      }),
-    fit: (layer) => layer.bbox && map?.fitBounds(layer.bbox, { padding: 40 }),
-    select: setSelected,
-  };
+  const actions = layerActions(setLayers, map, setSelected);
 
   const workspace: WorkspaceApi = {
     map,
@@ -165,7 +176,15 @@ export function Workspace(props: WorkspaceProps) {
       </aside>
       <div class="map-area">
         <MapCanvas label="Map" transformRequest={transformRequest} onReady={(m) => void ready(m)} />
-        {map && <MapAnalysis map={map} layers={layers} selected={chosen} tokenOf={tokenOf} />}
+        {map && (
+          <MapAnalysis
+            map={map}
+            layers={layers}
+            selected={chosen}
+            tokenOf={tokenOf}
+            saveBoundary={props.saveBoundary}
+          />
+        )}
         <Legend layers={layers} selected={chosen} />
         {compare.overlay}
       </div>
