@@ -16,6 +16,10 @@ describe('the app shell', () => {
     expect(deep.headers.get('content-type')).toContain('text/html');
     expect(deep.headers.get('content-security-policy')).toContain("connect-src 'self'");
     expect((await fetch(`${baseUrl}/app/assets/missing.js`)).status).toBe(404);
+    // A deep link may end like a file name (a share link's token ends in a dot and base64url).
+    const dotted = await fetch(`${baseUrl}/app/share/eyJhbGciOiJFUzI1NiJ9.e30.abcDEF0123`);
+    expect(dotted.status).toBe(200);
+    expect(dotted.headers.get('content-type')).toContain('text/html');
     // The API keeps its paths: a project read is still JSON.
     const api = await fetch(`${baseUrl}/projects`);
     expect(api.headers.get('content-type')).toContain('application/json');

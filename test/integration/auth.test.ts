@@ -98,7 +98,7 @@ describe('refresh and logout', () => {
     await db.connect();
     try {
       const aged = await db.query(
-        "UPDATE sessions SET created_at = created_at - interval '31 seconds' WHERE user_id = $1 AND revoked_at IS NULL",
+        "UPDATE sessions SET revoked_at = revoked_at - interval '31 seconds' WHERE user_id = $1 AND rotated_to IS NOT NULL",
         [user.id],
       );
       expect(aged.rowCount).toBe(1);
@@ -107,6 +107,15 @@ describe('refresh and logout', () => {
     }
     await problem(await call('/auth/refresh', { json: { refresh_token: user.refreshToken } }), 401, 'invalid-token');
     await problem(await call('/users/me', { token: first.access_token }), 401, 'invalid-token');
+  });
+
+  it('cannot: the second chance is given once; the same token a third time ends the sign-in', async () => {
+    const user = await newUser('refresh-thrice');
+    const refresh = () => call('/auth/refresh', { json: { refresh_token: user.refreshToken } });
+    await json(await refresh(), 200);
+    const again = await json<{ access_token: string }>(await refresh(), 200);
+    await problem(await refresh(), 401, 'invalid-token');
+    await problem(await call('/users/me', { token: again.access_token }), 401, 'invalid-token');
   });
 
   it('cannot: a token ended by logout is not "lost", however soon it comes again', async () => {

@@ -153,15 +153,19 @@ describe('opening a share link', () => {
       boundary: expect.objectContaining({ type: 'MultiPolygon' }),
     });
     expect(shared.flights.map((f) => f.id)).toEqual([flight]);
-    expect(shared.data_products.map((p) => p.id).sort()).toEqual([cog, raw].sort());
+    // A link opens a map: the ready products with tiles. Not a pending one, not a raw file (no
+    // token for it, so its file stays closed), and not where anything lies in the bucket.
+    expect(shared.data_products.map((p) => p.id)).toEqual([cog]);
     expect(shared.data_products.map((p) => p.id)).not.toContain(pending);
-    expect(shared.data_products.find((p) => p.id === raw)!.tiles.tilejson).toBeNull();
+    expect(shared.data_products.map((p) => p.id)).not.toContain(raw);
+    expect(shared.data_products.every((p) => !('r2_key' in p))).toBe(true);
     expect(Math.abs(Date.parse(shared.expires_at) - Date.parse(made.expires_at))).toBeLessThan(2000);
-    // The product as GET /data-products/{id} shows it, statistics included.
-    const { file: _file, ...direct } = await json<Record<string, unknown>>(
-      await call(`/data-products/${cog}`, as(viewer)),
-      200,
-    );
+    // The product as GET /data-products/{id} shows it (but for its key), statistics included.
+    const {
+      file: _file,
+      r2_key: _key,
+      ...direct
+    } = await json<Record<string, unknown>>(await call(`/data-products/${cog}`, as(viewer)), 200);
     const { tiles, ...product } = shared.data_products.find((p) => p.id === cog)!;
     expect(product).toEqual(direct);
     expect(tiles).toMatchObject({ audience: 'tiles', scope: `data_product:${cog}`, token_type: 'resource' });

@@ -54,19 +54,22 @@ const ShareSchema = z
   })
   .openapi('Share');
 
-const SharedDataProduct = DataProductSchema.extend({
-  tiles: ResourceTokenSchema.extend({
-    tilejson: z.string().nullable().openapi({
-      description: 'TileJSON of its tiles, the token in it (rasters and PMTiles; null for products without tiles)',
-    }),
-  }).openapi({ description: 'A tile token of the product’s own (at most 1 h, and never past the share)' }),
-}).openapi('SharedDataProduct');
+// Where its file lies in the bucket is none of the link holder's business.
+const SharedDataProduct = DataProductSchema.omit({ r2_key: true })
+  .extend({
+    tiles: ResourceTokenSchema.extend({
+      tilejson: z.string().openapi({ description: 'TileJSON of its tiles, the token in it' }),
+    }).openapi({ description: 'A tile token of the product’s own (at most 1 h, and never past the share)' }),
+  })
+  .openapi('SharedDataProduct');
 
 const SharedProjectSchema = z
   .object({
     project: z.object({ id: z.string().uuid(), title: z.string(), description: z.string(), boundary: geometryOut }),
     flights: z.array(FlightSchema),
-    data_products: z.array(SharedDataProduct).openapi({ description: 'The ready ones its maker may read' }),
+    data_products: z.array(SharedDataProduct).openapi({
+      description: 'The ready ones with tiles (rasters, PMTiles) its maker may read; raw files are not shared',
+    }),
     expires_at: isoDateTime.openapi({ description: 'When the share itself expires' }),
   })
   .openapi('SharedProject');
@@ -113,13 +116,14 @@ async function shareClaims(c: Context<AppEnv>, token: string): Promise<ShareClai
   }
 }
 
+const hasTiles = (product: ProductRow): boolean =>
+  product.type === 'pmtiles' || RASTER_PRODUCT_TYPES.some((type) => type === product.type);
+
 /** Where a map client finds a product's tiles, the token in the URL (it is carried into the tile URLs). */
-function tileJsonUrl(origin: string, product: ProductRow, token: string): string | null {
+function tileJsonUrl(origin: string, product: ProductRow, token: string): string {
   const query = `?token=${encodeURIComponent(token)}`;
-  if (RASTER_PRODUCT_TYPES.some((type) => type === product.type))
-    return `${origin}/data-products/${product.id}/WebMercatorQuad/tilejson.json${query}`;
   if (product.type === 'pmtiles') return `${origin}/pmtiles/${product.id}.json${query}`;
-  return null;
+  return `${origin}/data-products/${product.id}/WebMercatorQuad/tilejson.json${query}`;
 }
 
 router.openapi(
@@ -151,13 +155,14 @@ router.openapi(
     const ttl = Math.min(numberVar(c.env, 'RESOURCE_TOKEN_TTL'), left);
     const holder = { sub: claims.sub, credential: null };
     const origin = new URL(c.req.url).origin;
+    // A link opens a map: products without tiles (raw uploads, vector sources) get no token, so their
+    // files stay closed to it.
+    const shown = products.filter((row) => hasTiles(row.product));
     const data_products = await Promise.all(
-      products.map(async (row) => {
+      shown.map(async (row) => {
         const token = await mintResourceToken(c, dataProductScope(row.product.id), access.epoch, ttl, holder);
-        return {
-          ...dataProductJson(row),
-          tiles: { ...token, tilejson: tileJsonUrl(origin, row.product, token.token) },
-        };
+        const { r2_key: _key, ...product } = dataProductJson(row);
+        return { ...product, tiles: { ...token, tilejson: tileJsonUrl(origin, row.product, token.token) } };
       }),
     );
     c.header('cache-control', 'no-store');

@@ -9285,7 +9285,7 @@ export type components = {
                 } | null;
             };
             flights: components["schemas"]["Flight"][];
-            /** @description The ready ones its maker may read */
+            /** @description The ready ones with tiles (rasters, PMTiles) its maker may read; raw files are not shared */
             data_products: components["schemas"]["SharedDataProduct"][];
             /**
              * Format: date-time
@@ -9293,11 +9293,53 @@ export type components = {
              */
             expires_at: string;
         };
-        SharedDataProduct: components["schemas"]["DataProduct"] & {
+        SharedDataProduct: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            project_id: string;
+            /** Format: uuid */
+            flight_id: string;
+            /** @enum {string} */
+            type: "ortho" | "dsm" | "multispectral" | "pmtiles" | "vector" | "point_cloud" | "raw";
+            /** @enum {string} */
+            status: "pending" | "processing" | "ready" | "failed";
+            filename: string;
+            is_public: boolean;
+            /** @description GeoJSON geometry (EPSG:4326) */
+            footprint: {
+                type: string;
+                coordinates?: unknown;
+                geometries?: unknown[];
+            } | null;
+            bbox: number[] | null;
+            crs: string | null;
+            resolution: number[] | null;
+            bands: {
+                [key: string]: unknown;
+            }[] | null;
+            stats: {
+                [key: string]: unknown;
+            } | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            /** @description The object in the bucket, on single reads; null when r2_key names no object yet */
+            file?: {
+                size: number;
+                etag: string;
+                /** Format: date-time */
+                uploaded: string;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
             /** @description A tile token of the product’s own (at most 1 h, and never past the share) */
             tiles: components["schemas"]["ResourceToken"] & {
-                /** @description TileJSON of its tiles, the token in it (rasters and PMTiles; null for products without tiles) */
-                tilejson: string | null;
+                /** @description TileJSON of its tiles, the token in it */
+                tilejson: string;
             };
         };
     };

@@ -4,6 +4,9 @@ import type { RasterInfo, RasterRender, RasterStyle } from './style-model';
 
 export type { RasterRender };
 
+/** A data product as a map needs it (a share link's view leaves out where its file lies). */
+export type ShownProduct = Omit<Schemas['DataProduct'], 'r2_key'>;
+
 export type LayerKind = 'raster' | 'pmtiles' | 'vector';
 export type Bbox = [number, number, number, number];
 
@@ -21,7 +24,7 @@ export interface MapLayer {
   /** Fill/line colour of vector data. */
   color: string;
   /** What the raster holds (bands, their types and statistics), for the style controls. */
-  product?: Schemas['DataProduct'];
+  product?: ShownProduct;
   /** A raster's bands and data type, read before its first tiles (style-data.ts). */
   raster?: RasterInfo;
   /** What the style panel set; `render` follows from it. */
@@ -32,7 +35,7 @@ export interface MapLayer {
 
 export const RASTER_TYPES = new Set(['ortho', 'dsm', 'multispectral']);
 
-export function layerOfProduct(p: Schemas['DataProduct']): MapLayer | null {
+export function layerOfProduct(p: ShownProduct): MapLayer | null {
   const kind: LayerKind | null = RASTER_TYPES.has(p.type) ? 'raster' : p.type === 'pmtiles' ? 'pmtiles' : null;
   if (!kind || p.status !== 'ready') return null;
   const bbox = p.bbox?.length === 4 ? (p.bbox as Bbox) : null;

@@ -1,6 +1,6 @@
-import { api, must, type Schemas } from '../api/client';
+import { api, must } from '../api/client';
 import { storedBand, storedPercentile } from '../../../workers/data-products/statistics';
-import type { Bbox, MapLayer } from './layers';
+import type { Bbox, MapLayer, ShownProduct } from './layers';
 import {
   PERCENTILES,
   defaultStyle,
@@ -39,7 +39,7 @@ type StoredBand = {
 const isStoredBand = (b: unknown): b is StoredBand =>
   typeof b === 'object' && b !== null && typeof (b as StoredBand).index === 'number';
 
-function storedInfo(product: Schemas['DataProduct']): RasterInfo | null {
+function storedInfo(product: ShownProduct): RasterInfo | null {
   const stored = (product.bands ?? []).filter(isStoredBand);
   if (stored.length === 0) return null;
   const nodata = stored[0]?.nodata;

@@ -1,4 +1,5 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client';
 import { sessions, users } from '../db/schema';
 import { randomToken, sha256Hex } from './crypto';
@@ -42,8 +43,9 @@ async function rotate(db: Database, refreshToken: string, ttlSeconds: number): P
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(sessions).where(eq(sessions.tokenHash, tokenHash)).for('update');
     if (!row) return { ok: false, reason: 'unknown' } as const;
+    const expired = row.expiresAt.getTime() <= Date.now();
     if (row.revokedAt) {
-      const lost = row.rotatedTo ? await lostSuccessor(tx, row.rotatedTo) : undefined;
+      const lost = expired ? undefined : await lostSuccessor(tx, row.id);
       if (!lost) {
         await revokeFamily(tx, row.familyId);
         return { ok: false, reason: 'reused' } as const;
@@ -55,7 +57,7 @@ async function rotate(db: Database, refreshToken: string, ttlSeconds: number): P
         .update(sessions)
         .set({ revokedAt: sql`now()` })
         .where(eq(sessions.id, lost));
-    } else if (row.expiresAt.getTime() <= Date.now()) {
+    } else if (expired) {
       return { ok: false, reason: 'expired' } as const;
     }
     const next = await startSession(tx, row.userId, ttlSeconds, row.familyId);
@@ -76,19 +78,28 @@ async function rotate(db: Database, refreshToken: string, ttlSeconds: number): P
  */
 const RETRY_GRACE = sql`interval '30 seconds'`;
 
-/** The successor a rotation issued, if it is unused, still standing, and recent. */
-async function lostSuccessor(db: Database, successorId: string): Promise<string | undefined> {
+/**
+ * The successor that the rotation of session `rotatedId` issued, if that rotation is recent and the
+ * successor still stands unused. Once only: a successor issued by a second chance is newer than the
+ * rotation, so the same token a third time is a reuse, and the grace never slides.
+ */
+async function lostSuccessor(db: Database, rotatedId: string): Promise<string | undefined> {
+  const rotated = alias(sessions, 'rotated');
   const [row] = await db
     .select({ id: sessions.id })
     .from(sessions)
+    .innerJoin(rotated, eq(rotated.rotatedTo, sessions.id))
     .where(
       and(
-        eq(sessions.id, successorId),
+        eq(rotated.id, rotatedId),
         isNull(sessions.revokedAt),
-        gt(sessions.createdAt, sql`now() - ${RETRY_GRACE}`),
+        // Issued in the rotation's own transaction, whose now() both carry (compared in SQL:
+        // JavaScript dates drop the microseconds).
+        eq(sessions.createdAt, rotated.revokedAt),
+        gt(rotated.revokedAt, sql`now() - ${RETRY_GRACE}`),
       ),
     )
-    .for('update');
+    .for('update', { of: sessions });
   return row?.id;
 }
 
