@@ -14,7 +14,7 @@ describe("the web app's tile tokens", () => {
 
   it('signs only the layer it holds a token for, replacing any older token, absolute or relative', async () => {
     const tokens = new TileTokens(async () => ({ token: 't1', expiresAt: Date.now() + 3_600_000 }));
-    await tokens.ensure(PRODUCT);
+    await tokens.ensure(PRODUCT, 'data-product');
     expect(tokens.sign(`http://x.test/data-products/${PRODUCT}/tiles/WebMercatorQuad/3/1/2.png?token=old&bidx=1`)).toBe(
       `http://x.test/data-products/${PRODUCT}/tiles/WebMercatorQuad/3/1/2.png?token=t1&bidx=1`,
     );
@@ -29,8 +29,8 @@ describe("the web app's tile tokens", () => {
     let n = 0;
     const mint = vi.fn(async (): Promise<Minted> => ({ token: `t${++n}`, expiresAt: Date.now() + 1_000_000 }));
     const tokens = new TileTokens(mint);
-    await tokens.ensure(PRODUCT);
-    await tokens.ensure(PRODUCT);
+    await tokens.ensure(PRODUCT, 'data-product');
+    await tokens.ensure(PRODUCT, 'data-product');
     expect(mint).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(700_000);
     expect(tokens.sign(`/vector/${PRODUCT}/1/0/0.mvt`)).toContain('token=t1');
@@ -52,7 +52,7 @@ describe("the web app's tile tokens", () => {
       () => ({ token: 'second', expiresAt: Date.now() + 100_000 }),
     ];
     const tokens = new TileTokens(async () => answers.shift()!());
-    await tokens.ensure(PRODUCT);
+    await tokens.ensure(PRODUCT, 'data-product');
     await vi.advanceTimersByTimeAsync(75_000);
     expect(tokens.sign(`/pmtiles/${PRODUCT}.json`)).toContain('token=first');
     await vi.advanceTimersByTimeAsync(10_000);
@@ -64,10 +64,45 @@ describe("the web app's tile tokens", () => {
       if (fail) throw new Error('offline');
       return { token: 'late', expiresAt: Date.now() + 100_000 };
     });
-    await expect(flaky.ensure(OTHER)).rejects.toThrow('offline');
+    await expect(flaky.ensure(OTHER, 'data-product')).rejects.toThrow('offline');
     fail = false;
-    await flaky.ensure(OTHER);
+    await flaky.ensure(OTHER, 'data-product');
     expect(flaky.sign(`/pmtiles/${OTHER}.json`)).toContain('token=late');
     flaky.dispose();
+  });
+
+  it('asks for each kind of layer at its own route, and gives up, saying so, once the token has expired', async () => {
+    const kinds: string[] = [];
+    const lost: string[] = [];
+    let calls = 0;
+    const tokens = new TileTokens(
+      async (id, kind) => {
+        kinds.push(`${id}:${kind}`);
+        if (++calls > 1) throw new Error('the link was withdrawn');
+        return { token: 't', expiresAt: Date.now() + 60_000 };
+      },
+      (id, error) => lost.push(`${id}: ${String(error)}`),
+    );
+    await tokens.ensure(OTHER, 'vector-layer');
+    expect(kinds).toEqual([`${OTHER}:vector-layer`]);
+    // The renewal at 45 s fails; one retry 10 s later while the token lives (15 s left), then it is given up.
+    await vi.advanceTimersByTimeAsync(45_000);
+    expect(lost).toEqual([]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(lost).toEqual([`${OTHER}: Error: the link was withdrawn`]);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(calls).toBe(3);
+    tokens.dispose();
+  });
+
+  it('never renews sooner than a few seconds apart, whatever the expiry says (a skewed clock)', async () => {
+    const mint = vi.fn(async (): Promise<Minted> => ({ token: 'x', expiresAt: Date.now() - 60_000 }));
+    const tokens = new TileTokens(mint);
+    await tokens.ensure(PRODUCT, 'data-product');
+    await vi.advanceTimersByTimeAsync(4_900);
+    expect(mint).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(mint).toHaveBeenCalledTimes(2);
+    tokens.dispose();
   });
 });

@@ -66,10 +66,11 @@ describe("a shared view's tile tokens", () => {
     project: { id: 'p', title: 'P', description: '', boundary: null },
     flights: [],
     data_products: [
+      // Only what the tokens are read from; the rest of a product does not matter here.
       {
         id: PRODUCT,
-        tiles: { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), tilejson: null },
-      } as SharedView['data_products'][number],
+        tiles: { token, expires_in: 3600, expires_at: 'a date the app must not rely on', tilejson: '' },
+      } as unknown as SharedView['data_products'][number],
     ],
     expires_at: new Date(Date.now() + 86_400_000).toISOString(),
   });
@@ -77,12 +78,12 @@ describe("a shared view's tile tokens", () => {
   it('uses the token the page opened with while fresh, then fetches the view again once for all', async () => {
     const refresh = vi.fn(async () => view('t2'));
     const mint = shareMint(view('t1'), refresh);
-    await expect(mint(PRODUCT)).resolves.toMatchObject({ token: 't1' });
+    await expect(mint(PRODUCT, 'data-product')).resolves.toMatchObject({ token: 't1' });
     expect(refresh).not.toHaveBeenCalled();
     vi.advanceTimersByTime(45 * 60_000);
-    const [a, b] = await Promise.all([mint(PRODUCT), mint(PRODUCT)]);
+    const [a, b] = await Promise.all([mint(PRODUCT, 'data-product'), mint(PRODUCT, 'data-product')]);
     expect([a.token, b.token]).toEqual(['t2', 't2']);
     expect(refresh).toHaveBeenCalledTimes(1);
-    await expect(mint('0c8f8d3e-0000-4000-8000-000000000000')).rejects.toThrow(/no longer shared/);
+    await expect(mint('0c8f8d3e-0000-4000-8000-000000000000', 'data-product')).rejects.toThrow(/no longer shared/);
   });
 });

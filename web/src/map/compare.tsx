@@ -8,6 +8,7 @@ import { readPoint, rounded, type LonLat, type SideReading } from './compare-poi
 import { latestWins } from './latest-wins';
 import { SwipeDivider } from './compare-swipe';
 import { ErrorNote, Select } from '../ui/kit';
+import { asError } from '../ui/as-error';
 
 type Mode = 'side' | 'swipe';
 
@@ -50,7 +51,7 @@ function useSideLayer(
     let live = true;
     showLayer(map, atFullStrength(layer), signing).then(
       (added) => (live ? (shown.current = added) : removeLayer(map, added.layer, added.names)),
-      (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
+      (e: unknown) => fail(asError(e)),
     );
     return () => {
       live = false;

@@ -1,3 +1,5 @@
+import { asError } from '../ui/as-error';
+
 /**
  * Runs `read` at most once per `intervalMs` with the latest argument (the pointer moves faster than
  * the API answers): a newer call aborts the one in flight, and only the latest answer is shown.
@@ -20,7 +22,7 @@ export function latestWins<A, R>(
     const controller = (inFlight = new AbortController());
     read(arg, controller.signal).then(
       (result) => controller.signal.aborted || show(result),
-      (error: unknown) => controller.signal.aborted || fail(error instanceof Error ? error : new Error(String(error))),
+      (error: unknown) => controller.signal.aborted || fail(asError(error)),
     );
     timer = setTimeout(fire, intervalMs);
   };

@@ -5,7 +5,7 @@ import { productsOf } from '../pages/footprint';
 import { ErrorNote, Loading } from '../ui/kit';
 import { useAsync, useSubscription } from '../ui/use-async';
 import { layerOfProduct, layerOfVector, type MapLayer } from './layers';
-import type { Mint } from './tile-tokens';
+import { mintedNow, type Mint } from './tile-tokens';
 import { Workspace } from './workspace';
 import { CatalogPanel } from '../catalog/catalog-panel';
 import { ShareControl } from '../share/share-control';
@@ -21,12 +21,13 @@ async function projectLayers(project: Project): Promise<MapLayer[]> {
 }
 
 /** A signed-in caller's tile tokens: one per private data product or vector layer. */
-const mintAsCaller: Mint = async (id) => {
-  const path = { params: { path: { dataProductId: id } } };
-  const minted = await must(api.POST('/data-products/{dataProductId}/token', path)).catch(() =>
-    must(api.POST('/vector/{layerId}/token', { params: { path: { layerId: id } } })),
+const mintAsCaller: Mint = async (id, kind) => {
+  const minted = await must(
+    kind === 'vector-layer'
+      ? api.POST('/vector/{layerId}/token', { params: { path: { layerId: id } } })
+      : api.POST('/data-products/{dataProductId}/token', { params: { path: { dataProductId: id } } }),
   );
-  return { token: minted.token, expiresAt: Date.parse(minted.expires_at) };
+  return mintedNow(minted.token, minted.expires_in);
 };
 
 const currentUser = () => session()?.user ?? null;
@@ -53,7 +54,9 @@ export function ProjectMap({ projectId }: { projectId: string }) {
     );
   if (!loaded.data) return <Loading what="the map" />;
   const { project, layers } = loaded.data;
-  const isPrivate = (layer: MapLayer) => !project.is_public && !layer.product?.is_public;
+  // Public data needs no token; a layer of another project (added from the catalog) is judged by its own.
+  const isPrivate = (layer: MapLayer) =>
+    !layer.product?.is_public && !(project.is_public && layer.product?.project_id === project.id);
   const manages = project.role === 'manager' || project.role === 'owner';
   return (
     <Workspace

@@ -30,7 +30,8 @@ export const tokenOfSigning =
  * prepared keeps its style).
  */
 export async function prepareLayer(layer: MapLayer, signing: Signing): Promise<{ layer: MapLayer; names: string[] }> {
-  if (signing.tokens && signing.needsToken(layer)) await signing.tokens.ensure(layer.id);
+  if (signing.tokens && signing.needsToken(layer))
+    await signing.tokens.ensure(layer.id, layer.kind === 'vector' ? 'vector-layer' : 'data-product');
   if (layer.kind === 'raster')
     return {
       layer: layer.raster ? layer : { ...layer, ...(await prepareRaster(layer, tokenOfSigning(signing))) },

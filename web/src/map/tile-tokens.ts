@@ -6,30 +6,47 @@
  */
 export interface Minted {
   token: string;
-  /** ms since the epoch */
+  /**
+   * When it expires, in this browser's clock (ms since the epoch): worked out from the seconds it
+   * lives when it arrives, never from the server's date, so a skewed clock cannot make it look dead.
+   */
   expiresAt: number;
 }
 
-/** How a token is obtained for a layer id (a data product or a vector layer). */
-export type Mint = (id: string) => Promise<Minted>;
+/** What kind of layer a token opens: data products and vector layers are minted at different routes. */
+export type TokenKind = 'data-product' | 'vector-layer';
 
-/** Renew once this share of a token's life has passed. */
+/** How a token is obtained for a layer. */
+export type Mint = (id: string, kind: TokenKind) => Promise<Minted>;
+
+/** A token's lifetime in this browser's clock, from the seconds it lives as the API says. */
+export const mintedNow = (token: string, expiresIn: number): Minted => ({
+  token,
+  expiresAt: Date.now() + expiresIn * 1000,
+});
+
+/** Renew once this share of a token's life has passed; no sooner than MIN_DELAY_MS, whatever it says. */
 const RENEW_AT = 0.75;
+const MIN_DELAY_MS = 5_000;
 const RETRY_MS = 10_000;
 const ID = /\/(?:data-products|pmtiles|vector)\/([0-9a-f-]{36})(?=[/.,])/;
 
 export class TileTokens {
   private readonly tokens = new Map<string, Minted>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
-  /** Layers still on the map: a renewal that lands after `forget` is dropped. */
-  private readonly wanted = new Set<string>();
+  /** Layers still on the map, and their kind: a renewal that lands after `forget` is dropped. */
+  private readonly wanted = new Map<string, TokenKind>();
 
-  constructor(private readonly mint: Mint) {}
+  /** `lost` hears of a layer whose token could not be renewed before it expired. */
+  constructor(
+    private readonly mint: Mint,
+    private readonly lost: (id: string, error: unknown) => void = () => undefined,
+  ) {}
 
   /** Fetches the layer's token (once) and keeps it fresh until `forget`. */
-  async ensure(id: string): Promise<void> {
+  async ensure(id: string, kind: TokenKind): Promise<void> {
     if (this.wanted.has(id)) return;
-    this.wanted.add(id);
+    this.wanted.set(id, kind);
     try {
       await this.renew(id);
     } catch (error) {
@@ -39,7 +56,9 @@ export class TileTokens {
   }
 
   private async renew(id: string): Promise<void> {
-    const minted = await this.mint(id);
+    const kind = this.wanted.get(id);
+    if (!kind) return;
+    const minted = await this.mint(id, kind);
     if (!this.wanted.has(id)) return;
     this.tokens.set(id, minted);
     this.schedule(id, (minted.expiresAt - Date.now()) * RENEW_AT);
@@ -47,9 +66,15 @@ export class TileTokens {
 
   /** The next renewal; a failed one (offline, say) is tried again while the current token lives. */
   private schedule(id: string, delay: number): void {
+    clearTimeout(this.timers.get(id));
+    const retry = (error: unknown) => {
+      const current = this.tokens.get(id);
+      if (current && current.expiresAt - Date.now() > RETRY_MS) this.schedule(id, RETRY_MS);
+      else this.lost(id, error);
+    };
     this.timers.set(
       id,
-      setTimeout(() => void this.renew(id).catch(() => this.schedule(id, RETRY_MS)), delay),
+      setTimeout(() => void this.renew(id).catch(retry), Math.max(MIN_DELAY_MS, delay)),
     );
   }
 
@@ -61,7 +86,7 @@ export class TileTokens {
   }
 
   dispose(): void {
-    for (const id of [...this.wanted]) this.forget(id);
+    for (const id of [...this.wanted.keys()]) this.forget(id);
   }
 
   /** A layer's current token, for API calls beside its tiles (statistics, point values); none for a public layer. */

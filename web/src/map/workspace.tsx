@@ -7,6 +7,7 @@ import { addLayer, orderLayers, updateLayer, type Bbox, type MapLayer } from './
 import { TileTokens, type Mint } from './tile-tokens';
 import { readViewState, writeViewState } from './view-state';
 import { ErrorNote } from '../ui/kit';
+import { asError } from '../ui/as-error';
 import { StylePanel } from './style-panel';
 import { Legend } from './style-legend';
 import { MapAnalysis, type SaveBoundary } from './analysis-tools';
@@ -42,9 +43,21 @@ export interface WorkspaceProps {
   needsToken: (layer: MapLayer) => boolean;
   /** Extra panels (catalog, share…) under the layer list. */
   children?: ComponentChildren;
+  /**
+   * Told when a layer's tile token could not be renewed before it expired; true when it dealt with
+   * that itself, else the page says so.
+   */
+  onTokenLost?: (id: string, error: unknown) => boolean;
   /** Saves a drawn polygon as the project's boundary; absent where the caller may not. */
   saveBoundary?: SaveBoundary;
   toolbar?: ComponentChildren;
+}
+
+/** The page's tile tokens (none where every layer is public), given up with the page. */
+function useTileTokens(mint: Mint | null, lost: (id: string, error: unknown) => void): TileTokens | null {
+  const tokens = useMemo(() => (mint ? new TileTokens(mint, lost) : null), [mint]);
+  useEffect(() => () => tokens?.dispose(), [tokens]);
+  return tokens;
 }
 
 /** What the layer panel does to the list: change one, move it up or down, fit the map to it, select it. */
@@ -77,8 +90,11 @@ export function Workspace(props: WorkspaceProps) {
   const vectorNames = useRef(new Map<string, string[]>());
   const current = useRef(layers);
   current.current = layers;
-  const tokens = useMemo(() => (props.mint ? new TileTokens(props.mint) : null), [props.mint]);
-  useEffect(() => () => tokens?.dispose(), [tokens]);
+  const tokens = useTileTokens(props.mint, (id, error) => {
+    if (props.onTokenLost?.(id, error)) return;
+    const name = current.current.find((l) => l.id === id)?.name ?? id;
+    setError(`${name}: its tiles can no longer be signed (${asError(error).message}). Reload the page.`);
+  });
   const signing: Signing = { tokens, needsToken: props.needsToken };
   const transformRequest: RequestTransformFunction = (url) => ({ url: signed(signing, url) });
   const tokenOf = tokenOfSigning(signing);

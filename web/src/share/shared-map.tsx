@@ -1,4 +1,4 @@
-import { useMemo } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { layerOfProduct } from '../map/layers';
 import { Workspace } from '../map/workspace';
@@ -7,7 +7,7 @@ import { useAsync } from '../ui/use-async';
 import { loadShare, ShareGone, type SharedView } from './share-api';
 import { shareMint } from './share-mint';
 
-function SharedWorkspace({ token, view }: { token: string; view: SharedView }) {
+function SharedWorkspace({ token, view, gone }: { token: string; view: SharedView; gone: () => void }) {
   const mint = useMemo(() => shareMint(view, () => loadShare(token)), [token]);
   const layers = view.data_products.flatMap((p) => layerOfProduct(p) ?? []);
   const expires = new Date(view.expires_at);
@@ -16,6 +16,12 @@ function SharedWorkspace({ token, view }: { token: string; view: SharedView }) {
       title={view.project.title}
       layers={layers}
       mint={mint}
+      // The link expired or was withdrawn while the map was open: the page says so instead of a map
+      // whose tiles quietly stop.
+      onTokenLost={(_id, error) => {
+        if (error instanceof ShareGone) gone();
+        return error instanceof ShareGone;
+      }}
       // Every product of the view comes with its own token, public or not.
       needsToken={() => true}
       toolbar={
@@ -32,7 +38,8 @@ function SharedWorkspace({ token, view }: { token: string; view: SharedView }) {
 /** `/share/:token`: a project's map opened from a signed link, no sign-in needed. */
 export function SharedMap({ token }: { token: string }) {
   const loaded = useAsync(() => loadShare(token), [token]);
-  if (loaded.error instanceof ShareGone)
+  const [gone, setGone] = useState(false);
+  if (gone || loaded.error instanceof ShareGone)
     return (
       <section class="narrow">
         <h1>Link unavailable</h1>
@@ -51,5 +58,5 @@ export function SharedMap({ token }: { token: string }) {
       </section>
     );
   if (!loaded.data) return <Loading what="the shared map" />;
-  return <SharedWorkspace token={token} view={loaded.data} />;
+  return <SharedWorkspace token={token} view={loaded.data} gone={() => setGone(true)} />;
 }

@@ -1,5 +1,6 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useId, useState } from 'preact/hooks';
+import { asError } from './as-error';
 
 /** A labelled input: the label names it for screen readers and tests. */
 export function Field(props: { label: string; hint?: string } & JSX.InputHTMLAttributes<HTMLInputElement>) {
@@ -94,7 +95,7 @@ export function useAction(): {
     try {
       await action();
     } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
+      setError(asError(e));
     } finally {
       setPending(false);
     }

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import { asError } from './as-error';
 
 export interface Loaded<T> {
   data?: T;
@@ -16,9 +17,7 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> 
     setState((s) => ({ ...s, loading: true }));
     load().then(
       (data) => live && setState({ data, loading: false }),
-      (error: unknown) =>
-        live &&
-        setState((s) => ({ ...s, error: error instanceof Error ? error : new Error(String(error)), loading: false })),
+      (error: unknown) => live && setState((s) => ({ ...s, error: asError(error), loading: false })),
     );
     return () => {
       live = false;

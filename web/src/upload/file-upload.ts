@@ -7,6 +7,7 @@ import { ENDPOINT, discard, earlierUploadOf, signRequest, uploadIdOf, type Store
 import { retryNote, tooLarge, uploadFailure, worthRetrying } from './upload-errors';
 import { announceUpload } from './upload-events';
 import { guessType, isChosenType, type ChosenType } from './upload-types';
+import { asError } from '../ui/as-error';
 
 /**
  * Waits before each try after a failure, in ms. tus-js-client starts over from the first delay once
@@ -131,7 +132,7 @@ export class FileUpload {
       if (this.file.size > this.limits.maxSize) return this.fail(tooLarge(this.file.name, this.limits.maxSize));
       this.tus ??= await this.makeTus(this.limits);
     } catch (error) {
-      return this.fail(error instanceof Error ? error.message : String(error));
+      return this.fail(asError(error).message);
     }
     if (this.current.phase === 'cancelled' || this.current.phase === 'paused') return;
     this.meter.reset();
@@ -195,7 +196,7 @@ export class FileUpload {
       this.set({ phase: 'done', result });
       announceUpload({ flightId: this.flightId, ...result });
     } catch (error) {
-      this.fail(`Uploaded, but its status could not be read: ${error instanceof Error ? error.message : error}`);
+      this.fail(`Uploaded, but its status could not be read: ${asError(error).message}`);
     }
   }
 
@@ -212,7 +213,7 @@ export class FileUpload {
       if (tus) await tus.abort(true);
       else if (earlier) await discard(earlier);
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
+      const why = asError(e).message;
       error = `Stopped, but the server could not be told to delete it (${why}); it expires within a day.`;
     }
     this.set({ phase: 'cancelled', speed: null, note: null, error });

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, must } from '../api/client';
 import { followJob, TERMINAL, type JobState } from './job-events';
+import { asError } from '../ui/as-error';
 
 /** What a job's row shows: from the job list at first, then from its events. */
 export interface JobView {
@@ -20,8 +21,6 @@ export interface LiveJob {
   /** Runs a finished job again (managers) and follows it. */
   retry: () => Promise<void>;
 }
-
-const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
 
 /**
  * A job followed live while it runs. `onSettled` is told its final state when it ends while watched
