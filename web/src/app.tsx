@@ -1,18 +1,18 @@
 import type { ComponentChildren } from 'preact';
 import { Link, Route, Router, Switch, useLocation } from 'wouter-preact';
-import { onSessionChange, session, signOut } from './auth/session';
-import { useSubscription } from './ui/use-async';
+import { signOut } from './auth/session';
 import { Lazy } from './ui/lazy';
+import { ErrorNote, useAction } from './ui/kit';
 import { SignIn, SignUp } from './pages/sign-in';
 import { Projects } from './pages/projects';
 import { ProjectPage } from './pages/project';
 import { Account } from './pages/account';
-
-const currentUser = () => session()?.user ?? null;
+import { useUser } from './auth/use-user';
 
 function Shell({ children }: { children: ComponentChildren }) {
-  const user = useSubscription(currentUser, onSessionChange);
+  const user = useUser();
   const [, navigate] = useLocation();
+  const leaving = useAction();
   return (
     <>
       <header class="topbar">
@@ -27,7 +27,18 @@ function Shell({ children }: { children: ComponentChildren }) {
           {user ? (
             <>
               <span class="muted">{user.email}</span>
-              <button type="button" onClick={() => void signOut().then(() => navigate('/sign-in'))}>
+              <button
+                type="button"
+                onClick={() =>
+                  void leaving.run(async () => {
+                    try {
+                      await signOut();
+                    } finally {
+                      navigate('/sign-in');
+                    }
+                  })
+                }
+              >
                 Sign out
               </button>
             </>
@@ -36,7 +47,10 @@ function Shell({ children }: { children: ComponentChildren }) {
           )}
         </div>
       </header>
-      <main>{children}</main>
+      <main>
+        <ErrorNote error={leaving.error} />
+        {children}
+      </main>
     </>
   );
 }

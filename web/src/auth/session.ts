@@ -94,10 +94,23 @@ export async function signUp(name: string, email: string, password: string): Pro
   await signIn(email, password);
 }
 
+/**
+ * Ends the sign-in here and on the server, under the refresh lock (so no refresh in another tab
+ * writes a pair back). This browser forgets it whatever happens; if the server could not be told,
+ * the error says so (the sign-in then ends by itself when its refresh token expires).
+ */
 export async function signOut(): Promise<void> {
-  const ending = current;
-  changed(null, true);
-  if (ending) await post('/auth/logout', { refresh_token: ending.refreshToken }).catch(() => undefined);
+  await navigator.locks.request(KEY, async () => {
+    const ending = load();
+    changed(null, true);
+    if (!ending) return;
+    const response = await post('/auth/logout', { refresh_token: ending.refreshToken }).catch(() => null);
+    // 401: the server had already ended it.
+    if (response && (response.ok || response.status === 401)) return;
+    throw new Error(
+      'Signed out in this browser, but the server could not be told: sign in and out again to end the sign-in there.',
+    );
+  });
 }
 
 /**

@@ -239,15 +239,14 @@ export function useCompareMode(
 ) {
   const [comparing, setComparing] = useState(false);
   const camera = useRef<Camera>();
-  useEffect(() => {
-    if (map) map.getContainer().inert = comparing;
-  }, [map, comparing]);
   const stop = () => {
     if (camera.current) map?.jumpTo(camera.current);
     camera.current = undefined;
     setComparing(false);
   };
   return {
+    /** While comparing, the map under the overlay is out of reach (keyboard, screen readers). */
+    active: comparing,
     camera: () => camera.current,
     button: (
       <CompareButton layers={layers} comparing={comparing} onToggle={() => (comparing ? stop() : setComparing(true))} />

@@ -1,14 +1,14 @@
 import { Link } from 'wouter-preact';
 import { api, must, type Schemas } from '../api/client';
-import { onSessionChange, session } from '../auth/session';
 import { productsOf } from '../pages/footprint';
 import { ErrorNote, Loading } from '../ui/kit';
-import { useAsync, useSubscription } from '../ui/use-async';
+import { useAsync } from '../ui/use-async';
 import { layerOfProduct, layerOfVector, type MapLayer } from './layers';
 import { mintedNow, type Mint } from './tile-tokens';
 import { Workspace } from './workspace';
 import { CatalogPanel } from '../catalog/catalog-panel';
 import { ShareControl } from '../share/share-control';
+import { canManage, useUser } from '../auth/use-user';
 
 type Project = Schemas['Project'];
 
@@ -30,8 +30,6 @@ const mintAsCaller: Mint = async (id, kind) => {
   return mintedNow(minted.token, minted.expires_in);
 };
 
-const currentUser = () => session()?.user ?? null;
-
 /** A polygon drawn on the map becomes the project's boundary (the ring closed, as GeoJSON wants). */
 async function saveBoundary(projectId: string, ring: Array<[number, number]>): Promise<void> {
   const boundary = { type: 'Polygon' as const, coordinates: [[...ring, ring[0]!]] };
@@ -40,7 +38,7 @@ async function saveBoundary(projectId: string, ring: Array<[number, number]>): P
 
 /** A project's map: its ready rasters, archives and vector layers. */
 export function ProjectMap({ projectId }: { projectId: string }) {
-  const user = useSubscription(currentUser, onSessionChange);
+  const user = useUser();
   const loaded = useAsync(async () => {
     const project = await must(api.GET('/projects/{projectId}', { params: { path: { projectId } } }));
     return { project, layers: await projectLayers(project) };
@@ -57,7 +55,7 @@ export function ProjectMap({ projectId }: { projectId: string }) {
   // Public data needs no token; a layer of another project (added from the catalog) is judged by its own.
   const isPrivate = (layer: MapLayer) =>
     !layer.product?.is_public && !(project.is_public && layer.product?.project_id === project.id);
-  const manages = project.role === 'manager' || project.role === 'owner';
+  const manages = canManage(project);
   return (
     <Workspace
       key={`${project.id}|${user?.id ?? ''}`}

@@ -191,17 +191,19 @@ export function Workspace(props: WorkspaceProps) {
         <WorkspaceContext.Provider value={workspace}>{props.children}</WorkspaceContext.Provider>
       </aside>
       <div class="map-area">
-        <MapCanvas label="Map" transformRequest={transformRequest} onReady={(m) => void ready(m)} />
-        {map && (
-          <MapAnalysis
-            map={map}
-            layers={layers}
-            selected={chosen}
-            tokenOf={tokenOf}
-            saveBoundary={props.saveBoundary}
-          />
-        )}
-        <Legend layers={layers} selected={chosen} />
+        <div class="map-main" inert={compare.active}>
+          <MapCanvas label="Map" transformRequest={transformRequest} onReady={(m) => void ready(m)} />
+          {map && (
+            <MapAnalysis
+              map={map}
+              layers={layers}
+              selected={chosen}
+              tokenOf={tokenOf}
+              saveBoundary={props.saveBoundary}
+            />
+          )}
+          <Legend layers={layers} selected={chosen} />
+        </div>
         {compare.overlay}
       </div>
     </div>

@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api, must } from '../api/client';
-import { onSessionChange, session } from '../auth/session';
 import { ConfirmButton, Empty, ErrorNote, Field, Loading, useAction } from '../ui/kit';
-import { useAsync, useSubscription } from '../ui/use-async';
+import { useAsync } from '../ui/use-async';
+import { useUser } from '../auth/use-user';
 
 /** A new key's secret: shown once, with a copy button; the API never shows it again. */
 function NewSecret({ secret }: { secret: string }) {
@@ -19,11 +19,9 @@ function NewSecret({ secret }: { secret: string }) {
   );
 }
 
-const currentUser = () => session()?.user ?? null;
-
 /** The caller's API keys (for notebooks, QGIS, GDAL): create, copy once, revoke. */
 export function Account() {
-  const user = useSubscription(currentUser, onSessionChange);
+  const user = useUser();
   const keys = useAsync(() => must(api.GET('/api-keys')), [user?.id]);
   const [name, setName] = useState('');
   const [secret, setSecret] = useState<string>();

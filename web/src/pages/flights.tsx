@@ -4,11 +4,11 @@ import { api, must, type Schemas } from '../api/client';
 import { ConfirmButton, Empty, ErrorNote, Field, Loading, useAction } from '../ui/kit';
 import { useAsync } from '../ui/use-async';
 import { Products } from './products';
+import { canManage } from '../auth/use-user';
 
 type Project = Schemas['Project'];
 type Flight = Schemas['Flight'];
 
-const canManage = (p: Project) => p.role === 'manager' || p.role === 'owner';
 const numberOrNull = (value: string): number | null => (value.trim() === '' ? null : Number(value));
 
 function NewFlight({ projectId, onAdded }: { projectId: string; onAdded: () => void }) {

@@ -63,7 +63,7 @@ export function Members({ projectId }: { projectId: string }) {
         aria-label="Add a member"
         onSubmit={(e) => {
           e.preventDefault();
-          void setMember({ email, role }).then(() => setEmail(''));
+          void setMember({ email, role }).then((added) => added && setEmail(''));
         }}
       >
         <Field

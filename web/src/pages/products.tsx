@@ -9,12 +9,11 @@ import { jobsOfProducts } from '../upload/job-lookup';
 import { onUploadFinished } from '../upload/upload-events';
 import type { JobState } from '../upload/job-events';
 import type { JobView } from '../upload/use-job';
+import { canManage } from '../auth/use-user';
 
 type Project = Schemas['Project'];
 type Flight = Schemas['Flight'];
 type Product = Schemas['DataProduct'];
-
-const canManage = (p: Project) => p.role === 'manager' || p.role === 'owner';
 
 // tus-js-client and the upload code load only for those who may upload.
 const loadUploads = () => import('../upload/upload-panel');

@@ -7,10 +7,9 @@ import { Flights } from './flights';
 import { Members } from './members';
 import { footprintOf } from './footprint';
 import { ShareControl } from '../share/share-control';
+import { canManage } from '../auth/use-user';
 
 type Project = Schemas['Project'];
-
-const canManage = (p: Project) => p.role === 'manager' || p.role === 'owner';
 
 function EditProject({ project, onSaved }: { project: Project; onSaved: () => void }) {
   const [title, setTitle] = useState(project.title);

@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
 import { api, must, type Schemas } from '../api/client';
-import { onSessionChange, session } from '../auth/session';
 import { Empty, ErrorNote, Field, Loading, TextArea, useAction } from '../ui/kit';
-import { useAsync, useSubscription } from '../ui/use-async';
+import { useAsync } from '../ui/use-async';
+import { useUser } from '../auth/use-user';
 
 type Project = Schemas['Project'];
 
@@ -63,11 +63,9 @@ function NewProject({ onCancel }: { onCancel: () => void }) {
   );
 }
 
-const currentUser = () => session()?.user ?? null;
-
 /** Home: the caller's projects (their own and their teams'), then the public ones. */
 export function Projects() {
-  const user = useSubscription(currentUser, onSessionChange);
+  const user = useUser();
   const [creating, setCreating] = useState(false);
   const all = useAsync(() => must(api.GET('/projects', { params: { query: { public: 'true' } } })), [user?.id]);
   const mine = (all.data ?? []).filter((p) => p.role !== null);

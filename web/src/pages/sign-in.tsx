@@ -7,7 +7,8 @@ import { ErrorNote, Field, useAction } from '../ui/kit';
 function useReturnTo(): () => void {
   const [, navigate] = useLocation();
   const next = new URLSearchParams(useSearch()).get('next');
-  return () => navigate(next?.startsWith('/') ? next : '/');
+  // Only a path of this app: not another site (//host), whatever the router would make of it.
+  return () => navigate(next && /^\/(?![/\\])/.test(next) ? next : '/');
 }
 
 export function SignIn() {

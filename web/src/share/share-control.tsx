@@ -2,10 +2,10 @@ import { useId, useRef, useState } from 'preact/hooks';
 import type { Schemas } from '../api/client';
 import { ErrorNote, Select, useAction } from '../ui/kit';
 import { createShare, DURATIONS, type Share } from './share-api';
+import { canManage } from '../auth/use-user';
 
 type Project = Schemas['Project'];
 
-const canManage = (p: Project) => p.role === 'manager' || p.role === 'owner';
 const appUrl = (path: string) => `${location.origin}/app${path}`;
 
 /**

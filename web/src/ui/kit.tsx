@@ -56,7 +56,7 @@ export const Loading = ({ what }: { what: string }) => (
 export const Empty = ({ children }: { children: ComponentChildren }) => <p class="empty">{children}</p>;
 
 /** A button whose action runs after the person confirms it (deletes). */
-export function ConfirmButton(props: { label: string; question: string; onConfirm: () => Promise<void> | void }) {
+export function ConfirmButton(props: { label: string; question: string; onConfirm: () => Promise<unknown> | void }) {
   const [asking, setAsking] = useState(false);
   if (!asking)
     return (
@@ -85,17 +85,20 @@ export function ConfirmButton(props: { label: string; question: string; onConfir
 export function useAction(): {
   pending: boolean;
   error: Error | undefined;
-  run: (action: () => Promise<void>) => Promise<void>;
+  run: (action: () => Promise<void>) => Promise<boolean>;
 } {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<Error>();
-  const run = async (action: () => Promise<void>) => {
+  /** True when the action succeeded (its error is kept and shown otherwise). */
+  const run = async (action: () => Promise<void>): Promise<boolean> => {
     setPending(true);
     setError(undefined);
     try {
       await action();
+      return true;
     } catch (e) {
       setError(asError(e));
+      return false;
     } finally {
       setPending(false);
     }
