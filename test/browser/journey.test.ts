@@ -16,6 +16,7 @@ import {
   shown,
   tilesSettled,
   toScreen,
+  drawnStatistics,
 } from './map-page';
 
 const RGB = `${ROOT}../shared/fixtures/raw/RGB.byte.tif`;
@@ -88,24 +89,9 @@ async function polygonStatisticsAgree(page: Page, id: string, bbox: number[], as
   const panel = page.getByRole('region', { name: 'Statistics' });
   await panel.getByRole('button', { name: 'Download CSV' }).waitFor();
   await screenshot(page, 'journey-statistics');
-  await panel.getByText('Polygon coordinates').click();
-  const geometry = JSON.parse(await panel.getByLabel('Polygon GeoJSON').inputValue()) as unknown;
-  const answer = await json<{ properties: { statistics: Record<string, { mean: number; valid_pixels: number }> } }>(
-    await call(`/data-products/${id}/statistics?p=2&p=25&p=75&p=98`, {
-      ...as,
-      json: { type: 'Feature', properties: {}, geometry },
-    }),
-    200,
-  );
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    panel.getByRole('button', { name: 'Download CSV' }).click(),
-  ]);
-  const rows = readFileSync((await download.path())!, 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1);
-  const bands = Object.values(answer.properties.statistics);
+  const { geometry, statistics, csv } = await drawnStatistics(page, id, as);
+  const rows = csv.slice(1);
+  const bands = Object.values(statistics);
   expect(rows).toHaveLength(bands.length);
   rows.forEach((row, i) => {
     const cells = row.split(',');

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { FIXTURES } from '../../scripts/lib/seed';
@@ -13,6 +12,7 @@ import {
   shown,
   tilesSettled,
   toScreen,
+  drawnStatistics,
 } from './map-page';
 
 let browser: Browser;
@@ -106,27 +106,9 @@ describe('the map: styling, values and statistics', () => {
     await expect(page.getByRole('button', { name: "Use as the project's boundary" }).count()).resolves.toBe(0);
     await screenshot(page, 'map-rgb-statistics');
 
-    await panel.getByText('Polygon coordinates').click();
-    const geometry = JSON.parse(await panel.getByLabel('Polygon GeoJSON').inputValue()) as {
-      coordinates: number[][][];
-    };
+    const { geometry, statistics: stats, csv } = await drawnStatistics(page, id, asUser);
     expect(geometry.coordinates[0]).toHaveLength(5);
-    const answer = await json<{ properties: { statistics: Record<string, Record<string, number>> } }>(
-      await call(`/data-products/${id}/statistics?p=2&p=25&p=75&p=98`, {
-        ...asUser,
-        json: { type: 'Feature', properties: {}, geometry },
-      }),
-      200,
-    );
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      panel.getByRole('button', { name: 'Download CSV' }).click(),
-    ]);
-    const csv = readFileSync((await download.path())!, 'utf8')
-      .trim()
-      .split('\n');
     expect(csv[0]).toBe('band,min,max,mean,std,median,p2,p25,p75,p98,count');
-    const stats = answer.properties.statistics;
     expect(csv.slice(1)).toEqual(
       Object.entries(stats).map(([band, s]) =>
         [

@@ -1,5 +1,6 @@
 // What the browser tests read off the map page: its tiles, where a place lies on the screen, the
 // pixels a screenshot holds inside a footprint.
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { expect } from 'vitest';
@@ -111,4 +112,40 @@ export async function pixelsInside(page: Page, bbox: Bbox): Promise<Pixels> {
 export async function settleAndClose(page: Page): Promise<void> {
   await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => undefined);
   await page.context().close();
+}
+
+/**
+ * What the Statistics panel says of its polygon, beside the API's own answer for the same polygon:
+ * the polygon it shows, `POST …/statistics` for it (the percentiles the app asks for), and the
+ * lines of the CSV it downloads.
+ */
+export async function drawnStatistics(
+  page: Page,
+  id: string,
+  as: CallOptions,
+): Promise<{
+  geometry: { coordinates: number[][][] };
+  statistics: Record<string, Record<string, number>>;
+  csv: string[];
+}> {
+  const panel = page.getByRole('region', { name: 'Statistics' });
+  await panel.getByText('Polygon coordinates').click();
+  const geometry = JSON.parse(await panel.getByLabel('Polygon GeoJSON').inputValue()) as {
+    coordinates: number[][][];
+  };
+  const answer = await json<{ properties: { statistics: Record<string, Record<string, number>> } }>(
+    await call(`/data-products/${id}/statistics?p=2&p=25&p=75&p=98`, {
+      ...as,
+      json: { type: 'Feature', properties: {}, geometry },
+    }),
+    200,
+  );
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    panel.getByRole('button', { name: 'Download CSV' }).click(),
+  ]);
+  const csv = readFileSync((await download.path())!, 'utf8')
+    .trim()
+    .split('\n');
+  return { geometry, statistics: answer.properties.statistics, csv };
 }
