@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { useWorkspace } from '../map/workspace-context';
 import type { Bbox } from '../map/layers';
 import { Empty, ErrorNote, Field, useAction } from '../ui/kit';
@@ -64,6 +64,8 @@ export function CatalogPanel() {
   const [results, setResults] = useState<Results>();
   const search = useAction();
   const more = useAction();
+  // A page of results that arrives after a new search began belongs to the old one: dropped.
+  const round = useRef(0);
   const set = (patch: Partial<Criteria>) => setCriteria((c) => ({ ...c, ...patch }));
   return (
     <section class="catalog" aria-labelledby="catalog-heading">
@@ -72,6 +74,7 @@ export function CatalogPanel() {
         onSubmit={(e) => {
           e.preventDefault();
           void search.run(async () => {
+            round.current += 1;
             setResults(undefined);
             if (inView && !map) throw new Error('The map is still loading: search again in a moment.');
             const bbox = inView ? boundsOf(map) : undefined;
@@ -104,7 +107,10 @@ export function CatalogPanel() {
             ...more,
             load: () =>
               void more.run(async () => {
-                if (results.next) setResults(resultsOf(await followLink(results.next), results.items));
+                const asked = round.current;
+                if (!results.next) return;
+                const page = resultsOf(await followLink(results.next), results.items);
+                if (asked === round.current) setResults(page);
               }),
           }}
         />

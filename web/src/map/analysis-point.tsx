@@ -55,7 +55,8 @@ export function PointValues(props: { at: Position; layers: MapLayer[]; tokenOf: 
   const { at, layers } = props;
   const readings = useAsync(
     () => Promise.all(layers.map((l) => readPoint(l, at, props.tokenOf))),
-    [at[0], at[1], layers.map((l) => `${l.id}:${l.style?.nodata ?? ''}`).join()],
+    // Read again when what a layer shows changes (its nodata, or the index computed from its bands).
+    [at[0], at[1], layers.map((l) => `${l.id}:${JSON.stringify(l.render)}:${l.style?.nodata ?? ''}`).join()],
   );
   return (
     <OverlayPanel title="Point values" class="point-values" close={props.close}>

@@ -114,7 +114,8 @@ export function StatisticsPanel(props: { layer: MapLayer; ring: Position[]; toke
   const polygon = polygonOf(props.ring);
   const answer = useAsync(
     () => polygonStatistics(layer, polygon, props.tokenOf),
-    [layer.id, layer.style?.nodata, layer.style?.mode, layer.style?.index, JSON.stringify(props.ring)],
+    // Asked again when what the layer shows changes (nodata, the index, the bands it is computed from).
+    [layer.id, JSON.stringify(layer.render), layer.style?.nodata, JSON.stringify(props.ring)],
   );
   return (
     <OverlayPanel title="Statistics" class="statistics" close={props.close}>

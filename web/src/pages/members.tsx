@@ -42,6 +42,7 @@ export function Members({ projectId }: { projectId: string }) {
             </select>
             <button
               type="button"
+              aria-label={`Remove ${m.email}`}
               onClick={() =>
                 void action.run(async () => {
                   await must(
