@@ -1,5 +1,5 @@
 import type { ComponentChildren, JSX } from 'preact';
-import { useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { asError } from './as-error';
 
 /** A labelled input: the label names it for screen readers and tests. */
@@ -55,12 +55,23 @@ export const Loading = ({ what }: { what: string }) => (
 
 export const Empty = ({ children }: { children: ComponentChildren }) => <p class="empty">{children}</p>;
 
-/** A button whose action runs after the person confirms it (deletes). */
+/**
+ * A button whose action runs after the person confirms it (deletes). Focus goes to the question's
+ * "Yes" and back to the button on Cancel, so a keyboard user is never left on a vanished control.
+ */
 export function ConfirmButton(props: { label: string; question: string; onConfirm: () => Promise<unknown> | void }) {
   const [asking, setAsking] = useState(false);
+  const trigger = useRef<HTMLButtonElement>(null);
+  const yes = useRef<HTMLButtonElement>(null);
+  const asked = useRef(false);
+  useEffect(() => {
+    if (asking) yes.current?.focus();
+    else if (asked.current) trigger.current?.focus();
+    asked.current = asking;
+  }, [asking]);
   if (!asking)
     return (
-      <button type="button" class="danger" onClick={() => setAsking(true)}>
+      <button ref={trigger} type="button" class="danger" onClick={() => setAsking(true)}>
         {props.label}
       </button>
     );
@@ -68,6 +79,7 @@ export function ConfirmButton(props: { label: string; question: string; onConfir
     <span class="confirm" role="group" aria-label={props.question}>
       {props.question}{' '}
       <button
+        ref={yes}
         type="button"
         class="danger"
         onClick={() => void Promise.resolve(props.onConfirm()).finally(() => setAsking(false))}
