@@ -1,6 +1,7 @@
 import { RasterTileSource, VectorTileSource, type Map as MapLibreMap, type LayerSpecification } from 'maplibre-gl';
 import type { Schemas } from '../api/client';
 import type { RasterInfo, RasterRender, RasterStyle } from './style-model';
+import { asBbox, type Bbox } from './bbox';
 
 export type { RasterRender };
 
@@ -8,7 +9,7 @@ export type { RasterRender };
 export type ShownProduct = Omit<Schemas['DataProduct'], 'r2_key'>;
 
 export type LayerKind = 'raster' | 'pmtiles' | 'vector';
-export type Bbox = [number, number, number, number];
+export type { Bbox } from './bbox';
 
 /** A layer of the map: a data product (COG or PMTiles) or a PostGIS vector layer. */
 export interface MapLayer {
@@ -38,7 +39,7 @@ export const RASTER_TYPES = new Set(['ortho', 'dsm', 'multispectral']);
 export function layerOfProduct(p: ShownProduct): MapLayer | null {
   const kind: LayerKind | null = RASTER_TYPES.has(p.type) ? 'raster' : p.type === 'pmtiles' ? 'pmtiles' : null;
   if (!kind || p.status !== 'ready') return null;
-  const bbox = p.bbox?.length === 4 ? (p.bbox as Bbox) : null;
+  const bbox = asBbox(p.bbox);
   return {
     id: p.id,
     name: p.filename,
@@ -53,7 +54,7 @@ export function layerOfProduct(p: ShownProduct): MapLayer | null {
 }
 
 export function layerOfVector(v: Schemas['VectorLayer']): MapLayer {
-  const bbox = v.bounds?.length === 4 ? (v.bounds as Bbox) : null;
+  const bbox = asBbox(v.bounds);
   return { id: v.id, name: v.name, kind: 'vector', visible: true, opacity: 0.8, bbox, render: {}, color: '#1c7ed6' };
 }
 

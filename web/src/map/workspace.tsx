@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Map as MapLibreMap, RequestTransformFunction } from 'maplibre-gl';
 import { MapCanvas } from './map-canvas';
 import { LayerPanel, type LayerActions } from './layer-panel';
-import { addLayer, orderLayers, updateLayer, type Bbox, type MapLayer } from './layers';
+import { addLayer, orderLayers, updateLayer, type MapLayer } from './layers';
 import { TileTokens, type Mint } from './tile-tokens';
 import { readViewState, writeViewState } from './view-state';
 import { ErrorNote } from '../ui/kit';
@@ -15,16 +15,7 @@ import { prepareLayer, signed, tokenOfSigning, type Signing } from './show-layer
 import { WorkspaceContext, type WorkspaceApi } from './workspace-context';
 import { useCompareMode } from './compare';
 import { cameraOf, type Camera } from './compare-sync';
-
-const union = (boxes: Bbox[]): Bbox | null =>
-  boxes.length === 0
-    ? null
-    : [
-        Math.min(...boxes.map((b) => b[0])),
-        Math.min(...boxes.map((b) => b[1])),
-        Math.max(...boxes.map((b) => b[2])),
-        Math.max(...boxes.map((b) => b[3])),
-      ];
+import { unionOf } from './bbox';
 
 /** Layers in the order and visibility the address asks for, the rest after them, hidden. */
 function initialLayers(layers: MapLayer[]): MapLayer[] {
@@ -141,7 +132,7 @@ export function Workspace(props: WorkspaceProps) {
       layers.filter((l) => l.visible),
     );
     const view = readViewState().view;
-    const extent = union(added.filter((l) => l.bbox).map((l) => l.bbox!));
+    const extent = unionOf(added.filter((l) => l.bbox).map((l) => l.bbox!));
     if (view) m.jumpTo({ center: view.center, zoom: view.zoom });
     else if (extent) m.fitBounds(extent, { padding: 40, animate: false });
     m.on('moveend', () => writeHash(cameraOf(m), current.current));

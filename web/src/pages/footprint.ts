@@ -1,3 +1,4 @@
+import { asBbox, unionOf } from '../map/bbox';
 import { api, must, type Schemas } from '../api/client';
 
 type Polygon = { type: 'Polygon'; coordinates: number[][][] };
@@ -19,14 +20,14 @@ export async function productsOf(projectId: string): Promise<Array<Schemas['Data
 
 /** The extent of a project's ready data (WGS 84) as a polygon, for its boundary. */
 export async function footprintOf(projectId: string): Promise<Polygon> {
-  const boxes = (await productsOf(projectId)).flatMap((p) => (p.status === 'ready' && p.bbox ? [p.bbox] : []));
-  if (boxes.length === 0) throw new Error('No ready data product has a footprint yet: upload data first.');
-  const [w, s, e, n] = [0, 1, 2, 3].map((i) => (i < 2 ? Math.min : Math.max)(...boxes.map((b) => b[i] ?? NaN))) as [
-    number,
-    number,
-    number,
-    number,
-  ];
+  const box = unionOf(
+    (await productsOf(projectId)).flatMap((p) => {
+      const bbox = p.status === 'ready' ? asBbox(p.bbox) : null;
+      return bbox ? [bbox] : [];
+    }),
+  );
+  if (!box) throw new Error('No ready data product has a footprint yet: upload data first.');
+  const [w, s, e, n] = box;
   return {
     type: 'Polygon',
     coordinates: [
